@@ -1,0 +1,139 @@
+"""The service's settings: the only module that reads the environment (and `.env`).
+
+Every other module receives plain values from here, so tests build a `Settings(...)` with
+keyword arguments and never touch `os.environ`. Secrets are `SecretStr`: their repr is
+masked, so formatting a settings object into a log line cannot leak them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from providers.registry import PROVIDER_NAMES, ProviderConfig
+
+
+class BotMode(StrEnum):
+    """How the bot receives updates; `off` runs the API alone."""
+
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+    OFF = "off"
+
+
+_DEFAULT_BASE_URLS: dict[str, str] = {
+    "openai": "https://api.openai.com/v1",
+    "gemini": "https://generativelanguage.googleapis.com",
+    "anthropic": "https://api.anthropic.com",
+    "stability": "https://api.stability.ai",
+    "groq": "https://api.groq.com/openai/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+    "qwen": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+}
+
+
+class Settings(BaseSettings):
+    """Environment variables (names are the operator contract; see .env.example)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_mode: BotMode | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    telegram_api_base: str = ""
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    public_base_url: str = ""
+
+    database_url: str = "sqlite:///data/myapi.db"
+
+    currency: str = "USD"
+    trial_credit: Decimal = Decimal("1.00")
+    lock_strikes: int = Field(default=5, ge=1)
+    lock_minutes: int = Field(default=30, ge=0)
+
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    upstream_connect_timeout: float = Field(default=10.0, gt=0)
+    upstream_read_timeout: float = Field(default=120.0, gt=0)
+    upstream_max_connections: int = Field(default=256, ge=1)
+    catalog_file: Path | None = None
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str = _DEFAULT_BASE_URLS["openai"]
+    gemini_api_key: SecretStr | None = None
+    gemini_base_url: str = _DEFAULT_BASE_URLS["gemini"]
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str = _DEFAULT_BASE_URLS["anthropic"]
+    stability_api_key: SecretStr | None = None
+    stability_base_url: str = _DEFAULT_BASE_URLS["stability"]
+    groq_api_key: SecretStr | None = None
+    groq_base_url: str = _DEFAULT_BASE_URLS["groq"]
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str = _DEFAULT_BASE_URLS["openrouter"]
+    qwen_api_key: SecretStr | None = None
+    qwen_base_url: str = _DEFAULT_BASE_URLS["qwen"]
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("trial_credit", mode="before")
+    @classmethod
+    def _decimal_from_string(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError("TRIAL_CREDIT must be a decimal string such as '1.00', not a float")
+        try:
+            return Decimal(str(value))
+        except InvalidOperation as error:
+            raise ValueError(f"TRIAL_CREDIT is not a decimal number: {value!r}") from error
+
+    @field_validator("bot_token", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _check_bot_mode(self) -> Settings:
+        if self.effective_bot_mode is BotMode.WEBHOOK and not self.webhook_url:
+            raise ValueError("BOT_MODE=webhook needs WEBHOOK_URL")
+        if self.bot_mode in (BotMode.POLLING, BotMode.WEBHOOK) and self.bot_token is None:
+            raise ValueError(f"BOT_MODE={self.bot_mode} needs BOT_TOKEN")
+        return self
+
+    @property
+    def effective_bot_mode(self) -> BotMode:
+        """Polling when a token is set and no mode is chosen; off without a token."""
+        if self.bot_mode is not None:
+            return self.bot_mode
+        return BotMode.POLLING if self.bot_token is not None else BotMode.OFF
+
+    @property
+    def base_url_for_users(self) -> str:
+        """The API address the bot tells users to call (PUBLIC_BASE_URL, else the bind)."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"http://{self.api_host}:{self.api_port}"
+
+    def provider_configs(self) -> dict[str, ProviderConfig]:
+        """Each provider's upstream address and key, configured or not."""
+        configs: dict[str, ProviderConfig] = {}
+        for name in PROVIDER_NAMES:
+            key: SecretStr | None = getattr(self, f"{name}_api_key")
+            base_url: str = getattr(self, f"{name}_base_url")
+            configs[name] = ProviderConfig(
+                name=name,
+                base_url=base_url.rstrip("/"),
+                api_key=key.get_secret_value() if key is not None else None,
+            )
+        return configs

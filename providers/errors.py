@@ -1,0 +1,40 @@
+"""The providers package's own exceptions, translated to HTTP errors only in api/."""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class CatalogError(ProviderError):
+    """The models-and-prices file is missing, malformed or inconsistent."""
+
+
+class UnknownModelError(ProviderError):
+    def __init__(self, model: str) -> None:
+        self.model = model
+        super().__init__(f"unknown model {model!r}")
+
+
+class ProviderUnavailableError(ProviderError):
+    """The model's provider has no API key configured."""
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        super().__init__(f"provider {provider!r} is not configured")
+
+
+class UpstreamError(ProviderError):
+    """The provider's call failed; `status` is what the client should see."""
+
+    def __init__(self, status: int, message: str, retry_after: str | None = None) -> None:
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class UpstreamTimeoutError(UpstreamError):
+    def __init__(self, message: str = "the provider did not answer in time") -> None:
+        super().__init__(504, message)

@@ -1,0 +1,52 @@
+"""The database: schema and migrations, account rules as atomic SQL, the ledger.
+
+`open_storage` is the factory the composition root calls; nothing here is made at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from storage.accounts import AccountStore, Clock
+from storage.database import Database, open_database
+from storage.migrations import migrate
+from storage.policy import AccessPolicy
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["AccessPolicy", "AccountStore", "Storage", "open_storage"]
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """The opened database and the stores built on it."""
+
+    database: Database
+    accounts: AccountStore
+
+    async def close(self) -> None:
+        await self.database.close()
+
+
+async def open_storage(url: str, policy: AccessPolicy, clock: Clock) -> Storage:
+    """Open DATABASE_URL, bring the schema up to date and recover from any crash.
+
+    Holds are released only on SQLite, whose database one serving process owns; with
+    PostgreSQL other replicas may hold funds for calls still running.
+    """
+    database = await open_database(url)
+    try:
+        await migrate(database)
+        accounts = AccountStore(database, policy, clock)
+        if database.dialect == "sqlite":
+            released = await accounts.release_all_holds()
+            if released:
+                logger.warning("released holds left by an earlier crash on %d accounts", released)
+        mismatched = await accounts.mismatched_balances()
+        if mismatched:
+            logger.error("balance differs from the ledger for %d accounts", len(mismatched))
+    except BaseException:
+        await database.close()
+        raise
+    return Storage(database=database, accounts=accounts)

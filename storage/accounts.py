@@ -1,0 +1,268 @@
+"""Account rules as atomic SQL: the only module that writes strikes, locks and holds.
+
+Balances change only through ledger rows (see `storage.migrations`: a trigger applies each
+row), so every money-moving operation here is an INSERT into `ledger`.
+
+The gate is one UPDATE statement per request: the lock check, the key check, the funds check,
+the strike count, the lock and the hold are all decided and written against the same row
+version. Concurrent failures therefore cannot skip the lock threshold, and two concurrent
+calls cannot both hold the same last unit of balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from storage.database import Database, Executor
+from storage.errors import UnknownAccountError
+from storage.keys import hash_key, issue_key
+from storage.models import Account, Authorization, AuthOutcome, Registration, Usage
+from storage.policy import AccessPolicy
+
+Clock = Callable[[], int]
+
+_ACCOUNT_COLUMNS = (
+    "id, telegram_id, username, key_prefix, balance, reserved, strikes, locked_until, "
+    "language, created_at, last_seen_at"
+)
+_LOCKED = "(locked_until IS NOT NULL AND locked_until > :now)"
+_BASE_STRIKES = (
+    "(CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 0 ELSE strikes END)"
+)
+_PASSES = f"(NOT {_LOCKED} AND key_hash = :key_hash AND balance - reserved >= :hold)"
+
+# One statement: every SET expression sees the row as it was, so the verdict, the strike
+# count, the lock and the hold are computed from one consistent row version. An expired lock
+# counts as no lock and restarts the strike count.
+_AUTHORIZE = f"""
+UPDATE accounts SET
+    auth_result = CASE
+        WHEN {_LOCKED} THEN 'locked'
+        WHEN key_hash <> :key_hash THEN 'bad_key'
+        WHEN balance - reserved < :hold THEN 'no_funds'
+        ELSE 'ok' END,
+    strikes = CASE WHEN {_PASSES} THEN 0 ELSE {_BASE_STRIKES} + 1 END,
+    locked_until = CASE
+        WHEN {_PASSES} THEN NULL
+        WHEN {_LOCKED} THEN locked_until
+        WHEN {_BASE_STRIKES} + 1 >= :lock_strikes THEN :lock_until
+        ELSE NULL END,
+    reserved = reserved + CASE WHEN {_PASSES} THEN :hold ELSE 0 END,
+    last_seen_at = CASE WHEN {_PASSES} THEN :now ELSE last_seen_at END
+WHERE {{lookup}}
+RETURNING id, username, auth_result, strikes, locked_until, balance
+"""
+_AUTHORIZE_BY_USERNAME = _AUTHORIZE.format(lookup="username = :username")
+_AUTHORIZE_BY_KEY = _AUTHORIZE.format(lookup="key_hash = :key_hash")
+
+_INSERT_LEDGER = """
+INSERT INTO ledger (
+    account_id, kind, amount, released, model, input_tokens, output_tokens, request_id,
+    actor, note, created_at
+) VALUES (
+    :account_id, :kind, :amount, :released, :model, :input_tokens, :output_tokens,
+    :request_id, :actor, :note, :now
+)"""
+
+
+def _ledger_params(
+    account_id: int, kind: str, amount: int, now: int, **extra: object
+) -> dict[str, object]:
+    params: dict[str, object] = {
+        "account_id": account_id,
+        "kind": kind,
+        "amount": amount,
+        "released": 0,
+        "model": None,
+        "input_tokens": None,
+        "output_tokens": None,
+        "request_id": None,
+        "actor": None,
+        "note": None,
+        "now": now,
+    }
+    params.update(extra)
+    return params
+
+
+class AccountStore:
+    """The account and money operations the gate, the billing flow and the bot call."""
+
+    def __init__(self, database: Database, policy: AccessPolicy, clock: Clock) -> None:
+        self._db = database
+        self._policy = policy
+        self._clock = clock
+
+    @property
+    def policy(self) -> AccessPolicy:
+        return self._policy
+
+    async def authorize(self, username: str | None, key: str, hold: int) -> Authorization:
+        """Check the credentials and hold `hold` units (>= 1), all in one statement.
+
+        With a username the account is found by name and the key checked against it (a wrong
+        key is a strike); with a key alone it is found by the key's hash. An unknown name or
+        key writes nothing.
+        """
+        if hold < 1:
+            raise ValueError("a hold is at least one unit, so an empty balance never passes")
+        now = self._clock()
+        params = {
+            "key_hash": hash_key(key),
+            "hold": hold,
+            "now": now,
+            "lock_strikes": self._policy.lock_strikes,
+            "lock_until": self._policy.lock_until(now),
+        }
+        if username is None:
+            row = await self._db.fetch_one(_AUTHORIZE_BY_KEY, params)
+        else:
+            row = await self._db.fetch_one(
+                _AUTHORIZE_BY_USERNAME, {**params, "username": username}
+            )
+        if row is None:
+            return Authorization(outcome=AuthOutcome.UNKNOWN)
+        outcome = AuthOutcome(row["auth_result"])
+        return Authorization(
+            outcome=outcome,
+            account_id=row["id"],
+            username=row["username"],
+            strikes=row["strikes"],
+            locked_until=row["locked_until"],
+            balance=row["balance"],
+            hold=hold if outcome is AuthOutcome.OK else 0,
+        )
+
+    async def settle(self, account_id: int, hold: int, cost: int, usage: Usage) -> None:
+        """Charge `cost` and release the hold, in one ledger row (one statement).
+
+        The charge is what was used even when it exceeds the hold; the hold is only the
+        pre-authorization that stops a call the balance clearly cannot pay for.
+        """
+        params = _ledger_params(
+            account_id,
+            "charge",
+            -cost,
+            self._clock(),
+            released=hold,
+            model=usage.model,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            request_id=usage.request_id,
+        )
+        await self._db.execute(_INSERT_LEDGER, params)
+
+    async def release(self, account_id: int, hold: int) -> None:
+        """Give a hold back untouched (the call failed): no money moved, so no ledger row."""
+        await self._db.execute(
+            "UPDATE accounts SET reserved = reserved - :hold WHERE id = :id",
+            {"hold": hold, "id": account_id},
+        )
+
+    async def release_all_holds(self) -> int:
+        """At start-up of the only process using the database, no hold can still be live."""
+        rows = await self._db.fetch_all(
+            "UPDATE accounts SET reserved = 0 WHERE reserved <> 0 RETURNING id"
+        )
+        return len(rows)
+
+    async def register_telegram_user(
+        self, telegram_id: int, telegram_username: str | None, trial_credit: int, language: str
+    ) -> Registration:
+        """Create the account for a Telegram user once; later calls return it unchanged.
+
+        The API username is the Telegram username lowercased, or `id<telegram id>` when the
+        user has none or it is taken; it never changes afterwards.
+        """
+        async with self._db.transaction() as tx:
+            existing = await _account_where(tx, "telegram_id = :telegram_id", telegram_id)
+            if existing is not None:
+                return Registration(account=existing, created=False, secret=None)
+            username = await self._free_username(tx, telegram_id, telegram_username)
+            account, secret = await self._create(tx, username, telegram_id, language)
+            if trial_credit > 0:
+                await self._grant(tx, account.id, trial_credit, "trial credit")
+            refreshed = await _account_where(tx, "id = :id", account.id)
+        assert refreshed is not None
+        return Registration(account=refreshed, created=True, secret=secret)
+
+    async def _free_username(
+        self, tx: Executor, telegram_id: int, telegram_username: str | None
+    ) -> str:
+        fallback = f"id{telegram_id}"
+        if not telegram_username:
+            return fallback
+        wanted = telegram_username.lower()
+        taken = await tx.fetch_one(
+            "SELECT 1 AS taken FROM accounts WHERE username = :username", {"username": wanted}
+        )
+        return fallback if taken else wanted
+
+    async def _create(
+        self, tx: Executor, username: str, telegram_id: int | None, language: str | None
+    ) -> tuple[Account, str]:
+        key = issue_key()
+        row = await tx.fetch_one(
+            f"""INSERT INTO accounts (telegram_id, username, key_hash, key_prefix, language,
+                created_at) VALUES (:telegram_id, :username, :key_hash, :key_prefix,
+                :language, :now) RETURNING {_ACCOUNT_COLUMNS}""",
+            {
+                "telegram_id": telegram_id,
+                "username": username,
+                "key_hash": key.hash,
+                "key_prefix": key.display_prefix,
+                "language": language,
+                "now": self._clock(),
+            },
+        )
+        assert row is not None
+        return Account.from_row(row), key.secret
+
+    async def _grant(self, tx: Executor, account_id: int, amount: int, note: str) -> None:
+        params = _ledger_params(account_id, "grant", amount, self._clock(), note=note)
+        await tx.execute(_INSERT_LEDGER, params)
+
+    async def by_username(self, username: str) -> Account | None:
+        return await _account_where(self._db, "username = :username", username.lower())
+
+    async def by_telegram_id(self, telegram_id: int) -> Account | None:
+        return await _account_where(self._db, "telegram_id = :telegram_id", telegram_id)
+
+    async def unblock(self, username: str) -> Account:
+        """Clear the strikes and the lock of `username` (an admin's action)."""
+        row = await self._db.fetch_one(
+            f"""UPDATE accounts SET strikes = 0, locked_until = NULL
+                WHERE username = :username RETURNING {_ACCOUNT_COLUMNS}""",
+            {"username": username.lower()},
+        )
+        if row is None:
+            raise UnknownAccountError(username)
+        return Account.from_row(row)
+
+    async def ledger_total(self, account_id: int) -> int:
+        """The sum of the account's ledger: by the schema's invariant, its balance."""
+        row = await self._db.fetch_one(
+            "SELECT COALESCE(SUM(amount), 0) AS total FROM ledger WHERE account_id = :id",
+            {"id": account_id},
+        )
+        assert row is not None
+        return int(row["total"])
+
+    async def mismatched_balances(self) -> list[str]:
+        """Usernames whose balance differs from their ledger's sum (should be none)."""
+        rows = await self._db.fetch_all(
+            """SELECT a.username FROM accounts a
+               LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger
+                          GROUP BY account_id) l ON l.account_id = a.id
+               WHERE a.balance <> COALESCE(l.total, 0)"""
+        )
+        return [row["username"] for row in rows]
+
+
+async def _account_where(executor: Executor, condition: str, value: object) -> Account | None:
+    """The one account matching `condition`, a `column = :param` test bound to `value`."""
+    param = condition.split(":", 1)[1]
+    row = await executor.fetch_one(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {condition}", {param: value}
+    )
+    return Account.from_row(row) if row else None

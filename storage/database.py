@@ -1,0 +1,198 @@
+"""One small interface over SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+SQL in this package is written once, with `:name` parameters; the PostgreSQL side rewrites
+them to `$n` (once per statement text, cached). Each method is one statement; a
+`transaction()` groups several and is the only way to do so.
+
+Invariant on SQLite: the one aiosqlite connection is shared by every coroutine, so a
+multi-statement transaction would swallow statements that other coroutines send meanwhile.
+Every statement therefore takes `_lock`, and a transaction holds it from BEGIN to COMMIT.
+Uncontended, the lock costs no thread hop; the request path uses single statements only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+import aiosqlite
+import asyncpg
+
+from storage.errors import UnsupportedDatabaseUrlError
+
+Row = Mapping[str, Any]
+Params = Mapping[str, object]
+
+
+class Executor(Protocol):
+    """Runs single statements; both a database and an open transaction are executors."""
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None: ...
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]: ...
+
+    async def execute(self, sql: str, params: Params | None = None) -> None: ...
+
+
+class Database(Executor, Protocol):
+    """A connection (or pool) that can also open transactions and be closed."""
+
+    dialect: str
+
+    def transaction(self) -> AbstractAsyncContextManager[Executor]: ...
+
+    async def close(self) -> None: ...
+
+
+class _SqliteExecutor:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        rows = await self._connection.execute_fetchall(sql, params or {})
+        return next(iter(rows), None)  # type: ignore[return-value]
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        return list(await self._connection.execute_fetchall(sql, params or {}))  # type: ignore[arg-type]
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        await self._connection.execute_fetchall(sql, params or {})
+
+
+class SqliteDatabase:
+    """SQLite in WAL mode through one aiosqlite connection in autocommit mode."""
+
+    dialect = "sqlite"
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._executor = _SqliteExecutor(connection)
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteDatabase:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            await connection.execute(f"PRAGMA {pragma}")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        return cls(connection)
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        async with self._lock:
+            return await self._executor.fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        async with self._lock:
+            return await self._executor.fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        async with self._lock:
+            await self._executor.execute(sql, params)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Executor]:
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._executor
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            await self._connection.execute("COMMIT")
+
+    def transaction(self) -> AbstractAsyncContextManager[Executor]:
+        return self._transaction()
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+_PARAMETER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+
+
+@lru_cache(maxsize=256)
+def _to_numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """Rewrite `:name` parameters as `$1..$n`; a repeated name reuses its number."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PARAMETER.sub(number, sql), tuple(names)
+
+
+class _PostgresExecutor:
+    def __init__(self, connection: asyncpg.Pool | asyncpg.pool.PoolConnectionProxy) -> None:
+        self._connection = connection
+
+    @staticmethod
+    def _prepare(sql: str, params: Params | None) -> tuple[str, list[object]]:
+        text, names = _to_numbered(sql)
+        values = params or {}
+        return text, [values[name] for name in names]
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        text, args = self._prepare(sql, params)
+        return cast(Row | None, await self._connection.fetchrow(text, *args))
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        text, args = self._prepare(sql, params)
+        return cast(list[Row], await self._connection.fetch(text, *args))
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        text, args = self._prepare(sql, params)
+        await self._connection.execute(text, *args)
+
+
+class PostgresDatabase(_PostgresExecutor):
+    """PostgreSQL through an asyncpg pool: what several replicas share."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(pool)
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, dsn: str) -> PostgresDatabase:
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=10)
+        return cls(pool)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Executor]:
+        async with self._pool.acquire() as connection, connection.transaction():
+            yield _PostgresExecutor(connection)
+
+    def transaction(self) -> AbstractAsyncContextManager[Executor]:
+        return self._transaction()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:///rel/path` is relative to the working directory, `sqlite:////abs` absolute."""
+    return Path(url.removeprefix("sqlite:///"))
+
+
+async def open_database(url: str) -> Database:
+    """Open the database that DATABASE_URL names (the schema is not touched here)."""
+    if url.startswith("sqlite:///"):
+        return await SqliteDatabase.open(sqlite_path(url))
+    if url.startswith(("postgresql://", "postgres://")):
+        return await PostgresDatabase.open(url)
+    scheme = url.split(":", 1)[0]
+    raise UnsupportedDatabaseUrlError(
+        f"DATABASE_URL scheme {scheme!r} is not supported: use sqlite:/// or postgresql://"
+    )

@@ -1,0 +1,23 @@
+"""The storage package's own exceptions; the API and the bot translate them at their edges."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class UnsupportedDatabaseUrlError(StorageError):
+    """DATABASE_URL names a scheme this service cannot open."""
+
+
+class UnknownAccountError(StorageError):
+    """No account has the given username (or Telegram id)."""
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(f"no account named {username!r}")
+
+
+class SchemaTooNewError(StorageError):
+    """The database was migrated by a newer release than this one."""

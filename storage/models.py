@@ -1,0 +1,86 @@
+"""Plain records that storage returns: no SQL, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from storage.database import Row
+from storage.policy import LOCKED_UNTIL_UNBLOCKED
+
+
+class AuthOutcome(StrEnum):
+    """The gate's verdict, in the order the rules are checked."""
+
+    OK = "ok"
+    UNKNOWN = "unknown"
+    LOCKED = "locked"
+    BAD_KEY = "bad_key"
+    NO_FUNDS = "no_funds"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    telegram_id: int | None
+    username: str
+    key_prefix: str
+    balance: int
+    reserved: int
+    strikes: int
+    locked_until: int | None
+    language: str | None
+    created_at: int
+    last_seen_at: int | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Account:
+        return cls(**{name: row[name] for name in cls.__slots__})
+
+    def is_locked(self, now: int) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    @property
+    def locked_until_unblocked(self) -> bool:
+        return self.locked_until == LOCKED_UNTIL_UNBLOCKED
+
+    @property
+    def available(self) -> int:
+        """What a new hold may take: the balance less what open holds keep back."""
+        return self.balance - self.reserved
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """What one pass through the gate decided, with the state it left behind.
+
+    Invariant: `hold` is held (added to the account's `reserved`) exactly when `outcome` is
+    OK; the caller must then settle or release it exactly once.
+    """
+
+    outcome: AuthOutcome
+    account_id: int | None = None
+    username: str | None = None
+    strikes: int = 0
+    locked_until: int | None = None
+    balance: int = 0
+    hold: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The result of /start: `secret` is set only when the account was just created."""
+
+    account: Account
+    created: bool
+    secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a settled call used: it lands on the ledger row that charges for it."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+    request_id: str

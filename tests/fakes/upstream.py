@@ -1,0 +1,116 @@
+"""A fake OpenAI-compatible provider: a real aiohttp server that answers like the real API.
+
+It records every request it receives (path, headers, parsed body) so tests can check what
+the gateway forwarded. Its behaviour is switched per test through `FakeUpstream` fields: a
+fixed usage, an error status with the provider's error body, or a delay (to provoke the
+gateway's read timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeUpstream:
+    """State and switches of one fake provider; `app()` builds its server."""
+
+    prompt_tokens: int = 12
+    completion_tokens: int = 5
+    reply: str = "Hello from the fake upstream"
+    fail_status: int | None = None
+    fail_message: str = "The server had an error while processing your request."
+    delay: float = 0.0
+    requests: list[ReceivedRequest] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        return app
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.requests.append(ReceivedRequest(request.path, dict(request.headers), body))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_status is not None:
+            return _error(self.fail_status, self.fail_message)
+        if body.get("stream"):
+            return await self._stream(request, body)
+        return web.json_response(self._completion(body))
+
+    def _usage(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+        }
+
+    def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "unknown"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": self.reply},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": self._usage(),
+        }
+
+    async def _stream(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": body["model"]}
+        for word in self.reply.split(" "):
+            delta = {"index": 0, "delta": {"content": word + " "}, "finish_reason": None}
+            await _send_event(response, {**base, "choices": [delta]})
+        done = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        await _send_event(response, {**base, "choices": [done]})
+        if body.get("stream_options", {}).get("include_usage"):
+            await _send_event(response, {**base, "choices": [], "usage": self._usage()})
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+
+async def _send_event(response: web.StreamResponse, event: dict[str, Any]) -> None:
+    await response.write(f"data: {json.dumps(event)}\n\n".encode())
+
+
+def _error(status: int, message: str) -> web.Response:
+    error = {"message": message, "type": "server_error", "param": None, "code": None}
+    return web.json_response({"error": error}, status=status)
+
+
+@asynccontextmanager
+async def serve(fake: FakeUpstream) -> AsyncIterator[str]:
+    """Run `fake` on a free loopback port; yields its OpenAI-style base URL (with /v1)."""
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        await runner.cleanup()
