@@ -29,7 +29,8 @@ _LOCKED = "(locked_until IS NOT NULL AND locked_until > :now)"
 _BASE_STRIKES = (
     "(CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 0 ELSE strikes END)"
 )
-_PASSES = f"(NOT {_LOCKED} AND key_hash = :key_hash AND balance - reserved >= :hold)"
+_FUNDED = "(:hold = 0 OR balance - reserved >= :hold)"
+_PASSES = f"(NOT {_LOCKED} AND key_hash = :key_hash AND {_FUNDED})"
 
 # One statement: every SET expression sees the row as it was, so the verdict, the strike
 # count, the lock and the hold are computed from one consistent row version. An expired lock
@@ -39,7 +40,7 @@ UPDATE accounts SET
     auth_result = CASE
         WHEN {_LOCKED} THEN 'locked'
         WHEN key_hash <> :key_hash THEN 'bad_key'
-        WHEN balance - reserved < :hold THEN 'no_funds'
+        WHEN NOT {_FUNDED} THEN 'no_funds'
         ELSE 'ok' END,
     strikes = CASE WHEN {_PASSES} THEN 0 ELSE {_BASE_STRIKES} + 1 END,
     locked_until = CASE
@@ -98,14 +99,15 @@ class AccountStore:
         return self._policy
 
     async def authorize(self, username: str | None, key: str, hold: int) -> Authorization:
-        """Check the credentials and hold `hold` units (>= 1), all in one statement.
+        """Check the credentials and hold `hold` units, all in one statement.
 
         With a username the account is found by name and the key checked against it (a wrong
         key is a strike); with a key alone it is found by the key's hash. An unknown name or
-        key writes nothing.
+        key writes nothing. `hold == 0` needs no funds (a balance query); a billable call
+        holds at least one unit, so an empty balance never passes.
         """
-        if hold < 1:
-            raise ValueError("a hold is at least one unit, so an empty balance never passes")
+        if hold < 0:
+            raise ValueError("a hold cannot be negative")
         now = self._clock()
         params = {
             "key_hash": hash_key(key),

@@ -1,0 +1,1 @@
+"""The HTTP side and the composition root: settings, wiring, routes, the gate, billing."""

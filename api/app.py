@@ -1,0 +1,26 @@
+"""The API application without the bot: what route tests build and what the service mounts."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.context import CONTEXT, ApiContext
+from api.errors import BODY_LIMIT, error_middleware
+from api.routes import account, chat, models
+
+
+def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Application:
+    """Build the app; `context` may be given later (by a cleanup_ctx) but before serving."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=max_body_bytes)
+    app[BODY_LIMIT] = max_body_bytes
+    if context is not None:
+        app[CONTEXT] = context
+    router = app.router
+    router.add_get("/health", account.health)
+    router.add_get("/v1/balance", account.balance_get)
+    router.add_post("/v1/balance", account.balance_post)
+    router.add_get("/proxyapi/balance", account.balance_get)
+    router.add_get("/v1/models", models.list_models)
+    router.add_post("/v1/chat/completions", chat.chat_completions)
+    router.add_post("/openai/v1/chat/completions", chat.chat_completions)
+    return app

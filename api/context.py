@@ -1,0 +1,33 @@
+"""What the API's handlers work with, reached through one typed application key.
+
+The composition root opens storage and the upstream session in `cleanup_ctx` and stores an
+`ApiContext` under `CONTEXT`; route tests build their own. Handlers get plain objects and
+never read settings or the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from providers.http import OpenAICompatibleClient
+from providers.registry import Registry
+from storage.accounts import AccountStore
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContext:
+    accounts: AccountStore
+    registry: Registry
+    openai_compatible: OpenAICompatibleClient
+    currency: str
+    clock: Callable[[], int]
+
+
+CONTEXT = web.AppKey("api_context", ApiContext)
+
+
+def context_of(request: web.Request) -> ApiContext:
+    return request.app[CONTEXT]

@@ -1,0 +1,174 @@
+"""Typed API errors and the one middleware that renders every error in OpenAI's shape.
+
+Handlers raise; they never build an error response. The middleware also translates the
+other packages' exceptions (providers, aiohttp's own 404/405/413) at this edge, so a client
+always gets `{"error": {"message", "type", "code", "param"}}` and an SDK raises the right
+exception class for the status.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from providers.errors import ProviderUnavailableError, UnknownModelError, UpstreamError
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID = web.RequestKey("request_id", str)
+BODY_LIMIT = web.AppKey("body_limit", int)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    """An error a client caused or must know about; rendered by `error_middleware`."""
+
+    status = 400
+    type = "invalid_request_error"
+    code: str | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.headers = headers or {}
+        if code is not None:
+            self.code = code
+
+
+class InvalidRequestError(ApiError):
+    status = 400
+    code = "invalid_request"
+
+
+class AuthenticationError(ApiError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class InsufficientBalanceError(ApiError):
+    status = 402
+    type = "insufficient_balance"
+    code = "insufficient_balance"
+
+
+class AccountLockedError(ApiError):
+    status = 403
+    type = "permission_error"
+    code = "account_locked"
+
+
+class NotFoundError(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class ServiceUnavailableError(ApiError):
+    status = 503
+    type = "service_unavailable"
+    code = "provider_unavailable"
+
+
+class UpstreamFailedError(ApiError):
+    type = "upstream_error"
+    code = "upstream_error"
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, headers=headers)
+        self.status = status
+        if status == 429:
+            self.code = "rate_limit_exceeded"
+        elif status == 504:
+            self.code = "upstream_timeout"
+
+
+def error_body(error: ApiError) -> dict[str, object]:
+    return {
+        "error": {
+            "message": error.message,
+            "type": error.type,
+            "code": error.code,
+            "param": error.param,
+        }
+    }
+
+
+def _from_http_exception(exception: web.HTTPException, request: web.Request) -> ApiError:
+    if isinstance(exception, web.HTTPRequestEntityTooLarge):
+        error = ApiError(
+            f"the request body is larger than the {request.app[BODY_LIMIT]} bytes this "
+            "service accepts: send a smaller body",
+            code="request_too_large",
+        )
+    elif isinstance(exception, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exception.allowed_methods))
+        error = ApiError(
+            f"{request.method} is not allowed on {request.path}; use {allowed}",
+            code="method_not_allowed",
+        )
+    elif isinstance(exception, web.HTTPNotFound):
+        error = NotFoundError(f"there is no route {request.method} {request.path}: see /v1/models")
+    else:
+        error = ApiError(exception.reason, code=exception.reason.lower().replace(" ", "_"))
+    error.status = exception.status
+    return error
+
+
+def _translate(exception: Exception, request: web.Request) -> ApiError | None:
+    """Errors of other packages, as the client should see them; None for a real bug."""
+    if isinstance(exception, ApiError):
+        return exception
+    if isinstance(exception, web.HTTPException):
+        return _from_http_exception(exception, request)
+    if isinstance(exception, UnknownModelError):
+        return NotFoundError(
+            f"the model {exception.model!r} does not exist here: GET /v1/models lists them",
+            param="model",
+            code="model_not_found",
+        )
+    if isinstance(exception, ProviderUnavailableError):
+        return ServiceUnavailableError(
+            f"the provider {exception.provider!r} is not configured on this service; "
+            "nothing was charged: choose another model from GET /v1/models"
+        )
+    if isinstance(exception, UpstreamError):
+        headers = {"Retry-After": exception.retry_after} if exception.retry_after else None
+        return UpstreamFailedError(exception.status, exception.message, headers)
+    return None
+
+
+def _render(error: ApiError, request_id: str) -> web.Response:
+    headers = {**error.headers, "X-Request-Id": request_id}
+    return web.json_response(error_body(error), status=error.status, headers=headers)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give each request an id and turn every raised error into an OpenAI-shaped answer."""
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    if len(request_id) > 64 or not request_id.isprintable():
+        request_id = uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
+    try:
+        response = await handler(request)
+    except Exception as exception:  # the edge: every error leaves here in one shape
+        error = _translate(exception, request)
+        if error is None:
+            logger.exception("unhandled error in request %s", request_id)
+            error = ApiError("the service failed unexpectedly; the request id says which")
+            error.status, error.type, error.code = 500, "api_error", "internal_error"
+        return _render(error, request_id)
+    if not response.prepared:
+        response.headers["X-Request-Id"] = request_id
+    return response

@@ -1,0 +1,55 @@
+"""The access gate: the seed's rules, turned into HTTP answers.
+
+The decision itself is one atomic statement in storage (`AccountStore.authorize`); this
+module only maps its verdict to an error. An unknown user and a wrong key get the same
+message, so the answer never tells whether a username exists.
+"""
+
+from __future__ import annotations
+
+from api.context import ApiContext
+from api.credentials import Credentials
+from api.errors import AccountLockedError, AuthenticationError, InsufficientBalanceError
+from storage.models import Authorization, AuthOutcome
+from storage.money import format_money
+from storage.policy import LOCKED_UNTIL_UNBLOCKED
+
+_BAD_CREDENTIALS = (
+    "invalid username or API key: check both (the key is shown once, by /start in the "
+    "Telegram bot); repeated failures lock the account"
+)
+
+
+def _locked(auth: Authorization, now: int) -> AccountLockedError:
+    if auth.locked_until is None or auth.locked_until == LOCKED_UNTIL_UNBLOCKED:
+        return AccountLockedError(
+            "this account is locked after repeated failed requests; an admin must unblock it"
+        )
+    seconds = max(1, auth.locked_until - now)
+    return AccountLockedError(
+        f"this account is locked after repeated failed requests; it unlocks by itself in "
+        f"{seconds} seconds, or an admin can unblock it sooner",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+async def admit(context: ApiContext, credentials: Credentials, hold: int) -> Authorization:
+    """Pass the gate and hold `hold` units, or raise the error the client must see.
+
+    `hold == 0` admits without a funds check (balance queries).
+    """
+    auth = await context.accounts.authorize(credentials.username, credentials.key, hold)
+    outcome = auth.outcome
+    if outcome is AuthOutcome.OK:
+        return auth
+    if outcome in (AuthOutcome.UNKNOWN, AuthOutcome.BAD_KEY):
+        raise AuthenticationError(_BAD_CREDENTIALS)
+    if outcome is AuthOutcome.LOCKED:
+        raise _locked(auth, context.clock())
+    needed = format_money(hold, context.currency)
+    balance = format_money(auth.balance, context.currency)
+    raise InsufficientBalanceError(
+        f"insufficient balance to run this request: it may cost up to {needed} (its maximum "
+        f"output is priced in; a lower max_tokens needs less) and the balance is {balance}, "
+        "less any calls still running"
+    )

@@ -1,0 +1,78 @@
+"""The composition root: the only module that knows every part and wires them together.
+
+Long-lived resources live in `cleanup_ctx` entries, opened in order and closed in reverse:
+storage first, then the upstream session, then the bot, so the bot stops before the
+database it uses closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from api.app import create_api_app
+from api.context import CONTEXT, ApiContext
+from api.settings import BotMode, Settings
+from providers.catalog import load_catalog
+from providers.http import OpenAICompatibleClient, UpstreamLimits, create_client_session
+from providers.registry import Registry
+from storage import AccessPolicy, Storage, open_storage
+
+logger = logging.getLogger(__name__)
+
+STORAGE = web.AppKey("storage", Storage)
+
+
+def _wall_clock() -> int:
+    return int(time.time())
+
+
+def access_policy(settings: Settings) -> AccessPolicy:
+    return AccessPolicy(
+        lock_strikes=settings.lock_strikes, lock_seconds=settings.lock_minutes * 60
+    )
+
+
+def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -> web.Application:
+    """The whole service as one aiohttp application (API, and the bot when configured)."""
+    app = create_api_app(None, max_body_bytes=settings.max_body_bytes)
+    registry = Registry(load_catalog(settings.catalog_file), settings.provider_configs())
+    limits = UpstreamLimits(
+        connect_timeout=settings.upstream_connect_timeout,
+        read_timeout=settings.upstream_read_timeout,
+        max_connections=settings.upstream_max_connections,
+    )
+
+    async def storage_context(app: web.Application) -> AsyncIterator[None]:
+        storage = await open_storage(settings.database_url, access_policy(settings), clock)
+        app[STORAGE] = storage
+        yield
+        await storage.close()
+
+    async def upstream_context(app: web.Application) -> AsyncIterator[None]:
+        session = create_client_session(limits)
+        app[CONTEXT] = ApiContext(
+            accounts=app[STORAGE].accounts,
+            registry=registry,
+            openai_compatible=OpenAICompatibleClient(session),
+            currency=settings.currency,
+            clock=clock,
+        )
+        yield
+        await session.close()
+
+    app.cleanup_ctx.append(storage_context)
+    app.cleanup_ctx.append(upstream_context)
+    _log_configuration(settings, registry)
+    return app
+
+
+def _log_configuration(settings: Settings, registry: Registry) -> None:
+    configured = sorted(name for name, p in registry.providers.items() if p.available)
+    logger.info("providers configured: %s", ", ".join(configured) or "none (set <NAME>_API_KEY)")
+    if settings.effective_bot_mode is BotMode.OFF:
+        reason = "BOT_MODE=off" if settings.bot_mode is BotMode.OFF else "BOT_TOKEN is not set"
+        logger.warning("the Telegram bot is off (%s): serving the API only", reason)

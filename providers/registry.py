@@ -1,0 +1,54 @@
+"""The explicit provider registry: a dict built from settings, never discovered.
+
+A provider without an API key stays in the registry as unavailable, so the API can tell a
+caller "not configured here" (503) apart from "no such model" (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from providers.catalog import Catalog, Model
+from providers.errors import ProviderUnavailableError
+
+PROVIDER_NAMES = ("openai", "gemini", "anthropic", "stability", "groq", "openrouter", "qwen")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """Where a provider is and the operator's key for it; `repr` never shows the key."""
+
+    name: str
+    base_url: str
+    api_key: str | None
+
+    def __repr__(self) -> str:
+        configured = "configured" if self.api_key else "no key"
+        return f"ProviderConfig({self.name!r}, {self.base_url!r}, {configured})"
+
+    @property
+    def available(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where one call goes: the catalog entry and its provider's address and key."""
+
+    model: Model
+    provider: ProviderConfig
+    api_key: str
+
+
+class Registry:
+    def __init__(self, catalog: Catalog, providers: dict[str, ProviderConfig]) -> None:
+        self.catalog = catalog
+        self.providers = providers
+
+    def route(self, model_name: str) -> Route:
+        """Resolve a model name; UnknownModelError or ProviderUnavailableError otherwise."""
+        model = self.catalog.get(model_name)
+        provider = self.providers.get(model.provider)
+        if provider is None or not provider.api_key:
+            raise ProviderUnavailableError(model.provider)
+        return Route(model=model, provider=provider, api_key=provider.api_key)
