@@ -65,6 +65,11 @@ class _SqliteExecutor:
         await self._connection.execute_fetchall(sql, params or {})
 
 
+def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
+    """Rows as plain dicts, so both dialects honour the `Row` mapping type."""
+    return dict(zip((column[0] for column in cursor.description), values, strict=True))
+
+
 class SqliteDatabase:
     """SQLite in WAL mode through one aiosqlite connection in autocommit mode."""
 
@@ -79,7 +84,7 @@ class SqliteDatabase:
     async def open(cls, path: Path) -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = sqlite3.Row
+        connection.row_factory = _dict_row
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
             await connection.execute(f"PRAGMA {pragma}")
         await connection.execute("PRAGMA busy_timeout=5000")

@@ -1,0 +1,63 @@
+"""Opening storage: migrations, crash recovery, and the ledger invariant check."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from storage import AccessPolicy, open_storage
+from storage.database import open_database
+from storage.errors import SchemaTooNewError, UnsupportedDatabaseUrlError
+from storage.migrations import MIGRATIONS
+from tests.conftest import FakeClock
+
+
+async def test_reopening_applies_no_migration_twice(database_url: str, clock: FakeClock) -> None:
+    for _ in range(2):
+        storage = await open_storage(database_url, AccessPolicy(), clock)
+        rows = await storage.database.fetch_all("SELECT version FROM schema_migrations")
+        await storage.close()
+    assert [row["version"] for row in rows] == list(range(1, len(MIGRATIONS) + 1))
+
+
+async def test_a_newer_schema_is_refused(database_url: str, clock: FakeClock) -> None:
+    storage = await open_storage(database_url, AccessPolicy(), clock)
+    await storage.database.execute("INSERT INTO schema_migrations (version) VALUES (999)")
+    await storage.close()
+    with pytest.raises(SchemaTooNewError):
+        await open_storage(database_url, AccessPolicy(), clock)
+
+
+async def test_sqlite_start_up_releases_holds_left_by_a_crash(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    storage = await open_storage(sqlite_url, AccessPolicy(), clock)
+    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
+    assert registration.secret is not None
+    await storage.accounts.authorize("a", registration.secret, hold=600)
+    await storage.close()  # the process "dies" with the hold open
+    reopened = await open_storage(sqlite_url, AccessPolicy(), clock)
+    account = await reopened.accounts.by_username("a")
+    await reopened.close()
+    assert account is not None
+    assert (account.balance, account.reserved) == (1000, 0)
+
+
+async def test_start_up_reports_a_balance_that_differs_from_the_ledger(
+    sqlite_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = await open_storage(sqlite_url, AccessPolicy(), clock)
+    await storage.accounts.register_telegram_user(1, "a", 1000, "en")
+    await storage.database.execute("UPDATE accounts SET balance = 5")
+    await storage.close()
+    with caplog.at_level(logging.ERROR, logger="storage"):
+        reopened = await open_storage(sqlite_url, AccessPolicy(), clock)
+        await reopened.close()
+    assert "balance differs from the ledger for 1 accounts" in caplog.text
+
+
+async def test_an_unknown_database_scheme_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedDatabaseUrlError, match="mysql"):
+        await open_database("mysql://localhost/x")
