@@ -1,0 +1,184 @@
+"""One bench run: start the upstream, the reference and the service, load each in turn.
+
+Placement on a machine with two cores or more: the servers being compared (reference proxy
+and service) get core 0 to themselves, one at a time under load; the fake upstream and the
+load generator share core 1. Both compared servers meet identical conditions, so their
+ratio means something even where absolute numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.loadgen import KEY_ENV, LoadResult
+from bench.processes import Fleet, Server, free_port, pin_prefix, python_module, run_to_completion
+from bench.procfs import rss_bytes
+from bench.seed import create_bench_user
+
+SERVER_CORE = 0
+LOAD_CORE = 1
+TARGETS = ("direct", "reference", "service")
+_LOADGEN_SLACK_SECONDS = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    concurrency: int
+    stream: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    seconds: float
+    warmup: float
+    concurrency: int
+    targets: tuple[str, ...]
+    startup_timeout: float
+
+    def scenarios(self) -> list[Scenario]:
+        high = self.concurrency
+        return [
+            Scenario("non-stream c=1", 1, stream=False),
+            Scenario(f"non-stream c={high}", high, stream=False),
+            Scenario(f"stream c={high}", high, stream=True),
+        ]
+
+    def time_bound(self) -> float:
+        """Upper bound of a whole run: every window, its slack, and every start-up."""
+        per_run = self.warmup + self.seconds + _LOADGEN_SLACK_SECONDS
+        runs = len(self.scenarios()) * len(self.targets)
+        return runs * per_run + 3 * self.startup_timeout + 30
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One target under one scenario; CPU figures come from the generator's window."""
+
+    target: str
+    scenario: Scenario
+    load: LoadResult
+    server_cpu_ms_per_request: float | None
+    load_core_busy: float | None
+
+
+@dataclass(slots=True)
+class BenchReport:
+    options: Options
+    pinned: bool
+    measurements: list[Measurement] = field(default_factory=list)
+    rss_bytes: dict[str, int | None] = field(default_factory=dict)
+    service_log_tail: str = ""
+
+
+def _base_env() -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if name != KEY_ENV}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _service_env(port: int, database_url: str, upstream: Server) -> dict[str, str]:
+    """The service's settings; an empty BOT_TOKEN overrides any token in a local .env."""
+    env = _base_env()
+    env.update(
+        API_HOST="127.0.0.1",
+        API_PORT=str(port),
+        DATABASE_URL=database_url,
+        OPENAI_BASE_URL=f"{upstream.base_url}/v1",
+        OPENAI_API_KEY="sk-bench",
+        BOT_TOKEN="",
+        BOT_MODE="off",
+    )
+    return env
+
+
+async def _start_servers(
+    fleet: Fleet, workdir: Path, options: Options
+) -> tuple[dict[str, Server], str]:
+    """Start what `options.targets` needs; the servers by target, and the service's key."""
+    timeout = options.startup_timeout
+    port = free_port()
+    upstream = await fleet.start(
+        "upstream",
+        python_module("bench.upstream", "--port", str(port)),
+        LOAD_CORE,
+        port,
+        _base_env(),
+        ready_timeout=timeout,
+    )
+    servers = {"direct": upstream}
+    key = ""
+    if "reference" in options.targets:
+        port = free_port()
+        command = python_module(
+            "bench.proxy", "--port", str(port), "--upstream", f"{upstream.base_url}/v1"
+        )
+        servers["reference"] = await fleet.start(
+            "reference", command, SERVER_CORE, port, _base_env(), ready_timeout=timeout
+        )
+    if "service" in options.targets:
+        database_url = f"sqlite:///{workdir / 'bench.db'}"
+        key = await create_bench_user(database_url)
+        port = free_port()
+        env = _service_env(port, database_url, upstream)
+        servers["service"] = await fleet.start(
+            "service", python_module("api"), SERVER_CORE, port, env, ready_timeout=timeout
+        )
+    return servers, key
+
+
+async def _measure(
+    servers: dict[str, Server], target: str, scenario: Scenario, options: Options, key: str
+) -> Measurement:
+    """Load `target` for one window from core 1 and relate CPU deltas to completed requests."""
+    server, upstream = servers[target], servers["direct"]
+    pids = sorted({server.pid, upstream.pid})
+    args = [
+        "--url",
+        f"{server.base_url}/v1/chat/completions",
+        "--concurrency",
+        str(scenario.concurrency),
+    ]
+    args += ["--warmup", str(options.warmup), "--seconds", str(options.seconds)]
+    args += ["--stream"] if scenario.stream else []
+    for pid in pids:
+        args += ["--watch", str(pid)]
+    env = _base_env()
+    if target == "service":
+        env[KEY_ENV] = key
+    bound = options.warmup + options.seconds + _LOADGEN_SLACK_SECONDS
+    output = await run_to_completion(
+        "load generator", python_module("bench.loadgen", *args), LOAD_CORE, env, bound
+    )
+    load = LoadResult.from_json(output.strip().splitlines()[-1])
+    server_cpu = load.cpu_seconds.get(str(server.pid))
+    per_request = None
+    if server_cpu is not None and load.completed:
+        per_request = server_cpu * 1000 / load.completed
+    upstream_cpu = load.cpu_seconds.get(str(upstream.pid))
+    busy = None
+    if upstream_cpu is not None and load.window_seconds:
+        busy = (upstream_cpu + load.generator_cpu_seconds) / load.window_seconds
+    return Measurement(target, scenario, load, per_request, busy)
+
+
+async def run_bench(options: Options) -> BenchReport:
+    """Measure every scenario against every target; all processes are gone on return."""
+    report = BenchReport(
+        options=options, pinned=bool(pin_prefix(SERVER_CORE) and pin_prefix(LOAD_CORE))
+    )
+    with tempfile.TemporaryDirectory(prefix="myapi-bench-") as tmp:
+        async with Fleet(Path(tmp)) as fleet:
+            servers, key = await _start_servers(fleet, Path(tmp), options)
+            for scenario in options.scenarios():
+                for target in options.targets:
+                    measurement = await _measure(servers, target, scenario, options, key)
+                    report.measurements.append(measurement)
+            for target in options.targets:
+                report.rss_bytes[target] = rss_bytes(servers[target].pid)
+            if "service" in servers:
+                report.service_log_tail = servers["service"].log_tail(2000)
+    return report
