@@ -85,7 +85,7 @@ def parse_catalog(text: str) -> Catalog:
     markup = Decimal(str(data.get("markup", "1")))
     models = data.get("models")
     if not isinstance(models, dict) or not models:
-        raise CatalogError("the catalog has no [models.<name>] tables")
+        raise CatalogError("the catalog has no models: add [models.<name>] tables")
     return Catalog({name: _model(name, entry, markup) for name, entry in models.items()})
 
 

@@ -84,7 +84,7 @@ class SqliteDatabase:
     async def open(cls, path: Path) -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = _dict_row
+        connection.row_factory = _dict_row  # type: ignore[assignment]
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
             await connection.execute(f"PRAGMA {pragma}")
         await connection.execute("PRAGMA busy_timeout=5000")

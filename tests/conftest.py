@@ -16,8 +16,17 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
+from api.app import create_api_app
+from api.context import ApiContext
+from providers.catalog import load_catalog
+from providers.http import OpenAICompatibleClient, UpstreamLimits, create_client_session
+from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 from storage import AccessPolicy, Storage, open_storage
+from tests.fakes.upstream import FakeUpstream, serve
 
 POSTGRES_DSN = os.environ.get(
     "MYAPI_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -104,3 +113,91 @@ async def storage(
         yield opened
     finally:
         await opened.close()
+
+
+# --- the API over a real fake upstream -------------------------------------------------
+
+OPERATOR_KEY = "sk-operator-secret-0123456789"
+
+
+@dataclass
+class ApiHarness:
+    """A running API app (aiohttp test client), its storage and its fake upstream."""
+
+    client: TestClient[web.Request, web.Application]
+    storage: Storage
+    upstream: FakeUpstream
+    clock: FakeClock
+
+    async def register(
+        self, telegram_id: int = 7, name: str = "alice", credit: int = 10**6
+    ) -> str:
+        registration = await self.storage.accounts.register_telegram_user(
+            telegram_id, name, credit, "en"
+        )
+        assert registration.secret is not None
+        return registration.secret
+
+    async def balance(self, username: str = "alice") -> int:
+        account = await self.storage.accounts.by_username(username)
+        assert account is not None
+        return account.balance
+
+
+@pytest.fixture
+def fake_upstream() -> FakeUpstream:
+    return FakeUpstream()
+
+
+@pytest.fixture
+async def upstream_url(fake_upstream: FakeUpstream) -> AsyncIterator[str]:
+    async with serve(fake_upstream) as url:
+        yield url
+
+
+def build_context(
+    storage: Storage, upstream_url: str, session: ClientSession, clock: FakeClock
+) -> ApiContext:
+    providers = {
+        name: ProviderConfig(name, upstream_url, OPERATOR_KEY if name == "openai" else None)
+        for name in PROVIDER_NAMES
+    }
+    return ApiContext(
+        accounts=storage.accounts,
+        registry=Registry(load_catalog(), providers),
+        openai_compatible=OpenAICompatibleClient(session),
+        currency="USD",
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def upstream_read_timeout() -> float:
+    """Seconds the gateway waits for the fake upstream; a test parametrizes it to time out."""
+    return 10.0
+
+
+@pytest.fixture
+async def api(
+    aiohttp_client: AiohttpClient,
+    upstream_read_timeout: float,
+    sqlite_url: str,
+    upstream_url: str,
+    fake_upstream: FakeUpstream,
+    clock: FakeClock,
+    policy: AccessPolicy,
+) -> AsyncIterator[ApiHarness]:
+    storage = await open_storage(sqlite_url, policy, clock)
+    limits = UpstreamLimits(
+        connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
+    )
+    session = create_client_session(limits)
+    app = create_api_app(
+        build_context(storage, upstream_url, session, clock), max_body_bytes=64 * 1024
+    )
+    client = await aiohttp_client(app)
+    try:
+        yield ApiHarness(client, storage, fake_upstream, clock)
+    finally:
+        await session.close()
+        await storage.close()

@@ -1,0 +1,154 @@
+"""`POST /v1/chat/completions` over the real app and a real fake upstream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import OPERATOR_KEY, ApiHarness
+
+BODY: dict[str, Any] = {
+    "model": "gpt-4o-mini",
+    "messages": [{"role": "user", "content": "Say hi"}],
+    "temperature": 0.2,
+    "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}],
+}
+
+
+async def test_body_credentials_are_stripped_and_the_rest_forwarded_intact(
+    api: ApiHarness,
+) -> None:
+    key = await api.register()
+    response = await api.client.post(
+        "/v1/chat/completions", json={**BODY, "username": "Alice", "key": key}
+    )
+    assert response.status == 200
+    [received] = api.upstream.requests
+    assert received.body == BODY
+    assert received.headers["Authorization"] == f"Bearer {OPERATOR_KEY}"
+
+
+async def test_bearer_key_works_and_never_reaches_the_upstream(api: ApiHarness) -> None:
+    key = await api.register()
+    response = await api.client.post(
+        "/v1/chat/completions", json=BODY, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status == 200
+    [received] = api.upstream.requests
+    assert key not in str(received.headers)
+    assert key not in str(received.body)
+
+
+async def test_the_answer_is_the_upstreams_json(api: ApiHarness) -> None:
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    data = await response.json()
+    assert data["choices"][0]["message"]["content"] == api.upstream.reply
+    assert data["usage"]["completion_tokens"] == api.upstream.completion_tokens
+
+
+async def test_a_call_debits_exactly_its_usage_at_the_models_price(api: ApiHarness) -> None:
+    api.upstream.prompt_tokens, api.upstream.completion_tokens = 1000, 2000
+    key = await api.register(credit=1_000_000)
+    await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    # gpt-4o-mini: 0.15 and 0.60 USD per 1M tokens -> 150 + 1200 = 1350 units
+    assert await api.balance() == 1_000_000 - 1350
+    rows = await api.storage.database.fetch_all(
+        "SELECT amount, model, input_tokens, output_tokens FROM ledger WHERE kind = 'charge'"
+    )
+    assert [dict(row) for row in rows] == [
+        {"amount": -1350, "model": "gpt-4o-mini", "input_tokens": 1000, "output_tokens": 2000}
+    ]
+
+
+async def test_a_success_resets_earlier_strikes(api: ApiHarness) -> None:
+    key = await api.register()
+    for _ in range(3):
+        await api.client.post(
+            "/v1/chat/completions", json={**BODY, "username": "alice", "key": "x"}
+        )
+    await api.client.post("/v1/chat/completions", json={**BODY, "username": "alice", "key": key})
+    account = await api.storage.accounts.by_username("alice")
+    assert account is not None
+    assert account.strikes == 0
+
+
+@pytest.mark.parametrize(("upstream_status", "client_status"), [(500, 502), (503, 502)])
+async def test_upstream_5xx_is_502_costs_nothing_and_is_no_strike(
+    api: ApiHarness, upstream_status: int, client_status: int
+) -> None:
+    api.upstream.fail_status = upstream_status
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.status == client_status
+    assert (await response.json())["error"]["type"] == "upstream_error"
+    account = await api.storage.accounts.by_username("alice")
+    assert account is not None
+    assert (account.balance, account.reserved, account.strikes) == (10**6, 0, 0)
+
+
+async def test_upstream_4xx_passes_the_providers_message_and_is_no_strike(
+    api: ApiHarness,
+) -> None:
+    api.upstream.fail_status = 400
+    api.upstream.fail_message = "Invalid value for 'temperature'."
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.status == 400
+    assert "Invalid value for 'temperature'." in (await response.json())["error"]["message"]
+    account = await api.storage.accounts.by_username("alice")
+    assert account is not None
+    assert (account.balance, account.strikes) == (10**6, 0)
+
+
+async def test_upstream_401_is_the_operators_problem_and_hides_the_key(api: ApiHarness) -> None:
+    api.upstream.fail_status = 401
+    api.upstream.fail_message = f"Incorrect API key provided: {OPERATOR_KEY}"
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    text = await response.text()
+    assert response.status == 502
+    assert OPERATOR_KEY not in text
+    assert OPERATOR_KEY[:12] not in text
+
+
+async def test_upstream_429_passes_retry_after(api: ApiHarness) -> None:
+    api.upstream.fail_status = 429
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.status == 429
+    assert (await response.json())["error"]["code"] == "rate_limit_exceeded"
+
+
+@pytest.mark.parametrize("upstream_read_timeout", [0.2])
+async def test_upstream_timeout_is_504_and_costs_nothing(api: ApiHarness) -> None:
+    api.upstream.delay = 0.6
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.status == 504
+    assert await api.balance() == 10**6
+
+
+@pytest.mark.parametrize("upstream_url", ["http://127.0.0.1:9/v1"])
+async def test_unreachable_upstream_is_502_and_costs_nothing(api: ApiHarness) -> None:
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.status == 502
+    assert await api.balance() == 10**6
+
+
+async def test_a_hold_larger_than_the_balance_is_402(api: ApiHarness) -> None:
+    key = await api.register(credit=100)
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.status == 402
+    assert (await response.json())["error"]["code"] == "insufficient_balance"
+    assert api.upstream.requests == []
+
+
+async def test_lowering_max_tokens_makes_a_small_balance_enough(api: ApiHarness) -> None:
+    key = await api.register(credit=100)
+    response = await api.client.post(
+        "/v1/chat/completions", json={**BODY, "key": key, "max_tokens": 50}
+    )
+    assert response.status == 200

@@ -1,0 +1,86 @@
+"""Pure translation rules for OpenAI-compatible chat: holds, payloads, usage, streams."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from providers.catalog import parse_catalog
+from providers.errors import UpstreamError
+from providers.http import upstream_error
+from providers.openai_compat import (
+    UsageScanner,
+    chat_payload,
+    hold_for_chat,
+    requested_output_tokens,
+    usage_from,
+)
+
+MODEL = parse_catalog(
+    '[models.m]\nprovider = "openai"\nupstream = "up-m"\ninput_per_1m = "1"\n'
+    'output_per_1m = "2"\nmax_output_tokens = 1000\n'
+).get("m")
+
+
+def test_output_bound_is_max_tokens_capped_by_the_model() -> None:
+    assert requested_output_tokens({"max_tokens": 10}, MODEL) == 10
+    assert requested_output_tokens({"max_completion_tokens": 5000}, MODEL) == 1000
+    assert requested_output_tokens({}, MODEL) == 1000
+
+
+def test_hold_prices_the_maximum_output_and_the_prompt() -> None:
+    body = {"messages": [{"role": "user", "content": "x" * 400}], "max_tokens": 100}
+    hold = hold_for_chat(body, MODEL)
+    assert hold >= MODEL.cost(100, 100)  # at least 400 bytes / 4 prompt tokens + 100 output
+
+
+def test_payload_uses_the_upstream_name_and_asks_a_stream_for_usage() -> None:
+    payload = chat_payload({"model": "m", "stream": True, "stream_options": {"x": 1}}, MODEL)
+    assert payload["model"] == "up-m"
+    assert payload["stream_options"] == {"x": 1, "include_usage": True}
+
+
+def test_usage_is_required_to_bill() -> None:
+    assert usage_from({"usage": {"prompt_tokens": 3, "completion_tokens": 4}}).output_tokens == 4
+    with pytest.raises(UpstreamError):
+        usage_from({"choices": []})
+
+
+def _event(data: dict[str, object]) -> bytes:
+    return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+
+def test_scanner_reassembles_events_split_across_chunks() -> None:
+    scanner = UsageScanner(forward_usage_chunk=False)
+    stream = (
+        _event({"choices": [{"delta": {"content": "a"}}], "usage": None})
+        + _event({"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 2}})
+        + b"data: [DONE]\n\n"
+    )
+    out = b"".join(scanner.feed(stream[i : i + 7]) for i in range(0, len(stream), 7))
+    assert scanner.usage is not None
+    assert scanner.usage.input_tokens == 7
+    assert b'"prompt_tokens"' not in out
+    assert out.endswith(b"data: [DONE]\n\n")
+    assert b'"content": "a"' in out
+
+
+def test_scanner_keeps_the_usage_chunk_when_asked() -> None:
+    scanner = UsageScanner(forward_usage_chunk=True)
+    chunk = _event({"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+    assert scanner.feed(chunk) == chunk
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"), [(400, 400), (404, 404), (401, 502), (403, 502), (500, 502)]
+)
+def test_upstream_statuses_map_as_designed(status: int, expected: int) -> None:
+    assert upstream_error(status, b'{"error": {"message": "m"}}', "sk-k", None).status == expected
+
+
+def test_upstream_messages_lose_anything_key_like() -> None:
+    body = b'{"error": {"message": "bad key sk-abcdef123456 and sk-operator"}}'
+    message = upstream_error(400, body, "sk-operator", None).message
+    assert "sk-abcdef123456" not in message
+    assert "sk-operator" not in message
