@@ -40,7 +40,7 @@ _DEFAULT_BASE_URLS: dict[str, str] = {
 class Settings(BaseSettings):
     """Environment variables (names are the operator contract; see .env.example)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     bot_token: SecretStr | None = None
     bot_mode: BotMode | None = None
@@ -97,11 +97,6 @@ class Settings(BaseSettings):
             return Decimal(str(value))
         except InvalidOperation as error:
             raise ValueError(f"TRIAL_CREDIT is not a decimal number: {value!r}") from error
-
-    @field_validator("bot_token", "webhook_secret", mode="before")
-    @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
     @model_validator(mode="after")
     def _check_bot_mode(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -54,3 +55,15 @@ def test_secrets_never_show_in_the_settings_repr() -> None:
     assert "very-secret" not in repr(settings)
     assert "operator-secret" not in repr(settings)
     assert "operator-secret" not in repr(settings.provider_configs())
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
+
+
+def test_the_example_file_is_valid_and_holds_the_defaults() -> None:
+    assert Settings(_env_file=EXAMPLE) == make()  # type: ignore[call-arg]
+
+
+def test_the_example_file_documents_every_setting() -> None:
+    documented = {line.split("=")[0] for line in EXAMPLE.read_text().splitlines() if "=" in line}
+    assert {name.upper() for name in Settings.model_fields} <= documented
