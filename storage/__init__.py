@@ -9,13 +9,14 @@ import logging
 from dataclasses import dataclass
 
 from storage.accounts import AccountStore, Clock
+from storage.admin import AccountAdmin
 from storage.database import Database, open_database
 from storage.migrations import migrate
 from storage.policy import AccessPolicy
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AccessPolicy", "AccountStore", "Storage", "open_storage"]
+__all__ = ["AccessPolicy", "AccountAdmin", "AccountStore", "Storage", "open_storage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Storage:
 
     database: Database
     accounts: AccountStore
+    admin: AccountAdmin
 
     async def close(self) -> None:
         await self.database.close()
@@ -49,4 +51,4 @@ async def open_storage(url: str, policy: AccessPolicy, clock: Clock) -> Storage:
     except BaseException:
         await database.close()
         raise
-    return Storage(database=database, accounts=accounts)
+    return Storage(database=database, accounts=accounts, admin=AccountAdmin(database, clock))

@@ -18,13 +18,16 @@ from storage.errors import UnknownAccountError
 from storage.keys import hash_key, issue_key
 from storage.models import Account, Authorization, AuthOutcome, Registration, Usage
 from storage.policy import AccessPolicy
+from storage.sql import (
+    ACCOUNT_COLUMNS,
+    INSERT_LEDGER,
+    account_where,
+    insert_account,
+    ledger_params,
+)
 
 Clock = Callable[[], int]
 
-_ACCOUNT_COLUMNS = (
-    "id, telegram_id, username, key_prefix, balance, reserved, strikes, locked_until, "
-    "language, created_at, last_seen_at"
-)
 _LOCKED = "(locked_until IS NOT NULL AND locked_until > :now)"
 _BASE_STRIKES = (
     "(CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 0 ELSE strikes END)"
@@ -55,35 +58,6 @@ RETURNING id, username, auth_result, strikes, locked_until, balance
 """
 _AUTHORIZE_BY_USERNAME = _AUTHORIZE.format(lookup="username = :username")
 _AUTHORIZE_BY_KEY = _AUTHORIZE.format(lookup="key_hash = :key_hash")
-
-_INSERT_LEDGER = """
-INSERT INTO ledger (
-    account_id, kind, amount, released, model, input_tokens, output_tokens, request_id,
-    actor, note, created_at
-) VALUES (
-    :account_id, :kind, :amount, :released, :model, :input_tokens, :output_tokens,
-    :request_id, :actor, :note, :now
-)"""
-
-
-def _ledger_params(
-    account_id: int, kind: str, amount: int, now: int, **extra: object
-) -> dict[str, object]:
-    params: dict[str, object] = {
-        "account_id": account_id,
-        "kind": kind,
-        "amount": amount,
-        "released": 0,
-        "model": None,
-        "input_tokens": None,
-        "output_tokens": None,
-        "request_id": None,
-        "actor": None,
-        "note": None,
-        "now": now,
-    }
-    params.update(extra)
-    return params
 
 
 class AccountStore:
@@ -141,7 +115,7 @@ class AccountStore:
         The charge is what was used even when it exceeds the hold; the hold is only the
         pre-authorization that stops a call the balance clearly cannot pay for.
         """
-        params = _ledger_params(
+        params = ledger_params(
             account_id,
             "charge",
             -cost,
@@ -152,7 +126,7 @@ class AccountStore:
             output_tokens=usage.output_tokens,
             request_id=usage.request_id,
         )
-        await self._db.execute(_INSERT_LEDGER, params)
+        await self._db.execute(INSERT_LEDGER, params)
 
     async def release(self, account_id: int, hold: int) -> None:
         """Give a hold back untouched (the call failed): no money moved, so no ledger row."""
@@ -177,14 +151,16 @@ class AccountStore:
         user has none or it is taken; it never changes afterwards.
         """
         async with self._db.transaction() as tx:
-            existing = await _account_where(tx, "telegram_id = :telegram_id", telegram_id)
+            existing = await account_where(tx, "telegram_id = :telegram_id", telegram_id)
             if existing is not None:
                 return Registration(account=existing, created=False, secret=None)
             username = await self._free_username(tx, telegram_id, telegram_username)
-            account, secret = await self._create(tx, username, telegram_id, language)
+            key = issue_key()
+            account = await insert_account(tx, username, key, self._clock(), telegram_id, language)
+            secret = key.secret
             if trial_credit > 0:
                 await self._grant(tx, account.id, trial_credit, "trial credit")
-            refreshed = await _account_where(tx, "id = :id", account.id)
+            refreshed = await account_where(tx, "id = :id", account.id)
         assert refreshed is not None
         return Registration(account=refreshed, created=True, secret=secret)
 
@@ -200,41 +176,21 @@ class AccountStore:
         )
         return fallback if taken else wanted
 
-    async def _create(
-        self, tx: Executor, username: str, telegram_id: int | None, language: str | None
-    ) -> tuple[Account, str]:
-        key = issue_key()
-        row = await tx.fetch_one(
-            f"""INSERT INTO accounts (telegram_id, username, key_hash, key_prefix, language,
-                created_at) VALUES (:telegram_id, :username, :key_hash, :key_prefix,
-                :language, :now) RETURNING {_ACCOUNT_COLUMNS}""",
-            {
-                "telegram_id": telegram_id,
-                "username": username,
-                "key_hash": key.hash,
-                "key_prefix": key.display_prefix,
-                "language": language,
-                "now": self._clock(),
-            },
-        )
-        assert row is not None
-        return Account.from_row(row), key.secret
-
     async def _grant(self, tx: Executor, account_id: int, amount: int, note: str) -> None:
-        params = _ledger_params(account_id, "grant", amount, self._clock(), note=note)
-        await tx.execute(_INSERT_LEDGER, params)
+        params = ledger_params(account_id, "grant", amount, self._clock(), note=note)
+        await tx.execute(INSERT_LEDGER, params)
 
     async def by_username(self, username: str) -> Account | None:
-        return await _account_where(self._db, "username = :username", username.lower())
+        return await account_where(self._db, "username = :username", username.lower())
 
     async def by_telegram_id(self, telegram_id: int) -> Account | None:
-        return await _account_where(self._db, "telegram_id = :telegram_id", telegram_id)
+        return await account_where(self._db, "telegram_id = :telegram_id", telegram_id)
 
     async def unblock(self, username: str) -> Account:
         """Clear the strikes and the lock of `username` (an admin's action)."""
         row = await self._db.fetch_one(
             f"""UPDATE accounts SET strikes = 0, locked_until = NULL
-                WHERE username = :username RETURNING {_ACCOUNT_COLUMNS}""",
+                WHERE username = :username RETURNING {ACCOUNT_COLUMNS}""",
             {"username": username.lower()},
         )
         if row is None:
@@ -259,12 +215,3 @@ class AccountStore:
                WHERE a.balance <> COALESCE(l.total, 0)"""
         )
         return [row["username"] for row in rows]
-
-
-async def _account_where(executor: Executor, condition: str, value: object) -> Account | None:
-    """The one account matching `condition`, a `column = :param` test bound to `value`."""
-    param = condition.split(":", 1)[1]
-    row = await executor.fetch_one(
-        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {condition}", {param: value}
-    )
-    return Account.from_row(row) if row else None

@@ -21,3 +21,23 @@ class UnknownAccountError(StorageError):
 
 class SchemaTooNewError(StorageError):
     """The database was migrated by a newer release than this one."""
+
+
+class UsernameTakenError(StorageError):
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(f"the username {username!r} is already taken")
+
+
+class InvalidUsernameError(StorageError):
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(
+            f"{username!r} is not a valid username: use 3-32 letters, digits or underscores"
+        )
+
+
+class BalanceWouldGoNegativeError(StorageError):
+    def __init__(self, username: str, balance: int, amount: int) -> None:
+        self.username, self.balance, self.amount = username, balance, amount
+        super().__init__(f"{username}'s balance {balance} cannot take {amount}: never below zero")
