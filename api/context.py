@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from providers.http import OpenAICompatibleClient
+from providers.backends import ChatBackends
 from providers.registry import Registry
 from storage.accounts import AccountStore
 
@@ -21,7 +21,7 @@ from storage.accounts import AccountStore
 class ApiContext:
     accounts: AccountStore
     registry: Registry
-    openai_compatible: OpenAICompatibleClient
+    chat: ChatBackends
     currency: str
     clock: Callable[[], int]
 

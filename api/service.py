@@ -16,6 +16,7 @@ from aiohttp import web
 from api.app import create_api_app
 from api.context import CONTEXT, ApiContext
 from api.settings import BotMode, Settings
+from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import OpenAICompatibleClient, UpstreamLimits, create_client_session
 from providers.registry import Registry
@@ -57,7 +58,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
         app[CONTEXT] = ApiContext(
             accounts=app[STORAGE].accounts,
             registry=registry,
-            openai_compatible=OpenAICompatibleClient(session),
+            chat=ChatBackends(OpenAICompatibleClient(session)),
             currency=settings.currency,
             clock=clock,
         )

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from providers.registry import PROVIDER_NAMES, ProviderConfig
+from providers.registry import BUILTIN_PROVIDERS, PROVIDER_NAMES, ProviderConfig
 
 
 class BotMode(StrEnum):
@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     upstream_read_timeout: float = Field(default=120.0, gt=0)
     upstream_max_connections: int = Field(default=256, ge=1)
     catalog_file: Path | None = None
+    echo_model: bool = True
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str = _DEFAULT_BASE_URLS["openai"]
@@ -131,4 +132,7 @@ class Settings(BaseSettings):
                 base_url=base_url.rstrip("/"),
                 api_key=key.get_secret_value() if key is not None else None,
             )
+        if self.echo_model:
+            for name in BUILTIN_PROVIDERS:
+                configs[name] = ProviderConfig(name, "builtin:", None, builtin=True)
         return configs

@@ -12,6 +12,8 @@ from providers.catalog import Catalog, Model
 from providers.errors import ProviderUnavailableError
 
 PROVIDER_NAMES = ("openai", "gemini", "anthropic", "stability", "groq", "openrouter", "qwen")
+#: Providers served inside the process (no key, no network); the operator can switch them off.
+BUILTIN_PROVIDERS = ("echo",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +23,15 @@ class ProviderConfig:
     name: str
     base_url: str
     api_key: str | None
+    builtin: bool = False
 
     def __repr__(self) -> str:
-        configured = "configured" if self.api_key else "no key"
+        configured = "configured" if self.available else "not configured"
         return f"ProviderConfig({self.name!r}, {self.base_url!r}, {configured})"
 
     @property
     def available(self) -> bool:
-        return bool(self.api_key)
+        return self.builtin or bool(self.api_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,7 @@ class Route:
 
     model: Model
     provider: ProviderConfig
-    api_key: str
+    api_key: str  # empty for a built-in provider
 
 
 class Registry:
@@ -49,6 +52,6 @@ class Registry:
         """Resolve a model name; UnknownModelError or ProviderUnavailableError otherwise."""
         model = self.catalog.get(model_name)
         provider = self.providers.get(model.provider)
-        if provider is None or not provider.api_key:
+        if provider is None or not provider.available:
             raise ProviderUnavailableError(model.provider)
-        return Route(model=model, provider=provider, api_key=provider.api_key)
+        return Route(model=model, provider=provider, api_key=provider.api_key or "")

@@ -22,6 +22,7 @@ from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
 from api.context import ApiContext
+from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import OpenAICompatibleClient, UpstreamLimits, create_client_session
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
@@ -128,6 +129,7 @@ class ApiHarness:
     storage: Storage
     upstream: FakeUpstream
     clock: FakeClock
+    context: ApiContext
 
     async def register(
         self, telegram_id: int = 7, name: str = "alice", credit: int = 10**6
@@ -162,10 +164,11 @@ def build_context(
         name: ProviderConfig(name, upstream_url, OPERATOR_KEY if name == "openai" else None)
         for name in PROVIDER_NAMES
     }
+    providers["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
     return ApiContext(
         accounts=storage.accounts,
         registry=Registry(load_catalog(), providers),
-        openai_compatible=OpenAICompatibleClient(session),
+        chat=ChatBackends(OpenAICompatibleClient(session)),
         currency="USD",
         clock=clock,
     )
@@ -192,12 +195,10 @@ async def api(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )
     session = create_client_session(limits)
-    app = create_api_app(
-        build_context(storage, upstream_url, session, clock), max_body_bytes=64 * 1024
-    )
-    client = await aiohttp_client(app)
+    context = build_context(storage, upstream_url, session, clock)
+    client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
     try:
-        yield ApiHarness(client, storage, fake_upstream, clock)
+        yield ApiHarness(client, storage, fake_upstream, clock, context)
     finally:
         await session.close()
         await storage.close()

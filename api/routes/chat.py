@@ -58,7 +58,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     async with billed_call(context.accounts, auth, route.model, request[REQUEST_ID]) as bill:
         if chat.stream:
             return await _stream(request, route, payload, bill, client_wants_usage(body))
-        completion = await context.openai_compatible.complete(route, payload)
+        completion = await context.chat.for_route(route).complete(route, payload)
         bill.usage = completion.usage
         return web.Response(body=completion.body, content_type="application/json")
 
@@ -76,9 +76,9 @@ async def _stream(
     without the upstream's final usage, the call is billed from the prompt estimate and the
     content events that were produced.
     """
-    client = context_of(request).openai_compatible
+    backend = context_of(request).chat.for_route(route)
     scanner = UsageScanner(forward_usage_chunk=forward_usage)
-    async with client.stream(route, payload) as chunks:
+    async with backend.stream(route, payload) as chunks:
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )

@@ -1,0 +1,38 @@
+"""Which code serves a route's chat calls: built-in backends by provider, else HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from providers.echo import EchoBackend
+from providers.http import Completion
+from providers.openai_compat import JsonObject
+from providers.registry import Route
+
+
+class ChatBackend(Protocol):
+    """Serves OpenAI-format chat: a whole completion, or a stream of raw SSE bytes."""
+
+    async def complete(self, route: Route, payload: JsonObject) -> Completion: ...
+
+    def stream(
+        self, route: Route, payload: JsonObject
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]: ...
+
+
+def _builtin_backends() -> dict[str, ChatBackend]:
+    return {"echo": EchoBackend()}
+
+
+@dataclass(frozen=True, slots=True)
+class ChatBackends:
+    """Invariant: a route whose provider is built in never reaches the network."""
+
+    openai_compatible: ChatBackend
+    builtin: Mapping[str, ChatBackend] = field(default_factory=_builtin_backends)
+
+    def for_route(self, route: Route) -> ChatBackend:
+        return self.builtin.get(route.provider.name, self.openai_compatible)
