@@ -48,8 +48,15 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
     )
 
     async def storage_context(app: web.Application) -> AsyncIterator[None]:
-        storage = await open_storage(settings.database_url, access_policy(settings), clock)
+        storage = await open_storage(
+            settings.database_url, access_policy(settings), clock, recover_holds=True
+        )
         app[STORAGE] = storage
+        if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
+            logger.warning(
+                "there are no accounts yet and the bot is off: create the first one with "
+                "`myapi users add <username>` (or `.venv/bin/python -m api users add ...`)"
+            )
         yield
         await storage.close()
 

@@ -31,17 +31,21 @@ class Storage:
         await self.database.close()
 
 
-async def open_storage(url: str, policy: AccessPolicy, clock: Clock) -> Storage:
-    """Open DATABASE_URL, bring the schema up to date and recover from any crash.
+async def open_storage(
+    url: str, policy: AccessPolicy, clock: Clock, *, recover_holds: bool = False
+) -> Storage:
+    """Open DATABASE_URL, bring the schema up to date, and check the ledger.
 
-    Holds are released only on SQLite, whose database one serving process owns; with
-    PostgreSQL other replicas may hold funds for calls still running.
+    `recover_holds` is for the serving process at start-up: holds left by a crash are
+    released. Only on SQLite, whose database one serving process owns (with PostgreSQL other
+    replicas may hold funds for calls still running), and never from the command line, which
+    may run beside the service.
     """
     database = await open_database(url)
     try:
         await migrate(database)
         accounts = AccountStore(database, policy, clock)
-        if database.dialect == "sqlite":
+        if recover_holds and database.dialect == "sqlite":
             released = await accounts.release_all_holds()
             if released:
                 logger.warning("released holds left by an earlier crash on %d accounts", released)

@@ -38,11 +38,26 @@ async def test_sqlite_start_up_releases_holds_left_by_a_crash(
     assert registration.secret is not None
     await storage.accounts.authorize("a", registration.secret, hold=600)
     await storage.close()  # the process "dies" with the hold open
-    reopened = await open_storage(sqlite_url, AccessPolicy(), clock)
+    reopened = await open_storage(sqlite_url, AccessPolicy(), clock, recover_holds=True)
     account = await reopened.accounts.by_username("a")
     await reopened.close()
     assert account is not None
     assert (account.balance, account.reserved) == (1000, 0)
+
+
+async def test_opening_without_recovery_leaves_live_holds_alone(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    storage = await open_storage(sqlite_url, AccessPolicy(), clock)
+    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
+    assert registration.secret is not None
+    await storage.accounts.authorize("a", registration.secret, hold=600)
+    beside = await open_storage(sqlite_url, AccessPolicy(), clock)  # e.g. the command line
+    account = await beside.accounts.by_username("a")
+    await beside.close()
+    await storage.close()
+    assert account is not None
+    assert account.reserved == 600
 
 
 async def test_start_up_reports_a_balance_that_differs_from_the_ledger(

@@ -1,0 +1,129 @@
+"""The operator's command line, through its entry point, against a temporary database."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.cli import run_command
+from api.settings import Settings
+
+KEY = re.compile(r"key: (myapi-[A-Za-z0-9_\-]+)")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=f"sqlite:///{tmp_path / 'cli.db'}", trial_credit="1.00"
+    )
+
+
+def cli(settings: Settings, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = run_command(list(argv), settings)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_users_add_prints_the_key_once_and_grants_the_trial_credit(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(settings, capsys, "users", "add", "Partner")
+    assert code == 0
+    assert KEY.search(out)
+    assert "1.00 USD" in out
+    assert "partner" in out
+    code, listing = cli(settings, capsys, "users", "list")
+    assert "partner" in listing
+    assert "myapi-" in listing
+    assert not KEY.search(listing)
+
+
+def test_users_add_with_credit(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(settings, capsys, "users", "add", "acme", "--credit", "2.5")[1].count("2.50 USD")
+
+
+def test_credit_block_unblock_rotate_and_show(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = KEY.search(cli(settings, capsys, "users", "add", "acme")[1])
+    assert "1.25 USD" in cli(settings, capsys, "users", "credit", "acme", "0.25", "--note", "x")[1]
+    assert "locked until unblocked" in cli(settings, capsys, "users", "block", "acme")[1]
+    assert "active" in cli(settings, capsys, "users", "unblock", "acme")[1]
+    rotated = KEY.search(cli(settings, capsys, "users", "rotate-key", "acme")[1])
+    assert first
+    assert rotated
+    assert first.group(1) != rotated.group(1)
+    code, shown = cli(settings, capsys, "users", "show", "acme")
+    assert code == 0
+    actions = re.findall(r"\bcli\s+(\S+)", shown)
+    assert actions == ["create", "credit", "block", "unblock", "rotate-key"]
+
+
+def test_the_balance_never_goes_below_zero(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(settings, capsys, "users", "add", "acme")
+    code, out = cli(settings, capsys, "users", "credit", "acme", "-5")
+    assert code == 1
+    assert "never below zero" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["users", "show", "ghost"],
+        ["users", "credit", "ghost", "1"],
+        ["users", "unblock", "ghost"],
+        ["users", "rotate-key", "ghost"],
+    ],
+)
+def test_an_unknown_username_says_so(
+    settings: Settings, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out = cli(settings, capsys, *argv)
+    assert code == 1
+    assert "no account named 'ghost'" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["users"], ["users", "add"], ["users", "credit", "a", "lots"], ["nonsense"], ["--what"]],
+)
+def test_wrong_arguments_print_the_usage_and_exit_2(
+    settings: Settings, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run_command(argv, settings)
+    assert exit_.value.code == 2
+    assert "usage: myapi" in capsys.readouterr().err
+
+
+def test_models_lists_prices_and_availability(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(settings, capsys, "models")
+    assert code == 0
+    assert re.search(r"echo\s+echo\s+available", out)
+    assert re.search(r"gpt-4o-mini\s+openai\s+not configured\s+0.15 in / 0.6 out", out)
+
+
+def test_the_console_entry_point_runs_commands(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}",
+    }
+    run = [sys.executable, "-m", "api", "users"]
+    added = subprocess.run([*run, "add", "bob"], env=env, capture_output=True, text=True)
+    listed = subprocess.run([*run, "list"], env=env, capture_output=True, text=True)
+    wrong = subprocess.run([*run, "fly"], env=env, capture_output=True, text=True)
+    assert added.returncode == 0
+    assert KEY.search(added.stdout)
+    assert listed.returncode == 0
+    assert "bob" in listed.stdout
+    assert wrong.returncode == 2
+    assert "invalid choice" in wrong.stderr
