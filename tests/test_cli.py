@@ -18,7 +18,7 @@ KEY = re.compile(r"key: (myapi-[A-Za-z0-9_\-]+)")
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         _env_file=None, database_url=f"sqlite:///{tmp_path / 'cli.db'}", trial_credit="1.00"
     )
 
