@@ -34,6 +34,7 @@ def _parse(argv: list[str] | None) -> tuple[Options, bool]:
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up before each window")
     parser.add_argument("--concurrency", type=int, default=64, help="high concurrency level")
     parser.add_argument("--targets", type=_targets, default=TARGETS, help="e.g. direct,reference")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds; best kept")
     parser.add_argument("--startup-timeout", type=float, default=60.0, help="per server (s)")
     parser.add_argument("--json", action="store_true", help="also save results in bench/results/")
     args = parser.parse_args(argv)
@@ -43,6 +44,7 @@ def _parse(argv: list[str] | None) -> tuple[Options, bool]:
         concurrency=args.concurrency,
         targets=args.targets,
         startup_timeout=args.startup_timeout,
+        rounds=max(1, args.rounds),
     )
     return options, args.json
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import aiohttp
 
-from bench.procfs import cpu_seconds
+from bench.procfs import cpu_seconds, machine_busy_seconds
 
 KEY_ENV = "BENCH_API_KEY"
 _STREAM_END = b"data: [DONE]\n\n"
@@ -40,6 +40,7 @@ class LoadResult:
     error_samples: dict[str, str]
     cpu_seconds: dict[str, float | None]
     generator_cpu_seconds: float
+    machine_busy_seconds: float | None
 
     @property
     def requests_per_second(self) -> float:
@@ -110,24 +111,35 @@ async def _worker(
             tally.record(error, finished - started)
 
 
+@dataclass(frozen=True, slots=True)
+class _CpuSample:
+    pids: dict[int, float | None]
+    own: float
+    machine: float | None
+
+    @classmethod
+    def take(cls, pids: list[int]) -> _CpuSample:
+        return cls(
+            {pid: cpu_seconds(pid) for pid in pids}, time.process_time(), machine_busy_seconds()
+        )
+
+
+def _delta(first: float | None, last: float | None) -> float | None:
+    return None if first is None or last is None else last - first
+
+
 async def _clock(
     window: _Window, warmup: float, seconds: float, pids: list[int]
-) -> tuple[dict[str, float | None], float]:
-    """Open and close the window; CPU deltas of `pids` and of this process across it."""
+) -> tuple[_CpuSample, _CpuSample]:
+    """Open and close the window; CPU samples (pids, this process, machine) at its edges."""
     await asyncio.sleep(warmup)
-    before = {pid: cpu_seconds(pid) for pid in pids}
-    own_before = time.process_time()
+    before = _CpuSample.take(pids)
     window.start = time.perf_counter()
     await asyncio.sleep(seconds)
     window.end = time.perf_counter()
-    after = {pid: cpu_seconds(pid) for pid in pids}
-    own = time.process_time() - own_before
+    after = _CpuSample.take(pids)
     window.closed = True
-    deltas: dict[str, float | None] = {}
-    for pid in pids:
-        first, last = before[pid], after[pid]
-        deltas[str(pid)] = None if first is None or last is None else last - first
-    return deltas, own
+    return before, after
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -150,7 +162,7 @@ async def run_load(
             asyncio.create_task(_worker(session, target, window, tally))
             for _ in range(concurrency)
         ]
-        cpu, own_cpu = await _clock(window, warmup, seconds, pids)
+        before, after = await _clock(window, warmup, seconds, pids)
         _done, pending = await asyncio.wait(workers, timeout=_GRACE_SECONDS)
         for task in pending:
             task.cancel()
@@ -163,8 +175,9 @@ async def run_load(
         p99_ms=_percentile(latencies, 0.99),
         errors=dict(tally.errors),
         error_samples=tally.samples,
-        cpu_seconds=cpu,
-        generator_cpu_seconds=own_cpu,
+        cpu_seconds={str(pid): _delta(before.pids[pid], after.pids[pid]) for pid in pids},
+        generator_cpu_seconds=after.own - before.own,
+        machine_busy_seconds=_delta(before.machine, after.machine),
     )
 
 

@@ -49,3 +49,20 @@ def rss_bytes(pid: int) -> int | None:
             kilobytes = int(line.split()[1])
             return kilobytes * 1024
     return None
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU time all cores spent busy, plus time the hypervisor stole, since boot.
+
+    Set against the CPU of the processes a run started, this shows how much other work
+    (other processes, a noisy host) competed with the measurement.
+    """
+    try:
+        with (_PROC / "stat").open() as stat:
+            first = stat.readline().split()
+    except OSError:
+        return None
+    # cpu user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+    ticks = [int(value) for value in first[1:9]]
+    busy = sum(ticks) - ticks[3] - ticks[4]
+    return busy / _TICKS

@@ -16,6 +16,10 @@ from bench.runner import BenchReport, Measurement
 MIN_THROUGHPUT_RATIO = 0.5
 MAX_ADDED_P50_MS = 0.5
 MAX_ADDED_CPU_MS = 0.5
+#: Above this share of core 1, the generator and upstream (not the server) set the pace.
+LOAD_CORE_SATURATED = 0.9
+#: Cores of CPU others may use in a window before the report warns (an idle VM shows ~0.15).
+FOREIGN_LOAD_WARNING = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +30,11 @@ class Ratios:
     cpu_ms: dict[str, tuple[float | None, float | None]]
     added_p50_vs_reference_ms: float | None
     added_p50_vs_direct_ms: float | None
+    reference_load_bound: list[str]
 
 
 def _find(report: BenchReport, target: str, scenario: str) -> Measurement | None:
-    for measurement in report.measurements:
+    for measurement in report.best():
         if measurement.target == target and measurement.scenario.name == scenario:
             return measurement
     return None
@@ -45,6 +50,7 @@ def _added_p50(report: BenchReport, baseline: str, scenario: str) -> float | Non
 def compute_ratios(report: BenchReport) -> Ratios:
     throughput: dict[str, float | None] = {}
     cpu_ms: dict[str, tuple[float | None, float | None]] = {}
+    load_bound: list[str] = []
     for scenario in report.options.scenarios():
         service = _find(report, "service", scenario.name)
         reference = _find(report, "reference", scenario.name)
@@ -54,6 +60,9 @@ def compute_ratios(report: BenchReport) -> Ratios:
         throughput[scenario.name] = (
             service.load.requests_per_second / base_rps if base_rps else None
         )
+        busy = reference.load_core_busy
+        if busy is not None and busy >= LOAD_CORE_SATURATED:
+            load_bound.append(scenario.name)
         cpu_ms[scenario.name] = (
             service.server_cpu_ms_per_request,
             reference.server_cpu_ms_per_request,
@@ -64,6 +73,7 @@ def compute_ratios(report: BenchReport) -> Ratios:
         cpu_ms=cpu_ms,
         added_p50_vs_reference_ms=_added_p50(report, "reference", first),
         added_p50_vs_direct_ms=_added_p50(report, "direct", first),
+        reference_load_bound=load_bound,
     )
 
 
@@ -78,14 +88,16 @@ def _errors(measurement: Measurement) -> str:
 
 def measurement_table(report: BenchReport) -> list[str]:
     header = f"{'scenario':<18}{'target':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-    header += f"{'CPU ms/req':>12}{'core1 busy':>12}  errors"
+    header += f"{'CPU ms/req':>12}{'core1 busy':>12}{'others':>8}  errors"
     lines = [header, "-" * len(header)]
-    for m in report.measurements:
+    for m in report.best():
         busy = None if m.load_core_busy is None else m.load_core_busy * 100
+        others = None if m.foreign_load is None else m.foreign_load * 100
         lines.append(
             f"{m.scenario.name:<18}{m.target:<11}{m.load.requests_per_second:>9.0f}"
             f"{m.load.p50_ms:>9.2f}{m.load.p99_ms:>9.2f}"
             f"{_number(m.server_cpu_ms_per_request, 3):>12}{_number(busy, 0) + '%':>12}"
+            f"{_number(others, 0) + '%':>8}"
             f"  {_errors(m)}"
         )
     return lines
@@ -122,6 +134,12 @@ def ratio_lines(ratios: Ratios) -> list[str]:
     )
     cpu_lines, cpu_ok = _cpu_lines(ratios)
     lines += cpu_lines
+    if ratios.reference_load_bound:
+        lines.append(
+            f"  note: core 1 was saturated while loading the reference "
+            f"({', '.join(ratios.reference_load_bound)}): its throughput there is a floor, "
+            "so the throughput ratio flatters the service; trust CPU ms/request more"
+        )
     lines += [
         "Targets:",
         f"  throughput >= {MIN_THROUGHPUT_RATIO:.0%} of reference (every scenario): "
@@ -143,7 +161,7 @@ def render(report: BenchReport) -> str:
     lines = [
         f"bench: {options.seconds:g} s windows after {options.warmup:g} s warm-up; {placement}"
     ]
-    lines += ["", *measurement_table(report), ""]
+    lines += ["", *measurement_table(report), *_noise_warning(report), ""]
     memory = ", ".join(
         f"{target} {_number(None if rss is None else rss / 2**20, 1)} MiB"
         for target, rss in report.rss_bytes.items()
@@ -154,11 +172,21 @@ def render(report: BenchReport) -> str:
     return "\n".join(lines)
 
 
+def _noise_warning(report: BenchReport) -> list[str]:
+    loads = [m.foreign_load for m in report.best() if m.foreign_load is not None]
+    if not loads or max(loads) < FOREIGN_LOAD_WARNING:
+        return []
+    return [
+        f"warning: other processes used up to {max(loads):.0%} of a core during the windows "
+        "('others'): these numbers are disturbed; rerun on a quiet machine or with --rounds 3"
+    ]
+
+
 def _error_samples(report: BenchReport) -> list[str]:
     lines: list[str] = []
     for m in report.measurements:
         for kind, sample in m.load.error_samples.items():
-            lines.append(f"  {m.target} {m.scenario.name} {kind}: {sample}")
+            lines.append(f"  {m.target} {m.scenario.name} round {m.round} {kind}: {sample}")
     if not lines:
         return []
     tail = report.service_log_tail.strip()
@@ -174,8 +202,7 @@ def write_json(report: BenchReport, directory: Path, stamp: str) -> Path:
         "report": asdict(report),
         "ratios": asdict(compute_ratios(report)),
         "requests_per_second": {
-            f"{m.target} {m.scenario.name}": m.load.requests_per_second
-            for m in report.measurements
+            f"{m.target} {m.scenario.name}": m.load.requests_per_second for m in report.best()
         },
     }
     path.write_text(json.dumps(data, indent=2, default=str))
