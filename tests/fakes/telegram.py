@@ -1,0 +1,364 @@
+"""A fake Telegram Bot API server: a real aiohttp app on 127.0.0.1 that answers like Telegram.
+
+It serves `/bot{token}/{method}`, reads JSON, urlencoded and multipart bodies (aiogram posts
+multipart, with nested fields such as `reply_markup` as JSON strings), records every call
+and answers the methods a bot needs: getMe, setMyCommands, deleteWebhook, setWebhook,
+sendMessage, getUpdates (a real long poll) and close/logOut; any other
+method answers `true`. Like Telegram it refuses getUpdates while a webhook is set and
+rejects sendMessage text whose HTML it cannot parse, so escaping bugs fail tests.
+
+Waiting (the long poll, `wait_for_call`) is event-driven: a change wakes the waiters, so
+nothing sleeps in a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+T = TypeVar("T")
+Params = dict[str, Any]
+Predicate = Callable[["Call"], bool]
+
+#: Fields the Bot API types as strings: never JSON-decoded, even when they look like JSON.
+_STRING_FIELDS = frozenset(
+    {"text", "caption", "parse_mode", "url", "secret_token", "language_code", "description"}
+    | {"short_description", "name", "title", "query", "emoji", "ip_address"}
+)
+_ALLOWED_TAGS = frozenset(
+    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a"}
+    | {"tg-emoji", "code", "pre", "blockquote"}
+)
+_NAMED_ENTITIES = frozenset({"lt", "gt", "amp", "quot"})
+_MAX_TEXT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One Bot API call as the server received it; `params` are decoded to JSON types."""
+
+    method: str
+    params: Params
+
+
+class ApiError(Exception):
+    """A Bot API error answer (`ok: false`) with Telegram's status and description."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+class _Changes:
+    """A lock-free condition variable: `notify` wakes every `wait_for` to re-check."""
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Future[None]] = set()
+
+    def notify(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    async def wait_for(self, check: Callable[[], T | None], seconds: float) -> T | None:
+        """`check()` once it is not None, or None after `seconds`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (result := check()) is None and loop.time() < deadline:
+            waiter = loop.create_future()
+            self._waiters.add(waiter)
+            await asyncio.wait({waiter}, timeout=deadline - loop.time())
+            waiter.cancel()
+            self._waiters.discard(waiter)
+        return result
+
+
+class _TelegramHtml(HTMLParser):
+    """Telegram's HTML rules: its few tags, balanced, and no bare `<` or `&` in text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open_tags: list[str] = []
+        self.plain: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"'
+            )
+        self.open_tags.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open_tags or self.open_tags.pop() != tag:
+            raise ApiError(400, f'Bad Request: can\'t parse entities: Unmatched end tag "{tag}"')
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data or "&" in data:
+            raise ApiError(400, "Bad Request: can't parse entities: unescaped < or & in text")
+        self.plain.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in _NAMED_ENTITIES:
+            raise ApiError(400, f"Bad Request: can't parse entities: unknown entity &{name};")
+        self.plain.append(unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.plain.append(unescape(f"&#{name};"))
+
+
+def plain_text(html: str) -> str:
+    """What Telegram would display for `html`; raises ApiError where Telegram answers 400."""
+    parser = _TelegramHtml()
+    parser.feed(html)
+    parser.close()
+    if parser.open_tags:
+        raise ApiError(400, f"Bad Request: can't parse entities: unclosed {parser.open_tags}")
+    return "".join(parser.plain)
+
+
+def message_update(
+    update_id: int,
+    message_id: int,
+    user_id: int,
+    text: str,
+    *,
+    username: str | None = None,
+    language_code: str | None = "en",
+    first_name: str = "Test",
+    chat_type: str = "private",
+) -> dict[str, Any]:
+    """An Update dict as Telegram sends it for a text message (commands get their entity)."""
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if username is not None:
+        user["username"] = username
+    if language_code is not None:
+        user["language_code"] = language_code
+    if chat_type == "private":
+        chat = {k: v for k, v in user.items() if k in ("id", "first_name", "username")}
+        chat["type"] = "private"
+    else:
+        chat = {"id": -1_000_000_000_000 - user_id, "type": chat_type, "title": "Test group"}
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "from": user,
+        "chat": chat,
+        "date": int(time.time()),
+        "text": text,
+    }
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return {"update_id": update_id, "message": message}
+
+
+class FakeTelegram:
+    """State of one fake Bot API server; `app()` builds its aiohttp application."""
+
+    def __init__(self, bot_username: str = "myapi_test_bot", token: str | None = None) -> None:
+        self.bot_username = bot_username
+        self.token = token  # when set, any other token gets 401 like a revoked one
+        self.calls: list[Call] = []
+        self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        #: When set to an unset Event, sendMessage answers only once it is set (a slow API).
+        self.reply_gate: asyncio.Event | None = None
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._next_message_id = 1
+        self._closed = False
+        self._changes = _Changes()
+        self._answers: dict[str, Callable[[Params, str], Awaitable[Any]]] = {
+            "getme": self._get_me,
+            "sendmessage": self._send_message,
+            "getupdates": self._get_updates,
+            "setwebhook": self._set_webhook,
+            "deletewebhook": self._delete_webhook,
+        }
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        return app
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue `update` for getUpdates (numbering it when it has no update_id)."""
+        update = {"update_id": self._next_update_id, **update}
+        self._next_update_id = max(self._next_update_id, update["update_id"]) + 1
+        self._updates.append(update)
+        self._changes.notify()
+        return update
+
+    def make_message_update(
+        self, user_id: int, text: str, username: str | None = None, language_code: str = "en"
+    ) -> dict[str, Any]:
+        """A private-chat text message from `user_id`, numbered after the queued updates."""
+        update_id, self._next_update_id = self._next_update_id, self._next_update_id + 1
+        return message_update(
+            update_id,
+            self._new_message_id(),
+            user_id,
+            text,
+            username=username,
+            language_code=language_code,
+        )
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    async def wait_for_call(
+        self,
+        method: str,
+        predicate: Predicate | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a test helper's own bound: it must never hang
+    ) -> Call:
+        """The first call to `method` (past or future) matching `predicate`, within `timeout`."""
+
+        def find() -> Call | None:
+            matches = (c for c in self.calls_to(method) if predicate is None or predicate(c))
+            return next(matches, None)
+
+        call = await self._changes.wait_for(find, timeout)
+        if call is None:
+            seen = [c.method for c in self.calls]
+            raise AssertionError(f"no matching {method} call within {timeout}s; calls: {seen}")
+        return call
+
+    def close(self) -> None:
+        """End pending long polls (with no updates) and held replies, so the server can stop."""
+        self._closed = True
+        if self.reply_gate is not None:
+            self.reply_gate.set()
+        self._changes.notify()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _read_params(request)
+        self.calls.append(Call(method, params))
+        self._changes.notify()
+        answer = self._answers.get(method.lower(), _always_true)
+        token = request.match_info["token"]
+        try:
+            if self.token is not None and token != self.token:
+                raise ApiError(401, "Unauthorized")
+            result = await answer(params, token)
+        except ApiError as error:
+            body = {"ok": False, "error_code": error.status, "description": error.description}
+            return web.json_response(body, status=error.status)
+        return web.json_response({"ok": True, "result": result})
+
+    def _new_message_id(self) -> int:
+        self._next_message_id += 1
+        return self._next_message_id - 1
+
+    def _bot_user(self, token: str) -> dict[str, Any]:
+        bot_id = token.split(":", 1)[0]
+        return {
+            "id": int(bot_id) if bot_id.isdigit() else 1,
+            "is_bot": True,
+            "first_name": "myapi test bot",
+            "username": self.bot_username,
+        }
+
+    async def _get_me(self, params: Params, token: str) -> Any:
+        return {**self._bot_user(token), "can_join_groups": True, "supports_inline_queries": False}
+
+    async def _send_message(self, params: Params, token: str) -> Any:
+        if self.reply_gate is not None:
+            await self.reply_gate.wait()
+        text = str(params.get("text", ""))
+        shown = plain_text(text) if params.get("parse_mode") == "HTML" else text
+        if not shown.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(shown) > _MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        chat_id = params["chat_id"]
+        return {
+            "message_id": self._new_message_id(),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": _chat_type(chat_id)},
+            "from": self._bot_user(token),
+            "text": shown,
+        }
+
+    async def _get_updates(self, params: Params, token: str) -> Any:
+        if self.webhook_url:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        if offset:  # Telegram forgets every update below the offset once it is asked for
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+
+        def ready() -> list[dict[str, Any]] | None:
+            batch = [u for u in self._updates if u["update_id"] >= offset][:limit]
+            return batch if batch or self._closed else None
+
+        return await self._changes.wait_for(ready, float(params.get("timeout") or 0)) or []
+
+    async def _set_webhook(self, params: Params, token: str) -> Any:
+        self.webhook_url, self.webhook_secret = str(params["url"]), params.get("secret_token")
+        return True
+
+    async def _delete_webhook(self, params: Params, token: str) -> Any:
+        self.webhook_url, self.webhook_secret = "", None
+        return True
+
+
+def _chat_type(chat_id: object) -> str:
+    """Telegram's id convention: users are positive, groups negative, channels `@name`."""
+    if isinstance(chat_id, int):
+        return "private" if chat_id > 0 else "supergroup"
+    return "channel"
+
+
+async def _always_true(params: Params, token: str) -> Any:
+    return True
+
+
+async def _read_params(request: web.Request) -> Params:
+    """Query, JSON, urlencoded or multipart parameters, decoded to JSON types."""
+    params: Params = {key: _decode(key, value) for key, value in request.query.items()}
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        for key, value in (await request.post()).items():
+            params[key] = _decode(key, value) if isinstance(value, str) else str(value)
+    return params
+
+
+def _decode(key: str, value: str) -> Any:
+    """Form fields arrive as strings; non-string Bot API fields are JSON (`42`, `[...]`)."""
+    if key in _STRING_FIELDS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+@asynccontextmanager
+async def serve_fake_telegram(
+    fake: FakeTelegram | None = None,
+) -> AsyncIterator[tuple[FakeTelegram, str]]:
+    """Run a fake on a free loopback port; yields it and its base URL (TELEGRAM_API_BASE)."""
+    fake = fake or FakeTelegram()
+    runner = web.AppRunner(fake.app(), access_log=None, shutdown_timeout=5.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield fake, f"http://127.0.0.1:{port}"
+    finally:
+        fake.close()
+        await runner.cleanup()

@@ -1,0 +1,144 @@
+"""The fake Telegram Bot API server keeps the promises other tests (and the e2e test) rely on.
+
+Calls go through a real aiogram Bot, so the fake is checked against the client it serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest, TelegramConflictError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
+
+TOKEN = "123456:TEST-token"
+
+
+@dataclass
+class Served:
+    fake: FakeTelegram
+    base_url: str
+    bot: Bot
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[Served]:
+    async with serve_fake_telegram() as (fake, base_url):
+        session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
+        bot = Bot(TOKEN, session=session)
+        try:
+            yield Served(fake, base_url, bot)
+        finally:
+            await bot.session.close()
+
+
+async def test_multipart_fields_are_decoded_to_json_types(served: Served) -> None:
+    button = InlineKeyboardButton(text="Docs", url="https://example.test")
+    markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+    await served.bot.send_message(42, "[1, 2]", reply_markup=markup)
+    params = served.fake.calls_to("sendMessage")[0].params
+    assert params["chat_id"] == 42
+    assert params["text"] == "[1, 2]"  # a string field stays a string even if it looks like JSON
+    assert params["reply_markup"]["inline_keyboard"][0][0]["text"] == "Docs"
+
+
+async def test_json_bodies_are_accepted(served: Served) -> None:
+    async with aiohttp.ClientSession() as client:
+        url = f"{served.base_url}/bot{TOKEN}/sendMessage"
+        async with client.post(url, json={"chat_id": 7, "text": "hi"}) as response:
+            body = await response.json()
+    assert body["ok"] is True
+    assert body["result"]["chat"]["id"] == 7
+    assert served.fake.calls_to("sendMessage")[0].params == {"chat_id": 7, "text": "hi"}
+
+
+async def test_send_message_returns_a_message(served: Served) -> None:
+    message = await served.bot.send_message(42, "hello")
+    assert message.chat.id == 42
+    assert message.text == "hello"
+    assert message.message_id >= 1
+
+
+async def test_get_me_describes_the_bot_of_the_token(served: Served) -> None:
+    me = await served.bot.get_me()
+    assert (me.id, me.is_bot, me.username) == (123456, True, "myapi_test_bot")
+
+
+async def test_get_updates_long_poll_returns_a_pushed_update(served: Served) -> None:
+    polling = asyncio.create_task(served.bot.get_updates(timeout=30))
+    await served.fake.wait_for_call("getUpdates")
+    served.fake.push_update(served.fake.make_message_update(42, "/start"))
+    updates = await polling
+    assert [u.message.text for u in updates if u.message] == ["/start"]
+
+
+async def test_get_updates_offset_confirms_earlier_updates(served: Served) -> None:
+    first = served.fake.push_update(served.fake.make_message_update(42, "/one"))
+    second = served.fake.push_update(served.fake.make_message_update(42, "/two"))
+    assert [u.update_id for u in await served.bot.get_updates()] == [
+        first["update_id"],
+        second["update_id"],
+    ]
+    later = await served.bot.get_updates(offset=second["update_id"])
+    assert [u.update_id for u in later] == [second["update_id"]]
+    assert [u.update_id for u in await served.bot.get_updates()] == [second["update_id"]]
+
+
+async def test_get_updates_without_updates_and_timeout_is_empty(served: Served) -> None:
+    assert await served.bot.get_updates(timeout=0) == []
+
+
+async def test_close_ends_a_pending_long_poll(served: Served) -> None:
+    polling = asyncio.create_task(served.bot.get_updates(timeout=30))
+    await served.fake.wait_for_call("getUpdates")
+    served.fake.close()
+    assert await polling == []
+
+
+async def test_get_updates_conflicts_with_a_webhook(served: Served) -> None:
+    await served.bot.set_webhook("https://bot.example.test/hook", secret_token="s")
+    assert served.fake.webhook_secret == "s"
+    with pytest.raises(TelegramConflictError):
+        await served.bot.get_updates()
+
+
+async def test_unparsable_html_is_refused_like_telegram(served: Served) -> None:
+    with pytest.raises(TelegramBadRequest, match="Unsupported start tag"):
+        await served.bot.send_message(42, "Hi <script>", parse_mode="HTML")
+
+
+async def test_bare_ampersand_in_html_is_refused(served: Served) -> None:
+    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+        await served.bot.send_message(42, "Tom & Jerry", parse_mode="HTML")
+
+
+async def test_html_text_comes_back_as_plain_text(served: Served) -> None:
+    message = await served.bot.send_message(42, "<b>1 &lt; 2</b>", parse_mode="HTML")
+    assert message.text == "1 < 2"
+
+
+async def test_other_methods_answer_true(served: Served) -> None:
+    assert await served.bot.delete_my_commands() is True
+
+
+async def test_wait_for_call_fails_when_nothing_comes(served: Served) -> None:
+    with pytest.raises(AssertionError, match="no matching sendMessage"):
+        await served.fake.wait_for_call("sendMessage", timeout=0.01)
+
+
+async def test_made_updates_parse_as_bot_commands(served: Served) -> None:
+    raw = served.fake.make_message_update(42, "/unblock bob", "Alice", "ru")
+    message = Update.model_validate(raw).message
+    assert message is not None
+    assert message.from_user is not None
+    assert message.entities
+    assert (message.from_user.username, message.from_user.language_code) == ("Alice", "ru")
+    assert (message.entities[0].type, message.entities[0].length) == ("bot_command", 8)
