@@ -1,0 +1,129 @@
+"""Messages built from texts and storage records: pure functions, no I/O.
+
+Invariant: every argument that a user could have chosen (names, usernames) is escaped here,
+at the one place where it meets HTML, so handlers pass raw values.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from html import escape as _html_escape
+
+from bot.texts import Texts
+from storage.models import Account
+from storage.money import format_money
+
+#: The model the examples call: cheap and served by the default catalog.
+EXAMPLE_MODEL = "gpt-4o-mini"
+
+
+def escape(value: str) -> str:
+    """Text-safe HTML: values never go into attributes here, so quotes stay readable."""
+    return _html_escape(value, quote=False)
+
+
+def format_utc(epoch_seconds: int) -> str:
+    """A lock's end as a human UTC time; users live in many time zones, so say which."""
+    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def curl_example(base_url: str, username: str, key: str) -> str:
+    """A ready-to-paste curl call using the seed's way: credentials in the JSON body."""
+    body = {
+        "username": username,
+        "key": key,
+        "model": EXAMPLE_MODEL,
+        "messages": [{"role": "user", "content": "Hello!"}],
+    }
+    return (
+        f"curl {base_url}/v1/chat/completions \\\n"
+        '  -H "Content-Type: application/json" \\\n'
+        f"  -d '{json.dumps(body, ensure_ascii=False)}'"
+    )
+
+
+def python_example(base_url: str, key: str) -> str:
+    """A ready-to-paste script for the official `openai` package pointed at this gateway."""
+    return (
+        "from openai import OpenAI\n\n"
+        f'client = OpenAI(base_url="{base_url}/v1", api_key="{key}")\n'
+        "reply = client.chat.completions.create(\n"
+        f'    model="{EXAMPLE_MODEL}",\n'
+        '    messages=[{"role": "user", "content": "Hello!"}],\n'
+        ")\n"
+        "print(reply.choices[0].message.content)"
+    )
+
+
+def _code_block(code: str, language: str) -> str:
+    return f'<pre><code class="language-{language}">{escape(code)}</code></pre>'
+
+
+def welcome_new(
+    texts: Texts, name: str, account: Account, key: str, base_url: str, currency: str
+) -> str:
+    """The one message that ever shows the key: username, key, balance, address, examples."""
+    return "\n\n".join(
+        [
+            texts.welcome_new.format(name=escape(name)),
+            texts.account_username.format(username=escape(account.username)),
+            f"{texts.key_once}\n<code>{escape(key)}</code>",
+            texts.account_balance.format(balance=format_money(account.balance, currency)),
+            texts.account_api_base.format(base_url=escape(base_url)),
+            texts.curl_heading
+            + "\n"
+            + _code_block(curl_example(base_url, account.username, key), "bash"),
+            texts.python_heading + "\n" + _code_block(python_example(base_url, key), "python"),
+        ]
+    )
+
+
+def lock_status(texts: Texts, account: Account, now: int) -> str:
+    """Active, locked until a time, or locked until an admin acts (LOCK_MINUTES=0)."""
+    if not account.is_locked(now):
+        return texts.status_active
+    if account.locked_until_unblocked:
+        return texts.status_locked_by_admin
+    assert account.locked_until is not None  # is_locked() implies it
+    return texts.status_locked_until.format(until=format_utc(account.locked_until))
+
+
+def account_state(
+    texts: Texts, account: Account, now: int, lock_strikes: int, currency: str
+) -> str:
+    """Balance (and what is held), failed attempts and lock state, one line each.
+
+    An expired lock restarts the count (storage counts it so at the next request), so the
+    strikes shown after an expired lock are 0, matching what the gate will do.
+    """
+    lock_expired = account.locked_until is not None and not account.is_locked(now)
+    strikes = 0 if lock_expired else account.strikes
+    lines = [
+        texts.account_username.format(username=escape(account.username)),
+        texts.account_balance.format(balance=format_money(account.balance, currency)),
+    ]
+    if account.reserved > 0:
+        lines.append(
+            texts.account_reserved.format(
+                reserved=format_money(account.reserved, currency),
+                available=format_money(account.available, currency),
+            )
+        )
+    lines.append(texts.account_strikes.format(strikes=strikes, limit=lock_strikes))
+    lines.append(lock_status(texts, account, now))
+    return "\n".join(lines)
+
+
+def welcome_back(
+    texts: Texts, name: str, account: Account, now: int, lock_strikes: int, currency: str
+) -> str:
+    """A returning user's /start: the account state and how to get a new key, never a key."""
+    return "\n\n".join(
+        [
+            texts.welcome_back.format(name=escape(name)),
+            account_state(texts, account, now, lock_strikes, currency),
+            texts.account_key_prefix.format(prefix=escape(account.key_prefix)),
+            texts.key_lost,
+        ]
+    )

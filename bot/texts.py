@@ -1,0 +1,154 @@
+# ruff: noqa: RUF001  (the Russian catalog is Cyrillic on purpose, not look-alike letters)
+"""Every sentence the bot says, in one catalog with an English and a Russian instance.
+
+Templates are Telegram HTML and are filled with `str.format`. Invariant: every value that
+came from a user (names, usernames, command arguments) is HTML-escaped by the caller before
+it reaches a template; the templates' own markup is the only markup in a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Telegram language codes answered in Russian: the seeds' Russian-reading users.
+RUSSIAN_LANGUAGES = frozenset({"ru", "uk", "be", "kk"})
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """One language's texts; both instances fill every field (a test compares them)."""
+
+    language: str
+    command_start: str
+    command_balance: str
+    command_help: str
+    welcome_new: str
+    key_once: str
+    curl_heading: str
+    python_heading: str
+    welcome_back: str
+    key_lost: str
+    account_username: str
+    account_api_base: str
+    account_key_prefix: str
+    account_balance: str
+    account_reserved: str
+    account_strikes: str
+    status_active: str
+    status_locked_until: str
+    status_locked_by_admin: str
+    not_registered: str
+    help: str
+    unblock_not_admin: str
+    unblock_usage: str
+    unblock_unknown: str
+    unblock_done: str
+    private_only: str
+    unknown_command: str
+    internal_error: str
+
+
+ENGLISH = Texts(
+    language="en",
+    command_start="Register and get your API key",
+    command_balance="Balance and account state",
+    command_help="What this bot can do",
+    welcome_new="Welcome, {name}! Your myapi account is ready.",
+    key_once=(
+        "Your API key is shown only this once: save it now. We keep only its hash, so "
+        "nobody (us included) can show it to you again."
+    ),
+    curl_heading="Try it with curl:",
+    python_heading="Or with Python (<code>pip install openai</code>):",
+    welcome_back="Welcome back, {name}! You already have an account.",
+    key_lost=(
+        "Your key was shown once, when you registered, and only its hash is stored, so it "
+        "cannot be shown again. Lost it? Key rotation will be offered by a /newkey command; "
+        "until it arrives, an admin can help."
+    ),
+    account_username="API username: <code>{username}</code>",
+    account_api_base="API address: <code>{base_url}</code>",
+    account_key_prefix="Your key starts with <code>{prefix}</code>",
+    account_balance="Balance: <b>{balance}</b>",
+    account_reserved="Held for requests in progress: {reserved} (available: {available})",
+    account_strikes="Failed attempts in a row: {strikes} of {limit}",
+    status_active="Status: active",
+    status_locked_until="Status: <b>locked</b> until {until}",
+    status_locked_by_admin="Status: <b>locked</b> until an admin unblocks it",
+    not_registered="You have no account yet. Send /start to create one.",
+    help=(
+        "<b>Commands</b>\n"
+        "/start - register and get your API key (or see your account)\n"
+        "/balance - your balance, failed attempts and lock state\n"
+        "/help - this list\n\n"
+        "API address: <code>{base_url}</code>"
+    ),
+    unblock_not_admin="Only administrators can unblock accounts.",
+    unblock_usage="Usage: <code>/unblock &lt;username&gt;</code>",
+    unblock_unknown="There is no account named <code>{username}</code>.",
+    unblock_done=(
+        "Unblocked <code>{username}</code>: failed attempts reset to 0 and the lock cleared."
+    ),
+    private_only=(
+        "I only work in a private chat, so that your API key is never posted here. "
+        "Write to me directly."
+    ),
+    unknown_command="I don't know that. /help lists what I can do.",
+    internal_error="Something went wrong on our side. Please try again in a minute.",
+)
+
+RUSSIAN = Texts(
+    language="ru",
+    command_start="Регистрация и API-ключ",
+    command_balance="Баланс и состояние аккаунта",
+    command_help="Что умеет этот бот",
+    welcome_new="Добро пожаловать, {name}! Ваш аккаунт myapi готов.",
+    key_once=(
+        "API-ключ показывается только один раз: сохраните его сейчас. Мы храним лишь его "
+        "хеш, поэтому никто (и мы тоже) не сможет показать его снова."
+    ),
+    curl_heading="Попробуйте через curl:",
+    python_heading="Или на Python (<code>pip install openai</code>):",
+    welcome_back="С возвращением, {name}! У вас уже есть аккаунт.",
+    key_lost=(
+        "Ключ был показан один раз, при регистрации, и хранится только его хеш, поэтому "
+        "показать его снова нельзя. Потеряли ключ? Выпуск нового ключа появится в команде "
+        "/newkey; пока её нет, поможет администратор."
+    ),
+    account_username="Имя пользователя API: <code>{username}</code>",
+    account_api_base="Адрес API: <code>{base_url}</code>",
+    account_key_prefix="Ваш ключ начинается с <code>{prefix}</code>",
+    account_balance="Баланс: <b>{balance}</b>",
+    account_reserved="Зарезервировано под текущие запросы: {reserved} (доступно: {available})",
+    account_strikes="Неудачных попыток подряд: {strikes} из {limit}",
+    status_active="Статус: активен",
+    status_locked_until="Статус: <b>заблокирован</b> до {until}",
+    status_locked_by_admin="Статус: <b>заблокирован</b>, пока администратор не разблокирует",
+    not_registered="У вас ещё нет аккаунта. Отправьте /start, чтобы его создать.",
+    help=(
+        "<b>Команды</b>\n"
+        "/start - регистрация и API-ключ (или состояние аккаунта)\n"
+        "/balance - баланс, неудачные попытки и блокировка\n"
+        "/help - этот список\n\n"
+        "Адрес API: <code>{base_url}</code>"
+    ),
+    unblock_not_admin="Разблокировать аккаунты могут только администраторы.",
+    unblock_usage="Использование: <code>/unblock &lt;имя пользователя&gt;</code>",
+    unblock_unknown="Аккаунта с именем <code>{username}</code> нет.",
+    unblock_done=(
+        "<code>{username}</code> разблокирован: неудачные попытки сброшены, блокировка снята."
+    ),
+    private_only=(
+        "Я работаю только в личном чате, чтобы ваш API-ключ не попал сюда. Напишите мне напрямую."
+    ),
+    unknown_command="Я этого не понимаю. /help покажет, что я умею.",
+    internal_error="У нас что-то пошло не так. Попробуйте ещё раз через минуту.",
+)
+
+
+def texts_for(language_code: str | None) -> Texts:
+    """Russian for ru/uk/be/kk (any region, e.g. `ru-RU`), English for everyone else."""
+    if language_code is None:
+        return ENGLISH
+    primary = language_code.replace("_", "-").split("-", 1)[0].lower()
+    return RUSSIAN if primary in RUSSIAN_LANGUAGES else ENGLISH
