@@ -1,0 +1,120 @@
+"""The Telegram side: factories for the bot and its dispatcher, and their lifecycles.
+
+Nothing is built at import: every call returns new objects (a Router attaches to only one
+dispatcher, and every test builds its own). The composition root either calls `serve_bot`
+inside its bot `cleanup_ctx` entry (after storage is open), or composes the parts itself:
+`create_bot`, `create_dispatcher`, then `polling_lifecycle`, or `mount_webhook` plus
+`webhook_lifecycle`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiohttp import web
+
+from bot.config import BotConfig
+from bot.handlers import create_routers
+from bot.middlewares import InFlightUpdates, LanguageMiddleware
+from bot.runner import (
+    IN_FLIGHT_KEY,
+    mark_polling_started,
+    mount_webhook,
+    polling_cleanup_ctx,
+    polling_lifecycle,
+    webhook_cleanup_ctx,
+    webhook_lifecycle,
+)
+from storage import Storage
+from storage.accounts import AccountStore, Clock
+from storage.admin import AccountAdmin
+
+__all__ = [
+    "BotConfig",
+    "create_bot",
+    "create_dispatcher",
+    "mount_webhook",
+    "polling_cleanup_ctx",
+    "polling_lifecycle",
+    "serve_bot",
+    "webhook_cleanup_ctx",
+    "webhook_lifecycle",
+]
+
+
+def _wall_clock() -> int:
+    return int(time.time())
+
+
+def create_bot(config: BotConfig) -> Bot:
+    """A Bot speaking HTML, pointed at a local Bot API server when one is configured.
+
+    The session opens lazily on the first call, so building a Bot does no I/O.
+    """
+    session = None
+    if config.telegram_api_base:
+        server = TelegramAPIServer.from_base(config.telegram_api_base)
+        session = AiohttpSession(api=server)
+    return Bot(
+        config.token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_dispatcher(
+    accounts: AccountStore,
+    config: BotConfig,
+    *,
+    clock: Clock = _wall_clock,
+    admin: AccountAdmin | None = None,
+) -> Dispatcher:
+    """The production dispatcher with fresh routers; dependencies travel as workflow data.
+
+    Handlers name `accounts`, `config`, `clock` (epoch seconds, for lock display) and
+    `admin` as parameters; `LanguageMiddleware` adds `texts` per update. With `admin`,
+    /unblock is recorded in storage's operator-action history (actor `telegram:<id>`).
+    """
+    in_flight = InFlightUpdates()
+    dispatcher = Dispatcher(
+        name="myapi", accounts=accounts, config=config, clock=clock, admin=admin
+    )
+    dispatcher[IN_FLIGHT_KEY] = in_flight
+    dispatcher.update.outer_middleware(in_flight)
+    dispatcher.update.outer_middleware(LanguageMiddleware())
+    dispatcher.startup.register(mark_polling_started)
+    dispatcher.include_routers(*create_routers())
+    return dispatcher
+
+
+@asynccontextmanager
+async def serve_bot(
+    app: web.Application,
+    config: BotConfig,
+    storage: Storage,
+    *,
+    webhook: bool,
+    clock: Clock = _wall_clock,
+) -> AsyncIterator[None]:
+    """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
+
+    Enter it while `app` starts, after storage has opened: aiohttp freezes the router only
+    once startup is over, so the webhook route (`config.webhook_route`) is added here.
+    """
+    bot = create_bot(config)
+    dispatcher = create_dispatcher(storage.accounts, config, clock=clock, admin=storage.admin)
+    lifecycle: AbstractAsyncContextManager[None]
+    if webhook:
+        mount_webhook(app, dispatcher, bot, config.webhook_route, config.webhook_secret)
+        lifecycle = webhook_lifecycle(bot, dispatcher, config.webhook_url, config.webhook_secret)
+    else:
+        lifecycle = polling_lifecycle(bot, dispatcher)
+    async with lifecycle:
+        yield

@@ -1,0 +1,70 @@
+"""Dispatcher middlewares: the user's language, and the updates still being handled.
+
+Both are outer middlewares on `update`, so they run for every update whichever way it
+arrives (polling, webhook, or `feed_update` in tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+
+from bot.texts import texts_for
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class LanguageMiddleware(BaseMiddleware):
+    """Puts `texts` (the catalog instance for the sender's language) into handler data.
+
+    The choice follows the user's current Telegram language, not the one stored at
+    registration, so a user who switches Telegram to Russian is answered in Russian.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user = data.get("event_from_user")
+        data["texts"] = texts_for(user.language_code if isinstance(user, User) else None)
+        return await handler(event, data)
+
+
+class InFlightUpdates(BaseMiddleware):
+    """Remembers the tasks handling updates, so shutdown can let them finish first.
+
+    aiogram runs each polled (or background webhook) update in its own task and does not
+    wait for those tasks when polling stops; closing the bot session under them would
+    break their replies. Invariant: a task stays tracked until it is done, including the
+    error handler's reply, which runs outside this middleware.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await handler(event, data)
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Wait up to `grace_seconds` for handling tasks, then cancel the stragglers."""
+        current = asyncio.current_task()
+        pending = {task for task in self._tasks if task is not current}
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=grace_seconds)
+        if not late:
+            return
+        logger.warning(
+            "cancelling %d bot updates still running after %.1fs", len(late), grace_seconds
+        )
+        for task in late:
+            task.cancel()
+        await asyncio.wait(late)

@@ -1,0 +1,207 @@
+"""/start through the production dispatcher, with real storage and a fake Bot API server.
+
+Updates are real `aiogram.types.Update` objects fed to `create_dispatcher(...)`; the bot's
+replies are real HTTP calls to the fake Telegram on loopback, asserted as it recorded them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+
+from bot import create_bot, create_dispatcher
+from bot.config import BotConfig
+from bot.texts import ENGLISH, RUSSIAN
+from storage import AccessPolicy, AccountStore, open_storage
+from storage.models import AuthOutcome
+from tests.fakes.telegram import Call, FakeTelegram, message_update, serve_fake_telegram
+
+BASE_URL = "https://api.example.test"
+KEY_IN_CODE = re.compile(r"<code>(myapi-[A-Za-z0-9_-]{43,})</code>")
+
+
+@dataclass
+class Clock:
+    now: int = 1_700_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@dataclass
+class BotUnderTest:
+    """The production dispatcher wired to real storage and a bot talking to the fake."""
+
+    fake: FakeTelegram
+    bot: Bot
+    dispatcher: Dispatcher
+    accounts: AccountStore
+    last_id: int = 0
+
+    async def send(self, user_id: int, text: str, **user: Any) -> Call:
+        """Feed one message update; return the single sendMessage it caused."""
+        self.last_id += 1
+        raw = message_update(self.last_id, self.last_id, user_id, text, **user)
+        before = len(self.fake.calls_to("sendMessage"))
+        await self.dispatcher.feed_update(
+            self.bot, Update.model_validate(raw, context={"bot": self.bot})
+        )
+        replies = self.fake.calls_to("sendMessage")[before:]
+        assert len(replies) == 1, f"expected one reply, got {replies}"
+        return replies[0]
+
+
+@pytest.fixture
+async def tested(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
+    clock = Clock()
+    storage = await open_storage(f"sqlite:///{tmp_path}/t.db", AccessPolicy(), clock)
+    try:
+        async with serve_fake_telegram() as (fake, api_base):
+            config = BotConfig(
+                token="123456:TEST-token",
+                admin_ids=frozenset({1}),
+                public_base_url=BASE_URL,
+                currency="USD",
+                trial_credit=1_500_000,
+                telegram_api_base=api_base,
+            )
+            bot = create_bot(config)
+            dispatcher = create_dispatcher(storage.accounts, config, clock=clock)
+            try:
+                yield BotUnderTest(fake, bot, dispatcher, storage.accounts)
+            finally:
+                await bot.session.close()
+    finally:
+        await storage.close()
+
+
+@pytest.fixture
+async def welcome(tested: BotUnderTest) -> str:
+    """The text of a brand-new user's /start reply."""
+    reply = await tested.send(42, "/start", username="Alice_Dev")
+    return str(reply.params["text"])
+
+
+def key_of(text: str) -> str:
+    match = KEY_IN_CODE.search(text)
+    assert match is not None, f"no key in a <code> block: {text}"
+    return match.group(1)
+
+
+async def test_start_answers_in_the_users_chat(tested: BotUnderTest) -> None:
+    reply = await tested.send(42, "/start", username="alice")
+    assert reply.params["chat_id"] == 42
+    assert reply.params["parse_mode"] == "HTML"
+
+
+async def test_start_registers_the_lowercased_telegram_username(
+    tested: BotUnderTest, welcome: str
+) -> None:
+    account = await tested.accounts.by_telegram_id(42)
+    assert account is not None
+    assert account.username == "alice_dev"
+    assert "<code>alice_dev</code>" in welcome
+
+
+async def test_start_shows_a_key_that_authenticates(tested: BotUnderTest, welcome: str) -> None:
+    authorization = await tested.accounts.authorize("alice_dev", key_of(welcome), 1)
+    assert authorization.outcome is AuthOutcome.OK
+
+
+async def test_start_shows_the_trial_balance(welcome: str) -> None:
+    assert "Balance: <b>1.50 USD</b>" in welcome
+
+
+async def test_start_shows_the_api_base_url(welcome: str) -> None:
+    assert f"<code>{BASE_URL}</code>" in welcome
+
+
+async def test_start_gives_a_curl_example_with_credentials_in_the_body(welcome: str) -> None:
+    curl = re.search(r'<pre><code class="language-bash">(.*?)</code></pre>', welcome, re.S)
+    assert curl is not None
+    assert f"curl {BASE_URL}/v1/chat/completions" in curl.group(1)
+    body = json.loads(curl.group(1).split("-d '", 1)[1].rsplit("'", 1)[0])
+    assert body["username"] == "alice_dev"
+    assert body["key"] == key_of(welcome)
+    assert body["model"] == "gpt-4o-mini"
+    assert body["messages"][0]["role"] == "user"
+
+
+async def test_start_gives_an_openai_python_example(welcome: str) -> None:
+    python = re.search(r'<pre><code class="language-python">(.*?)</code></pre>', welcome, re.S)
+    assert python is not None
+    code = python.group(1)
+    assert "from openai import OpenAI" in code
+    assert f'base_url="{BASE_URL}/v1"' in code
+    assert f'api_key="{key_of(welcome)}"' in code
+    compile(code, "example.py", "exec")
+
+
+async def test_second_start_keeps_one_account(tested: BotUnderTest) -> None:
+    first = await tested.send(42, "/start", username="alice")
+    await tested.send(42, "/start", username="alice")
+    account = await tested.accounts.by_telegram_id(42)
+    assert account is not None
+    assert account.balance == 1_500_000  # the trial credit was granted once
+    authorization = await tested.accounts.authorize("alice", key_of(first.params["text"]), 1)
+    assert authorization.outcome is AuthOutcome.OK  # the first key still works
+
+
+async def test_second_start_shows_no_key(tested: BotUnderTest) -> None:
+    first = await tested.send(42, "/start", username="alice")
+    second = await tested.send(42, "/start", username="alice")
+    assert key_of(first.params["text"]) not in second.params["text"]
+    assert KEY_IN_CODE.search(second.params["text"]) is None
+
+
+async def test_second_start_shows_the_account_and_how_to_get_a_new_key(
+    tested: BotUnderTest,
+) -> None:
+    await tested.send(42, "/start", username="alice")
+    second = str((await tested.send(42, "/start", username="alice")).params["text"])
+    assert "<code>alice</code>" in second
+    assert "Balance: <b>1.50 USD</b>" in second
+    assert ENGLISH.status_active in second
+    assert ENGLISH.key_lost in second
+    assert "/newkey" in second
+
+
+async def test_user_without_telegram_username_gets_id_name(tested: BotUnderTest) -> None:
+    reply = await tested.send(777, "/start")
+    account = await tested.accounts.by_telegram_id(777)
+    assert account is not None
+    assert account.username == "id777"
+    assert "<code>id777</code>" in reply.params["text"]
+
+
+async def test_taken_username_falls_back_to_id_name(tested: BotUnderTest) -> None:
+    await tested.send(42, "/start", username="alice")
+    await tested.send(43, "/start", username="ALICE")
+    account = await tested.accounts.by_telegram_id(43)
+    assert account is not None
+    assert account.username == "id43"
+
+
+async def test_russian_user_is_answered_in_russian(tested: BotUnderTest) -> None:
+    reply = await tested.send(42, "/start", username="ivan", language_code="ru")
+    assert RUSSIAN.key_once in reply.params["text"]
+    assert "Баланс: <b>1.50 USD</b>" in reply.params["text"]
+
+
+async def test_first_name_is_html_escaped(tested: BotUnderTest) -> None:
+    reply = await tested.send(42, "/start", first_name="<b>x</b> & <script>")
+    assert "Welcome, &lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;!" in reply.params["text"]
+
+
+async def test_start_in_a_group_registers_nobody_and_posts_no_key(tested: BotUnderTest) -> None:
+    reply = await tested.send(42, "/start", username="alice", chat_type="supergroup")
+    assert reply.params["text"] == ENGLISH.private_only
+    assert await tested.accounts.by_telegram_id(42) is None
