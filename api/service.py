@@ -16,11 +16,13 @@ from aiohttp import web
 from api.app import create_api_app
 from api.context import CONTEXT, ApiContext
 from api.settings import BotMode, Settings
+from bot import BotConfig, serve_bot
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import OpenAICompatibleClient, UpstreamLimits, create_client_session
 from providers.registry import Registry
 from storage import AccessPolicy, Storage, open_storage
+from storage.money import to_units
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +76,33 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
 
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
+    if settings.effective_bot_mode is not BotMode.OFF:
+        config = bot_config(settings)
+        webhook = settings.effective_bot_mode is BotMode.WEBHOOK
+
+        async def bot_context(app: web.Application) -> AsyncIterator[None]:
+            async with serve_bot(app, config, app[STORAGE], webhook=webhook, clock=clock):
+                yield
+
+        app.cleanup_ctx.append(bot_context)
     _log_configuration(settings, registry)
     return app
+
+
+def bot_config(settings: Settings) -> BotConfig:
+    """The bot's plain values; only called when a token is set."""
+    assert settings.bot_token is not None
+    secret = settings.webhook_secret
+    return BotConfig(
+        token=settings.bot_token.get_secret_value(),
+        admin_ids=settings.admin_ids,
+        public_base_url=settings.base_url_for_users,
+        currency=settings.currency,
+        trial_credit=to_units(settings.trial_credit),
+        telegram_api_base=settings.telegram_api_base,
+        webhook_url=settings.webhook_url,
+        webhook_secret=secret.get_secret_value() if secret is not None else None,
+    )
 
 
 def _log_configuration(settings: Settings, registry: Registry) -> None:
