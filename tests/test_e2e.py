@@ -100,8 +100,10 @@ async def bot_reply(service: Service, chat_id: int, text: str, username: str) ->
     service.telegram.push_update(update)
     call = await service.telegram.wait_for_call(
         "sendMessage",
-        lambda c: c.params.get("chat_id") == chat_id
-        and service.telegram.calls_to("sendMessage").index(c) >= before,
+        lambda c: (
+            c.params.get("chat_id") == chat_id
+            and service.telegram.calls_to("sendMessage").index(c) >= before
+        ),
         timeout=20,
     )
     return str(call.params["text"])
@@ -132,7 +134,8 @@ async def test_the_whole_seed_loop(service: Service) -> None:
     match = KEY_PATTERN.search(welcome)
     assert match, welcome
     key = match.group(0)
-    assert "e2e_user" in welcome and service.base_url in welcome
+    assert "e2e_user" in welcome
+    assert service.base_url in welcome
 
     async with openai.AsyncOpenAI(
         api_key=key, base_url=f"{service.base_url}/v1", max_retries=0
@@ -155,4 +158,6 @@ async def test_the_whole_seed_loop(service: Service) -> None:
     service.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(service.process.wait(), timeout=30) == 0
     log = service.log_path.read_text()
-    assert key not in log and "e2e-test-token" not in log and "sk-e2e-operator" not in log
+    assert key not in log
+    assert "e2e-test-token" not in log
+    assert "sk-e2e-operator" not in log

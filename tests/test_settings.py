@@ -61,7 +61,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
 
 
 def test_the_example_file_is_valid_and_holds_the_defaults() -> None:
-    assert Settings(_env_file=EXAMPLE) == make()  # type: ignore[call-arg]
+    assert Settings(_env_file=EXAMPLE) == make()
 
 
 def test_the_example_file_documents_every_setting() -> None:
