@@ -135,7 +135,9 @@ def _models(settings: Settings) -> None:
         print(f"{model.name:<20} {model.provider:<11} {state:<15} {prices}")
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> None:
+async def execute(argv: Sequence[str], settings: Settings) -> None:
+    """Run one `users` command to completion (storage errors propagate)."""
+    args = build_parser().parse_args(argv)
     policy = AccessPolicy(settings.lock_strikes, settings.lock_minutes * 60)
     storage = await open_storage(settings.database_url, policy, lambda: int(time.time()))
     try:
@@ -152,7 +154,7 @@ def run_command(argv: Sequence[str], settings: Settings | None = None) -> int:
         _models(settings)
         return 0
     try:
-        asyncio.run(_run(args, settings))
+        asyncio.run(execute(argv, settings))
     except StorageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -33,8 +33,7 @@ from bot.runner import (
     webhook_lifecycle,
 )
 from storage import Storage
-from storage.accounts import AccountStore, Clock
-from storage.admin import AccountAdmin
+from storage.accounts import Clock
 
 __all__ = [
     "BotConfig",
@@ -70,21 +69,21 @@ def create_bot(config: BotConfig) -> Bot:
 
 
 def create_dispatcher(
-    accounts: AccountStore,
-    config: BotConfig,
-    *,
-    clock: Clock = _wall_clock,
-    admin: AccountAdmin | None = None,
+    storage: Storage, config: BotConfig, *, clock: Clock = _wall_clock
 ) -> Dispatcher:
     """The production dispatcher with fresh routers; dependencies travel as workflow data.
 
-    Handlers name `accounts`, `config`, `clock` (epoch seconds, for lock display) and
-    `admin` as parameters; `LanguageMiddleware` adds `texts` per update. With `admin`,
-    /unblock is recorded in storage's operator-action history (actor `telegram:<id>`).
+    Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
+    line uses, so /unblock is recorded with actor `telegram:<id>`), `config` and `clock`
+    (epoch seconds, for lock display) as parameters; `LanguageMiddleware` adds `texts`.
     """
     in_flight = InFlightUpdates()
     dispatcher = Dispatcher(
-        name="myapi", accounts=accounts, config=config, clock=clock, admin=admin
+        name="myapi",
+        accounts=storage.accounts,
+        admin=storage.admin,
+        config=config,
+        clock=clock,
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
     dispatcher.update.outer_middleware(in_flight)
@@ -109,7 +108,7 @@ async def serve_bot(
     once startup is over, so the webhook route (`config.webhook_route`) is added here.
     """
     bot = create_bot(config)
-    dispatcher = create_dispatcher(storage.accounts, config, clock=clock, admin=storage.admin)
+    dispatcher = create_dispatcher(storage, config, clock=clock)
     lifecycle: AbstractAsyncContextManager[None]
     if webhook:
         mount_webhook(app, dispatcher, bot, config.webhook_route, config.webhook_secret)

@@ -111,14 +111,14 @@ async def help_command(message: Message, config: BotConfig, texts: Texts) -> Non
 async def unblock(
     message: Message,
     command: CommandObject,
-    accounts: AccountStore,
+    admin: AccountAdmin,
     config: BotConfig,
     texts: Texts,
-    admin: AccountAdmin | None = None,
 ) -> None:
     """Admins only: clear a username's strikes and lock. Anyone else changes nothing.
 
-    With `admin` (storage's operator actions) the unblock is recorded with its actor.
+    The unblock is storage's operator action (shared with the command line), recorded with
+    the admin's Telegram id as its actor.
     """
     user = message.from_user
     if user is None or user.id not in config.admin_ids:
@@ -131,10 +131,7 @@ async def unblock(
         return
     wanted = words[0].removeprefix("@")
     try:
-        if admin is not None:
-            account = await admin.unblock(wanted, actor=f"telegram:{user.id}")
-        else:
-            account = await accounts.unblock(wanted)
+        account = await admin.unblock(wanted, actor=f"telegram:{user.id}")
     except UnknownAccountError:
         await message.answer(texts.unblock_unknown.format(username=render.escape(wanted)))
         return

@@ -14,12 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from storage.database import Database, Executor
-from storage.errors import UnknownAccountError
 from storage.keys import hash_key, issue_key
 from storage.models import Account, Authorization, AuthOutcome, Registration, Usage
 from storage.policy import AccessPolicy
 from storage.sql import (
-    ACCOUNT_COLUMNS,
     INSERT_LEDGER,
     account_where,
     insert_account,
@@ -185,17 +183,6 @@ class AccountStore:
 
     async def by_telegram_id(self, telegram_id: int) -> Account | None:
         return await account_where(self._db, "telegram_id = :telegram_id", telegram_id)
-
-    async def unblock(self, username: str) -> Account:
-        """Clear the strikes and the lock of `username` (an admin's action)."""
-        row = await self._db.fetch_one(
-            f"""UPDATE accounts SET strikes = 0, locked_until = NULL
-                WHERE username = :username RETURNING {ACCOUNT_COLUMNS}""",
-            {"username": username.lower()},
-        )
-        if row is None:
-            raise UnknownAccountError(username)
-        return Account.from_row(row)
 
     async def ledger_total(self, account_id: int) -> int:
         """The sum of the account's ledger: by the schema's invariant, its balance."""

@@ -74,7 +74,7 @@ async def test_unblock_lets_the_next_call_through(api: ApiHarness) -> None:
     key = await api.register()
     for _ in range(5):
         await call(api, "alice", "wrong")
-    await api.storage.accounts.unblock("alice")
+    await api.storage.admin.unblock("alice", actor="test")
     assert (await call(api, "alice", key))[0] == 200
 
 

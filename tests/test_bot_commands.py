@@ -98,9 +98,7 @@ async def tested(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
                 telegram_api_base=api_base,
             )
             bot = create_bot(config)
-            dispatcher = create_dispatcher(
-                storage.accounts, config, clock=clock, admin=storage.admin
-            )
+            dispatcher = create_dispatcher(storage, config, clock=clock)
             try:
                 yield BotUnderTest(fake, bot, dispatcher, storage, clock, config)
             finally:
@@ -174,16 +172,6 @@ async def test_admin_unblock_is_recorded_with_its_actor(tested: BotUnderTest) ->
     await tested.send(ADMIN, "/unblock alice")
     history = await tested.storage.admin.history("alice")
     assert [(action.actor, action.action) for action in history] == [("telegram:1", "unblock")]
-
-
-async def test_unblock_works_without_the_admin_store(tested: BotUnderTest) -> None:
-    tested.dispatcher = create_dispatcher(tested.accounts, tested.config, clock=tested.clock)
-    await tested.register(42, "alice")
-    await tested.lock("alice")
-    assert await tested.send(ADMIN, "/unblock alice") == ENGLISH.unblock_done.format(
-        username="alice"
-    )
-    assert (await tested.account("alice")).strikes == 0
 
 
 async def test_admin_unblock_accepts_at_sign_and_any_case(tested: BotUnderTest) -> None:

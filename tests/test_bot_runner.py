@@ -70,7 +70,7 @@ async def bot_parts(tmp_path: Path) -> AsyncIterator[Parts]:
             )
             bot = create_bot(config)
             try:
-                dispatcher = create_dispatcher(storage.accounts, config)
+                dispatcher = create_dispatcher(storage, config)
                 yield Parts(fake, bot, dispatcher, storage, config)
             finally:
                 await bot.session.close()

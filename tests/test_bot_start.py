@@ -74,7 +74,7 @@ async def tested(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
                 telegram_api_base=api_base,
             )
             bot = create_bot(config)
-            dispatcher = create_dispatcher(storage.accounts, config, clock=clock)
+            dispatcher = create_dispatcher(storage, config, clock=clock)
             try:
                 yield BotUnderTest(fake, bot, dispatcher, storage.accounts)
             finally:

@@ -165,14 +165,14 @@ async def test_unblock_clears_strikes_and_lock(storage: Storage) -> None:
     secret = await register(storage)
     for _ in range(5):
         await storage.accounts.authorize("alice", "bad", 1)
-    account = await storage.accounts.unblock("Alice")
+    account = await storage.admin.unblock("Alice", actor="test")
     assert (account.strikes, account.locked_until) == (0, None)
     assert (await storage.accounts.authorize("alice", secret, 1)).outcome is AuthOutcome.OK
 
 
 async def test_unblock_of_an_unknown_name_raises(storage: Storage) -> None:
     with pytest.raises(UnknownAccountError):
-        await storage.accounts.unblock("nobody")
+        await storage.admin.unblock("nobody", actor="test")
 
 
 async def test_settle_charges_the_cost_in_one_ledger_row_and_releases_the_hold(
