@@ -1,8 +1,9 @@
-"""The bot's command handlers, built into fresh routers on every call.
+"""The bot's command handlers, built into fresh routers on every call (/newkey, with its
+confirmation buttons, lives in `bot.keys`).
 
 Handlers are thin: storage decides and writes (no SQL here), `bot.render` builds the HTML.
 Their parameters are filled by aiogram from the dispatcher's workflow data (`accounts`,
-`config`, `clock`) and from `LanguageMiddleware` (`texts`).
+`admin`, `config`, `clock`) and from `LanguageMiddleware` (`texts`).
 
 Invariant: the key is only ever sent in a private chat, so the user commands answer only
 there; in groups the bot asks to be written to directly.
@@ -20,6 +21,7 @@ from aiogram.types import ErrorEvent, Message
 
 from bot import render
 from bot.config import BotConfig
+from bot.keys import create_keys_router
 from bot.texts import ENGLISH, Texts
 from storage.accounts import AccountStore, Clock
 from storage.admin import AccountAdmin
@@ -28,12 +30,13 @@ from storage.errors import UnknownAccountError
 logger = logging.getLogger(__name__)
 
 #: Every command the bot answers; in groups each gets the "write to me privately" reply.
-COMMANDS = ("start", "balance", "help", "unblock")
+COMMANDS = ("start", "balance", "help", "newkey", "unblock")
 
 
 def create_routers() -> list[Router]:
-    """The routers in the order they must be included: private commands, groups, errors."""
-    return [_private_router(), _group_router(), _errors_router()]
+    """The routers in the order they must be included: key rotation, private commands,
+    groups, errors. /newkey comes first because the private router ends in a catch-all."""
+    return [create_keys_router(), _private_router(), _group_router(), _errors_router()]
 
 
 def _private_router() -> Router:
@@ -153,10 +156,12 @@ async def on_error(event: ErrorEvent, texts: Texts = ENGLISH) -> bool:
     Returning True marks the error handled, so one broken update never stops polling.
     """
     logger.error("bot update %d failed", event.update.update_id, exc_info=event.exception)
-    message = event.update.message
-    if message is not None:
-        try:
+    message, callback = event.update.message, event.update.callback_query
+    try:
+        if message is not None:
             await message.answer(texts.internal_error)
-        except TelegramAPIError as error:
-            logger.warning("could not tell the user about the failure: %s", error)
+        elif callback is not None:
+            await callback.answer(texts.internal_error, show_alert=True)
+    except TelegramAPIError as error:
+        logger.warning("could not tell the user about the failure: %s", error)
     return True

@@ -127,3 +127,21 @@ def welcome_back(
             texts.key_lost,
         ]
     )
+
+
+def confirm_new_key(texts: Texts, account: Account) -> str:
+    """The warning before a rotation; it names the key by its non-secret prefix only."""
+    return texts.newkey_confirm.format(
+        username=escape(account.username), prefix=escape(account.key_prefix)
+    )
+
+
+def new_key(texts: Texts, account: Account, key: str) -> str:
+    """The one message that shows a rotated key, in a copyable block, with the shown-once note."""
+    return "\n\n".join(
+        [
+            f"{texts.newkey_done.format(username=escape(account.username))}\n"
+            f"<code>{escape(key)}</code>",
+            texts.key_once,
+        ]
+    )

@@ -41,6 +41,7 @@ def bot_commands(texts: Texts) -> list[BotCommand]:
     return [
         BotCommand(command="start", description=texts.command_start),
         BotCommand(command="balance", description=texts.command_balance),
+        BotCommand(command="newkey", description=texts.command_newkey),
         BotCommand(command="help", description=texts.command_help),
     ]
 

@@ -22,6 +22,7 @@ class Texts:
     command_start: str
     command_balance: str
     command_help: str
+    command_newkey: str
     welcome_new: str
     key_once: str
     curl_heading: str
@@ -43,6 +44,12 @@ class Texts:
     unblock_usage: str
     unblock_unknown: str
     unblock_done: str
+    newkey_confirm: str
+    newkey_yes: str
+    newkey_cancel: str
+    newkey_done: str
+    newkey_cancelled: str
+    newkey_expired: str
     private_only: str
     unknown_command: str
     internal_error: str
@@ -53,6 +60,7 @@ ENGLISH = Texts(
     command_start="Register and get your API key",
     command_balance="Balance and account state",
     command_help="What this bot can do",
+    command_newkey="Replace your API key",
     welcome_new="Welcome, {name}! Your myapi account is ready.",
     key_once=(
         "Your API key is shown only this once: save it now. We keep only its hash, so "
@@ -62,9 +70,9 @@ ENGLISH = Texts(
     python_heading="Or with Python (<code>pip install openai</code>):",
     welcome_back="Welcome back, {name}! You already have an account.",
     key_lost=(
-        "Your key was shown once, when you registered, and only its hash is stored, so it "
-        "cannot be shown again. Lost it? Key rotation will be offered by a /newkey command; "
-        "until it arrives, an admin can help."
+        "Your key is shown only once, when it is issued, and only its hash is stored, so it "
+        "cannot be shown again. Lost it, or think someone else has it? Send /newkey to get "
+        "a new one."
     ),
     account_username="API username: <code>{username}</code>",
     account_api_base="API address: <code>{base_url}</code>",
@@ -80,6 +88,7 @@ ENGLISH = Texts(
         "<b>Commands</b>\n"
         "/start - register and get your API key (or see your account)\n"
         "/balance - your balance, failed attempts and lock state\n"
+        "/newkey - replace your API key (the old one stops working)\n"
         "/help - this list\n\n"
         "API address: <code>{base_url}</code>"
     ),
@@ -88,6 +97,20 @@ ENGLISH = Texts(
     unblock_unknown="There is no account named <code>{username}</code>.",
     unblock_done=(
         "Unblocked <code>{username}</code>: failed attempts reset to 0 and the lock cleared."
+    ),
+    newkey_confirm=(
+        "Replace the API key of <code>{username}</code> (the one starting with "
+        "<code>{prefix}</code>)?\n\n"
+        "The old key stops working at once, everywhere it is used. The new key is shown "
+        "only once, right after you confirm."
+    ),
+    newkey_yes="Yes, replace my key",
+    newkey_cancel="Cancel",
+    newkey_done=("Done: the old key no longer works. The new API key of <code>{username}</code>:"),
+    newkey_cancelled="Cancelled: nothing changed, your key still works.",
+    newkey_expired=(
+        "This confirmation has expired: your key was already replaced after it was sent, "
+        "so nothing changed now. Send /newkey to replace it again."
     ),
     private_only=(
         "I only work in a private chat, so that your API key is never posted here. "
@@ -102,6 +125,7 @@ RUSSIAN = Texts(
     command_start="Регистрация и API-ключ",
     command_balance="Баланс и состояние аккаунта",
     command_help="Что умеет этот бот",
+    command_newkey="Заменить API-ключ",
     welcome_new="Добро пожаловать, {name}! Ваш аккаунт myapi готов.",
     key_once=(
         "API-ключ показывается только один раз: сохраните его сейчас. Мы храним лишь его "
@@ -111,9 +135,9 @@ RUSSIAN = Texts(
     python_heading="Или на Python (<code>pip install openai</code>):",
     welcome_back="С возвращением, {name}! У вас уже есть аккаунт.",
     key_lost=(
-        "Ключ был показан один раз, при регистрации, и хранится только его хеш, поэтому "
-        "показать его снова нельзя. Потеряли ключ? Выпуск нового ключа появится в команде "
-        "/newkey; пока её нет, поможет администратор."
+        "Ключ показывается только один раз, при выпуске, и хранится только его хеш, поэтому "
+        "показать его снова нельзя. Потеряли ключ или он мог попасть к кому-то ещё? "
+        "Отправьте /newkey, чтобы получить новый."
     ),
     account_username="Имя пользователя API: <code>{username}</code>",
     account_api_base="Адрес API: <code>{base_url}</code>",
@@ -129,6 +153,7 @@ RUSSIAN = Texts(
         "<b>Команды</b>\n"
         "/start - регистрация и API-ключ (или состояние аккаунта)\n"
         "/balance - баланс, неудачные попытки и блокировка\n"
+        "/newkey - заменить API-ключ (старый перестанет работать)\n"
         "/help - этот список\n\n"
         "Адрес API: <code>{base_url}</code>"
     ),
@@ -137,6 +162,20 @@ RUSSIAN = Texts(
     unblock_unknown="Аккаунта с именем <code>{username}</code> нет.",
     unblock_done=(
         "<code>{username}</code> разблокирован: неудачные попытки сброшены, блокировка снята."
+    ),
+    newkey_confirm=(
+        "Заменить API-ключ <code>{username}</code> (тот, что начинается с "
+        "<code>{prefix}</code>)?\n\n"
+        "Старый ключ сразу перестанет работать везде, где он используется. Новый ключ "
+        "будет показан только один раз, сразу после подтверждения."
+    ),
+    newkey_yes="Да, заменить ключ",
+    newkey_cancel="Отмена",
+    newkey_done="Готово: старый ключ больше не работает. Новый API-ключ <code>{username}</code>:",
+    newkey_cancelled="Отменено: ничего не изменилось, ваш ключ по-прежнему работает.",
+    newkey_expired=(
+        "Это подтверждение устарело: ключ уже заменили после его отправки, поэтому сейчас "
+        "ничего не изменилось. Отправьте /newkey, чтобы заменить ключ ещё раз."
     ),
     private_only=(
         "Я работаю только в личном чате, чтобы ваш API-ключ не попал сюда. Напишите мне напрямую."

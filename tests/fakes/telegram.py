@@ -3,9 +3,11 @@
 It serves `/bot{token}/{method}`, reads JSON, urlencoded and multipart bodies (aiogram posts
 multipart, with nested fields such as `reply_markup` as JSON strings), records every call
 and answers the methods a bot needs: getMe, setMyCommands, deleteWebhook, setWebhook,
-sendMessage, getUpdates (a real long poll) and close/logOut; any other
-method answers `true`. Like Telegram it refuses getUpdates while a webhook is set and
-rejects sendMessage text whose HTML it cannot parse, so escaping bugs fail tests.
+sendMessage (its messages, inline keyboard included, are kept in `sent_messages`), getUpdates
+(a real long poll) and close/logOut; any other method (answerCallbackQuery,
+editMessageReplyMarkup, ...) answers `true`. Like Telegram it refuses getUpdates while a
+webhook is set and rejects sendMessage text whose HTML it cannot parse, so escaping bugs fail
+tests.
 
 Waiting (the long poll, `wait_for_call`) is event-driven: a change wakes the waiters, so
 nothing sleeps in a loop.
@@ -162,6 +164,33 @@ def message_update(
     return {"update_id": update_id, "message": message}
 
 
+def callback_update(
+    update_id: int,
+    query_id: str,
+    user_id: int,
+    data: str,
+    message: dict[str, Any],
+    *,
+    language_code: str | None = "en",
+    first_name: str = "Test",
+) -> dict[str, Any]:
+    """An Update dict as Telegram sends it when a user presses an inline button.
+
+    `message` is the bot's message that carries the button (see `FakeTelegram.sent_messages`).
+    """
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        user["language_code"] = language_code
+    query = {
+        "id": query_id,
+        "from": user,
+        "message": message,
+        "chat_instance": f"-{user_id}0{message['chat']['id']}",
+        "data": data,
+    }
+    return {"update_id": update_id, "callback_query": query}
+
+
 class FakeTelegram:
     """State of one fake Bot API server; `app()` builds its aiohttp application."""
 
@@ -169,6 +198,8 @@ class FakeTelegram:
         self.bot_username = bot_username
         self.token = token  # when set, any other token gets 401 like a revoked one
         self.calls: list[Call] = []
+        #: Every message sendMessage returned, as Telegram returned it.
+        self.sent_messages: list[dict[str, Any]] = []
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         #: When set to an unset Event, sendMessage answers only once it is set (a slow API).
@@ -283,13 +314,18 @@ class FakeTelegram:
         if len(shown) > _MAX_TEXT:
             raise ApiError(400, "Bad Request: message is too long")
         chat_id = params["chat_id"]
-        return {
+        message = {
             "message_id": self._new_message_id(),
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": _chat_type(chat_id)},
             "from": self._bot_user(token),
             "text": shown,
         }
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup  # Telegram echoes only inline keyboards
+        self.sent_messages.append(message)
+        return message
 
     async def _get_updates(self, params: Params, token: str) -> Any:
         if self.webhook_url:

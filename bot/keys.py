@@ -1,0 +1,154 @@
+"""/newkey: users replace their own API key after confirming with an inline button.
+
+Invariants:
+- A key is only ever sent to the user's private chat (chat id = user id), and /newkey
+  answers only in private chats (in groups, `bot.handlers` refuses it).
+- Callback data carries nothing secret: the action and the key prefix the confirmation was
+  issued for (the prefix is shown to users anyway and reveals nothing useful).
+- A confirmation is single-use: "Yes" rotates only while the account's key still has the
+  prefix the button carries; once rotated, every older confirmation is expired. The check
+  and the rotation run under one lock, so a double tap cannot rotate twice (the dispatcher
+  handles updates concurrently).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from enum import StrEnum
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot import render
+from bot.texts import Texts
+from storage.accounts import AccountStore
+from storage.admin import AccountAdmin
+from storage.models import Account
+
+logger = logging.getLogger(__name__)
+
+
+class KeyAction(StrEnum):
+    REPLACE = "replace"
+    CANCEL = "cancel"
+
+
+class NewKeyCallback(CallbackData, prefix="newkey"):
+    """A /newkey button: what it does and which key (by its public prefix) it was offered for."""
+
+    action: KeyAction
+    key_prefix: str
+
+
+def create_keys_router() -> Router:
+    """A fresh router (one per dispatcher) with its own rotation lock."""
+    rotation = KeyRotation()
+    router = Router(name="keys")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.register(ask_to_confirm, Command("newkey"))
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    router.callback_query.register(
+        rotation.replace, NewKeyCallback.filter(F.action == KeyAction.REPLACE)
+    )
+    router.callback_query.register(cancel, NewKeyCallback.filter(F.action == KeyAction.CANCEL))
+    return router
+
+
+def confirmation_keyboard(texts: Texts, key_prefix: str) -> InlineKeyboardMarkup:
+    def button(text: str, action: KeyAction) -> InlineKeyboardButton:
+        data = NewKeyCallback(action=action, key_prefix=key_prefix).pack()
+        return InlineKeyboardButton(text=text, callback_data=data)
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(texts.newkey_yes, KeyAction.REPLACE)],
+            [button(texts.newkey_cancel, KeyAction.CANCEL)],
+        ]
+    )
+
+
+async def ask_to_confirm(message: Message, accounts: AccountStore, texts: Texts) -> None:
+    """Warn and offer the buttons; nothing changes until "Yes" is pressed."""
+    user = message.from_user
+    account = await accounts.by_telegram_id(user.id) if user is not None else None
+    if account is None:
+        await message.answer(texts.not_registered)
+        return
+    await message.answer(
+        render.confirm_new_key(texts, account),
+        reply_markup=confirmation_keyboard(texts, account.key_prefix),
+    )
+
+
+class KeyRotation:
+    """The "Yes" handler, holding the lock that makes each confirmation single-use.
+
+    The lock is per dispatcher, so it serialises rotations within one process; rotations
+    are rare and the critical section is one read and one short transaction.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    async def replace(
+        self,
+        callback: CallbackQuery,
+        callback_data: NewKeyCallback,
+        bot: Bot,
+        accounts: AccountStore,
+        admin: AccountAdmin,
+        texts: Texts,
+    ) -> None:
+        """Rotate (recorded with actor `telegram:<id>`) and show the new key once."""
+        user_id = callback.from_user.id
+        rotated = await self._rotate_if_current(user_id, callback_data.key_prefix, accounts, admin)
+        if rotated is None:
+            logger.info("telegram user %d pressed an expired /newkey confirmation", user_id)
+            await _settle(callback, bot, texts.newkey_expired)
+            return
+        account, secret = rotated
+        logger.info("telegram user %d rotated the key of %s", user_id, account.username)
+        await _settle(callback, bot, render.new_key(texts, account, secret))
+
+    async def _rotate_if_current(
+        self, telegram_id: int, key_prefix: str, accounts: AccountStore, admin: AccountAdmin
+    ) -> tuple[Account, str] | None:
+        """The rotated account and its new secret, or None if the confirmation is stale."""
+        async with self._lock:
+            account = await accounts.by_telegram_id(telegram_id)
+            if account is None or account.key_prefix != key_prefix:
+                return None
+            return await admin.rotate_key(account.username, actor=f"telegram:{telegram_id}")
+
+
+async def cancel(callback: CallbackQuery, bot: Bot, texts: Texts) -> None:
+    await _settle(callback, bot, texts.newkey_cancelled)
+
+
+async def _settle(callback: CallbackQuery, bot: Bot, text: str) -> None:
+    """Send the outcome privately, then answer the query and remove the buttons.
+
+    The outcome goes first: after a rotation it is the only copy of the new key, so a failed
+    answer or edit (a query too old to answer, a deleted message) must not prevent it; those
+    failures are cosmetic and only logged.
+    """
+    await bot.send_message(callback.from_user.id, text)
+    await _best_effort(callback.answer(), "answer a /newkey button")
+    if callback.message is not None:
+        removal = bot.edit_message_reply_markup(
+            chat_id=callback.message.chat.id, message_id=callback.message.message_id
+        )
+        await _best_effort(removal, "remove the /newkey buttons")
+
+
+async def _best_effort(action: Awaitable[object], what: str) -> None:
+    try:
+        await action
+    except TelegramAPIError as error:
+        logger.warning("could not %s: %s", what, error)
