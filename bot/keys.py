@@ -6,14 +6,13 @@ Invariants:
 - Callback data carries nothing secret: the action and the key prefix the confirmation was
   issued for (the prefix is shown to users anyway and reveals nothing useful).
 - A confirmation is single-use: "Yes" rotates only while the account's key still has the
-  prefix the button carries; once rotated, every older confirmation is expired. The check
-  and the rotation run under one lock, so a double tap cannot rotate twice (the dispatcher
-  handles updates concurrently).
+  prefix the button carries; once rotated, every older confirmation is expired. Storage
+  checks the prefix in the very UPDATE that rotates, so a double tap cannot rotate twice,
+  even when two replicas handle the two taps.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable
 from enum import StrEnum
@@ -29,6 +28,7 @@ from bot import render
 from bot.texts import Texts
 from storage.accounts import AccountStore
 from storage.admin import AccountAdmin
+from storage.errors import KeyChangedError
 from storage.models import Account
 
 logger = logging.getLogger(__name__)
@@ -47,15 +47,12 @@ class NewKeyCallback(CallbackData, prefix="newkey"):
 
 
 def create_keys_router() -> Router:
-    """A fresh router (one per dispatcher) with its own rotation lock."""
-    rotation = KeyRotation()
+    """A fresh router (one per dispatcher)."""
     router = Router(name="keys")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(ask_to_confirm, Command("newkey"))
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
-    router.callback_query.register(
-        rotation.replace, NewKeyCallback.filter(F.action == KeyAction.REPLACE)
-    )
+    router.callback_query.register(replace, NewKeyCallback.filter(F.action == KeyAction.REPLACE))
     router.callback_query.register(cancel, NewKeyCallback.filter(F.action == KeyAction.CANCEL))
     return router
 
@@ -86,45 +83,39 @@ async def ask_to_confirm(message: Message, accounts: AccountStore, texts: Texts)
     )
 
 
-class KeyRotation:
-    """The "Yes" handler, holding the lock that makes each confirmation single-use.
+async def replace(
+    callback: CallbackQuery,
+    callback_data: NewKeyCallback,
+    bot: Bot,
+    accounts: AccountStore,
+    admin: AccountAdmin,
+    texts: Texts,
+) -> None:
+    """Rotate (recorded with actor `telegram:<id>`) and show the new key once."""
+    user_id = callback.from_user.id
+    rotated = await _rotate_if_current(user_id, callback_data.key_prefix, accounts, admin)
+    if rotated is None:
+        logger.info("telegram user %d pressed an expired /newkey confirmation", user_id)
+        await _settle(callback, bot, texts.newkey_expired)
+        return
+    account, secret = rotated
+    logger.info("telegram user %d rotated the key of %s", user_id, account.username)
+    await _settle(callback, bot, render.new_key(texts, account, secret))
 
-    The lock is per dispatcher, so it serialises rotations within one process; rotations
-    are rare and the critical section is one read and one short transaction.
-    """
 
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-
-    async def replace(
-        self,
-        callback: CallbackQuery,
-        callback_data: NewKeyCallback,
-        bot: Bot,
-        accounts: AccountStore,
-        admin: AccountAdmin,
-        texts: Texts,
-    ) -> None:
-        """Rotate (recorded with actor `telegram:<id>`) and show the new key once."""
-        user_id = callback.from_user.id
-        rotated = await self._rotate_if_current(user_id, callback_data.key_prefix, accounts, admin)
-        if rotated is None:
-            logger.info("telegram user %d pressed an expired /newkey confirmation", user_id)
-            await _settle(callback, bot, texts.newkey_expired)
-            return
-        account, secret = rotated
-        logger.info("telegram user %d rotated the key of %s", user_id, account.username)
-        await _settle(callback, bot, render.new_key(texts, account, secret))
-
-    async def _rotate_if_current(
-        self, telegram_id: int, key_prefix: str, accounts: AccountStore, admin: AccountAdmin
-    ) -> tuple[Account, str] | None:
-        """The rotated account and its new secret, or None if the confirmation is stale."""
-        async with self._lock:
-            account = await accounts.by_telegram_id(telegram_id)
-            if account is None or account.key_prefix != key_prefix:
-                return None
-            return await admin.rotate_key(account.username, actor=f"telegram:{telegram_id}")
+async def _rotate_if_current(
+    telegram_id: int, key_prefix: str, accounts: AccountStore, admin: AccountAdmin
+) -> tuple[Account, str] | None:
+    """The rotated account and its new secret, or None if the confirmation is stale."""
+    account = await accounts.by_telegram_id(telegram_id)
+    if account is None:
+        return None
+    try:
+        return await admin.rotate_key(
+            account.username, actor=f"telegram:{telegram_id}", expected_prefix=key_prefix
+        )
+    except KeyChangedError:
+        return None
 
 
 async def cancel(callback: CallbackQuery, bot: Bot, texts: Texts) -> None:

@@ -16,6 +16,7 @@ from storage.database import Database, Executor
 from storage.errors import (
     BalanceWouldGoNegativeError,
     InvalidUsernameError,
+    KeyChangedError,
     UnknownAccountError,
     UsernameTakenError,
 )
@@ -131,22 +132,33 @@ class AccountAdmin:
         """Clear the strikes and any lock (the seed's "reset it simply by name")."""
         return await self._set_lock(username, None, actor, "unblock", None)
 
-    async def rotate_key(self, username: str, actor: str) -> tuple[Account, str]:
-        """Replace the key: the old one stops working at once; the strikes are reset."""
+    async def rotate_key(
+        self, username: str, actor: str, expected_prefix: str | None = None
+    ) -> tuple[Account, str]:
+        """Replace the key: the old one stops working at once; the strikes are reset.
+
+        With `expected_prefix`, the key is replaced only while it still has that display
+        prefix (checked in the same UPDATE), so a confirmation shown for one key can never
+        replace its successor, even when two replicas handle two taps at once.
+        """
         key = issue_key()
         async with self._db.transaction() as tx:
             row = await tx.fetch_one(
                 f"""UPDATE accounts SET key_hash = :key_hash, key_prefix = :key_prefix,
                         strikes = 0
-                    WHERE username = :username RETURNING {ACCOUNT_COLUMNS}""",
+                    WHERE username = :username
+                      AND (:expected = '' OR key_prefix = :expected)
+                    RETURNING {ACCOUNT_COLUMNS}""",
                 {
                     "username": username.lower(),
                     "key_hash": key.hash,
                     "key_prefix": key.display_prefix,
+                    "expected": expected_prefix or "",
                 },
             )
             if row is None:
-                raise UnknownAccountError(username)
+                await self._existing(tx, username)  # raises UnknownAccountError
+                raise KeyChangedError(username)
             account = Account.from_row(row)
             await self._record(tx, actor, "rotate-key", account.id, key.display_prefix)
         return account, key.secret

@@ -41,3 +41,11 @@ class BalanceWouldGoNegativeError(StorageError):
     def __init__(self, username: str, balance: int, amount: int) -> None:
         self.username, self.balance, self.amount = username, balance, amount
         super().__init__(f"{username}'s balance {balance} cannot take {amount}: never below zero")
+
+
+class KeyChangedError(StorageError):
+    """The key was replaced since the caller looked: a stale confirmation must not rotate."""
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(f"the key of {username!r} has changed since it was shown")

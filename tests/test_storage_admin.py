@@ -10,6 +10,7 @@ from storage import Storage
 from storage.errors import (
     BalanceWouldGoNegativeError,
     InvalidUsernameError,
+    KeyChangedError,
     UnknownAccountError,
     UsernameTakenError,
 )
@@ -113,3 +114,23 @@ async def test_list_accounts_is_sorted_by_username(storage: Storage) -> None:
     for name in ("zeta", "alpha"):
         await storage.admin.create_account(name, 0, actor="cli")
     assert [a.username for a in await storage.admin.list_accounts()] == ["alpha", "zeta"]
+
+
+async def test_rotate_key_with_a_stale_prefix_changes_nothing(storage: Storage) -> None:
+    created = await storage.admin.create_account("acme", 100, actor="cli")
+    shown = created.account.key_prefix
+    await storage.admin.rotate_key("acme", actor="cli", expected_prefix=shown)
+    with pytest.raises(KeyChangedError):
+        await storage.admin.rotate_key("acme", actor="cli", expected_prefix=shown)
+    actions = [a.action for a in await storage.admin.history("acme")]
+    assert actions == ["create", "rotate-key"]
+
+
+async def test_concurrent_rotations_of_one_shown_key_rotate_once(storage: Storage) -> None:
+    created = await storage.admin.create_account("acme", 100, actor="cli")
+    shown = created.account.key_prefix
+    results = await asyncio.gather(
+        *(storage.admin.rotate_key("acme", "t", expected_prefix=shown) for _ in range(4)),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, KeyChangedError) for r in results) == 3
