@@ -11,7 +11,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-$extras}"
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+    echo "Installing myapi into .venv (once; the log is .venv/install.log)..." >&2
+    if ! { .venv/bin/python -m pip install --upgrade pip \
+           && .venv/bin/python -m pip install -e ".${extras:+[$extras]}"; } \
+           > .venv/install.log 2>&1; then
+        cat .venv/install.log >&2
+        echo "Installing failed; the output is above." >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
