@@ -148,6 +148,18 @@ async def _start_servers(
     return servers, key
 
 
+def _loadgen_command(
+    server: Server, pids: list[int], scenario: Scenario, options: Options
+) -> list[str]:
+    args = ["--url", f"{server.base_url}/v1/chat/completions"]
+    args += ["--concurrency", str(scenario.concurrency)]
+    args += ["--warmup", str(options.warmup), "--seconds", str(options.seconds)]
+    args += ["--stream"] if scenario.stream else []
+    for pid in pids:
+        args += ["--watch", str(pid)]
+    return python_module("bench.loadgen", *args)
+
+
 async def _measure(
     servers: dict[str, Server],
     target: str,
@@ -158,35 +170,37 @@ async def _measure(
 ) -> Measurement:
     """Load `target` for one window from core 1 and relate CPU deltas to completed requests."""
     server, upstream = servers[target], servers["direct"]
-    pids = sorted({server.pid, upstream.pid})
-    args = [
-        "--url",
-        f"{server.base_url}/v1/chat/completions",
-        "--concurrency",
-        str(scenario.concurrency),
-    ]
-    args += ["--warmup", str(options.warmup), "--seconds", str(options.seconds)]
-    args += ["--stream"] if scenario.stream else []
-    for pid in pids:
-        args += ["--watch", str(pid)]
+    command = _loadgen_command(server, sorted({server.pid, upstream.pid}), scenario, options)
     env = _base_env()
     if target == "service":
         env[KEY_ENV] = key
     bound = options.warmup + options.seconds + _LOADGEN_SLACK_SECONDS
-    output = await run_to_completion(
-        "load generator", python_module("bench.loadgen", *args), LOAD_CORE, env, bound
-    )
+    output = await run_to_completion("load generator", command, LOAD_CORE, env, bound)
     load = LoadResult.from_json(output.strip().splitlines()[-1])
-    server_cpu = load.cpu_seconds.get(str(server.pid))
-    per_request = None
-    if server_cpu is not None and load.completed:
-        per_request = server_cpu * 1000 / load.completed
-    upstream_cpu = load.cpu_seconds.get(str(upstream.pid))
-    busy = None
-    if upstream_cpu is not None and load.window_seconds:
-        busy = (upstream_cpu + load.generator_cpu_seconds) / load.window_seconds
-    foreign = _foreign_load(load)
-    return Measurement(target, scenario, round_, load, per_request, busy, foreign)
+    return Measurement(
+        target,
+        scenario,
+        round_,
+        load,
+        server_cpu_ms_per_request=_cpu_ms_per_request(load, server.pid),
+        load_core_busy=_load_core_busy(load, upstream.pid),
+        foreign_load=_foreign_load(load),
+    )
+
+
+def _cpu_ms_per_request(load: LoadResult, pid: int) -> float | None:
+    cpu = load.cpu_seconds.get(str(pid))
+    if cpu is None or not load.completed:
+        return None
+    return cpu * 1000 / load.completed
+
+
+def _load_core_busy(load: LoadResult, upstream_pid: int) -> float | None:
+    """Share of core 1 that the upstream and the generator used: near 1, they set the pace."""
+    upstream_cpu = load.cpu_seconds.get(str(upstream_pid))
+    if upstream_cpu is None or not load.window_seconds:
+        return None
+    return (upstream_cpu + load.generator_cpu_seconds) / load.window_seconds
 
 
 def _foreign_load(load: LoadResult) -> float | None:
