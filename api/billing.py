@@ -1,58 +1,82 @@
-"""The billing flow around one upstream call: hold (done by the gate), then settle or release.
+"""The billing flow around one upstream call: hold (done by the gate), then finish.
 
-Invariant: a hold taken by the gate is settled or released exactly once, whatever happens in
-between: the context manager's exit does it, including on errors and cancellation. A call
-that produced usage is charged exactly that usage at the model's price; a call that failed
-before producing anything is charged nothing.
+Invariant: a call that passed the gate is finished exactly once, whatever happens in
+between: the context manager's exit writes its usage record, which releases the hold and
+charges the cost in one statement, also on errors and on cancellation. A call is charged
+for what it produced (the handler's `Bill.charge`), never for what it did not.
 """
 
 from __future__ import annotations
 
-import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from providers.catalog import Model
-from providers.openai_compat import TokenUsage
-from storage.accounts import AccountStore
-from storage.models import Authorization, Usage
+from aiohttp import web
 
-logger = logging.getLogger(__name__)
+from api.context import ApiContext
+from api.errors import REQUEST_ID, ApiError
+from providers.errors import UpstreamError
+from providers.registry import Route
+from storage.models import Authorization, CallRecord
+
+#: Response headers of a billed call (integer minor units of the currency).
+COST_HEADER = "X-Myapi-Cost-Units"
+BALANCE_HEADER = "X-Myapi-Balance-Units"
+HELD_HEADER = "X-Myapi-Held-Units"
+#: The status recorded for a call whose client went away before it ended.
+CLIENT_CLOSED = 499
 
 
 @dataclass(slots=True)
 class Bill:
-    """Filled in by the handler once it knows what the call used."""
+    """What the handler learned about the call; the billing context settles from it."""
 
-    usage: TokenUsage | None = None
+    input_units: int = 0
+    output_units: int = 0
+    cost: int = 0
+    status: int = 200
+    response: web.StreamResponse | None = None
+
+    def charge(self, input_units: int, output_units: int, cost: int) -> None:
+        self.input_units, self.output_units, self.cost = input_units, output_units, cost
+
+
+def _failed_status(error: BaseException) -> int:
+    if isinstance(error, UpstreamError | ApiError):
+        return error.status
+    return 500
 
 
 @asynccontextmanager
 async def billed_call(
-    accounts: AccountStore, auth: Authorization, model: Model, request_id: str
+    context: ApiContext, auth: Authorization, route: Route, request: web.Request
 ) -> AsyncIterator[Bill]:
-    """Settle the gate's hold with the usage the handler records, or release it."""
+    """Finish the gate's hold with what the handler records, even when the call fails."""
     assert auth.account_id is not None
+    started = time.monotonic()
     bill = Bill()
     try:
         yield bill
+    except BaseException as error:
+        bill.status = _failed_status(error)
+        raise
     finally:
-        if bill.usage is None:
-            await accounts.release(auth.account_id, auth.hold)
-        else:
-            cost = model.cost(bill.usage.input_tokens, bill.usage.output_tokens)
-            usage = Usage(
-                model=model.name,
-                input_tokens=bill.usage.input_tokens,
-                output_tokens=bill.usage.output_tokens,
-                request_id=request_id,
-            )
-            await accounts.settle(auth.account_id, auth.hold, cost, usage)
-            logger.debug(
-                "request %s: user %s charged %d units for %s",
-                request_id,
-                auth.account_id,
-                cost,
-                model.name,
-            )
+        record = CallRecord(
+            request_id=request[REQUEST_ID],
+            account_id=auth.account_id,
+            endpoint=request.path,
+            provider=route.provider.name,
+            model=route.model.name,
+            status=bill.status,
+            input_units=bill.input_units,
+            output_units=bill.output_units,
+            cost=bill.cost,
+            held=auth.hold,
+            latency_ms=int((time.monotonic() - started) * 1000),
+        )
+        settlement = await context.accounts.finish_call(record)
+        if bill.response is not None and not bill.response.prepared:
+            bill.response.headers[COST_HEADER] = str(bill.cost)
+            bill.response.headers[BALANCE_HEADER] = str(settlement.balance)

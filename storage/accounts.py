@@ -12,10 +12,18 @@ calls cannot both hold the same last unit of balance.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 
 from storage.database import Database, Executor
 from storage.keys import hash_key, issue_key
-from storage.models import Account, Authorization, AuthOutcome, Registration, Usage
+from storage.models import (
+    Account,
+    Authorization,
+    AuthOutcome,
+    CallRecord,
+    Registration,
+    Settlement,
+)
 from storage.policy import AccessPolicy
 from storage.sql import (
     INSERT_LEDGER,
@@ -56,6 +64,15 @@ RETURNING id, username, auth_result, strikes, locked_until, balance
 """
 _AUTHORIZE_BY_USERNAME = _AUTHORIZE.format(lookup="username = :username")
 _AUTHORIZE_BY_KEY = _AUTHORIZE.format(lookup="key_hash = :key_hash")
+
+
+_INSERT_CALL = """
+INSERT INTO calls (request_id, account_id, endpoint, provider, model, status, input_units,
+                   output_units, cost, held, latency_ms, created_at)
+VALUES (:request_id, :account_id, :endpoint, :provider, :model, :status, :input_units,
+        :output_units, :cost, :held, :latency_ms, :now)
+RETURNING id, (SELECT balance FROM accounts WHERE id = :account_id) AS balance_before
+"""
 
 
 class AccountStore:
@@ -107,31 +124,16 @@ class AccountStore:
             hold=hold if outcome is AuthOutcome.OK else 0,
         )
 
-    async def settle(self, account_id: int, hold: int, cost: int, usage: Usage) -> None:
-        """Charge `cost` and release the hold, in one ledger row (one statement).
+    async def finish_call(self, call: CallRecord) -> Settlement:
+        """Record the call, release its hold and charge its cost: one statement.
 
         The charge is what was used even when it exceeds the hold; the hold is only the
-        pre-authorization that stops a call the balance clearly cannot pay for.
+        pre-authorization that stops a call the balance clearly cannot pay for. The balance
+        after is read in the same statement (before its triggers ran) less the cost.
         """
-        params = ledger_params(
-            account_id,
-            "charge",
-            -cost,
-            self._clock(),
-            released=hold,
-            model=usage.model,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            request_id=usage.request_id,
-        )
-        await self._db.execute(INSERT_LEDGER, params)
-
-    async def release(self, account_id: int, hold: int) -> None:
-        """Give a hold back untouched (the call failed): no money moved, so no ledger row."""
-        await self._db.execute(
-            "UPDATE accounts SET reserved = reserved - :hold WHERE id = :id",
-            {"hold": hold, "id": account_id},
-        )
+        row = await self._db.fetch_one(_INSERT_CALL, {**asdict(call), "now": self._clock()})
+        assert row is not None
+        return Settlement(call_id=row["id"], balance=row["balance_before"] - call.cost)
 
     async def release_all_holds(self) -> int:
         """At start-up of the only process using the database, no hold can still be live."""

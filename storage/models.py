@@ -77,10 +77,30 @@ class Registration:
 
 
 @dataclass(frozen=True, slots=True)
-class Usage:
-    """What a settled call used: it lands on the ledger row that charges for it."""
+class CallRecord:
+    """How one call that passed the gate ended: its usage record, and its settlement.
 
-    model: str
-    input_tokens: int
-    output_tokens: int
+    Invariant: `held` is exactly what the gate held for this call; `cost` is what is
+    charged (0 when nothing was produced). Units of input and output depend on the kind of
+    model: tokens, characters, seconds of audio, images.
+    """
+
     request_id: str
+    account_id: int
+    endpoint: str
+    provider: str
+    model: str
+    status: int
+    input_units: int
+    output_units: int
+    cost: int
+    held: int
+    latency_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What finishing a call left: the call's record id and the balance after it."""
+
+    call_id: int
+    balance: int

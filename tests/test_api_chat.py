@@ -152,3 +152,45 @@ async def test_lowering_max_tokens_makes_a_small_balance_enough(api: ApiHarness)
         "/v1/chat/completions", json={**BODY, "key": key, "max_tokens": 50}
     )
     assert response.status == 200
+
+
+async def test_a_billed_answer_says_its_cost_and_the_balance_left(api: ApiHarness) -> None:
+    api.upstream.prompt_tokens, api.upstream.completion_tokens = 1000, 2000
+    key = await api.register(credit=1_000_000)
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.headers["X-Myapi-Cost-Units"] == "1350"
+    assert response.headers["X-Myapi-Balance-Units"] == str(1_000_000 - 1350)
+    assert len(response.headers["X-Request-Id"]) >= 16
+
+
+async def test_every_call_past_the_gate_leaves_one_usage_record(api: ApiHarness) -> None:
+    key = await api.register()
+    ok = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    api.upstream.fail_status = 500
+    await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    rows = await api.storage.database.fetch_all(
+        "SELECT request_id, endpoint, provider, model, status, input_units, output_units, cost "
+        "FROM calls ORDER BY id"
+    )
+    assert [dict(row) for row in rows] == [
+        {
+            "request_id": ok.headers["X-Request-Id"],
+            "endpoint": "/v1/chat/completions",
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "status": 200,
+            "input_units": 12,
+            "output_units": 5,
+            "cost": 5,
+        },
+        {
+            "request_id": rows[1]["request_id"],
+            "endpoint": "/v1/chat/completions",
+            "provider": "openai",
+            "model": "gpt-4o-mini",
+            "status": 502,
+            "input_units": 0,
+            "output_units": 0,
+            "cost": 0,
+        },
+    ]

@@ -52,3 +52,10 @@ async def test_a_stream_refused_upstream_is_an_ordinary_error_and_free(api: ApiH
     assert response.status == 502
     assert (await response.json())["error"]["type"] == "upstream_error"
     assert await api.balance() == 10**6
+
+
+async def test_a_stream_announces_what_it_holds(api: ApiHarness) -> None:
+    key = await api.register()
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    await response.read()
+    assert int(response.headers["X-Myapi-Held-Units"]) > 0

@@ -8,7 +8,7 @@ import pytest
 
 from storage import Storage
 from storage.errors import UnknownAccountError
-from storage.models import AuthOutcome, Usage
+from storage.models import AuthOutcome, CallRecord
 from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
 from tests.conftest import FakeClock
 
@@ -175,30 +175,62 @@ async def test_unblock_of_an_unknown_name_raises(storage: Storage) -> None:
         await storage.admin.unblock("nobody", actor="test")
 
 
-async def test_settle_charges_the_cost_in_one_ledger_row_and_releases_the_hold(
+def call(account_id: int, held: int, cost: int, status: int = 200) -> CallRecord:
+    return CallRecord(
+        request_id="r1",
+        account_id=account_id,
+        endpoint="/v1/chat/completions",
+        provider="openai",
+        model="gpt-4o-mini",
+        status=status,
+        input_units=10,
+        output_units=3,
+        cost=cost,
+        held=held,
+        latency_ms=7,
+    )
+
+
+async def test_finishing_charges_the_cost_in_one_ledger_row_and_releases_the_hold(
     storage: Storage,
 ) -> None:
     secret = await register(storage)
     auth = await storage.accounts.authorize("alice", secret, hold=500)
     assert auth.account_id is not None
-    await storage.accounts.settle(auth.account_id, 500, 123, Usage("gpt-4o-mini", 10, 3, "r1"))
+    settlement = await storage.accounts.finish_call(call(auth.account_id, 500, 123))
     account = await storage.accounts.by_username("alice")
     assert account is not None
     assert (account.balance, account.reserved) == (TRIAL - 123, 0)
-    charges = await storage.database.fetch_all("SELECT amount FROM ledger WHERE kind = 'charge'")
-    assert [row["amount"] for row in charges] == [-123]
+    assert settlement.balance == TRIAL - 123
+    charges = await storage.database.fetch_all(
+        "SELECT amount, model, input_tokens, output_tokens, request_id FROM ledger "
+        "WHERE kind = 'charge'"
+    )
+    assert [dict(row) for row in charges] == [
+        {
+            "amount": -123,
+            "model": "gpt-4o-mini",
+            "input_tokens": 10,
+            "output_tokens": 3,
+            "request_id": "r1",
+        }
+    ]
     assert await storage.accounts.ledger_total(account.id) == account.balance
 
 
-async def test_release_returns_the_hold_and_moves_no_money(storage: Storage) -> None:
+async def test_a_failed_call_releases_the_hold_moves_no_money_and_is_recorded(
+    storage: Storage,
+) -> None:
     secret = await register(storage)
     auth = await storage.accounts.authorize("alice", secret, hold=500)
     assert auth.account_id is not None
-    await storage.accounts.release(auth.account_id, 500)
+    await storage.accounts.finish_call(call(auth.account_id, 500, 0, status=502))
     account = await storage.accounts.by_username("alice")
     assert account is not None
     assert (account.balance, account.reserved) == (TRIAL, 0)
     assert len(await storage.database.fetch_all("SELECT id FROM ledger")) == 1
+    [record] = await storage.database.fetch_all("SELECT status, cost, held FROM calls")
+    assert dict(record) == {"status": 502, "cost": 0, "held": 500}
 
 
 async def test_concurrent_failures_lock_exactly_at_the_threshold(storage: Storage) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import Bill, billed_call
+from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
@@ -55,12 +55,14 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     route = context.registry.route(chat.model)
     auth = await admit(context, credentials, hold_for_chat(body, route.model))
     payload = chat_payload(body, route.model)
-    async with billed_call(context.accounts, auth, route.model, request[REQUEST_ID]) as bill:
+    async with billed_call(context, auth, route, request) as bill:
         if chat.stream:
-            return await _stream(request, route, payload, bill, client_wants_usage(body))
+            forward_usage = client_wants_usage(body)
+            return await _stream(request, route, payload, bill, forward_usage, auth.hold)
         completion = await context.chat.for_route(route).complete(route, payload)
-        bill.usage = completion.usage
-        return web.Response(body=completion.body, content_type="application/json")
+        _charge(bill, route, completion.usage)
+        bill.response = web.Response(body=completion.body, content_type="application/json")
+        return bill.response
 
 
 async def _stream(
@@ -69,6 +71,7 @@ async def _stream(
     payload: dict[str, Any],
     bill: Bill,
     forward_usage: bool,
+    held: int,
 ) -> web.StreamResponse:
     """Relay the upstream's events as they arrive and bill what the stream produced.
 
@@ -80,7 +83,11 @@ async def _stream(
     scanner = UsageScanner(forward_usage_chunk=forward_usage)
     async with backend.stream(route, payload) as chunks:
         response = web.StreamResponse(
-            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                HELD_HEADER: str(held),
+            }
         )
         await response.prepare(request)
         try:
@@ -90,13 +97,21 @@ async def _stream(
             await response.write(scanner.flush())
         except ConnectionResetError:
             logger.info("request %s: the client left mid-stream", request[REQUEST_ID])
+            bill.status = CLIENT_CLOSED
             return response
         except UpstreamError as error:
+            bill.status = error.status
             await response.write(_stream_error_event(error))
         finally:
-            bill.usage = _streamed_usage(scanner, payload)
+            if usage := _streamed_usage(scanner, payload):
+                _charge(bill, route, usage)
     await response.write_eof()
     return response
+
+
+def _charge(bill: Bill, route: Route, usage: TokenUsage) -> None:
+    cost = route.model.cost(usage.input_tokens, usage.output_tokens)
+    bill.charge(usage.input_tokens, usage.output_tokens, cost)
 
 
 def _streamed_usage(scanner: UsageScanner, payload: dict[str, Any]) -> TokenUsage | None:
