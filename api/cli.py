@@ -128,11 +128,8 @@ def _models(settings: Settings) -> None:
     for model in catalog.models.values():
         provider = providers.get(model.provider)
         state = "available" if provider and provider.available else "not configured"
-        prices = (
-            f"{to_decimal(model.input_per_1m)} in / {to_decimal(model.output_per_1m)} out "
-            f"{settings.currency} per 1M tokens"
-        )
-        print(f"{model.name:<20} {model.provider:<11} {state:<15} {prices}")
+        prices = ", ".join(f"{name} {value}" for name, value in model.prices().items())
+        print(f"{model.name:<44} {model.provider:<11} {state:<15} {prices} {settings.currency}")
 
 
 async def execute(argv: Sequence[str], settings: Settings) -> None:

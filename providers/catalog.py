@@ -1,16 +1,21 @@
 """The model catalog: which models exist, who serves them, and what they cost.
 
 Prices are read from a TOML data file (the built-in `catalog.toml`, or the operator's
-CATALOG_FILE) as decimal strings and converted once, at load, into integer minor units per
-million tokens. After that no float or Decimal touches the request path: a cost is integer
-arithmetic rounded up, so the service never undercharges by a rounding.
+CATALOG_FILE) as decimal strings and converted once, at load, into integer minor units.
+After that no float or Decimal touches the request path: every cost is integer arithmetic
+rounded up, so the service never undercharges by a rounding.
+
+Units by kind of model: chat and embeddings are priced per 1M tokens (input and output),
+speech per 1M input characters (`input_per_1m`), transcription per minute of audio, and
+images per image, by "<size>/<quality>" (or one flat `per_image`).
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -18,24 +23,76 @@ from typing import Any
 from providers.errors import CatalogError, UnknownModelError
 
 _UNITS = 1_000_000  # minor units per currency unit
-_TOKENS_PER_PRICE = 1_000_000  # prices are per 1M tokens
+_PER_MILLION = 1_000_000  # token and character prices are per 1M
+
+
+class ModelKind(StrEnum):
+    CHAT = "chat"
+    EMBEDDING = "embedding"
+    IMAGE = "image"
+    SPEECH = "speech"
+    TRANSCRIPTION = "transcription"
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
 
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """One sellable model. Invariant: prices are non-negative whole units per 1M tokens."""
+    """One sellable model. Invariant: every price is a non-negative whole number of units."""
 
     name: str
     provider: str
     upstream: str
-    input_per_1m: int
-    output_per_1m: int
-    max_output_tokens: int
+    kind: ModelKind = ModelKind.CHAT
+    input_per_1m: int = 0
+    output_per_1m: int = 0
+    max_output_tokens: int = 0
+    per_minute: int = 0
+    per_image: int = 0
+    image_prices: dict[str, int] = field(default_factory=dict)
 
-    def cost(self, input_tokens: int, output_tokens: int) -> int:
-        """The exact price of a call in minor units, rounded up to the next unit."""
-        micro = input_tokens * self.input_per_1m + output_tokens * self.output_per_1m
-        return -(-micro // _TOKENS_PER_PRICE)
+    def cost(self, input_units: int, output_units: int) -> int:
+        """Tokens (or characters, for speech) at the per-1M prices, rounded up to a unit."""
+        micro = input_units * self.input_per_1m + output_units * self.output_per_1m
+        return _ceil_div(micro, _PER_MILLION)
+
+    def audio_cost(self, seconds: float) -> int:
+        """Audio at the per-minute price; a started millisecond counts."""
+        milliseconds = _ceil_div(int(seconds * 1000 * 1000), 1000)
+        return _ceil_div(milliseconds * self.per_minute, 60_000)
+
+    def image_price(self, size: str, quality: str = "standard") -> int | None:
+        """The price of one image, or None when this model has no price for that size."""
+        if self.image_prices:
+            return self.image_prices.get(f"{size}/{quality}")
+        return self.per_image or None
+
+    def prices(self) -> dict[str, str]:
+        """The model's prices as decimal strings of the currency, named by what they price."""
+        names = {
+            ModelKind.CHAT: ("input_per_1m_tokens", "output_per_1m_tokens"),
+            ModelKind.EMBEDDING: ("input_per_1m_tokens", "output_per_1m_tokens"),
+            ModelKind.SPEECH: ("per_1m_characters", ""),
+        }
+        shown: dict[str, int] = {}
+        if self.kind in names:
+            input_name, output_name = names[self.kind]
+            shown[input_name] = self.input_per_1m
+            if output_name and self.output_per_1m:
+                shown[output_name] = self.output_per_1m
+        elif self.kind is ModelKind.TRANSCRIPTION:
+            shown["per_minute"] = self.per_minute
+        elif self.image_prices:
+            shown = {f"per_image_{key}": price for key, price in self.image_prices.items()}
+        else:
+            shown["per_image"] = self.per_image
+        return {name: _decimal_text(units) for name, units in shown.items()}
+
+
+def _decimal_text(units: int) -> str:
+    return str((Decimal(units) / _UNITS).normalize()) if units else "0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,37 +100,59 @@ class Catalog:
     models: dict[str, Model]
 
     def get(self, name: str) -> Model:
+        """A model by its catalog name, or by `provider:upstream name`."""
         model = self.models.get(name)
+        if model is None and ":" in name:
+            provider, _, upstream = name.partition(":")
+            model = next(
+                (
+                    m
+                    for m in self.models.values()
+                    if (m.provider, m.upstream) == (provider, upstream)
+                ),
+                None,
+            )
         if model is None:
             raise UnknownModelError(name)
         return model
 
 
-def _price(value: object, markup: Decimal, where: str) -> int:
+def _price(value: object, markup: Decimal, where: str, per: int = 1) -> int:
     if not isinstance(value, str):
         raise CatalogError(f'{where}: prices are decimal strings such as "0.15", got {value!r}')
     try:
         amount = Decimal(value)
     except InvalidOperation as error:
         raise CatalogError(f"{where}: {value!r} is not a decimal number") from error
-    if amount < 0:
+    if amount < 0 or not amount.is_finite():
         raise CatalogError(f"{where}: a price cannot be negative")
     return int((amount * markup * _UNITS).to_integral_value(rounding=ROUND_CEILING))
 
 
 def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     try:
-        max_output = int(entry["max_output_tokens"])
-        return Model(
-            name=name,
-            provider=str(entry["provider"]),
-            upstream=str(entry.get("upstream", name)),
-            input_per_1m=_price(entry["input_per_1m"], markup, f"{name}.input_per_1m"),
-            output_per_1m=_price(entry["output_per_1m"], markup, f"{name}.output_per_1m"),
-            max_output_tokens=max_output,
-        )
-    except KeyError as error:
-        raise CatalogError(f"model {name!r} lacks the field {error.args[0]!r}") from error
+        kind = ModelKind(entry.get("kind", "chat"))
+    except ValueError as error:
+        raise CatalogError(f"{name}.kind: {error}") from error
+    if "provider" not in entry:
+        raise CatalogError(f"model {name!r} lacks the field 'provider'")
+    if kind is ModelKind.CHAT and "max_output_tokens" not in entry:
+        raise CatalogError(f"model {name!r} lacks the field 'max_output_tokens'")
+    prices = {
+        field_name: _price(entry[field_name], markup, f"{name}.{field_name}")
+        for field_name in ("input_per_1m", "output_per_1m", "per_minute", "per_image")
+        if field_name in entry
+    }
+    images = entry.get("image_prices", {})
+    return Model(
+        name=name,
+        provider=str(entry["provider"]),
+        upstream=str(entry.get("upstream", name.partition(":")[2] or name)),
+        kind=kind,
+        max_output_tokens=int(entry.get("max_output_tokens", 0)),
+        image_prices={k: _price(v, markup, f"{name}.image_prices.{k}") for k, v in images.items()},
+        **prices,
+    )
 
 
 def parse_catalog(text: str) -> Catalog:

@@ -54,3 +54,27 @@ def test_the_built_in_catalog_loads_and_refuses_unknown_models() -> None:
     assert catalog.get("gpt-4o-mini").provider == "openai"
     with pytest.raises(UnknownModelError):
         catalog.get("gpt-9")
+
+
+def test_a_provider_colon_model_name_finds_the_entry_by_upstream_name() -> None:
+    catalog = load_catalog()
+    model = catalog.get("groq:llama-3.1-8b-instant")
+    assert (model.provider, model.upstream) == ("groq", "llama-3.1-8b-instant")
+    assert catalog.get("openai:gpt-4o-mini").name == "gpt-4o-mini"
+    with pytest.raises(UnknownModelError):
+        catalog.get("groq:not-a-model")
+
+
+def test_prices_by_kind() -> None:
+    catalog = load_catalog()
+    assert catalog.get("dall-e-3").image_price("1024x1792", "hd") == 120_000
+    assert catalog.get("dall-e-3").image_price("512x512", "hd") is None
+    assert catalog.get("stable-diffusion-xl-1024-v1-0").image_price("1024x1024") == 6000
+    assert catalog.get("tts-1").cost(1000, 0) == 15_000  # 1000 characters at 15.00 per 1M
+    assert catalog.get("whisper-1").audio_cost(90.0) == 9000  # 1.5 minutes at 0.006
+    assert catalog.get("whisper-1").audio_cost(0.001) == 1  # a started unit is charged
+
+
+def test_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(CatalogError, match="kind"):
+        parse_catalog(ONE.replace('provider = "openai"', 'provider = "openai"\nkind = "video"'))

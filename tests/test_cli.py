@@ -109,7 +109,12 @@ def test_models_lists_prices_and_availability(
     code, out = cli(settings, capsys, "models")
     assert code == 0
     assert re.search(r"echo\s+echo\s+available", out)
-    assert re.search(r"gpt-4o-mini\s+openai\s+not configured\s+0.15 in / 0.6 out", out)
+    assert re.search(
+        r"gpt-4o-mini\s+openai\s+not configured\s+"
+        r"input_per_1m_tokens 0.15, output_per_1m_tokens 0.6 USD",
+        out,
+    )
+    assert re.search(r"whisper-1\s+openai\s+not configured\s+per_minute 0.006 USD", out)
 
 
 def test_the_console_entry_point_runs_commands(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.errors import REQUEST_ID
+from api.errors import REQUEST_ID, InvalidRequestError
 from api.gate import admit
+from providers.catalog import ModelKind
 from providers.errors import UpstreamError
 from providers.openai_compat import (
     TokenUsage,
@@ -53,6 +54,10 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     credentials = take_credentials(request, body)
     chat = validated(ChatRequest, body)
     route = context.registry.route(chat.model)
+    if route.model.kind is not ModelKind.CHAT:
+        raise InvalidRequestError(
+            f"{chat.model!r} is a {route.model.kind} model, not a chat model", param="model"
+        )
     auth = await admit(context, credentials, hold_for_chat(body, route.model))
     payload = chat_payload(body, route.model)
     async with billed_call(context, auth, route, request) as bill:

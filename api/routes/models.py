@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.context import context_of
-from storage.money import to_decimal
 
 
 async def list_models(request: web.Request) -> web.Response:
@@ -20,12 +19,8 @@ async def list_models(request: web.Request) -> web.Response:
             "available": bool(
                 providers.get(model.provider, None) and providers[model.provider].available
             ),
-            "pricing": {
-                "currency": context.currency,
-                "input_per_1m_tokens": str(to_decimal(model.input_per_1m)),
-                "output_per_1m_tokens": str(to_decimal(model.output_per_1m)),
-            },
-            "max_output_tokens": model.max_output_tokens,
+            "kind": model.kind,
+            "pricing": {"currency": context.currency, **model.prices()},
         }
         for model in context.registry.catalog.models.values()
     ]
