@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from providers.backends import ChatBackends
+from providers.http import Upstream
 from providers.registry import Registry
 from storage.accounts import AccountStore
 
@@ -22,6 +23,7 @@ class ApiContext:
     accounts: AccountStore
     registry: Registry
     chat: ChatBackends
+    upstream: Upstream
     currency: str
     clock: Callable[[], int]
 

@@ -19,7 +19,8 @@ from api.settings import BotMode, Settings
 from bot import BotConfig, serve_bot
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
-from providers.http import OpenAICompatibleClient, UpstreamLimits, create_client_session
+from providers.http import Upstream, UpstreamLimits, create_client_session
+from providers.openai_client import OpenAICompatibleClient
 from providers.registry import Registry
 from storage import AccessPolicy, Storage, open_storage
 from storage.money import to_units
@@ -64,10 +65,12 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
 
     async def upstream_context(app: web.Application) -> AsyncIterator[None]:
         session = create_client_session(limits)
+        upstream = Upstream(session)
         app[CONTEXT] = ApiContext(
             accounts=app[STORAGE].accounts,
             registry=registry,
-            chat=ChatBackends(OpenAICompatibleClient(session)),
+            chat=ChatBackends(OpenAICompatibleClient(upstream)),
+            upstream=upstream,
             currency=settings.currency,
             clock=clock,
         )

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from providers.echo import EchoBackend
-from providers.http import Completion
-from providers.openai_compat import JsonObject
+from providers.openai_compat import Completion, JsonObject
 from providers.registry import Route
 
 

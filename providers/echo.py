@@ -14,8 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from providers.http import Completion
-from providers.openai_compat import JsonObject, TokenUsage, estimate_input_tokens
+from providers.openai_compat import Completion, JsonObject, TokenUsage, estimate_input_tokens
 from providers.registry import Route
 
 _BYTES_PER_TOKEN = 4

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
 from providers.errors import UpstreamError, UpstreamTimeoutError
-from providers.openai_compat import JsonObject, TokenUsage, usage_from
-from providers.registry import Route
 
 _SECRET_LIKE = re.compile(r"\b(sk|key|org|proj)-[A-Za-z0-9_\-]{6,}")
 
@@ -39,15 +38,6 @@ def create_client_session(limits: UpstreamLimits) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """A finished non-streaming call: the upstream's bytes as sent, and the usage in them."""
-
-    body: bytes
-    content_type: str
-    usage: TokenUsage
-
-
 def _redact(message: str, api_key: str) -> str:
     return _SECRET_LIKE.sub("[redacted]", message.replace(api_key, "[redacted]"))
 
@@ -62,6 +52,8 @@ def _error_message(body: bytes) -> str:
         return str(error["message"])
     if isinstance(error, str):
         return error
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
     return json.dumps(data)[:500]
 
 
@@ -83,48 +75,54 @@ def upstream_error(
     return UpstreamError(502, f"the provider failed ({status}): {message}")
 
 
-class OpenAICompatibleClient:
-    """Calls `/chat/completions` of any provider that speaks OpenAI's protocol."""
+class Upstream:
+    """Every provider call goes through here: one session, errors mapped the same way.
+
+    `open` returns only a 2xx response; anything else raises UpstreamError with the status
+    the client should see. The caller owns the response (`async with response:`).
+    """
 
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self._session = session
 
-    @staticmethod
-    def _headers(route: Route) -> dict[str, str]:
-        return {"Authorization": f"Bearer {route.api_key}", "Content-Type": "application/json"}
-
-    async def _open(self, route: Route, payload: JsonObject) -> aiohttp.ClientResponse:
-        """Send the request; a non-200 answer or a transport failure raises UpstreamError."""
-        url = f"{route.provider.base_url}/chat/completions"
+    async def open(
+        self,
+        method: str,
+        url: str,
+        *,
+        api_key: str,
+        headers: Mapping[str, str],
+        data: bytes | aiohttp.FormData | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> aiohttp.ClientResponse:
         with _mapped_transport_errors("could not reach the provider"):
-            response = await self._session.post(
-                url, data=json.dumps(payload).encode(), headers=self._headers(route)
+            response = await self._session.request(
+                method, url, data=data, headers=headers, params=params
             )
-            if response.status == 200:
+            if 200 <= response.status < 300:
                 return response
             async with response:
                 body = await response.read()
         retry_after = response.headers.get("Retry-After")
-        raise upstream_error(response.status, body, route.api_key, retry_after)
+        raise upstream_error(response.status, body, api_key, retry_after)
 
-    async def complete(self, route: Route, payload: JsonObject) -> Completion:
-        async with await self._open(route, payload) as response:
-            with _mapped_transport_errors("the provider's answer broke off"):
-                body = await response.read()
-            content_type = response.headers.get("Content-Type", "application/json")
-        try:
-            data = json.loads(body)
-        except ValueError as error:
-            raise UpstreamError(502, "the provider answered with malformed JSON") from error
-        return Completion(body=body, content_type=content_type, usage=usage_from(data))
+    @staticmethod
+    async def read(response: aiohttp.ClientResponse) -> bytes:
+        """The whole body; a transfer that breaks off is a 502 (or 504 when it stalls)."""
+        with _mapped_transport_errors("the provider's answer broke off"):
+            return await response.read()
 
-    @asynccontextmanager
-    async def stream(
-        self, route: Route, payload: JsonObject
-    ) -> AsyncIterator[AsyncIterator[bytes]]:
-        """Open a streaming call; errors before the first byte raise here, as UpstreamError."""
-        async with await self._open(route, payload) as response:
-            yield _chunks(response)
+    @staticmethod
+    def chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+        return _chunks(response)
+
+
+def parse_json(body: bytes) -> Any:
+    """The provider's JSON; malformed JSON is the provider's failure, so 502."""
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise UpstreamError(502, "the provider answered with malformed JSON") from error
 
 
 async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:

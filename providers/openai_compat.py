@@ -26,6 +26,15 @@ class TokenUsage:
     output_tokens: int
 
 
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A finished non-streaming call: the upstream's bytes as sent, and the usage in them."""
+
+    body: bytes
+    content_type: str
+    usage: TokenUsage
+
+
 def requested_output_tokens(body: JsonObject, model: Model) -> int:
     """The output bound a hold must cover: the client's max tokens, capped by the model's."""
     for field in ("max_completion_tokens", "max_tokens"):

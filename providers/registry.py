@@ -14,6 +14,8 @@ from providers.errors import ProviderUnavailableError
 PROVIDER_NAMES = ("openai", "gemini", "anthropic", "stability", "groq", "openrouter", "qwen")
 #: Providers served inside the process (no key, no network); the operator can switch them off.
 BUILTIN_PROVIDERS = ("echo",)
+#: What each provider's SDK base URL needs to reach its OpenAI-compatible endpoints.
+_OPENAI_COMPATIBLE_SUFFIX = {"gemini": "/v1beta/openai", "anthropic": "/v1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,11 @@ class ProviderConfig:
     def __repr__(self) -> str:
         configured = "configured" if self.available else "not configured"
         return f"ProviderConfig({self.name!r}, {self.base_url!r}, {configured})"
+
+    @property
+    def openai_base_url(self) -> str:
+        """Where this provider speaks OpenAI's protocol (for `provider:model` chat)."""
+        return self.base_url + _OPENAI_COMPATIBLE_SUFFIX.get(self.name, "")
 
     @property
     def available(self) -> bool:

@@ -24,7 +24,8 @@ from api.app import create_api_app
 from api.context import ApiContext
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
-from providers.http import OpenAICompatibleClient, UpstreamLimits, create_client_session
+from providers.http import Upstream, UpstreamLimits, create_client_session
+from providers.openai_client import OpenAICompatibleClient
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 from storage import AccessPolicy, Storage, open_storage
 from tests.fakes.upstream import FakeUpstream, serve
@@ -165,10 +166,12 @@ def build_context(
         for name in PROVIDER_NAMES
     }
     providers["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
+    upstream = Upstream(session)
     return ApiContext(
         accounts=storage.accounts,
         registry=Registry(load_catalog(), providers),
-        chat=ChatBackends(OpenAICompatibleClient(session)),
+        chat=ChatBackends(OpenAICompatibleClient(upstream)),
+        upstream=upstream,
         currency="USD",
         clock=clock,
     )
