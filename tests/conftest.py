@@ -158,12 +158,18 @@ async def upstream_url(fake_upstream: FakeUpstream) -> AsyncIterator[str]:
         yield url
 
 
+@pytest.fixture
+def provider_urls(upstream_url: str) -> dict[str, str]:
+    """Each provider's base URL in the API harness; a test module overrides this fixture to
+    point a provider at its own fake (every provider gets OPERATOR_KEY)."""
+    return dict.fromkeys(PROVIDER_NAMES, upstream_url)
+
+
 def build_context(
-    storage: Storage, upstream_url: str, session: ClientSession, clock: FakeClock
+    storage: Storage, provider_urls: dict[str, str], session: ClientSession, clock: FakeClock
 ) -> ApiContext:
     providers = {
-        name: ProviderConfig(name, upstream_url, OPERATOR_KEY if name == "openai" else None)
-        for name in PROVIDER_NAMES
+        name: ProviderConfig(name, provider_urls[name], OPERATOR_KEY) for name in PROVIDER_NAMES
     }
     providers["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
     upstream = Upstream(session)
@@ -188,7 +194,7 @@ async def api(
     aiohttp_client: AiohttpClient,
     upstream_read_timeout: float,
     sqlite_url: str,
-    upstream_url: str,
+    provider_urls: dict[str, str],
     fake_upstream: FakeUpstream,
     clock: FakeClock,
     policy: AccessPolicy,
@@ -198,7 +204,7 @@ async def api(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )
     session = create_client_session(limits)
-    context = build_context(storage, upstream_url, session, clock)
+    context = build_context(storage, provider_urls, session, clock)
     client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
     try:
         yield ApiHarness(client, storage, fake_upstream, clock, context)
