@@ -36,6 +36,11 @@ class FakeUpstream:
     fail_status: int | None = None
     fail_message: str = "The server had an error while processing your request."
     delay: float = 0.0
+    #: Stream faults: drop the connection after this many content chunks; leave out the
+    #: final usage chunk; answer a non-stream call with broken JSON.
+    cut_stream_after: int | None = None
+    omit_usage: bool = False
+    malformed_json: bool = False
     requests: list[ReceivedRequest] = field(default_factory=list)
 
     def app(self) -> web.Application:
@@ -52,6 +57,10 @@ class FakeUpstream:
             return _error(self.fail_status, self.fail_message)
         if body.get("stream"):
             return await self._stream(request, body)
+        if self.malformed_json:
+            return web.Response(
+                body=b'{"id": "chatcmpl-fake", "choi', content_type="application/json"
+            )
         return web.json_response(self._completion(body))
 
     def _usage(self) -> dict[str, int]:
@@ -81,12 +90,16 @@ class FakeUpstream:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": body["model"]}
-        for word in self.reply.split(" "):
+        for sent, word in enumerate(self.reply.split(" ")):
+            if sent == self.cut_stream_after:
+                assert request.transport is not None
+                request.transport.close()  # the provider dies mid-stream
+                return response
             delta = {"index": 0, "delta": {"content": word + " "}, "finish_reason": None}
             await _send_event(response, {**base, "choices": [delta]})
         done = {"index": 0, "delta": {}, "finish_reason": "stop"}
         await _send_event(response, {**base, "choices": [done]})
-        if body.get("stream_options", {}).get("include_usage"):
+        if body.get("stream_options", {}).get("include_usage") and not self.omit_usage:
             await _send_event(response, {**base, "choices": [], "usage": self._usage()})
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
