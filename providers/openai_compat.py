@@ -15,9 +15,11 @@ from providers.errors import UpstreamError
 
 JsonObject = dict[str, Any]
 
-#: Roughly four bytes of prompt per token in OpenAI's tokenizers. The hold is an estimate
-#: (what is billed is the upstream's usage), so a plain ratio is the right trade-off here.
+#: Roughly four bytes of text per token in OpenAI's tokenizers: the likely count, used to
+#: bill a stream that ended without the provider's usage.
 _BYTES_PER_TOKEN = 4
+#: The most tokens one image part can cost (OpenAI's high-detail tiles stay below this).
+_IMAGE_PART_TOKENS = 1600
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +46,46 @@ def requested_output_tokens(body: JsonObject, model: Model) -> int:
     return model.max_output_tokens
 
 
+def _messages_size(body: JsonObject) -> int:
+    return len(json.dumps(body.get("messages", []), ensure_ascii=False).encode())
+
+
 def estimate_input_tokens(body: JsonObject) -> int:
-    """A generous estimate of the prompt's tokens from the size of its messages."""
-    size = len(json.dumps(body.get("messages", []), ensure_ascii=False).encode())
-    return size // _BYTES_PER_TOKEN + 1
+    """The likely number of prompt tokens, from the size of the messages."""
+    return _messages_size(body) // _BYTES_PER_TOKEN + 1
+
+
+def _text_bytes_and_images(value: object) -> tuple[int, int]:
+    """Bytes of every key and value in `value`, and its image parts (not their bytes)."""
+    if isinstance(value, dict):
+        if value.get("type") == "image_url":
+            return 0, 1
+        pairs = [_text_bytes_and_images(item) for item in value.values()]
+        keys = sum(len(str(key)) for key in value)
+        return keys + sum(b for b, _ in pairs), sum(i for _, i in pairs)
+    if isinstance(value, list):
+        pairs = [_text_bytes_and_images(item) for item in value]
+        return sum(b for b, _ in pairs), sum(i for _, i in pairs)
+    return len(str(value).encode()), 0
+
+
+def max_input_tokens(body: JsonObject) -> int:
+    """An upper bound of the prompt's tokens, so a hold covers the real charge.
+
+    A BPE token is at least one byte of text, so the bytes of the messages' keys and values
+    bound the text's tokens, plus a few framing tokens per message; each image part adds the
+    most an image can cost, whatever its URL or base64 size.
+    """
+    messages = body.get("messages", [])
+    text, images = _text_bytes_and_images(messages)
+    framing = 4 * len(messages) if isinstance(messages, list) else 0
+    return text + framing + images * _IMAGE_PART_TOKENS
 
 
 def hold_for_chat(body: JsonObject, model: Model) -> int:
-    """What to pre-authorize for a chat call (at least one unit)."""
+    """What to pre-authorize for a chat call: the most it can cost (at least one unit)."""
     output = requested_output_tokens(body, model)
-    return max(1, model.cost(estimate_input_tokens(body), output))
+    return max(1, model.cost(max_input_tokens(body), output))
 
 
 def chat_payload(body: JsonObject, model: Model) -> JsonObject:

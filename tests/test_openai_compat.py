@@ -13,6 +13,7 @@ from providers.openai_compat import (
     UsageScanner,
     chat_payload,
     hold_for_chat,
+    max_input_tokens,
     requested_output_tokens,
     usage_from,
 )
@@ -84,3 +85,17 @@ def test_upstream_messages_lose_anything_key_like() -> None:
     message = upstream_error(400, body, "sk-operator", None).message
     assert "sk-abcdef123456" not in message
     assert "sk-operator" not in message
+
+
+def test_the_input_bound_counts_text_bytes_and_images_not_their_base64() -> None:
+    text = "x" * 1000
+    plain = {"messages": [{"role": "user", "content": text}]}
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 100_000}}
+    vision = {"messages": [{"role": "user", "content": [{"type": "text", "text": text}, image]}]}
+    assert 1000 <= max_input_tokens(plain) < 1100
+    assert max_input_tokens(vision) - max_input_tokens(plain) < 2000
+
+
+def test_the_hold_covers_a_prompt_of_one_token_per_byte() -> None:
+    body = {"messages": [{"role": "user", "content": "é" * 300}], "max_tokens": 10}
+    assert hold_for_chat(body, MODEL) >= MODEL.cost(600, 10)  # 600 bytes of UTF-8
