@@ -41,6 +41,8 @@ class FakeUpstream:
     cut_stream_after: int | None = None
     omit_usage: bool = False
     malformed_json: bool = False
+    #: When set, a stream waits for this event after its first content chunk.
+    pause_stream: asyncio.Event | None = None
     requests: list[ReceivedRequest] = field(default_factory=list)
 
     def app(self) -> web.Application:
@@ -97,6 +99,8 @@ class FakeUpstream:
                 return response
             delta = {"index": 0, "delta": {"content": word + " "}, "finish_reason": None}
             await _send_event(response, {**base, "choices": [delta]})
+            if sent == 0 and self.pause_stream is not None:
+                await self.pause_stream.wait()
         done = {"index": 0, "delta": {}, "finish_reason": "stop"}
         await _send_event(response, {**base, "choices": [done]})
         if body.get("stream_options", {}).get("include_usage") and not self.omit_usage:
