@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -61,6 +62,7 @@ class Server:
     base_url: str
     log: Path
     _log_file: IO[bytes]
+    ready_seconds: float = 0.0
 
     @property
     def pid(self) -> int:
@@ -110,6 +112,7 @@ class Fleet:
         """Launch `command` pinned to `core` and wait until GET /health answers 200."""
         log = self._log_dir / f"{name}.log"
         log_file = log.open("wb")
+        launched = time.monotonic()
         process = await asyncio.create_subprocess_exec(
             *pin_prefix(core),
             *command,
@@ -127,6 +130,7 @@ class Fleet:
         except TimeoutError:
             message = f"{name} not ready at {server.base_url} within {ready_timeout:.0f} s"
             raise StartupError(f"{message}; its output:\n{server.log_tail()}") from None
+        server.ready_seconds = time.monotonic() - launched
         return server
 
     async def _wait_ready(self, server: Server) -> None:

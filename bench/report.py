@@ -166,7 +166,14 @@ def render(report: BenchReport) -> str:
         f"{target} {_number(None if rss is None else rss / 2**20, 1)} MiB"
         for target, rss in report.rss_bytes.items()
     )
-    lines += [f"RSS after the run (direct = the fake upstream): {memory}", ""]
+    startup = ", ".join(
+        f"{target} {seconds:.1f} s" for target, seconds in report.ready_seconds.items()
+    )
+    lines += [
+        f"RSS after the run (direct = the fake upstream): {memory}",
+        f"Start to first 200 on /health: {startup}",
+        "",
+    ]
     lines += ratio_lines(compute_ratios(report))
     lines += _error_samples(report)
     return "\n".join(lines)

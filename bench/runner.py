@@ -74,6 +74,7 @@ class BenchReport:
     pinned: bool
     measurements: list[Measurement] = field(default_factory=list)
     rss_bytes: dict[str, int | None] = field(default_factory=dict)
+    ready_seconds: dict[str, float] = field(default_factory=dict)
     service_log_tail: str = ""
 
     def best(self) -> list[Measurement]:
@@ -229,6 +230,7 @@ async def run_bench(options: Options) -> BenchReport:
                         report.measurements.append(measurement)
             for target in options.targets:
                 report.rss_bytes[target] = rss_bytes(servers[target].pid)
+                report.ready_seconds[target] = servers[target].ready_seconds
             if "service" in servers:
                 report.service_log_tail = servers["service"].log_tail(2000)
     return report
