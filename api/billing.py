@@ -8,6 +8,7 @@ for what it produced (the handler's `Bill.charge`), never for what it did not.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,8 +45,16 @@ class Bill:
 
 
 def _failed_status(error: BaseException) -> int:
+    """The status recorded for a call that ended by `error`.
+
+    A cancelled handler means the client went away (when the server cancels handlers on
+    disconnect) or the service is shutting down past its grace period: either way the call
+    was abandoned, not failed by the provider.
+    """
     if isinstance(error, UpstreamError | ApiError):
         return error.status
+    if isinstance(error, asyncio.CancelledError):
+        return CLIENT_CLOSED
     return 500
 
 
