@@ -6,7 +6,7 @@ from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, error_middleware
-from api.routes import account, chat, models
+from api.routes import account, anthropic, chat, models
 
 
 def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Application:
@@ -23,4 +23,5 @@ def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Ap
     router.add_get("/v1/models", models.list_models)
     router.add_post("/v1/chat/completions", chat.chat_completions)
     router.add_post("/openai/v1/chat/completions", chat.chat_completions)
+    router.add_post("/anthropic/v1/messages", anthropic.messages)
     return app

@@ -1,0 +1,188 @@
+"""Pure translation for Anthropic's native Messages API: payloads, headers, usage, streams.
+
+Nothing here does I/O (that is `providers.anthropic_client` over `providers.http`), so every
+rule is tested with plain values. The gateway is a pass-through: the client's body reaches
+Anthropic untouched but for the model name, and a stream's bytes reach the client exactly as
+Anthropic sent them; this module only reads what billing needs out of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from providers.catalog import Model
+from providers.errors import UpstreamError
+from providers.openai_compat import JsonObject, TokenUsage
+
+#: What the Anthropic SDK sends, and what the API requires when a client sends nothing.
+DEFAULT_VERSION = "2023-06-01"
+#: Roughly four bytes of prompt per token. The hold is an estimate (what is billed is the
+#: upstream's usage), so a plain ratio over the prompt's JSON is the right trade-off.
+_BYTES_PER_TOKEN = 4
+#: The request fields that are part of the prompt and so count towards its input tokens.
+_PROMPT_FIELDS = ("system", "messages", "tools")
+#: Where one server-sent event ends: a blank line, in any of the line endings SSE allows.
+_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+#: The usage fields that together are the input Anthropic bills (cache writes and reads
+#: are input tokens too, only priced differently by Anthropic).
+_INPUT_FIELDS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+
+
+def forwarded_headers(client_headers: Mapping[str, str]) -> dict[str, str]:
+    """The client's protocol headers that Anthropic needs; everything else stays here.
+
+    Only `anthropic-version` (defaulted, since the API refuses a request without one) and
+    `anthropic-beta` are passed on: never the client's credentials or its SDK's telemetry.
+    """
+    headers = {"anthropic-version": client_headers.get("anthropic-version") or DEFAULT_VERSION}
+    if beta := client_headers.get("anthropic-beta"):
+        headers["anthropic-beta"] = beta
+    return headers
+
+
+def messages_payload(body: JsonObject, model: Model) -> JsonObject:
+    """The upstream request: the client's body (credentials already removed), upstream model."""
+    payload = dict(body)
+    payload["model"] = model.upstream
+    return payload
+
+
+def estimate_input_tokens(body: JsonObject) -> int:
+    """A generous estimate of the prompt's tokens from the size of its parts."""
+    prompt = {name: body[name] for name in _PROMPT_FIELDS if name in body}
+    return len(json.dumps(prompt, ensure_ascii=False).encode()) // _BYTES_PER_TOKEN + 1
+
+
+def hold_for_messages(body: JsonObject, model: Model, max_tokens: int) -> int:
+    """What to pre-authorize (at least one unit): the prompt estimate plus `max_tokens`,
+    capped by the model's own maximum output, since Anthropic never produces more."""
+    output = min(max_tokens, model.max_output_tokens)
+    return max(1, model.cost(estimate_input_tokens(body), output))
+
+
+def _count(value: object) -> int | None:
+    """A token count, or None when the field is absent or not a whole number."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def _input_tokens(usage: Mapping[str, int]) -> int:
+    return sum(usage.get(name, 0) for name in _INPUT_FIELDS)
+
+
+def _counts(usage: Mapping[str, Any]) -> dict[str, int]:
+    """The usage figures that are present and whole numbers."""
+    found = {name: _count(usage.get(name)) for name in (*_INPUT_FIELDS, "output_tokens")}
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def usage_from_message(data: object) -> TokenUsage:
+    """A message's usage; a message without one cannot be billed honestly, so it is a 502."""
+    usage = data.get("usage") if isinstance(data, dict) else None
+    if not isinstance(usage, dict):
+        raise UpstreamError(502, "the provider's response carried no usage to bill")
+    counts = _counts(usage)
+    if "input_tokens" not in counts or "output_tokens" not in counts:
+        raise UpstreamError(502, "the provider's usage figures are not whole numbers")
+    return TokenUsage(_input_tokens(counts), counts["output_tokens"])
+
+
+def stream_error_event(message: str) -> bytes:
+    """Once a stream has started, an error can only travel as one more event, in Anthropic's
+    own shape so that its SDK raises it."""
+    data = {"type": "error", "error": {"type": "api_error", "message": message}}
+    return f"event: error\ndata: {json.dumps(data)}\n\n".encode()
+
+
+class EventScanner:
+    """Passes a Messages stream on event by event, reading the billing figures as it goes.
+
+    Invariants: the bytes passed on are exactly the upstream's, each event as soon as its
+    terminating blank line arrives (an event cut in half by a broken upstream is never passed
+    on, so the client's stream stays well-formed); only `message_start`, `message_delta` and
+    `error` events are parsed as JSON; `output_tokens` is the LAST `message_delta` figure,
+    since Anthropic's counts there are cumulative.
+    """
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._usage: dict[str, int] = {}
+        self.started = False
+        self.finished = False
+        self.failed = False
+        self.output_events = 0
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Take the next raw bytes; return the complete events among them, unchanged."""
+        self._pending += chunk
+        *events, rest = _EVENT_END.split(self._pending)
+        if not events:
+            return b""
+        complete = self._pending[: len(self._pending) - len(rest)]
+        self._pending = rest
+        for event in events:
+            self._read(event)
+        return complete
+
+    def flush(self) -> bytes:
+        """The upstream ended cleanly: its unterminated last event, if any, read and returned."""
+        rest, self._pending = self._pending, b""
+        if rest.strip():
+            self._read(rest)
+        return rest
+
+    def billable(self, estimated_input: int) -> TokenUsage | None:
+        """What the stream produced: the upstream's own figures when its final usage came;
+        after a break, the events counted so far; None when nothing was produced at all."""
+        input_tokens = _input_tokens(self._usage) if self.started else estimated_input
+        if self.finished:
+            return TokenUsage(input_tokens, self._usage.get("output_tokens", 0))
+        if self.output_events:
+            return TokenUsage(input_tokens, self.output_events)
+        return None
+
+    def _read(self, event: bytes) -> None:
+        name, data = _parse_event(event)
+        if name == "content_block_delta":
+            self.output_events += 1
+        elif name in ("message_start", "message_delta", "error"):
+            self._note(name, _json(data))
+
+    def _note(self, name: str, data: object) -> None:
+        if name == "error":
+            self.failed = True
+            return
+        holder = (
+            data.get("message") if isinstance(data, dict) and name == "message_start" else data
+        )
+        usage = holder.get("usage") if isinstance(holder, dict) else None
+        if not isinstance(usage, dict):
+            return
+        self._usage.update(_counts(usage))
+        self.started = self.started or name == "message_start"
+        self.finished = self.finished or name == "message_delta"
+
+
+def _parse_event(event: bytes) -> tuple[str | None, bytes]:
+    """An SSE event's name and its data (several `data:` lines joined, as SSE defines)."""
+    name: str | None = None
+    data: list[bytes] = []
+    for line in event.splitlines():
+        field, _, value = line.partition(b":")
+        value = value.removeprefix(b" ")
+        if field == b"event":
+            name = value.decode("utf-8", "replace").strip()
+        elif field == b"data":
+            data.append(value)
+    return name, b"\n".join(data)
+
+
+def _json(data: bytes) -> object:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
