@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,15 @@ def _parse(argv: list[str] | None) -> tuple[Options, bool]:
 
 
 async def _bounded(options: Options) -> BenchReport:
+    """The run under its time bound; SIGTERM and SIGHUP cancel it like Ctrl-C does.
+
+    Python would otherwise die on SIGTERM without unwinding, leaving the servers running.
+    """
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(signum, task.cancel)
     async with asyncio.timeout(options.time_bound()):
         return await run_bench(options)
 
@@ -64,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except TimeoutError:
         print(f"bench failed: exceeded its {options.time_bound():.0f} s bound", file=sys.stderr)
         return 1
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("bench interrupted; every process it started is stopped", file=sys.stderr)
+        return 130
     print(render(report))
     if save:
         path = write_json(report, RESULTS_DIR, time.strftime("%Y%m%d-%H%M%S"))

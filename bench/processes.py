@@ -9,6 +9,7 @@ timeout, never a fixed sleep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -93,8 +94,7 @@ class Fleet:
         tb: TracebackType | None,
     ) -> None:
         try:
-            for server in reversed(self._servers):
-                await stop(server)
+            await stop_all(self._servers)
         finally:
             if self._http is not None:
                 await self._http.close()
@@ -150,21 +150,35 @@ class Fleet:
             await asyncio.sleep(_POLL_SECONDS)
 
 
-async def stop(server: Server) -> None:
-    """SIGTERM, then SIGKILL if it has not exited within the grace period."""
-    process = server.process
-    try:
-        if process.returncode is None:
+def _signal(process: asyncio.subprocess.Process, *, kill: bool) -> None:
+    if process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        if kill:
+            process.kill()
+        else:
             process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), _STOP_GRACE_SECONDS)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-    except ProcessLookupError:
-        pass
+
+
+async def stop_all(servers: list[Server]) -> None:
+    """SIGTERM to every server at once, then SIGKILL to any still running after the grace.
+
+    All are signalled before any is waited for, and whatever still runs when the wait is
+    itself interrupted (a second Ctrl-C) is killed on the way out: no server survives.
+    """
+    try:
+        for server in servers:
+            _signal(server.process, kill=False)
+        waits = [asyncio.ensure_future(server.process.wait()) for server in servers]
+        if waits:
+            await asyncio.wait(waits, timeout=_STOP_GRACE_SECONDS)
+        for server in servers:
+            _signal(server.process, kill=True)
+        await asyncio.gather(*waits)
     finally:
-        server._log_file.close()
+        for server in servers:
+            _signal(server.process, kill=True)
+            server._log_file.close()
 
 
 async def run_to_completion(
