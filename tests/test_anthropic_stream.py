@@ -1,0 +1,214 @@
+"""Streamed `POST /anthropic/v1/messages`: bytes relayed as they come, billed for what was
+produced, also when the upstream or the client breaks off.
+
+Billing is written after the response ends, so tests that check the ledger wait for the
+call's settlement (a spy on `finish_call`), never for a fixed time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.client import ClientResponse
+
+from api.app import create_api_app
+from storage.models import CallRecord, Settlement
+from tests.conftest import OPERATOR_KEY, ApiHarness
+from tests.fakes.anthropic import FakeAnthropic, anthropic_provider_urls
+
+PATH = "/anthropic/v1/messages"
+BODY: dict[str, Any] = {
+    "model": "claude-3-5-haiku-latest",
+    "max_tokens": 256,
+    "messages": [{"role": "user", "content": "Say hi"}],
+    "stream": True,
+}
+CREDIT = 10**6
+# claude-3-5-haiku-latest at 0.80 and 4.00 USD per 1M tokens: the fake's 25 input tokens
+# and two output events cost (25 * 0.80 + 2 * 4.00) / 1M USD = 28 units.
+TWO_EVENTS_COST = 28
+
+
+@pytest.fixture
+def fake_anthropic() -> FakeAnthropic:
+    return FakeAnthropic(api_key=OPERATOR_KEY)
+
+
+@pytest.fixture
+async def provider_urls(
+    fake_anthropic: FakeAnthropic, upstream_url: str
+) -> AsyncIterator[dict[str, str]]:
+    async with anthropic_provider_urls(fake_anthropic, upstream_url) as urls:
+        yield urls
+
+
+@pytest.fixture
+def settled(api: ApiHarness, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Set once the call's usage record is written (hold released, cost charged)."""
+    done = asyncio.Event()
+    finish_call = api.storage.accounts.finish_call
+
+    async def spy(record: CallRecord) -> Settlement:
+        try:
+            return await finish_call(record)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(api.storage.accounts, "finish_call", spy)
+    return done
+
+
+async def read_deltas(response: ClientResponse, count: int) -> None:
+    """Read the stream until `count` text deltas have arrived (a relay that held them back
+    fails here rather than hanging)."""
+    seen = 0
+    async with asyncio.timeout(5):
+        while seen < count:
+            line = await response.content.readline()
+            assert line, "the stream ended early"
+            seen += line == b"event: content_block_delta\n"
+
+
+async def the_call(api: ApiHarness, settled: asyncio.Event) -> dict[str, Any]:
+    """The one usage record, once written; and no hold may be left behind."""
+    await asyncio.wait_for(settled.wait(), timeout=5)
+    row = await api.storage.database.fetch_one(
+        "SELECT status, input_units, output_units, cost FROM calls"
+    )
+    assert row is not None
+    account = await api.storage.accounts.by_username("alice")
+    assert account is not None
+    assert account.reserved == 0
+    return dict(row)
+
+
+async def test_the_client_gets_the_upstreams_bytes_unchanged(
+    api: ApiHarness, fake_anthropic: FakeAnthropic
+) -> None:
+    key = await api.register()
+    response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/event-stream"
+    assert int(response.headers["X-Myapi-Held-Units"]) > 0
+    assert await response.read() == bytes(fake_anthropic.sent)
+    assert fake_anthropic.requests[0].body["stream"] is True
+
+
+async def test_a_stream_is_billed_from_message_start_and_the_last_message_delta(
+    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event
+) -> None:
+    fake_anthropic.input_tokens, fake_anthropic.output_tokens = 500, 2000
+    fake_anthropic.cache_read_input_tokens = 500
+    key = await api.register(credit=CREDIT)
+    response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
+    await response.read()
+    call = await the_call(api, settled)
+    assert call == {"status": 200, "input_units": 1000, "output_units": 2000, "cost": 8800}
+    assert await api.balance() == CREDIT - 8800
+
+
+async def test_events_reach_the_client_before_the_upstream_finishes(
+    api: ApiHarness, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.pause_after = 2
+    key = await api.register()
+    response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
+    await read_deltas(response, 2)  # the upstream is still waiting for `resume`
+    assert not fake_anthropic.resume.is_set()
+    fake_anthropic.resume.set()
+    rest = await response.read()
+    assert rest.endswith(b'event: message_stop\ndata: {"type": "message_stop"}\n\n')
+
+
+async def test_a_stream_cut_by_the_upstream_is_billed_for_what_it_produced(
+    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event
+) -> None:
+    fake_anthropic.pause_after = fake_anthropic.cut_after = 2
+    key = await api.register(credit=CREDIT)
+    response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
+    await read_deltas(response, 2)
+    fake_anthropic.resume.set()
+    *_, last = (await response.text()).strip().split("\n\n")
+    name, data = last.split("\n")
+    assert name == "event: error"
+    assert json.loads(data.removeprefix("data: "))["error"]["type"] == "api_error"
+    call = await the_call(api, settled)
+    assert call == {"status": 502, "input_units": 25, "output_units": 2, "cost": TWO_EVENTS_COST}
+    assert await api.balance() == CREDIT - TWO_EVENTS_COST
+
+
+async def test_a_stream_cut_before_any_output_costs_nothing(
+    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event
+) -> None:
+    fake_anthropic.cut_after = 0
+    key = await api.register(credit=CREDIT)
+    response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
+    assert b"event: error" in await response.read()
+    call = await the_call(api, settled)
+    assert call == {"status": 502, "input_units": 0, "output_units": 0, "cost": 0}
+    assert await api.balance() == CREDIT
+
+
+async def test_a_client_leaving_mid_stream_is_billed_for_what_was_produced(
+    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event
+) -> None:
+    fake_anthropic.pause_after = 2
+    key = await api.register(credit=CREDIT)
+    response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
+    await read_deltas(response, 2)
+    response.close()
+    call = await the_call(api, settled)
+    assert (call["input_units"], call["output_units"], call["cost"]) == (25, 2, TWO_EVENTS_COST)
+    assert await api.balance() == CREDIT - TWO_EVENTS_COST
+
+
+async def test_a_refused_stream_is_an_ordinary_error_and_free(
+    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event
+) -> None:
+    fake_anthropic.fail_status = 500
+    key = await api.register(credit=CREDIT)
+    response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
+    assert response.status == 502
+    assert (await response.json())["error"]["type"] == "upstream_error"
+    call = await the_call(api, settled)
+    assert call == {"status": 502, "input_units": 0, "output_units": 0, "cost": 0}
+    assert await api.balance() == CREDIT
+
+
+@pytest.fixture
+async def uncancelled_url(api: ApiHarness) -> AsyncIterator[str]:
+    """The same API served as `web.run_app` serves it: a client that leaves does not cancel
+    its handler (the test client's server does), so only the relay's next write notices."""
+    app = create_api_app(api.context, max_body_bytes=64 * 1024)
+    runner = web.AppRunner(app, handler_cancellation=False, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_relay_whose_client_left_stops_at_its_next_write_and_bills_it(
+    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event, uncancelled_url: str
+) -> None:
+    fake_anthropic.pause_after, fake_anthropic.hang_after = 2, 3
+    key = await api.register(credit=CREDIT)
+    async with aiohttp.ClientSession(uncancelled_url) as session:
+        response = await session.post(PATH, json=BODY, headers={"x-api-key": key})
+        await read_deltas(response, 2)
+        response.close()
+        async with session.get("/health") as health:  # the server has seen the close by now
+            assert health.status == 200
+        fake_anthropic.resume.set()  # one more delta comes, then the upstream hangs
+        call = await the_call(api, settled)
+    assert call == {"status": 499, "input_units": 25, "output_units": 3, "cost": 32}
+    assert await api.balance() == CREDIT - 32
