@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from api.app import create_api_app
 from api.context import CONTEXT, ApiContext
 from api.settings import BotMode, Settings
-from bot import BotConfig, serve_bot
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import Upstream, UpstreamLimits, create_client_session
@@ -25,7 +25,12 @@ from providers.registry import Registry
 from storage import AccessPolicy, Storage, open_storage
 from storage.money import to_units
 
+if TYPE_CHECKING:
+    from bot.config import BotConfig
+
 logger = logging.getLogger(__name__)
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 STORAGE = web.AppKey("storage", Storage)
 
@@ -80,20 +85,33 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
     if settings.effective_bot_mode is not BotMode.OFF:
-        config = bot_config(settings)
-        webhook = settings.effective_bot_mode is BotMode.WEBHOOK
-
-        async def bot_context(app: web.Application) -> AsyncIterator[None]:
-            async with serve_bot(app, config, app[STORAGE], webhook=webhook, clock=clock):
-                yield
-
-        app.cleanup_ctx.append(bot_context)
+        app.cleanup_ctx.append(_bot_context(settings, clock))
     _log_configuration(settings, registry)
     return app
 
 
+def _bot_context(settings: Settings, clock: Callable[[], int]) -> CleanupContext:
+    """The bot's cleanup_ctx entry (the last one, so it stops before storage closes).
+
+    aiogram is imported here, only when the bot runs: the import alone costs seconds of
+    start-up and over 100 MiB, which an API-only deployment should not pay.
+    """
+    from bot import serve_bot  # lazy on purpose: see the docstring
+
+    config = bot_config(settings)
+    webhook = settings.effective_bot_mode is BotMode.WEBHOOK
+
+    async def bot_context(app: web.Application) -> AsyncIterator[None]:
+        async with serve_bot(app, config, app[STORAGE], webhook=webhook, clock=clock):
+            yield
+
+    return bot_context
+
+
 def bot_config(settings: Settings) -> BotConfig:
     """The bot's plain values; only called when a token is set."""
+    from bot.config import BotConfig  # lazy: importing bot imports aiogram
+
     assert settings.bot_token is not None
     secret = settings.webhook_secret
     return BotConfig(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,10 @@ def test_package_imports_only_what_it_may(package: str) -> None:
 
 def test_the_check_sees_imports_at_all() -> None:
     assert "storage" in imported_packages("api")
+
+
+def test_the_api_alone_never_imports_aiogram() -> None:
+    """An API-only service must not pay aiogram's start-up time and memory."""
+    code = "import sys, api.__main__; assert 'aiogram' not in sys.modules, 'aiogram imported'"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
