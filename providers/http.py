@@ -35,7 +35,13 @@ def create_client_session(limits: UpstreamLimits) -> aiohttp.ClientSession:
     timeout = aiohttp.ClientTimeout(
         total=None, connect=limits.connect_timeout, sock_read=limits.read_timeout
     )
-    return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False)
+    # Bodies pass through as bytes (auto_decompress off), so ask providers for no encoding.
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=timeout,
+        auto_decompress=False,
+        headers={"Accept-Encoding": "identity"},
+    )
 
 
 def _redact(message: str, api_key: str) -> str:
@@ -126,15 +132,14 @@ def parse_json(body: bytes) -> Any:
 
 
 async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """The upstream's bytes as they arrive; only reading is guarded, never the consumer."""
-    iterator = response.content.iter_any().__aiter__()
-    while True:
-        with _mapped_transport_errors("the provider's stream broke off"):
-            try:
-                chunk = await iterator.__anext__()
-            except StopAsyncIteration:
-                return
-        yield chunk
+    """The upstream's bytes as they arrive.
+
+    Only this generator's own reads are mapped: an error in the consumer (a client gone
+    while its chunk is written) is raised in the consumer's frame, never in here.
+    """
+    with _mapped_transport_errors("the provider's stream broke off"):
+        async for chunk in response.content.iter_any():
+            yield chunk
 
 
 @contextmanager

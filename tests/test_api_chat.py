@@ -194,3 +194,10 @@ async def test_every_call_past_the_gate_leaves_one_usage_record(api: ApiHarness)
             "cost": 0,
         },
     ]
+
+
+async def test_the_provider_is_asked_for_an_uncompressed_answer(api: ApiHarness) -> None:
+    """Answers pass through as bytes and are parsed for usage: no gzip may reach either."""
+    key = await api.register()
+    await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert api.upstream.requests[0].headers["Accept-Encoding"] == "identity"
