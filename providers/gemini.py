@@ -1,0 +1,278 @@
+"""Pure translation for Gemini's native API: targets, forwarded requests, holds, usage, streams.
+
+Nothing here does I/O (that is `providers.gemini_client` over `providers.http`), so every
+rule is tested with plain values. The gateway is a pass-through: the client's body reaches
+Google byte for byte unless something in it had to change (its credentials), and a stream's
+events reach the client exactly as Google sent them; this module only reads what billing
+needs out of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from providers.catalog import Model
+from providers.errors import UpstreamError
+from providers.openai_compat import JsonObject, TokenUsage
+
+#: The API versions Google serves (and the google-genai SDK's `api_version` values).
+API_VERSIONS = ("v1", "v1beta")
+#: Likely bytes of text per token: only for billing a stream that ended without usage.
+_BYTES_PER_TOKEN = 4
+#: The most one inline image can cost: Gemini tiles a large image into 768-pixel tiles of
+#: 258 tokens each; this covers 31 tiles, more than any image the API accepts produces.
+_IMAGE_PART_TOKENS = 8192
+_INLINE_DATA_KEYS = ("inlineData", "inline_data")
+#: A blank line ends an event; Google writes CRLF line ends, other servers LF.
+_EVENT_END = re.compile(rb"\r\n\r\n|\n\n")
+#: google.rpc status names, so an error event reads like one of Google's own.
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    502: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+
+class GeminiMethod(StrEnum):
+    GENERATE = "generateContent"
+    STREAM = "streamGenerateContent"
+    COUNT_TOKENS = "countTokens"
+
+
+@dataclass(frozen=True, slots=True)
+class GeminiTarget:
+    """What a `/{version}/models/{model}:{method}` path asks for (model as the client named it)."""
+
+    version: str
+    model: str
+    method: GeminiMethod
+
+
+@dataclass(frozen=True, slots=True)
+class GeminiCall:
+    """One upstream call: where it goes (less the host and model) and the bytes it carries."""
+
+    version: str
+    method: GeminiMethod
+    params: dict[str, str]
+    body: bytes
+
+
+def parse_target(version: str, model_and_method: str) -> GeminiTarget | None:
+    """Split `gemini-1.5-flash:generateContent` on its last ':' (a model may be `gemini:x`).
+
+    None when the version or method is not one this gateway serves.
+    """
+    model, separator, method = model_and_method.rpartition(":")
+    if version not in API_VERSIONS or not separator or not model:
+        return None
+    try:
+        return GeminiTarget(version, model, GeminiMethod(method))
+    except ValueError:
+        return None
+
+
+def upstream_url(base_url: str, version: str, upstream_model: str, method: str) -> str:
+    """Google's own address for the call; GEMINI_BASE_URL is the host, as the SDK's is."""
+    return f"{base_url.rstrip('/')}/{version}/models/{upstream_model}:{method}"
+
+
+def upstream_headers(api_key: str) -> dict[str, str]:
+    """The operator's key travels the SDK's way; nothing of the client's headers does."""
+    return {"x-goog-api-key": api_key, "Content-Type": "application/json"}
+
+
+def forwarded_params(query: Mapping[str, str]) -> dict[str, str]:
+    """The client's query (`alt=sse` above all) without `key`, which is the client's own."""
+    return {name: value for name, value in query.items() if name != "key"}
+
+
+def forwarded_body(body: JsonObject, raw: bytes, upstream_model: str, stripped: bool) -> bytes:
+    """The bytes to send: the client's own, unless its credentials had to come out of them.
+
+    `countTokens` may name the model inside `generateContentRequest`; that name becomes the
+    upstream one, as the path's does.
+    """
+    inner = body.get("generateContentRequest")
+    if isinstance(inner, dict) and "model" in inner:
+        wanted = f"models/{upstream_model}"
+        if inner["model"] != wanted:
+            body = {**body, "generateContentRequest": {**inner, "model": wanted}}
+            stripped = True
+    if not stripped:
+        return raw
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _media_tokens(inline: JsonObject) -> int:
+    """The most one inline part can cost: an image at its maximum, other media by size.
+
+    Audio (32 tokens a second) and video (under 300 a second) cost far less than a token
+    per four bytes of any real encoding, so the decoded size over four bounds them.
+    """
+    mime = inline.get("mimeType") or inline.get("mime_type") or ""
+    if isinstance(mime, str) and mime.startswith("image/"):
+        return _IMAGE_PART_TOKENS
+    data = inline.get("data")
+    decoded = len(data) * 3 // 4 if isinstance(data, str) else 0
+    return max(_IMAGE_PART_TOKENS, decoded // _BYTES_PER_TOKEN)
+
+
+def max_prompt_tokens(value: object) -> int:
+    """An upper bound of the request's prompt tokens, so a hold covers the real charge.
+
+    A token is at least one byte of text, so the bytes of every key and value bound the
+    text; inline media count as `_media_tokens`, whatever their base64 size. Parts that
+    reference files by URI are counted by their JSON only: their size is not known here.
+    """
+    if isinstance(value, dict):
+        total = 0
+        for key, item in value.items():
+            if key in _INLINE_DATA_KEYS and isinstance(item, dict):
+                total += _media_tokens(item)
+            else:
+                total += len(key) + max_prompt_tokens(item)
+        return total
+    if isinstance(value, list):
+        return sum(max_prompt_tokens(item) for item in value)
+    return len(str(value).encode())
+
+
+def estimated_prompt_tokens(body: JsonObject) -> int:
+    """The likely prompt tokens, for billing a stream that ended without Google's usage."""
+    return max_prompt_tokens(body) // _BYTES_PER_TOKEN + 1
+
+
+def hold_for_generation(
+    model: Model, body: JsonObject, max_output_tokens: int | None, candidate_count: int | None
+) -> int:
+    """The most a call can cost: the prompt's bound plus every candidate's output bound.
+
+    `maxOutputTokens` (capped by the model's) bounds each candidate, thinking included.
+    """
+    per_candidate = min(max_output_tokens or model.max_output_tokens, model.max_output_tokens)
+    output = per_candidate * (candidate_count or 1)
+    return max(1, model.cost(max_prompt_tokens(body), output))
+
+
+def _count(usage: JsonObject, field: str) -> int:
+    value = usage.get(field, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise UpstreamError(502, f"the provider's {field} is not a whole number")
+    return value
+
+
+def usage_of(data: object) -> TokenUsage | None:
+    """Google's `usageMetadata`, as billed: thinking is output, tool-use prompts are input."""
+    usage = data.get("usageMetadata") if isinstance(data, dict) else None
+    if not isinstance(usage, dict):
+        return None
+    return TokenUsage(
+        input_tokens=_count(usage, "promptTokenCount") + _count(usage, "toolUsePromptTokenCount"),
+        output_tokens=_count(usage, "candidatesTokenCount") + _count(usage, "thoughtsTokenCount"),
+    )
+
+
+def response_usage(data: object) -> TokenUsage:
+    """The usage of a whole response; one without usage cannot be billed honestly."""
+    usage = usage_of(data)
+    if usage is None:
+        raise UpstreamError(502, "the provider's response carried no usage to bill")
+    return usage
+
+
+def counted_tokens(data: object) -> int:
+    """`countTokens`'s answer: `{"totalTokens": n}`."""
+    total = data.get("totalTokens", 0) if isinstance(data, dict) else None
+    if not isinstance(total, int) or isinstance(total, bool):
+        raise UpstreamError(502, "the provider's token count is not a whole number")
+    return total
+
+
+def output_bytes(data: object) -> int:
+    """Bytes of output in one response chunk: candidates' text, and other parts as JSON."""
+    candidates = data.get("candidates") if isinstance(data, dict) else None
+    total = 0
+    for candidate in candidates if isinstance(candidates, list) else []:
+        content = candidate.get("content") if isinstance(candidate, dict) else None
+        parts = content.get("parts") if isinstance(content, dict) else None
+        for part in parts if isinstance(parts, list) else []:
+            text = part.get("text") if isinstance(part, dict) else None
+            total += len(text.encode()) if isinstance(text, str) else len(json.dumps(part))
+    return total
+
+
+def stream_error_event(status: int, message: str) -> bytes:
+    """Once a stream has started, an error can only travel as one more event.
+
+    It has Google's error shape, so the google-genai SDK raises its APIError for it.
+    """
+    name = _STATUS_NAMES.get(status, "INTERNAL")
+    event = {"error": {"code": status, "message": message, "status": name}}
+    return b"data: " + json.dumps(event).encode() + b"\r\n\r\n"
+
+
+class GeminiStreamScanner:
+    """Passes `alt=sse` events through unchanged, noting the usage and output as they go by.
+
+    Bytes are forwarded event by event as each completes, so a client never sees half an
+    event and an error event can follow cleanly. Each event is parsed once.
+    """
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self.usage: TokenUsage | None = None
+        self.output_bytes = 0
+        self.ended = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Take raw bytes from upstream; return the complete events to send on."""
+        search_from = max(0, len(self._pending) - 3)  # an event end may straddle chunks
+        self._pending += chunk
+        done = 0
+        for match in _EVENT_END.finditer(self._pending, search_from):
+            self._note(self._pending[done : match.start()])
+            done = match.end()
+        out, self._pending = self._pending[:done], self._pending[done:]
+        return out
+
+    def finish(self) -> bytes:
+        """The upstream ended the stream normally: whatever is left (an unterminated event)."""
+        rest, self._pending = self._pending, b""
+        self.ended = True
+        if rest.strip():
+            self._note(rest)
+            return rest
+        return b""
+
+    def _note(self, event: bytes) -> None:
+        lines = [line[5:].strip() for line in event.splitlines() if line.startswith(b"data:")]
+        try:
+            data = json.loads(b"\n".join(lines)) if lines else None
+        except ValueError:
+            return
+        self.output_bytes += output_bytes(data)
+        if (usage := usage_of(data)) is not None:
+            self.usage = usage
+
+    def billable(self, prompt_estimate: int) -> TokenUsage | None:
+        """What the stream cost: Google's final usage when it ended normally.
+
+        A stream that broke off, or ended without usage, pays for the output it produced:
+        the larger of the last usage seen (Google's chunks carry a running one) and the
+        output counted here; nothing when nothing was produced.
+        """
+        if self.ended and self.usage is not None:
+            return self.usage
+        produced = -(-self.output_bytes // _BYTES_PER_TOKEN)
+        if produced == 0:
+            return None
+        if self.usage is None:
+            return TokenUsage(prompt_estimate, produced)
+        return TokenUsage(self.usage.input_tokens, max(produced, self.usage.output_tokens))

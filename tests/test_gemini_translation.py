@@ -1,0 +1,173 @@
+"""Pure rules of the Gemini and Stability pass-throughs: paths, bodies, holds, usage, streams."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from providers.catalog import parse_catalog
+from providers.errors import UpstreamError
+from providers.gemini import (
+    GeminiMethod,
+    GeminiStreamScanner,
+    GeminiTarget,
+    forwarded_body,
+    forwarded_params,
+    hold_for_generation,
+    max_prompt_tokens,
+    parse_target,
+    upstream_url,
+    usage_of,
+)
+from providers.openai_compat import TokenUsage
+from providers.stability import delivered_images, text_to_image_url
+
+MODEL = parse_catalog(
+    '[models.m]\nprovider = "gemini"\nupstream = "up-m"\ninput_per_1m = "1"\n'
+    'output_per_1m = "2"\nmax_output_tokens = 1000\n'
+).get("m")
+
+
+def event(data: dict[str, object]) -> bytes:
+    return f"data: {json.dumps(data)}\r\n\r\n".encode()
+
+
+def text_chunk(text: str, usage: dict[str, int] | None = None) -> bytes:
+    chunk: dict[str, object] = {"candidates": [{"content": {"parts": [{"text": text}]}}]}
+    if usage is not None:
+        chunk["usageMetadata"] = usage
+    return event(chunk)
+
+
+def test_the_method_is_split_off_at_the_last_colon() -> None:
+    assert parse_target("v1beta", "gemini:gemini-2.0-flash:streamGenerateContent") == (
+        GeminiTarget("v1beta", "gemini:gemini-2.0-flash", GeminiMethod.STREAM)
+    )
+    assert parse_target("v1", "m:countTokens") == GeminiTarget(
+        "v1", "m", GeminiMethod.COUNT_TOKENS
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "segment"),
+    [("v2", "m:generateContent"), ("v1", "m:embedContent"), ("v1", "m"), ("v1", ":countTokens")],
+)
+def test_other_versions_methods_and_shapes_are_refused(version: str, segment: str) -> None:
+    assert parse_target(version, segment) is None
+
+
+def test_the_upstream_address_and_query() -> None:
+    assert (
+        upstream_url("https://g.example/", "v1beta", "up-m", "generateContent")
+        == "https://g.example/v1beta/models/up-m:generateContent"
+    )
+    assert forwarded_params({"alt": "sse", "key": "myapi-secret"}) == {"alt": "sse"}
+
+
+def test_an_unchanged_body_is_forwarded_as_the_clients_own_bytes() -> None:
+    raw = b'{"contents": [ {"parts": [{"text": "hi"}]} ]}'
+    assert forwarded_body(json.loads(raw), raw, "up-m", stripped=False) is raw
+    rebuilt = forwarded_body(json.loads(raw), raw, "up-m", stripped=True)
+    assert json.loads(rebuilt) == json.loads(raw)
+
+
+def test_a_model_named_inside_count_tokens_becomes_the_upstream_one() -> None:
+    body = {"generateContentRequest": {"model": "models/m", "contents": []}}
+    forwarded = json.loads(forwarded_body(body, b"{}", "up-m", stripped=False))
+    assert forwarded["generateContentRequest"]["model"] == "models/up-m"
+    assert body["generateContentRequest"]["model"] == "models/m"  # the input is not changed
+
+
+def test_an_inline_image_counts_its_maximum_not_its_base64_size() -> None:
+    def with_image(data: str) -> dict[str, object]:
+        image = {"inlineData": {"mimeType": "image/jpeg", "data": data}}
+        return {"contents": [{"parts": [image]}]}
+
+    assert max_prompt_tokens(with_image("A" * 10)) == max_prompt_tokens(with_image("A" * 10**6))
+    assert max_prompt_tokens(with_image("A")) >= 8192
+    audio = {
+        "contents": [{"parts": [{"inlineData": {"mimeType": "audio/ogg", "data": "A" * 10**6}}]}]
+    }
+    assert max_prompt_tokens(audio) >= 10**6 * 3 // 4 // 4
+
+
+def test_text_counts_at_least_a_token_per_byte() -> None:
+    text = "привет " * 100
+    assert max_prompt_tokens({"contents": [{"parts": [{"text": text}]}]}) > len(text.encode())
+
+
+def test_the_hold_covers_every_candidates_bounded_output() -> None:
+    body: dict[str, object] = {"contents": []}
+    prompt = max_prompt_tokens(body)
+    assert hold_for_generation(MODEL, body, 100, None) == MODEL.cost(prompt, 100)
+    assert hold_for_generation(MODEL, body, 100, 3) == MODEL.cost(prompt, 300)
+    assert hold_for_generation(MODEL, body, 10**6, None) == MODEL.cost(prompt, 1000)
+    assert hold_for_generation(MODEL, body, None, None) == MODEL.cost(prompt, 1000)
+
+
+def test_usage_bills_thinking_as_output_and_tool_prompts_as_input() -> None:
+    usage = {
+        "promptTokenCount": 10,
+        "toolUsePromptTokenCount": 5,
+        "candidatesTokenCount": 7,
+        "thoughtsTokenCount": 3,
+        "totalTokenCount": 25,
+    }
+    assert usage_of({"usageMetadata": usage}) == TokenUsage(15, 10)
+    assert usage_of({"candidates": []}) is None
+    with pytest.raises(UpstreamError) as raised:
+        usage_of({"usageMetadata": {"promptTokenCount": "10"}})
+    assert raised.value.status == 502
+
+
+def test_events_are_forwarded_whole_even_when_split_anywhere() -> None:
+    stream = text_chunk("Hel") + text_chunk(
+        "lo", {"promptTokenCount": 4, "candidatesTokenCount": 2}
+    )
+    for cut in range(1, len(stream)):
+        scanner = GeminiStreamScanner()
+        first, second = scanner.feed(stream[:cut]), scanner.feed(stream[cut:])
+        assert first + second + scanner.finish() == stream
+        assert first in (b"", stream[: len(text_chunk("Hel"))], stream)
+        assert scanner.usage == TokenUsage(4, 2)
+
+
+def test_lf_delimited_events_are_understood_too() -> None:
+    scanner = GeminiStreamScanner()
+    data = b'data: {"usageMetadata": {"promptTokenCount": 3}}\n\n'
+    assert scanner.feed(data) == data
+    assert scanner.usage == TokenUsage(3, 0)
+
+
+def test_a_normal_end_bills_the_final_usage() -> None:
+    scanner = GeminiStreamScanner()
+    scanner.feed(text_chunk("Hello there", {"promptTokenCount": 4, "candidatesTokenCount": 1}))
+    scanner.finish()
+    assert scanner.billable(prompt_estimate=99) == TokenUsage(4, 1)
+
+
+def test_a_broken_stream_bills_the_larger_of_running_usage_and_counted_output() -> None:
+    scanner = GeminiStreamScanner()
+    scanner.feed(text_chunk("Hello there", {"promptTokenCount": 4}))
+    assert scanner.billable(prompt_estimate=99) == TokenUsage(4, 3)  # 11 bytes -> 3 tokens
+    scanner.feed(text_chunk("!", {"promptTokenCount": 4, "candidatesTokenCount": 9}))
+    assert scanner.billable(prompt_estimate=99) == TokenUsage(4, 9)
+
+
+def test_a_broken_stream_without_output_bills_nothing() -> None:
+    scanner = GeminiStreamScanner()
+    scanner.feed(event({"usageMetadata": {"promptTokenCount": 4}}))
+    assert scanner.billable(prompt_estimate=99) is None
+    assert GeminiStreamScanner().billable(prompt_estimate=99) is None
+
+
+def test_stability_bills_only_delivered_artifacts() -> None:
+    artifacts = [{"finishReason": r} for r in ("SUCCESS", "CONTENT_FILTERED", "ERROR", "SUCCESS")]
+    assert delivered_images({"artifacts": artifacts}) == 2
+    with pytest.raises(UpstreamError):
+        delivered_images({"message": "no artifacts"})
+    assert (
+        text_to_image_url("https://api.stability.ai", "sd")
+        == "https://api.stability.ai/v1/generation/sd/text-to-image"
+    )
