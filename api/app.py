@@ -7,6 +7,7 @@ from aiohttp import web
 from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, error_middleware
 from api.routes import account, anthropic, chat, models
+from api.routes.google import gemini_models
 
 
 def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Application:
@@ -24,4 +25,5 @@ def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Ap
     router.add_post("/v1/chat/completions", chat.chat_completions)
     router.add_post("/openai/v1/chat/completions", chat.chat_completions)
     router.add_post("/anthropic/v1/messages", anthropic.messages)
+    router.add_post("/google/{version}/models/{model_and_method}", gemini_models)
     return app

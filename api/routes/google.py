@@ -1,0 +1,199 @@
+"""`POST /google/{v1,v1beta}/models/{model}:{method}`: Gemini's native API, so the
+google-genai SDK works with only its base URL and key changed.
+
+Same order as chat: the path, body and model are checked before the gate, so bad input and
+unknown models change nothing in the database; the gate holds the most the call can cost;
+the billing context settles or releases that hold exactly once. `countTokens` is free: it
+passes the gate with no hold and leaves a usage record at cost 0.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
+from api.body import read_json_object, validated
+from api.context import ApiContext, context_of
+from api.credentials import Credentials, take_credentials
+from api.errors import REQUEST_ID, InvalidRequestError, NotFoundError
+from api.gate import admit
+from providers.catalog import ModelKind
+from providers.errors import UpstreamError
+from providers.gemini import (
+    GeminiCall,
+    GeminiMethod,
+    GeminiStreamScanner,
+    GeminiTarget,
+    estimated_prompt_tokens,
+    forwarded_body,
+    forwarded_params,
+    hold_for_generation,
+    parse_target,
+    stream_error_event,
+)
+from providers.gemini_client import GeminiClient
+from providers.openai_compat import TokenUsage
+from providers.registry import Route
+
+logger = logging.getLogger(__name__)
+
+_CREDENTIAL_FIELDS = frozenset({"username", "key"})
+
+
+class GenerationConfig(BaseModel):
+    """The fields the hold relies on, in either of the spellings Google's API accepts."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    max_output_tokens: int | None = Field(
+        default=None, ge=1, validation_alias=AliasChoices("maxOutputTokens", "max_output_tokens")
+    )
+    candidate_count: int | None = Field(
+        default=None, ge=1, validation_alias=AliasChoices("candidateCount", "candidate_count")
+    )
+
+
+class GenerateContentRequest(BaseModel):
+    """What the gateway relies on; every other field passes through untouched."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    contents: list[dict[str, Any]] = Field(min_length=1)
+    generation_config: GenerationConfig | None = Field(
+        default=None, validation_alias=AliasChoices("generationConfig", "generation_config")
+    )
+
+
+async def gemini_models(request: web.Request) -> web.StreamResponse:
+    context = context_of(request)
+    target = _target(request)
+    body = await read_json_object(request)
+    stripped = not _CREDENTIAL_FIELDS.isdisjoint(body)
+    credentials = take_credentials(request, body)
+    if target.method is GeminiMethod.COUNT_TOKENS:
+        route = _gemini_route(context, target.model)
+        call = await _call(request, target, route, body, stripped)
+        return await _count_tokens(request, credentials, route, call)
+    fields = validated(GenerateContentRequest, body)
+    route = _gemini_route(context, target.model)
+    config = fields.generation_config or GenerationConfig()
+    hold = hold_for_generation(route.model, body, config.max_output_tokens, config.candidate_count)
+    call = await _call(request, target, route, body, stripped)
+    auth = await admit(context, credentials, hold)
+    client = GeminiClient(context.upstream)
+    async with billed_call(context, auth, route, request) as bill:
+        if target.method is GeminiMethod.STREAM:
+            estimate = estimated_prompt_tokens(body)
+            return await _stream(request, client, route, call, bill, auth.hold, estimate)
+        completion = await client.generate(route, call)
+        _charge(bill, route, completion.usage)
+        bill.response = web.Response(body=completion.body, content_type="application/json")
+        return bill.response
+
+
+def _target(request: web.Request) -> GeminiTarget:
+    """The path's version, model and method; a stream must ask for server-sent events."""
+    info = request.match_info
+    target = parse_target(info["version"], info["model_and_method"])
+    if target is None:
+        raise NotFoundError(
+            f"there is no route POST {request.path}: use /google/v1beta/models/<model>:"
+            "generateContent, :streamGenerateContent or :countTokens (or /google/v1/...)"
+        )
+    if target.method is GeminiMethod.STREAM and request.query.get("alt") != "sse":
+        raise InvalidRequestError(
+            "streamGenerateContent is served as server-sent events only: add ?alt=sse to the "
+            "URL (the google-genai SDK always does)",
+            param="alt",
+        )
+    return target
+
+
+def _gemini_route(context: ApiContext, name: str) -> Route:
+    """A catalog chat model of Google's (`gemini-1.5-flash` or `gemini:<upstream name>`)."""
+    model = context.registry.catalog.get(name)
+    if model.provider != "gemini":
+        raise NotFoundError(
+            f"{name!r} is not a Gemini model: GET /v1/models lists the models of provider "
+            "gemini, or use the OpenAI-style /v1/chat/completions for the others",
+            param="model",
+            code="model_not_found",
+        )
+    if model.kind is not ModelKind.CHAT:
+        raise InvalidRequestError(
+            f"{name!r} is a {model.kind} model, not a chat model", param="model"
+        )
+    return context.registry.route(model.name)
+
+
+async def _call(
+    request: web.Request, target: GeminiTarget, route: Route, body: dict[str, Any], stripped: bool
+) -> GeminiCall:
+    payload = forwarded_body(body, await request.read(), route.model.upstream, stripped)
+    return GeminiCall(target.version, target.method, forwarded_params(request.query), payload)
+
+
+async def _count_tokens(
+    request: web.Request, credentials: Credentials, route: Route, call: GeminiCall
+) -> web.StreamResponse:
+    """Free, so admitted with no hold (even at zero balance); the count is recorded."""
+    context = context_of(request)
+    auth = await admit(context, credentials, 0)
+    async with billed_call(context, auth, route, request) as bill:
+        counted = await GeminiClient(context.upstream).count_tokens(route, call)
+        bill.charge(counted.usage.input_tokens, 0, 0)
+        bill.response = web.Response(body=counted.body, content_type="application/json")
+        return bill.response
+
+
+async def _stream(
+    request: web.Request,
+    client: GeminiClient,
+    route: Route,
+    call: GeminiCall,
+    bill: Bill,
+    held: int,
+    prompt_estimate: int,
+) -> web.StreamResponse:
+    """Relay Google's events as they arrive and bill what the stream produced.
+
+    A client that goes away stops the relay (leaving the block closes the upstream call);
+    a stream that breaks off ends with an error event in Google's shape. Either way the
+    call pays for the output produced, and nothing when there was none.
+    """
+    scanner = GeminiStreamScanner()
+    async with client.stream(route, call) as chunks:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                HELD_HEADER: str(held),
+            }
+        )
+        await response.prepare(request)
+        try:
+            async for chunk in chunks:
+                if out := scanner.feed(chunk):
+                    await response.write(out)
+            await response.write(scanner.finish())
+        except ConnectionResetError:
+            logger.info("request %s: the client left mid-stream", request[REQUEST_ID])
+            bill.status = CLIENT_CLOSED
+            return response
+        except UpstreamError as error:
+            bill.status = error.status
+            await response.write(stream_error_event(error.status, error.message))
+        finally:
+            if usage := scanner.billable(prompt_estimate):
+                _charge(bill, route, usage)
+    await response.write_eof()
+    return response
+
+
+def _charge(bill: Bill, route: Route, usage: TokenUsage) -> None:
+    cost = route.model.cost(usage.input_tokens, usage.output_tokens)
+    bill.charge(usage.input_tokens, usage.output_tokens, cost)
