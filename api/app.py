@@ -8,6 +8,7 @@ from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, error_middleware
 from api.routes import account, anthropic, chat, models
 from api.routes.google import gemini_models
+from api.routes.stability import text_to_image
 
 
 def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Application:
@@ -26,4 +27,5 @@ def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Ap
     router.add_post("/openai/v1/chat/completions", chat.chat_completions)
     router.add_post("/anthropic/v1/messages", anthropic.messages)
     router.add_post("/google/{version}/models/{model_and_method}", gemini_models)
+    router.add_post("/stability/v1/generation/{engine_id}/text-to-image", text_to_image)
     return app
