@@ -1,0 +1,264 @@
+"""Pure translation for OpenAI's embeddings, images and audio: checks, holds, payloads, usage.
+
+Nothing here does I/O (`providers.openai_media_client` does), so every pricing rule is
+tested with plain values. Invariants the routes rely on:
+
+- a hold is never below what the call can be billed, except where the provider's own
+  figure is the only truth (embeddings are held at one token per input byte, an upper
+  bound for byte-level BPE tokenizers, and billed from `usage.prompt_tokens`);
+- an image request is priced before the call from the model's `image_prices` table, and the
+  size and quality the gateway prices are the ones it sends, so what is billed is what the
+  provider was asked to make.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from providers.catalog import Model
+from providers.errors import ProviderError, UpstreamError
+
+JsonObject = dict[str, Any]
+
+#: OpenAI's limit on the text of one speech request, in characters.
+SPEECH_MAX_CHARACTERS = 4096
+#: Form fields that carry the caller's credentials; never forwarded.
+CREDENTIAL_FIELDS = ("username", "key")
+
+
+class MediaRequestError(ProviderError):
+    """The request cannot be priced or sent as it is; `param` names the field to fix."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+def with_upstream_model(body: JsonObject, model: Model) -> JsonObject:
+    """The client's body, untouched but for the provider's own model name."""
+    return {**body, "model": model.upstream}
+
+
+# --- embeddings ---------------------------------------------------------------------------
+
+
+def embedding_token_bound(value: object) -> int:
+    """The most tokens `input` can be: one per UTF-8 byte of text, or the ids given."""
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, list):
+        if value and all(isinstance(item, int) for item in value):
+            return len(value)
+        return sum(embedding_token_bound(item) for item in value)
+    return 0
+
+
+def hold_for_embeddings(body: JsonObject, model: Model) -> int:
+    return max(1, model.cost(embedding_token_bound(body.get("input")), 0))
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRules:
+    """What one image model accepts besides its priced sizes and qualities.
+
+    `styles` None: not checked. `response_formats` empty: the model takes none (it always
+    answers base64); `b64_json` is then dropped rather than refused, as SDKs send it.
+    """
+
+    default_size: str
+    default_quality: str
+    max_n: int
+    styles: frozenset[str] | None
+    response_formats: frozenset[str]
+
+
+_URL_OR_B64 = frozenset({"url", "b64_json"})
+_IMAGE_RULES = {
+    "dall-e-3": ImageRules(
+        "1024x1024", "standard", 1, frozenset({"vivid", "natural"}), _URL_OR_B64
+    ),
+    "dall-e-2": ImageRules("1024x1024", "standard", 10, frozenset(), _URL_OR_B64),
+    "gpt-image-1": ImageRules("1024x1024", "medium", 10, frozenset(), frozenset()),
+}
+
+
+def image_rules(model: Model) -> ImageRules:
+    """Known models by their upstream name; an operator's own model by its price table."""
+    known = _IMAGE_RULES.get(model.upstream)
+    if known is not None:
+        return known
+    size, _, quality = next(iter(model.image_prices)).partition("/")
+    return ImageRules(size, quality, 10, None, _URL_OR_B64)
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePlan:
+    """A priced image request: `hold` covers all `n` images; each returned one costs `unit`."""
+
+    size: str
+    quality: str
+    n: int
+    unit: int
+
+    @property
+    def hold(self) -> int:
+        return max(1, self.n * self.unit)
+
+    def cost(self, returned: int) -> int:
+        """Images are billed as returned, never more than were asked (and held) for."""
+        return min(returned, self.n) * self.unit
+
+
+def _one_of(value: str | None, allowed: frozenset[str], param: str, model: Model) -> None:
+    if value is None or value in allowed:
+        return
+    choices = ", ".join(sorted(allowed)) or f"none (leave `{param}` out)"
+    raise MediaRequestError(f"`{param}` must be one of {choices} for {model.name}", param)
+
+
+def plan_image(model: Model, body: JsonObject) -> ImagePlan:
+    """Check `size`, `quality`, `n`, `style` and `response_format`; price one image.
+
+    `body` has passed the route's type checks (strings, an integer `n`).
+    Sizes and qualities come from the model's price table, so an unpriced combination is
+    refused (naming the priced ones) instead of being made and billed at a guess.
+    """
+    if not model.image_prices:
+        raise MediaRequestError(
+            f"{model.name} is priced per image, not by size: use its provider's own route",
+            "model",
+        )
+    rules = image_rules(model)
+    size = body.get("size") or rules.default_size
+    quality = body.get("quality") or rules.default_quality
+    priced = [key.partition("/") for key in model.image_prices]
+    _one_of(quality, frozenset(q for _, _, q in priced), "quality", model)
+    unit = model.image_price(size, quality)
+    if unit is None:
+        sizes = ", ".join(sorted(s for s, _, q in priced if q == quality))
+        message = f"`size` {size} is not offered by {model.name} at quality {quality}: use {sizes}"
+        raise MediaRequestError(message, "size")
+    n = body.get("n", 1)
+    if not 1 <= n <= rules.max_n:
+        raise MediaRequestError(f"`n` must be 1 to {rules.max_n} for {model.name}", "n")
+    if rules.styles is not None:
+        _one_of(body.get("style"), rules.styles, "style", model)
+    if body.get("response_format") != "b64_json" or rules.response_formats:
+        _one_of(body.get("response_format"), rules.response_formats, "response_format", model)
+    return ImagePlan(size=size, quality=quality, n=n, unit=unit)
+
+
+def image_payload(body: JsonObject, model: Model, plan: ImagePlan) -> JsonObject:
+    """The client's body with the priced size and quality made explicit."""
+    payload = {**with_upstream_model(body, model), "size": plan.size, "quality": plan.quality}
+    if not image_rules(model).response_formats:
+        payload.pop("response_format", None)
+    return payload
+
+
+def images_returned(data: object) -> int:
+    """How many images the provider's answer carries; an answer without a list is a 502."""
+    images = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(images, list):
+        raise UpstreamError(502, "the provider's image answer carried no `data` list")
+    return len(images)
+
+
+# --- audio --------------------------------------------------------------------------------
+
+
+def speech_cost(text: str, model: Model) -> int:
+    """Speech is priced per input character, so the hold is the exact cost."""
+    return model.cost(len(text), 0)
+
+
+@dataclass(frozen=True, slots=True)
+class FormPart:
+    """One part of a multipart form as received; `filename` is set for file parts."""
+
+    name: str
+    value: bytes
+    filename: str | None = None
+    content_type: str | None = None
+
+    def text(self) -> str:
+        try:
+            return self.value.decode()
+        except UnicodeDecodeError as error:
+            raise MediaRequestError(f"`{self.name}` is not UTF-8 text", self.name) from error
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionForm:
+    """An upload split into what the gateway needs and what it forwards.
+
+    Invariant: `forward` holds every part but the credentials, in the client's order
+    (repeated fields such as `timestamp_granularities[]` stay repeated).
+    """
+
+    model: str
+    audio: FormPart
+    credentials: dict[str, str]
+    forward: list[FormPart]
+
+
+def _single(parts: list[FormPart], name: str) -> FormPart | None:
+    found = [part for part in parts if part.name == name]
+    if len(found) > 1:
+        raise MediaRequestError(f"`{name}` was sent {len(found)} times: send it once", name)
+    return found[0] if found else None
+
+
+def split_transcription_form(parts: list[FormPart]) -> TranscriptionForm:
+    audio = _single(parts, "file")
+    if audio is None or audio.filename is None or not audio.value:
+        raise MediaRequestError("`file`: upload the audio as a non-empty file part", "file")
+    model = _single(parts, "model")
+    if model is None or not model.text().strip():
+        raise MediaRequestError("`model` is required, e.g. whisper-1", "model")
+    credentials: dict[str, str] = {}
+    for name in CREDENTIAL_FIELDS:
+        part = _single(parts, name)
+        if part is not None:
+            credentials[name] = part.text()
+    forward = [part for part in parts if part.name not in CREDENTIAL_FIELDS]
+    for part in forward:
+        if part.filename is None:
+            part.text()  # every field but the file must be text, checked before the hold
+    return TranscriptionForm(model.text().strip(), audio, credentials, forward)
+
+
+def transcription_parts(form: TranscriptionForm, model: Model) -> list[FormPart]:
+    """The parts to send upstream: the client's, with the provider's model name."""
+    return [
+        FormPart("model", model.upstream.encode()) if part.name == "model" else part
+        for part in form.forward
+    ]
+
+
+def reported_seconds(data: object) -> float | None:
+    """The provider's own length of the audio: verbose_json's `duration`, or a
+    `usage` of type `duration`; None when the answer states neither (text, srt...)."""
+    if not isinstance(data, dict):
+        return None
+    figures = [data.get("duration")]
+    usage = data.get("usage")
+    if isinstance(usage, dict) and usage.get("type") == "duration":
+        figures.append(usage.get("seconds"))
+    found = [
+        float(value)
+        for value in figures
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    ]
+    return max(found) if found else None
+
+
+def audio_milliseconds(seconds: float) -> int:
+    """The billed length as whole milliseconds (a started one counts), for the usage record."""
+    return math.ceil(seconds * 1000)

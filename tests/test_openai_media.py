@@ -1,0 +1,153 @@
+"""Pure rules of the embeddings, images and audio routes: holds, prices, checks, lengths."""
+
+from __future__ import annotations
+
+import pytest
+
+from providers.audio_duration import audio_seconds
+from providers.catalog import load_catalog
+from providers.errors import UpstreamError
+from providers.openai_media import (
+    FormPart,
+    MediaRequestError,
+    embedding_token_bound,
+    image_payload,
+    images_returned,
+    plan_image,
+    reported_seconds,
+    split_transcription_form,
+    transcription_parts,
+)
+from tests.media_files import wav_bytes, webm_bytes
+
+CATALOG = load_catalog()
+
+
+@pytest.mark.parametrize(
+    ("value", "bound"),
+    [("héllo", 6), (["ab", "cde"], 5), ([1, 2, 3], 3), ([[1, 2], [3]], 3), (None, 0)],
+)
+def test_the_embedding_hold_bounds_tokens_by_bytes_or_ids(value: object, bound: int) -> None:
+    assert embedding_token_bound(value) == bound
+
+
+def test_an_image_is_priced_by_its_size_and_quality() -> None:
+    plan = plan_image(CATALOG.get("dall-e-3"), {"size": "1792x1024", "quality": "hd"})
+    assert (plan.unit, plan.hold) == (120_000, 120_000)
+
+
+def test_n_images_are_held_and_only_returned_ones_billed_up_to_n() -> None:
+    plan = plan_image(CATALOG.get("dall-e-2"), {"size": "256x256", "n": 3})
+    assert (plan.hold, plan.cost(2), plan.cost(5)) == (48_000, 32_000, 48_000)
+
+
+def test_omitted_size_and_quality_are_the_priced_defaults_sent_explicitly() -> None:
+    model = CATALOG.get("gpt-image-1")
+    plan = plan_image(model, {})
+    body = {"model": "gpt-image-1", "prompt": "x", "response_format": "b64_json"}
+    assert image_payload(body, model, plan) == {
+        "model": "gpt-image-1",
+        "prompt": "x",
+        "size": "1024x1024",
+        "quality": "medium",
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "param", "named"),
+    [
+        ("dall-e-3", {"size": "512x512"}, "size", "1024x1024, 1024x1792, 1792x1024"),
+        ("dall-e-3", {"quality": "low"}, "quality", "hd, standard"),
+        ("dall-e-3", {"n": 2}, "n", "1 to 1"),
+        ("dall-e-2", {"quality": "hd"}, "quality", "standard"),
+        ("gpt-image-1", {"quality": "auto"}, "quality", "high, low, medium"),
+        ("dall-e-3", {"style": "anime"}, "style", "natural, vivid"),
+        ("gpt-image-1", {"response_format": "url"}, "response_format", "none"),
+        ("stable-diffusion-v1-6", {}, "model", "its provider's own route"),
+    ],
+)
+def test_an_unpriced_or_unknown_image_option_is_refused_naming_the_allowed_ones(
+    model: str, body: dict[str, object], param: str, named: str
+) -> None:
+    with pytest.raises(MediaRequestError) as raised:
+        plan_image(CATALOG.get(model), body)
+    assert raised.value.param == param
+    assert named in raised.value.message
+
+
+def test_an_image_answer_without_a_data_list_is_the_providers_failure() -> None:
+    assert images_returned({"data": [{}, {}]}) == 2
+    with pytest.raises(UpstreamError):
+        images_returned({"created": 1})
+
+
+@pytest.mark.parametrize(
+    ("answer", "seconds"),
+    [
+        ({"text": "hi", "duration": 12.5}, 12.5),
+        ({"text": "hi", "usage": {"type": "duration", "seconds": 7}}, 7.0),
+        ({"text": "hi", "usage": {"type": "tokens", "input_tokens": 70}}, None),
+        (None, None),
+    ],
+)
+def test_the_providers_own_audio_length_is_read_when_stated(
+    answer: object, seconds: float | None
+) -> None:
+    assert reported_seconds(answer) == seconds
+
+
+def test_the_form_is_split_into_credentials_and_what_is_forwarded() -> None:
+    parts = [
+        FormPart("username", b"alice"),
+        FormPart("file", b"RIFF", "a.wav", "audio/wav"),
+        FormPart("key", b"myapi-secret"),
+        FormPart("model", b"whisper-1"),
+        FormPart("timestamp_granularities[]", b"word"),
+        FormPart("timestamp_granularities[]", b"segment"),
+    ]
+    form = split_transcription_form(parts)
+    assert form.credentials == {"username": "alice", "key": "myapi-secret"}
+    assert [p.name for p in form.forward] == [
+        "file",
+        "model",
+        "timestamp_granularities[]",
+        "timestamp_granularities[]",
+    ]
+    model = CATALOG.get("gpt-4o-mini-transcribe")
+    assert transcription_parts(form, model)[1] == FormPart("model", b"gpt-4o-mini-transcribe")
+
+
+@pytest.mark.parametrize(
+    ("parts", "param"),
+    [
+        ([FormPart("model", b"whisper-1")], "file"),
+        ([FormPart("file", b"RIFF", "a.wav")], "model"),
+        ([FormPart("file", b"x", "a.wav"), FormPart("file", b"y", "b.wav")], "file"),
+        ([FormPart("file", b"x", "a.wav"), FormPart("model", b"\xff")], "model"),
+    ],
+)
+def test_a_form_without_one_file_and_a_model_is_refused(parts: list[FormPart], param: str) -> None:
+    with pytest.raises(MediaRequestError) as raised:
+        split_transcription_form(parts)
+    assert raised.value.param == param
+
+
+def test_a_wav_files_length_is_read_from_its_header() -> None:
+    assert audio_seconds(wav_bytes(2.5)) == pytest.approx(2.5)
+
+
+def test_a_webm_files_declared_duration_is_read() -> None:
+    assert audio_seconds(webm_bytes(4000.0, [0, 20, 40])) == pytest.approx(4.0)
+
+
+def test_a_live_webm_recording_without_duration_is_timed_by_its_last_block() -> None:
+    assert audio_seconds(webm_bytes(None, [0, 1500, 3000], live=True)) == pytest.approx(3.0)
+
+
+def test_a_webm_header_cannot_shorten_the_audio_its_blocks_play() -> None:
+    assert audio_seconds(webm_bytes(100.0, [0, 9000])) == pytest.approx(9.0)
+
+
+@pytest.mark.parametrize("data", [b"not audio at all" * 10, b"RIFF" + bytes(40), b""])
+def test_bytes_that_are_no_readable_audio_have_no_length(data: bytes) -> None:
+    assert audio_seconds(data) is None
