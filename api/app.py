@@ -6,15 +6,22 @@ from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, error_middleware
-from api.routes import account, anthropic, chat, models
+from api.routes import account, anthropic, audio, chat, embeddings, images, models
 from api.routes.google import gemini_models
 from api.routes.stability import text_to_image
+from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES
 
 
-def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Application:
+def create_api_app(
+    context: ApiContext | None,
+    *,
+    max_body_bytes: int,
+    max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+) -> web.Application:
     """Build the app; `context` may be given later (by a cleanup_ctx) but before serving."""
     app = web.Application(middlewares=[error_middleware], client_max_size=max_body_bytes)
     app[BODY_LIMIT] = max_body_bytes
+    app[AUDIO_BODY_LIMIT] = max_audio_bytes
     if context is not None:
         app[CONTEXT] = context
     router = app.router
@@ -28,4 +35,10 @@ def create_api_app(context: ApiContext | None, *, max_body_bytes: int) -> web.Ap
     router.add_post("/anthropic/v1/messages", anthropic.messages)
     router.add_post("/google/{version}/models/{model_and_method}", gemini_models)
     router.add_post("/stability/v1/generation/{engine_id}/text-to-image", text_to_image)
+    for prefix in ("/v1", "/openai/v1"):
+        router.add_post(f"{prefix}/embeddings", embeddings.create_embeddings)
+        router.add_post(f"{prefix}/images/generations", images.create_image)
+        router.add_post(f"{prefix}/audio/speech", audio.create_speech)
+        router.add_post(f"{prefix}/audio/transcriptions", audio.create_transcription)
+        router.add_post(f"{prefix}/audio/translations", audio.create_translation)
     return app

@@ -47,7 +47,11 @@ def access_policy(settings: Settings) -> AccessPolicy:
 
 def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -> web.Application:
     """The whole service as one aiohttp application (API, and the bot when configured)."""
-    app = create_api_app(None, max_body_bytes=settings.max_body_bytes)
+    app = create_api_app(
+        None,
+        max_body_bytes=settings.max_body_bytes,
+        max_audio_bytes=settings.max_audio_bytes,
+    )
     registry = Registry(load_catalog(settings.catalog_file), settings.provider_configs())
     limits = UpstreamLimits(
         connect_timeout=settings.upstream_connect_timeout,

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     lock_minutes: int = Field(default=30, ge=0)
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     upstream_connect_timeout: float = Field(default=10.0, gt=0)
     upstream_read_timeout: float = Field(default=120.0, gt=0)
     upstream_max_connections: int = Field(default=256, ge=1)

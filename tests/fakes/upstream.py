@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.openai_media import FakeMedia, MediaRoutes
+
 
 @dataclass
 class ReceivedRequest:
@@ -44,11 +46,19 @@ class FakeUpstream:
     #: When set, a stream waits for this event after its first content chunk.
     pause_stream: asyncio.Event | None = None
     requests: list[ReceivedRequest] = field(default_factory=list)
+    #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py).
+    media: FakeMedia = field(default_factory=FakeMedia)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
+        # Any base path, for providers whose OpenAI-compatible base is not /v1.
+        app.router.add_post("/{base:.+}/chat/completions", self._chat)
+        MediaRoutes(self).add_to(app)
         return app
+
+    def record(self, request: web.Request, body: dict[str, Any]) -> None:
+        self.requests.append(ReceivedRequest(request.path, dict(request.headers), body))
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

@@ -1,0 +1,138 @@
+"""OpenAI's audio: `POST /v1/audio/speech`, `/v1/audio/transcriptions`, `/v1/audio/translations`.
+
+Speech is priced per input character, so its hold is its exact cost. It is charged once the
+provider has answered 2xx, because from then on the provider bills the operator for it:
+a client that leaves mid-body is still charged (recorded as 499); a provider whose body
+breaks off is not (the client's connection is then closed unfinished, so the audio cannot
+pass for complete).
+
+Transcriptions and translations are priced per minute of the uploaded audio, measured from
+the file itself before the call (for the hold) and billed as the longer of that and the
+provider's own figure when its answer states one, so a header that understates the length
+cannot shorten the bill. Uploads are read with their own limit (MAX_AUDIO_BYTES).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
+from api.body import read_json_object, validated
+from api.context import context_of
+from api.credentials import take_credentials
+from api.errors import REQUEST_ID, InvalidRequestError
+from api.gate import admit
+from api.routes.kinds import as_invalid_request, route_of_kind
+from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES, read_form
+from providers.audio_duration import audio_seconds
+from providers.catalog import ModelKind
+from providers.errors import UpstreamError
+from providers.openai_media import (
+    SPEECH_MAX_CHARACTERS,
+    FormPart,
+    audio_milliseconds,
+    reported_seconds,
+    speech_cost,
+    split_transcription_form,
+    transcription_parts,
+    with_upstream_model,
+)
+from providers.openai_media_client import AudioStream, OpenAIMediaClient
+
+logger = logging.getLogger(__name__)
+
+
+class SpeechRequest(BaseModel):
+    """The fields the gateway prices or checks; `speed`, `instructions`... pass through."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    model: str = Field(min_length=1, max_length=200)
+    input: str = Field(min_length=1, max_length=SPEECH_MAX_CHARACTERS)
+    voice: str | dict[str, Any]
+    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | None = None
+
+
+async def create_speech(request: web.Request) -> web.StreamResponse:
+    context = context_of(request)
+    body = await read_json_object(request)
+    credentials = take_credentials(request, body)
+    speech = validated(SpeechRequest, body)
+    route = route_of_kind(context.registry, speech.model, ModelKind.SPEECH)
+    cost = speech_cost(speech.input, route.model)
+    auth = await admit(context, credentials, max(1, cost))
+    client = OpenAIMediaClient(context.upstream)
+    async with (
+        billed_call(context, auth, route, request) as bill,
+        client.speech(route, with_upstream_model(body, route.model)) as audio,
+    ):
+        bill.charge(len(speech.input), 0, cost)
+        return await _relay(request, audio, bill, auth.hold)
+
+
+async def _relay(
+    request: web.Request, audio: AudioStream, bill: Bill, held: int
+) -> web.StreamResponse:
+    """Pass the audio on as it arrives, with the provider's Content-Type."""
+    response = web.StreamResponse(
+        headers={"Content-Type": audio.content_type, HELD_HEADER: str(held)}
+    )
+    await response.prepare(request)
+    try:
+        async for chunk in audio.chunks:
+            await response.write(chunk)
+    except ConnectionResetError:
+        logger.info("request %s: the client left mid-audio (charged)", request[REQUEST_ID])
+        bill.status = CLIENT_CLOSED
+        return response
+    except UpstreamError as error:
+        logger.warning("request %s: the audio broke off: %s", request[REQUEST_ID], error)
+        bill.status = error.status
+        bill.charge(0, 0, 0)
+        if request.transport is not None:
+            request.transport.close()  # unfinished on purpose: the client must see it broke
+        return response
+    await response.write_eof()
+    return response
+
+
+async def create_transcription(request: web.Request) -> web.StreamResponse:
+    return await _transcribe(request, "/audio/transcriptions")
+
+
+async def create_translation(request: web.Request) -> web.StreamResponse:
+    return await _transcribe(request, "/audio/translations")
+
+
+async def _measured_seconds(audio: FormPart) -> float:
+    """The upload's playing time, read in a worker thread (a long WebM walks every block)."""
+    seconds = await asyncio.to_thread(audio_seconds, audio.value)
+    if seconds is None:
+        raise InvalidRequestError(
+            "could not read how long `file` plays: send wav, mp3, m4a, ogg, opus, flac or webm",
+            param="file",
+        )
+    return seconds
+
+
+async def _transcribe(request: web.Request, path: str) -> web.StreamResponse:
+    context = context_of(request)
+    limit = request.app.get(AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES)
+    with as_invalid_request():
+        form = split_transcription_form(await read_form(request, limit))
+    credentials = take_credentials(request, dict(form.credentials))
+    route = route_of_kind(context.registry, form.model, ModelKind.TRANSCRIPTION)
+    seconds = await _measured_seconds(form.audio)
+    auth = await admit(context, credentials, max(1, route.model.audio_cost(seconds)))
+    client = OpenAIMediaClient(context.upstream)
+    async with billed_call(context, auth, route, request) as bill:
+        reply = await client.post_form(route, path, transcription_parts(form, route.model))
+        billed = max(seconds, reported_seconds(reply.data) or 0.0)
+        bill.charge(audio_milliseconds(billed), 0, route.model.audio_cost(billed))
+        bill.response = web.Response(body=reply.body, headers={"Content-Type": reply.content_type})
+        return bill.response

@@ -1,0 +1,52 @@
+"""`POST /v1/embeddings`: OpenAI's embeddings, through the gate, billed from usage.
+
+The hold is one token per UTF-8 byte of input (or the token ids given), a bound no
+tokenizer exceeds; the bill is the provider's `usage.prompt_tokens`. Validation and model
+resolution come before the gate, so bad input changes nothing in the database.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.billing import billed_call
+from api.body import read_json_object, validated
+from api.context import context_of
+from api.credentials import take_credentials
+from api.errors import InvalidRequestError
+from api.gate import admit
+from api.routes.kinds import route_of_kind
+from providers.catalog import ModelKind
+from providers.openai_compat import usage_from
+from providers.openai_media import hold_for_embeddings, with_upstream_model
+from providers.openai_media_client import OpenAIMediaClient
+
+
+class EmbeddingsRequest(BaseModel):
+    """The fields the gateway relies on; `encoding_format`, `dimensions`... pass through."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    model: str = Field(min_length=1, max_length=200)
+    input: str | list[str] | list[int] | list[list[int]]
+
+
+async def create_embeddings(request: web.Request) -> web.StreamResponse:
+    context = context_of(request)
+    body = await read_json_object(request)
+    credentials = take_credentials(request, body)
+    embeddings = validated(EmbeddingsRequest, body)
+    if not embeddings.input:
+        raise InvalidRequestError("`input` is empty: send text or a list of texts", param="input")
+    route = route_of_kind(context.registry, embeddings.model, ModelKind.EMBEDDING)
+    auth = await admit(context, credentials, hold_for_embeddings(body, route.model))
+    client = OpenAIMediaClient(context.upstream)
+    async with billed_call(context, auth, route, request) as bill:
+        reply = await client.post_json(
+            route, "/embeddings", with_upstream_model(body, route.model)
+        )
+        tokens = usage_from(reply.data).input_tokens
+        bill.charge(tokens, 0, route.model.cost(tokens, 0))
+        bill.response = web.Response(body=reply.body, content_type="application/json")
+        return bill.response

@@ -1,0 +1,54 @@
+"""`POST /v1/images/generations`: OpenAI's image generation, priced per image before the call.
+
+The size and quality are checked against the model's price table before the gate (an
+unpriced one is a 400 naming the priced ones, nothing written); the hold is `n` images at
+that price, the bill the images the answer actually carries.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.billing import billed_call
+from api.body import read_json_object, validated
+from api.context import context_of
+from api.credentials import take_credentials
+from api.gate import admit
+from api.routes.kinds import as_invalid_request, route_of_kind
+from providers.catalog import ModelKind
+from providers.openai_media import image_payload, images_returned, plan_image
+from providers.openai_media_client import OpenAIMediaClient
+
+
+class ImageRequest(BaseModel):
+    """The fields the gateway prices or checks; the rest (`background`...) passes through."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    model: str = Field(min_length=1, max_length=200)
+    prompt: str = Field(min_length=1)
+    n: int = 1
+    size: str | None = None
+    quality: str | None = None
+    style: str | None = None
+    response_format: str | None = None
+
+
+async def create_image(request: web.Request) -> web.StreamResponse:
+    context = context_of(request)
+    body = await read_json_object(request)
+    credentials = take_credentials(request, body)
+    image = validated(ImageRequest, body)
+    route = route_of_kind(context.registry, image.model, ModelKind.IMAGE)
+    with as_invalid_request():
+        plan = plan_image(route.model, body)
+    auth = await admit(context, credentials, plan.hold)
+    client = OpenAIMediaClient(context.upstream)
+    payload = image_payload(body, route.model, plan)
+    async with billed_call(context, auth, route, request) as bill:
+        reply = await client.post_json(route, "/images/generations", payload)
+        returned = images_returned(reply.data)
+        bill.charge(0, returned, plan.cost(returned))
+        bill.response = web.Response(body=reply.body, content_type="application/json")
+        return bill.response

@@ -1,0 +1,151 @@
+"""The fake provider's embeddings, images and audio endpoints, answering as OpenAI does.
+
+They share `FakeUpstream`'s switches (`fail_status`, `fail_message`, `prompt_tokens`) and its
+`requests` record; `FakeMedia` holds the switches of their own. A multipart upload is
+recorded as a dict of its fields, a file part as `{"filename", "content_type", "data"}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import struct
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import BodyPartReader, web
+
+if TYPE_CHECKING:
+    from tests.fakes.upstream import FakeUpstream
+
+SPEECH_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "opus": "audio/ogg", "flac": "audio/flac"}
+
+
+@dataclass
+class FakeMedia:
+    #: Images in an answer; None: as many as `n` asked for.
+    images_returned: int | None = None
+    #: The speech body, sent in `audio_chunks` pieces; a cut drops the connection after
+    #: that many pieces; a pause waits for the event after the first piece.
+    audio: bytes = b"ID3" + bytes(range(256)) * 40
+    audio_chunks: int = 4
+    cut_audio_after: int | None = None
+    pause_audio: asyncio.Event | None = None
+    #: The length a transcription answer states (verbose_json `duration`, json `usage`).
+    reported_seconds: float | None = None
+    transcript: str = "Hello from the fake transcriber"
+
+
+async def _form_body(request: web.Request) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    async for part in await request.multipart():
+        assert isinstance(part, BodyPartReader)
+        data = await part.read()
+        value: Any
+        if part.filename is not None:
+            content_type = part.headers.get("Content-Type")
+            value = {"filename": part.filename, "content_type": content_type, "data": data}
+        else:
+            value = data.decode()
+        name = part.name or ""
+        if name.endswith("[]"):
+            body.setdefault(name, []).append(value)
+        else:
+            body[name] = value
+    return body
+
+
+def _embedding(index: int, encoding_format: str | None) -> dict[str, Any]:
+    vector = [0.25 * (index + 1), -0.5, 0.125, 1.0]
+    encoded: Any = vector
+    if encoding_format == "base64":
+        encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+    return {"object": "embedding", "index": index, "embedding": encoded}
+
+
+class MediaRoutes:
+    """The handlers, bound to one fake provider's state."""
+
+    def __init__(self, fake: FakeUpstream) -> None:
+        self.fake = fake
+
+    def add_to(self, app: web.Application) -> None:
+        app.router.add_post("/v1/embeddings", self.embeddings)
+        app.router.add_post("/v1/images/generations", self.images)
+        app.router.add_post("/v1/audio/speech", self.speech)
+        app.router.add_post("/v1/audio/transcriptions", self.transcription)
+        app.router.add_post("/v1/audio/translations", self.transcription)
+
+    def _failure(self) -> web.Response | None:
+        if self.fake.fail_status is None:
+            return None
+        error = {"message": self.fake.fail_message, "type": "server_error", "param": None}
+        return web.json_response({"error": error}, status=self.fake.fail_status)
+
+    async def _record_json(self, request: web.Request) -> dict[str, Any]:
+        body: dict[str, Any] = await request.json()
+        self.fake.record(request, body)
+        return body
+
+    async def embeddings(self, request: web.Request) -> web.Response:
+        body = await self._record_json(request)
+        if failed := self._failure():
+            return failed
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        tokens = self.fake.prompt_tokens
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [_embedding(i, body.get("encoding_format")) for i in range(len(texts))],
+                "model": body["model"],
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
+
+    async def images(self, request: web.Request) -> web.Response:
+        body = await self._record_json(request)
+        if failed := self._failure():
+            return failed
+        count = self.fake.media.images_returned
+        count = body.get("n", 1) if count is None else count
+        b64 = body.get("response_format") == "b64_json" or body["model"] == "gpt-image-1"
+        image = {"b64_json": base64.b64encode(b"fake-png").decode()} if b64 else None
+        data = [image or {"url": f"https://images.example/{i}.png"} for i in range(count)]
+        return web.json_response({"created": int(time.time()), "data": data})
+
+    async def speech(self, request: web.Request) -> web.StreamResponse:
+        body = await self._record_json(request)
+        if failed := self._failure():
+            return failed
+        media = self.fake.media
+        content_type = SPEECH_TYPES.get(body.get("response_format", "mp3"), "audio/mpeg")
+        response = web.StreamResponse(headers={"Content-Type": content_type})
+        await response.prepare(request)
+        size = -(-len(media.audio) // media.audio_chunks)
+        for sent, start in enumerate(range(0, len(media.audio), size)):
+            if sent == media.cut_audio_after:
+                assert request.transport is not None
+                request.transport.close()  # the provider dies mid-body
+                return response
+            await response.write(media.audio[start : start + size])
+            if sent == 0 and media.pause_audio is not None:
+                await media.pause_audio.wait()
+        await response.write_eof()
+        return response
+
+    async def transcription(self, request: web.Request) -> web.Response:
+        body = await _form_body(request)
+        self.fake.record(request, body)
+        if failed := self._failure():
+            return failed
+        media = self.fake.media
+        answer: dict[str, Any] = {"text": media.transcript}
+        response_format = body.get("response_format", "json")
+        if response_format in ("text", "srt", "vtt"):
+            return web.Response(text=media.transcript, content_type="text/plain")
+        if media.reported_seconds is not None and response_format == "verbose_json":
+            answer.update(task="transcribe", language="english", duration=media.reported_seconds)
+        elif media.reported_seconds is not None:
+            answer["usage"] = {"type": "duration", "seconds": media.reported_seconds}
+        return web.json_response(answer)
