@@ -87,5 +87,5 @@ async def billed_call(
         )
         settlement = await context.accounts.finish_call(record)
         if bill.response is not None and not bill.response.prepared:
-            bill.response.headers[COST_HEADER] = str(bill.cost)
+            bill.response.headers[COST_HEADER] = str(settlement.charged)
             bill.response.headers[BALANCE_HEADER] = str(settlement.balance)

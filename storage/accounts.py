@@ -11,6 +11,7 @@ calls cannot both hold the same last unit of balance.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import fields
 
@@ -31,6 +32,8 @@ from storage.sql import (
     insert_account,
     ledger_params,
 )
+
+logger = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 
@@ -66,12 +69,17 @@ _AUTHORIZE_BY_USERNAME = _AUTHORIZE.format(lookup="username = :username")
 _AUTHORIZE_BY_KEY = _AUTHORIZE.format(lookup="key_hash = :key_hash")
 
 
-_INSERT_CALL = """
+_CHARGEABLE = "CASE WHEN balance <= 0 THEN 0 WHEN :cost <= balance THEN :cost ELSE balance END"
+
+# The charge is capped at the balance in the same statement that reads it (on PostgreSQL the
+# row is locked first), so concurrent calls of one user can never take it below zero.
+_INSERT_CALL = f"""
 INSERT INTO calls (request_id, account_id, endpoint, provider, model, status, input_units,
-                   output_units, cost, held, latency_ms, created_at)
-VALUES (:request_id, :account_id, :endpoint, :provider, :model, :status, :input_units,
-        :output_units, :cost, :held, :latency_ms, :now)
-RETURNING id, (SELECT balance FROM accounts WHERE id = :account_id) AS balance_before
+                   output_units, cost, shortfall, balance_after, held, latency_ms, created_at)
+SELECT :request_id, id, :endpoint, :provider, :model, :status, :input_units, :output_units,
+       {_CHARGEABLE}, :cost - {_CHARGEABLE}, balance - {_CHARGEABLE}, :held, :latency_ms, :now
+FROM accounts WHERE id = :account_id{{lock}}
+RETURNING id, cost, shortfall, balance_after
 """
 
 
@@ -86,6 +94,8 @@ class AccountStore:
         self._db = database
         self._policy = policy
         self._clock = clock
+        lock = " FOR UPDATE" if database.dialect == "postgresql" else ""  # SQLite: one writer
+        self._insert_call = _INSERT_CALL.format(lock=lock)
 
     @property
     def policy(self) -> AccessPolicy:
@@ -131,15 +141,25 @@ class AccountStore:
     async def finish_call(self, call: CallRecord) -> Settlement:
         """Record the call, release its hold and charge its cost: one statement.
 
-        The charge is what was used even when it exceeds the hold; the hold is only the
-        pre-authorization that stops a call the balance clearly cannot pay for. The balance
-        after is read in the same statement (before its triggers ran) less the cost.
+        The charge is what was used, even beyond the hold, but never more than the balance:
+        the rest is recorded as the call's shortfall (and logged), never silently forgiven.
         """
         params = {name: getattr(call, name) for name in _CALL_FIELDS}
         params["now"] = self._clock()
-        row = await self._db.fetch_one(_INSERT_CALL, params)
+        row = await self._db.fetch_one(self._insert_call, params)
         assert row is not None
-        return Settlement(call_id=row["id"], balance=row["balance_before"] - call.cost)
+        if row["shortfall"]:
+            logger.warning(
+                "request %s: %d units could not be charged (balance exhausted); recorded",
+                call.request_id,
+                row["shortfall"],
+            )
+        return Settlement(
+            call_id=row["id"],
+            charged=row["cost"],
+            shortfall=row["shortfall"],
+            balance=row["balance_after"],
+        )
 
     async def release_all_holds(self) -> int:
         """At start-up of the only process using the database, no hold can still be live."""

@@ -167,6 +167,14 @@ MIGRATIONS.append(
     }
 )
 
+# Migration 4: a charge never takes a balance below zero; what could not be charged is kept
+# as the call's shortfall, and the balance the call left is recorded with it.
+_SHORTFALL = [
+    "ALTER TABLE calls ADD COLUMN shortfall BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE calls ADD COLUMN balance_after BIGINT",
+]
+MIGRATIONS.append({"sqlite": _SHORTFALL, "postgresql": _SHORTFALL})
+
 _VERSIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,

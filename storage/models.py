@@ -80,9 +80,9 @@ class Registration:
 class CallRecord:
     """How one call that passed the gate ended: its usage record, and its settlement.
 
-    Invariant: `held` is exactly what the gate held for this call; `cost` is what is
-    charged (0 when nothing was produced). Units of input and output depend on the kind of
-    model: tokens, characters, seconds of audio, images.
+    Invariant: `held` is exactly what the gate held for this call; `cost` is the price of
+    what it produced (0 when nothing was), charged as far as the balance goes. Units of
+    input and output depend on the kind of model: tokens, characters, audio, images.
     """
 
     request_id: str
@@ -100,7 +100,13 @@ class CallRecord:
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
-    """What finishing a call left: the call's record id and the balance after it."""
+    """What finishing a call left: the amount charged, any shortfall, the balance after.
+
+    Invariant: `charged + shortfall` is the call's cost, and `balance >= 0` whenever the
+    balance was not already negative.
+    """
 
     call_id: int
+    charged: int
+    shortfall: int
     balance: int

@@ -168,3 +168,20 @@ async def test_with_production_settings_a_leaving_client_is_noticed_at_the_next_
     assert 2 <= call["output_units"] <= len(api.upstream.reply.split(" "))
     assert call["cost"] == MODEL.cost(call["input_units"], call["output_units"]) < call["held"]
     await assert_no_hold(api)
+
+
+async def test_usage_beyond_the_balance_charges_down_to_zero_and_records_the_rest(
+    api: ApiHarness,
+) -> None:
+    api.upstream.prompt_tokens = 10_000_000  # the provider reports far more than was held
+    key = await api.register(credit=50_000)
+    response = await api.client.post(
+        "/v1/chat/completions", json={**BODY, "key": key, "max_tokens": 10}
+    )
+    assert response.status == 200
+    assert response.headers["X-Myapi-Cost-Units"] == "50000"
+    assert response.headers["X-Myapi-Balance-Units"] == "0"
+    call = await the_call(api)
+    assert call["shortfall"] == MODEL.cost(10_000_000, 5) - 50_000
+    assert await api.balance() == 0
+    await assert_no_hold(api)

@@ -249,3 +249,32 @@ async def test_concurrent_holds_never_overspend(storage: Storage) -> None:
         *(storage.accounts.authorize("alice", secret, TRIAL // 4) for _ in range(10))
     )
     assert sum(a.outcome is AuthOutcome.OK for a in results) == 4
+
+
+async def test_a_charge_beyond_the_balance_stops_at_zero_and_records_the_shortfall(
+    storage: Storage,
+) -> None:
+    secret = await register(storage)
+    auth = await storage.accounts.authorize("alice", secret, hold=500)
+    assert auth.account_id is not None
+    settlement = await storage.accounts.finish_call(call(auth.account_id, 500, TRIAL + 700))
+    assert (settlement.charged, settlement.shortfall, settlement.balance) == (TRIAL, 700, 0)
+    account = await storage.accounts.by_username("alice")
+    assert account is not None
+    assert (account.balance, account.reserved) == (0, 0)
+    assert await storage.accounts.ledger_total(account.id) == 0
+    [record] = await storage.database.fetch_all("SELECT cost, shortfall, balance_after FROM calls")
+    assert dict(record) == {"cost": TRIAL, "shortfall": 700, "balance_after": 0}
+
+
+async def test_concurrent_overruns_never_take_the_balance_below_zero(storage: Storage) -> None:
+    secret = await register(storage)
+    auths = [await storage.accounts.authorize("alice", secret, hold=100) for _ in range(4)]
+    settlements = await asyncio.gather(
+        *(storage.accounts.finish_call(call(a.account_id or 0, 100, TRIAL // 3)) for a in auths)
+    )
+    assert sum(s.charged for s in settlements) == TRIAL
+    assert sum(s.shortfall for s in settlements) == 4 * (TRIAL // 3) - TRIAL
+    account = await storage.accounts.by_username("alice")
+    assert account is not None
+    assert (account.balance, account.reserved) == (0, 0)
