@@ -123,7 +123,7 @@ async def _show(storage: Storage, username: str, currency: str, now: int) -> Non
 
 
 def _models(settings: Settings) -> None:
-    catalog = load_catalog(settings.catalog_file)
+    catalog = load_catalog(settings.catalog_file, settings.price_markup)
     providers = settings.provider_configs()
     for model in catalog.models.values():
         provider = providers.get(model.provider)

@@ -52,7 +52,9 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
         max_body_bytes=settings.max_body_bytes,
         max_audio_bytes=settings.max_audio_bytes,
     )
-    registry = Registry(load_catalog(settings.catalog_file), settings.provider_configs())
+    registry = Registry(
+        load_catalog(settings.catalog_file, settings.price_markup), settings.provider_configs()
+    )
     limits = UpstreamLimits(
         connect_timeout=settings.upstream_connect_timeout,
         read_timeout=settings.upstream_read_timeout,

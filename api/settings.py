@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     upstream_read_timeout: float = Field(default=120.0, gt=0)
     upstream_max_connections: int = Field(default=256, ge=1)
     catalog_file: Path | None = None
+    price_markup: Decimal = Field(default=Decimal("1"), gt=0)
     echo_model: bool = True
 
     openai_api_key: SecretStr | None = None
@@ -90,15 +91,15 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
 
-    @field_validator("trial_credit", mode="before")
+    @field_validator("trial_credit", "price_markup", mode="before")
     @classmethod
     def _decimal_from_string(cls, value: object) -> object:
         if isinstance(value, float):
-            raise ValueError("TRIAL_CREDIT must be a decimal string such as '1.00', not a float")
+            raise ValueError("amounts are decimal strings such as '1.00', not floats")
         try:
             return Decimal(str(value))
         except InvalidOperation as error:
-            raise ValueError(f"TRIAL_CREDIT is not a decimal number: {value!r}") from error
+            raise ValueError(f"not a decimal number: {value!r}") from error
 
     @model_validator(mode="after")
     def _check_bot_mode(self) -> Settings:

@@ -155,21 +155,30 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     )
 
 
-def parse_catalog(text: str) -> Catalog:
-    """Build a catalog from TOML text; every problem is a CatalogError naming the field."""
+def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
+    """Build a catalog from TOML text; every problem is a CatalogError naming the field.
+
+    `extra_markup` (the operator's PRICE_MARKUP) multiplies the file's own `markup`.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise CatalogError(f"the catalog is not valid TOML: {error}") from error
-    markup = Decimal(str(data.get("markup", "1")))
+    try:
+        markup = Decimal(str(data.get("markup", "1"))) * extra_markup
+    except InvalidOperation as error:
+        raise CatalogError(f"markup is not a decimal number: {data.get('markup')!r}") from error
+    if markup <= 0 or not markup.is_finite():
+        raise CatalogError(f"the markup must be positive, got {markup}")
     models = data.get("models")
     if not isinstance(models, dict) or not models:
         raise CatalogError("the catalog has no models: add [models.<name>] tables")
     return Catalog({name: _model(name, entry, markup) for name, entry in models.items()})
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
+def load_catalog(path: Path | None = None, markup: Decimal = Decimal(1)) -> Catalog:
     """The operator's catalog file when given, else the one shipped with the package."""
     if path is not None:
-        return parse_catalog(path.read_text(encoding="utf-8"))
-    return parse_catalog(files("providers").joinpath("catalog.toml").read_text("utf-8"))
+        return parse_catalog(path.read_text(encoding="utf-8"), markup)
+    builtin = files("providers").joinpath("catalog.toml").read_text("utf-8")
+    return parse_catalog(builtin, markup)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from api.settings import Settings
 from providers.catalog import load_catalog, parse_catalog
 from providers.errors import CatalogError, UnknownModelError
 
@@ -78,3 +81,13 @@ def test_prices_by_kind() -> None:
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(CatalogError, match="kind"):
         parse_catalog(ONE.replace('provider = "openai"', 'provider = "openai"\nkind = "video"'))
+
+
+def test_the_operators_markup_multiplies_the_files_own() -> None:
+    model = parse_catalog('markup = "1.5"\n' + ONE, Decimal("1.2")).get("m")
+    assert (model.input_per_1m, model.output_per_1m) == (270_000, 1_080_000)
+
+
+def test_price_markup_reaches_the_served_catalog() -> None:
+    settings = Settings(_env_file=None, price_markup="2", database_url="sqlite:///x.db")
+    assert load_catalog(None, settings.price_markup).get("gpt-4o-mini").input_per_1m == 300_000
