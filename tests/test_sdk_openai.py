@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionContentPartParam
 
 from tests.conftest import ApiHarness
 
@@ -49,3 +50,36 @@ async def test_unknown_model_is_not_found_for_the_sdk(api: ApiHarness) -> None:
             await client.chat.completions.create(
                 model="nope", messages=[{"role": "user", "content": "hi"}]
             )
+
+
+async def test_vision_parts_reach_the_provider_untouched_through_the_sdk(api: ApiHarness) -> None:
+    key = await api.register()
+    parts: list[ChatCompletionContentPartParam] = [
+        {"type": "text", "text": "What is in these images?"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
+    async with sdk(api, key) as client:
+        await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": parts}]
+        )
+    assert api.upstream.requests[0].body["messages"][0]["content"] == parts
+
+
+async def test_streaming_with_include_usage_through_the_sdk_is_billed_exactly(
+    api: ApiHarness,
+) -> None:
+    api.upstream.prompt_tokens, api.upstream.completion_tokens = 1000, 2000
+    key = await api.register()
+    async with sdk(api, key) as client:
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = [chunk async for chunk in stream]
+    usage = chunks[-1].usage
+    assert usage is not None
+    assert (usage.prompt_tokens, usage.completion_tokens) == (1000, 2000)
+    assert await api.balance() == 10**6 - 1350
