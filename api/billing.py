@@ -18,7 +18,9 @@ from aiohttp import web
 
 from api.context import ApiContext
 from api.errors import REQUEST_ID, ApiError
+from providers.catalog import Model
 from providers.errors import UpstreamError
+from providers.openai_compat import TokenUsage
 from providers.registry import Route
 from storage.models import Authorization, CallRecord
 
@@ -42,6 +44,11 @@ class Bill:
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
+
+    def charge_tokens(self, model: Model, usage: TokenUsage) -> None:
+        """Charge token usage at the model's prices."""
+        cost = model.cost(usage.input_tokens, usage.output_tokens)
+        self.charge(usage.input_tokens, usage.output_tokens, cost)
 
 
 def _failed_status(error: BaseException) -> int:

@@ -128,17 +128,17 @@ class EventScanner:
             self._read(event)
         return complete
 
-    def flush(self) -> bytes:
+    def finish(self) -> bytes:
         """The upstream ended cleanly: its unterminated last event, if any, read and returned."""
         rest, self._pending = self._pending, b""
         if rest.strip():
             self._read(rest)
         return rest
 
-    def billable(self, estimated_input: int) -> TokenUsage | None:
+    def billable(self, prompt_estimate: int) -> TokenUsage | None:
         """What the stream produced: the upstream's own figures when its final usage came;
         after a break, the events counted so far; None when nothing was produced at all."""
-        input_tokens = _input_tokens(self._usage) if self.started else estimated_input
+        input_tokens = _input_tokens(self._usage) if self.started else prompt_estimate
         if self.finished:
             return TokenUsage(input_tokens, self._usage.get("output_tokens", 0))
         if self.output_events:

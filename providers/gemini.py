@@ -230,6 +230,7 @@ class GeminiStreamScanner:
         self.usage: TokenUsage | None = None
         self.output_bytes = 0
         self.ended = False
+        self.failed = False  # Google reports failures by status, never inside a stream
 
     def feed(self, chunk: bytes) -> bytes:
         """Take raw bytes from upstream; return the complete events to send on."""

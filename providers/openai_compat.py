@@ -133,6 +133,7 @@ class UsageScanner:
         self._pending = b""
         self.usage: TokenUsage | None = None
         self.output_events = 0
+        self.failed = False  # OpenAI reports failures by status, never inside a stream
 
     def feed(self, chunk: bytes) -> bytes:
         """Take raw bytes from upstream; return the complete events to send on."""
@@ -140,10 +141,19 @@ class UsageScanner:
         *events, self._pending = self._pending.split(b"\n\n")
         return b"".join(self._keep(event) for event in events)
 
-    def flush(self) -> bytes:
+    def finish(self) -> bytes:
         """Whatever is left when the upstream closes (an unterminated last event)."""
         rest, self._pending = self._pending, b""
         return self._keep(rest) if rest.strip() else b""
+
+    def billable(self, prompt_estimate: int) -> TokenUsage | None:
+        """The upstream's own figures; after a break, the prompt estimate and the content
+        events produced; None when nothing was produced."""
+        if self.usage is not None:
+            return self.usage
+        if self.output_events:
+            return TokenUsage(prompt_estimate, self.output_events)
+        return None
 
     def _keep(self, event: bytes) -> bytes:
         if b'"usage"' in event and b'"usage":null' not in event.replace(b" ", b""):

@@ -9,19 +9,18 @@ call can cost; the billing context settles or releases that hold exactly once.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
+from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.errors import REQUEST_ID, InvalidRequestError
+from api.errors import InvalidRequestError
 from api.gate import admit
+from api.relay import relay_stream
 from providers.anthropic import (
     EventScanner,
     estimate_input_tokens,
@@ -32,11 +31,6 @@ from providers.anthropic import (
 )
 from providers.anthropic_client import AnthropicClient
 from providers.catalog import ModelKind
-from providers.errors import UpstreamError
-from providers.openai_compat import TokenUsage
-from providers.registry import Route
-
-logger = logging.getLogger(__name__)
 
 
 class MessagesRequest(BaseModel):
@@ -65,69 +59,21 @@ async def messages(request: web.Request) -> web.StreamResponse:
         )
     auth = await admit(context, credentials, hold_for_messages(body, route.model, call.max_tokens))
     payload = messages_payload(body, route.model)
+    client = AnthropicClient(context.upstream)
+    headers = forwarded_headers(request.headers)
     async with billed_call(context, auth, route, request) as bill:
         if call.stream:
-            return await _stream(request, route, payload, bill, auth.hold)
-        client = AnthropicClient(context.upstream)
-        message = await client.complete(route, payload, forwarded_headers(request.headers))
-        _charge(bill, route, message.usage)
+            return await relay_stream(
+                request,
+                client.stream(route, payload, headers),
+                EventScanner(),
+                bill,
+                model=route.model,
+                held=auth.hold,
+                prompt_estimate=estimate_input_tokens(payload),
+                error_event=lambda error: stream_error_event(error.message),
+            )
+        message = await client.complete(route, payload, headers)
+        bill.charge_tokens(route.model, message.usage)
         bill.response = web.Response(body=message.body, content_type="application/json")
         return bill.response
-
-
-async def _stream(
-    request: web.Request, route: Route, payload: dict[str, Any], bill: Bill, held: int
-) -> web.StreamResponse:
-    """Relay the upstream's bytes as they arrive and bill what the stream produced.
-
-    A refusal before the first byte raises (an ordinary error answer, nothing charged). Once
-    started, a client that goes away stops the relay (leaving the block closes the upstream
-    call); without the upstream's final usage, the call is billed from the input Anthropic
-    reported (or the prompt estimate) and the output events that were produced.
-    """
-    client = AnthropicClient(context_of(request).upstream)
-    scanner = EventScanner()
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/event-stream",
-            "Cache-Control": "no-cache",
-            HELD_HEADER: str(held),
-        }
-    )
-    try:
-        async with client.stream(route, payload, forwarded_headers(request.headers)) as chunks:
-            await response.prepare(request)
-            bill.status = await _relay(chunks, scanner, response)
-        await response.write_eof()
-    except ConnectionResetError:
-        logger.info("request %s: the client left mid-stream", request[REQUEST_ID])
-        bill.status = CLIENT_CLOSED
-    finally:
-        if usage := scanner.billable(estimate_input_tokens(payload)):
-            _charge(bill, route, usage)
-    return response
-
-
-async def _relay(
-    chunks: AsyncIterator[bytes], scanner: EventScanner, response: web.StreamResponse
-) -> int:
-    """Pass the upstream's events on unchanged as they complete; return the status to record.
-
-    The scanner reads an event before the client gets it, so an event that could not be
-    delivered still counts as produced: the upstream produced (and bills) it all the same.
-    """
-    try:
-        async for chunk in chunks:
-            if events := scanner.feed(chunk):
-                await response.write(events)
-    except UpstreamError as error:
-        await response.write(stream_error_event(error.message))
-        return error.status
-    if rest := scanner.flush():
-        await response.write(rest)
-    return 502 if scanner.failed else 200
-
-
-def _charge(bill: Bill, route: Route, usage: TokenUsage) -> None:
-    cost = route.model.cost(usage.input_tokens, usage.output_tokens)
-    bill.charge(usage.input_tokens, usage.output_tokens, cost)

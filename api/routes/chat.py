@@ -8,31 +8,27 @@ cost; the billing context settles or releases that hold exactly once.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
+from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.errors import REQUEST_ID, InvalidRequestError
+from api.errors import InvalidRequestError
 from api.gate import admit
+from api.relay import relay_stream
 from providers.catalog import ModelKind
 from providers.errors import UpstreamError
 from providers.openai_compat import (
-    TokenUsage,
     UsageScanner,
     chat_payload,
     client_wants_usage,
     estimate_input_tokens,
     hold_for_chat,
 )
-from providers.registry import Route
-
-logger = logging.getLogger(__name__)
 
 
 class ChatRequest(BaseModel):
@@ -61,71 +57,22 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     auth = await admit(context, credentials, hold_for_chat(body, route.model))
     payload = chat_payload(body, route.model)
     async with billed_call(context, auth, route, request) as bill:
+        backend = context.chat.for_route(route)
         if chat.stream:
-            forward_usage = client_wants_usage(body)
-            return await _stream(request, route, payload, bill, forward_usage, auth.hold)
-        completion = await context.chat.for_route(route).complete(route, payload)
-        _charge(bill, route, completion.usage)
+            return await relay_stream(
+                request,
+                backend.stream(route, payload),
+                UsageScanner(forward_usage_chunk=client_wants_usage(body)),
+                bill,
+                model=route.model,
+                held=auth.hold,
+                prompt_estimate=estimate_input_tokens(payload),
+                error_event=_stream_error_event,
+            )
+        completion = await backend.complete(route, payload)
+        bill.charge_tokens(route.model, completion.usage)
         bill.response = web.Response(body=completion.body, content_type="application/json")
         return bill.response
-
-
-async def _stream(
-    request: web.Request,
-    route: Route,
-    payload: dict[str, Any],
-    bill: Bill,
-    forward_usage: bool,
-    held: int,
-) -> web.StreamResponse:
-    """Relay the upstream's events as they arrive and bill what the stream produced.
-
-    A client that goes away stops the relay (leaving the block closes the upstream call);
-    without the upstream's final usage, the call is billed from the prompt estimate and the
-    content events that were produced.
-    """
-    backend = context_of(request).chat.for_route(route)
-    scanner = UsageScanner(forward_usage_chunk=forward_usage)
-    async with backend.stream(route, payload) as chunks:
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream",
-                "Cache-Control": "no-cache",
-                HELD_HEADER: str(held),
-            }
-        )
-        await response.prepare(request)
-        try:
-            async for chunk in chunks:
-                if out := scanner.feed(chunk):
-                    await response.write(out)
-            await response.write(scanner.flush())
-        except ConnectionResetError:
-            logger.info("request %s: the client left mid-stream", request[REQUEST_ID])
-            bill.status = CLIENT_CLOSED
-            return response
-        except UpstreamError as error:
-            bill.status = error.status
-            await response.write(_stream_error_event(error))
-        finally:
-            if usage := _streamed_usage(scanner, payload):
-                _charge(bill, route, usage)
-    await response.write_eof()
-    return response
-
-
-def _charge(bill: Bill, route: Route, usage: TokenUsage) -> None:
-    cost = route.model.cost(usage.input_tokens, usage.output_tokens)
-    bill.charge(usage.input_tokens, usage.output_tokens, cost)
-
-
-def _streamed_usage(scanner: UsageScanner, payload: dict[str, Any]) -> TokenUsage | None:
-    """The upstream's own figures; an estimate if the stream broke after producing output."""
-    if scanner.usage is not None:
-        return scanner.usage
-    if scanner.output_events:
-        return TokenUsage(estimate_input_tokens(payload), scanner.output_events)
-    return None
 
 
 def _stream_error_event(error: UpstreamError) -> bytes:

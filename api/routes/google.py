@@ -15,14 +15,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
+from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import ApiContext, context_of
 from api.credentials import Credentials, take_credentials
-from api.errors import REQUEST_ID, InvalidRequestError, NotFoundError
+from api.errors import InvalidRequestError, NotFoundError
 from api.gate import admit
+from api.relay import relay_stream
 from providers.catalog import ModelKind
-from providers.errors import UpstreamError
 from providers.gemini import (
     GeminiCall,
     GeminiMethod,
@@ -36,7 +36,6 @@ from providers.gemini import (
     stream_error_event,
 )
 from providers.gemini_client import GeminiClient
-from providers.openai_compat import TokenUsage
 from providers.registry import Route
 
 logger = logging.getLogger(__name__)
@@ -88,9 +87,18 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
     async with billed_call(context, auth, route, request) as bill:
         if target.method is GeminiMethod.STREAM:
             estimate = estimated_prompt_tokens(body)
-            return await _stream(request, client, route, call, bill, auth.hold, estimate)
+            return await relay_stream(
+                request,
+                client.stream(route, call),
+                GeminiStreamScanner(),
+                bill,
+                model=route.model,
+                held=auth.hold,
+                prompt_estimate=estimate,
+                error_event=lambda error: stream_error_event(error.status, error.message),
+            )
         completion = await client.generate(route, call)
-        _charge(bill, route, completion.usage)
+        bill.charge_tokens(route.model, completion.usage)
         bill.response = web.Response(body=completion.body, content_type="application/json")
         return bill.response
 
@@ -148,52 +156,3 @@ async def _count_tokens(
         bill.charge(counted.usage.input_tokens, 0, 0)
         bill.response = web.Response(body=counted.body, content_type="application/json")
         return bill.response
-
-
-async def _stream(
-    request: web.Request,
-    client: GeminiClient,
-    route: Route,
-    call: GeminiCall,
-    bill: Bill,
-    held: int,
-    prompt_estimate: int,
-) -> web.StreamResponse:
-    """Relay Google's events as they arrive and bill what the stream produced.
-
-    A client that goes away stops the relay (leaving the block closes the upstream call);
-    a stream that breaks off ends with an error event in Google's shape. Either way the
-    call pays for the output produced, and nothing when there was none.
-    """
-    scanner = GeminiStreamScanner()
-    async with client.stream(route, call) as chunks:
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream",
-                "Cache-Control": "no-cache",
-                HELD_HEADER: str(held),
-            }
-        )
-        await response.prepare(request)
-        try:
-            async for chunk in chunks:
-                if out := scanner.feed(chunk):
-                    await response.write(out)
-            await response.write(scanner.finish())
-        except ConnectionResetError:
-            logger.info("request %s: the client left mid-stream", request[REQUEST_ID])
-            bill.status = CLIENT_CLOSED
-            return response
-        except UpstreamError as error:
-            bill.status = error.status
-            await response.write(stream_error_event(error.status, error.message))
-        finally:
-            if usage := scanner.billable(prompt_estimate):
-                _charge(bill, route, usage)
-    await response.write_eof()
-    return response
-
-
-def _charge(bill: Bill, route: Route, usage: TokenUsage) -> None:
-    cost = route.model.cost(usage.input_tokens, usage.output_tokens)
-    bill.charge(usage.input_tokens, usage.output_tokens, cost)
