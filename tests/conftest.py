@@ -11,8 +11,10 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -28,6 +30,10 @@ from providers.http import Upstream, UpstreamLimits, create_client_session
 from providers.openai_client import OpenAICompatibleClient
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 from storage import AccessPolicy, Storage, open_storage
+from tests.fakes.anthropic import FakeAnthropic
+from tests.fakes.gemini import FakeGemini
+from tests.fakes.server import serve_app
+from tests.fakes.stability import FakeStability
 from tests.fakes.upstream import FakeUpstream, serve
 
 POSTGRES_DSN = os.environ.get(
@@ -159,10 +165,43 @@ async def upstream_url(fake_upstream: FakeUpstream) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def provider_urls(upstream_url: str) -> dict[str, str]:
-    """Each provider's base URL in the API harness; a test module overrides this fixture to
-    point a provider at its own fake (every provider gets OPERATOR_KEY)."""
-    return dict.fromkeys(PROVIDER_NAMES, upstream_url)
+def fake_anthropic() -> FakeAnthropic:
+    return FakeAnthropic(api_key=OPERATOR_KEY)
+
+
+@pytest.fixture
+def fake_gemini() -> FakeGemini:
+    return FakeGemini()
+
+
+@pytest.fixture
+def fake_stability() -> FakeStability:
+    return FakeStability()
+
+
+_FAKE_OPTIONS: dict[str, dict[str, Any]] = {
+    # Some Anthropic tests hang a handler on purpose: cancel it when the client leaves.
+    "anthropic": {"handler_cancellation": True, "shutdown_timeout": 1},
+}
+
+
+@pytest.fixture
+async def provider_urls(
+    request: pytest.FixtureRequest, upstream_url: str
+) -> AsyncIterator[dict[str, str]]:
+    """Each provider's base URL in the API harness: the fake OpenAI upstream by default.
+
+    A module marked `pytest.mark.fake_providers("gemini", ...)` gets each named provider
+    served by its own fake (the `fake_<name>` fixture), every one with OPERATOR_KEY.
+    """
+    urls = dict.fromkeys(PROVIDER_NAMES, upstream_url)
+    marker = request.node.get_closest_marker("fake_providers")
+    async with AsyncExitStack() as stack:
+        for name in marker.args if marker else ():
+            fake = request.getfixturevalue(f"fake_{name}")
+            served = serve_app(fake.app(), **_FAKE_OPTIONS.get(name, {}))
+            urls[name] = await stack.enter_async_context(served)
+        yield urls
 
 
 def build_context(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from providers.registry import ProviderConfig
 from storage.models import Account
 from tests.conftest import OPERATOR_KEY, ApiHarness
-from tests.fakes.anthropic import MESSAGE_ID, FakeAnthropic, anthropic_provider_urls
+from tests.fakes.anthropic import MESSAGE_ID, FakeAnthropic
 
 PATH = "/anthropic/v1/messages"
 BODY: dict[str, Any] = {
@@ -23,18 +22,7 @@ BODY: dict[str, Any] = {
 }
 CREDIT = 10**6
 
-
-@pytest.fixture
-def fake_anthropic() -> FakeAnthropic:
-    return FakeAnthropic(api_key=OPERATOR_KEY)
-
-
-@pytest.fixture
-async def provider_urls(
-    fake_anthropic: FakeAnthropic, upstream_url: str
-) -> AsyncIterator[dict[str, str]]:
-    async with anthropic_provider_urls(fake_anthropic, upstream_url) as urls:
-        yield urls
+pytestmark = pytest.mark.fake_providers("anthropic")
 
 
 async def account(api: ApiHarness) -> Account:

@@ -19,8 +19,8 @@ from aiohttp.client import ClientResponse
 
 from api.app import create_api_app
 from storage.models import CallRecord, Settlement
-from tests.conftest import OPERATOR_KEY, ApiHarness
-from tests.fakes.anthropic import FakeAnthropic, anthropic_provider_urls
+from tests.conftest import ApiHarness
+from tests.fakes.anthropic import FakeAnthropic
 
 PATH = "/anthropic/v1/messages"
 BODY: dict[str, Any] = {
@@ -34,18 +34,7 @@ CREDIT = 10**6
 # and two output events cost (25 * 0.80 + 2 * 4.00) / 1M USD = 28 units.
 TWO_EVENTS_COST = 28
 
-
-@pytest.fixture
-def fake_anthropic() -> FakeAnthropic:
-    return FakeAnthropic(api_key=OPERATOR_KEY)
-
-
-@pytest.fixture
-async def provider_urls(
-    fake_anthropic: FakeAnthropic, upstream_url: str
-) -> AsyncIterator[dict[str, str]]:
-    async with anthropic_provider_urls(fake_anthropic, upstream_url) as urls:
-        yield urls
+pytestmark = pytest.mark.fake_providers("anthropic")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ and a real fake Gemini: what Google receives, what the client gets, what is char
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from providers.gemini import hold_for_generation
 from providers.registry import PROVIDER_NAMES
 from tests.conftest import OPERATOR_KEY, ApiHarness
 from tests.fakes.gemini import FakeGemini
-from tests.fakes.server import serve_app
 from tests.ledger import account_state, calls
 
 MODEL = load_catalog().get("gemini-1.5-flash")
@@ -26,21 +24,7 @@ BODY: dict[str, Any] = {
 }
 CREDIT = 10**6
 
-
-@pytest.fixture
-def fake_gemini() -> FakeGemini:
-    return FakeGemini()
-
-
-@pytest.fixture
-async def gemini_url(fake_gemini: FakeGemini) -> AsyncIterator[str]:
-    async with serve_app(fake_gemini.app()) as url:
-        yield url
-
-
-@pytest.fixture
-def provider_urls(upstream_url: str, gemini_url: str) -> dict[str, str]:
-    return {**dict.fromkeys(PROVIDER_NAMES, upstream_url), "gemini": gemini_url}
+pytestmark = pytest.mark.fake_providers("gemini")
 
 
 async def test_the_sdks_header_key_is_replaced_by_the_operators(
@@ -263,7 +247,7 @@ async def test_an_upstream_timeout_is_504_and_costs_nothing(
     assert await account_state(api) == (10**6, 0, 0)
 
 
-@pytest.mark.parametrize("gemini_url", ["http://127.0.0.1:9"])
+@pytest.mark.parametrize("provider_urls", [dict.fromkeys(PROVIDER_NAMES, "http://127.0.0.1:9")])
 async def test_an_unreachable_provider_is_502_and_costs_nothing(api: ApiHarness) -> None:
     key = await api.register()
     response = await api.client.post(URL, json=BODY, headers={"x-goog-api-key": key})

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from providers.catalog import load_catalog
 from providers.gemini import estimated_prompt_tokens, hold_for_generation
-from providers.registry import PROVIDER_NAMES
 from tests.conftest import ApiHarness
 from tests.fakes.gemini import FakeGemini
-from tests.fakes.server import serve_app
 from tests.ledger import account_state, calls, the_call
 
 MODEL = load_catalog().get("gemini-1.5-flash")
@@ -23,21 +20,7 @@ URL = "/google/v1beta/models/gemini-1.5-flash:streamGenerateContent?alt=sse"
 BODY: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": "Say hello"}]}]}
 CREDIT = 10**6
 
-
-@pytest.fixture
-def fake_gemini() -> FakeGemini:
-    return FakeGemini()
-
-
-@pytest.fixture
-async def gemini_url(fake_gemini: FakeGemini) -> AsyncIterator[str]:
-    async with serve_app(fake_gemini.app()) as url:
-        yield url
-
-
-@pytest.fixture
-def provider_urls(upstream_url: str, gemini_url: str) -> dict[str, str]:
-    return {**dict.fromkeys(PROVIDER_NAMES, upstream_url), "gemini": gemini_url}
+pytestmark = pytest.mark.fake_providers("gemini")
 
 
 def events(text: str) -> list[dict[str, Any]]:

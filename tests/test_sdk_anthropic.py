@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import anthropic
 import pytest
 from anthropic.types import MessageParam
 
 from tests.conftest import OPERATOR_KEY, ApiHarness
-from tests.fakes.anthropic import FakeAnthropic, anthropic_provider_urls
+from tests.fakes.anthropic import FakeAnthropic
 
 MODEL = "claude-opus-4-1"  # one the SDK does not warn about as deprecated
 HI: list[MessageParam] = [{"role": "user", "content": "hi"}]
@@ -17,18 +15,7 @@ CREDIT = 10**6
 # the fake's 25 input and 9 output tokens at 15.00 and 75.00 USD per 1M tokens
 COST = 1050
 
-
-@pytest.fixture
-def fake_anthropic() -> FakeAnthropic:
-    return FakeAnthropic(api_key=OPERATOR_KEY)
-
-
-@pytest.fixture
-async def provider_urls(
-    fake_anthropic: FakeAnthropic, upstream_url: str
-) -> AsyncIterator[dict[str, str]]:
-    async with anthropic_provider_urls(fake_anthropic, upstream_url) as urls:
-        yield urls
+pytestmark = pytest.mark.fake_providers("anthropic")
 
 
 def sdk(api: ApiHarness, key: str) -> anthropic.AsyncAnthropic:

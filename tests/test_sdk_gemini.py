@@ -3,17 +3,13 @@ base URL and key."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from google import genai
 from google.genai import errors, types
 
 from providers.catalog import load_catalog
-from providers.registry import PROVIDER_NAMES
 from tests.conftest import OPERATOR_KEY, ApiHarness
 from tests.fakes.gemini import FakeGemini
-from tests.fakes.server import serve_app
 from tests.ledger import account_state, calls
 
 MODEL = load_catalog().get("gemini-1.5-flash")
@@ -21,26 +17,13 @@ CREDIT = 10**6
 
 # google-genai subclasses aiohttp's ClientSession for its own transport, which aiohttp
 # discourages with a DeprecationWarning; the suite turns warnings into errors. Not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Inheritance class AiohttpClientSession from ClientSession is discouraged"
-    ":DeprecationWarning"
-)
-
-
-@pytest.fixture
-def fake_gemini() -> FakeGemini:
-    return FakeGemini()
-
-
-@pytest.fixture
-async def gemini_url(fake_gemini: FakeGemini) -> AsyncIterator[str]:
-    async with serve_app(fake_gemini.app()) as url:
-        yield url
-
-
-@pytest.fixture
-def provider_urls(upstream_url: str, gemini_url: str) -> dict[str, str]:
-    return {**dict.fromkeys(PROVIDER_NAMES, upstream_url), "gemini": gemini_url}
+pytestmark = [
+    pytest.mark.fake_providers("gemini"),
+    pytest.mark.filterwarnings(
+        "ignore:Inheritance class AiohttpClientSession from ClientSession is discouraged"
+        ":DeprecationWarning"
+    ),
+]
 
 
 def sdk(api: ApiHarness, key: str) -> genai.client.AsyncClient:

@@ -4,15 +4,12 @@ fake Stability: the seed's own call (001), what Stability receives, what each im
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from providers.catalog import load_catalog
-from providers.registry import PROVIDER_NAMES
 from tests.conftest import OPERATOR_KEY, ApiHarness
-from tests.fakes.server import serve_app
 from tests.fakes.stability import FakeStability
 from tests.ledger import account_state, calls
 
@@ -35,21 +32,7 @@ SEED_BODY: dict[str, Any] = {
     "style_preset": "cinematic",
 }
 
-
-@pytest.fixture
-def fake_stability() -> FakeStability:
-    return FakeStability()
-
-
-@pytest.fixture
-async def stability_url(fake_stability: FakeStability) -> AsyncIterator[str]:
-    async with serve_app(fake_stability.app()) as url:
-        yield url
-
-
-@pytest.fixture
-def provider_urls(upstream_url: str, stability_url: str) -> dict[str, str]:
-    return {**dict.fromkeys(PROVIDER_NAMES, upstream_url), "stability": stability_url}
+pytestmark = pytest.mark.fake_providers("stability")
 
 
 def seed_headers(key: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from providers.registry import PROVIDER_NAMES
+from tests.fakes.server import serve_app
 from tests.fakes.upstream import ReceivedRequest
 
 #: Anthropic's error type for each status it uses.
@@ -166,21 +166,5 @@ def error_response(status: int, message: str) -> web.Response:
 async def serve_anthropic(fake: FakeAnthropic) -> AsyncIterator[str]:
     """Run `fake` on a free loopback port; yields its base URL as the Anthropic SDK takes it
     (no `/v1`)."""
-    runner = web.AppRunner(fake.app(), handler_cancellation=True, shutdown_timeout=1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@asynccontextmanager
-async def anthropic_provider_urls(
-    fake: FakeAnthropic, upstream_url: str
-) -> AsyncIterator[dict[str, str]]:
-    """The harness's `provider_urls` with Anthropic at `fake` and the rest at `upstream_url`."""
-    async with serve_anthropic(fake) as url:
-        yield {**dict.fromkeys(PROVIDER_NAMES, upstream_url), "anthropic": url}
+    async with serve_app(fake.app(), handler_cancellation=True, shutdown_timeout=1) as url:
+        yield url

@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.fakes.server import serve_app
+
 T = TypeVar("T")
 Params = dict[str, Any]
 Predicate = Callable[["Call"], bool]
@@ -388,13 +390,8 @@ async def serve_fake_telegram(
 ) -> AsyncIterator[tuple[FakeTelegram, str]]:
     """Run a fake on a free loopback port; yields it and its base URL (TELEGRAM_API_BASE)."""
     fake = fake or FakeTelegram()
-    runner = web.AppRunner(fake.app(), access_log=None, shutdown_timeout=5.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield fake, f"http://127.0.0.1:{port}"
-    finally:
-        fake.close()
-        await runner.cleanup()
+    async with serve_app(fake.app(), access_log=None, shutdown_timeout=5.0) as url:
+        try:
+            yield fake, url
+        finally:
+            fake.close()  # ends pending long polls first, so the server can stop at once

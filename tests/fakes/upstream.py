@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.openai_media import FakeMedia, MediaRoutes
+from tests.fakes.server import serve_app
 
 
 @dataclass
@@ -132,12 +133,5 @@ def _error(status: int, message: str) -> web.Response:
 @asynccontextmanager
 async def serve(fake: FakeUpstream) -> AsyncIterator[str]:
     """Run `fake` on a free loopback port; yields its OpenAI-style base URL (with /v1)."""
-    runner = web.AppRunner(fake.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        await runner.cleanup()
+    async with serve_app(fake.app()) as root:
+        yield f"{root}/v1"
