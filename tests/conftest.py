@@ -250,3 +250,12 @@ async def api(
     finally:
         await session.close()
         await storage.close()
+
+
+@pytest.fixture
+async def production_url(api: ApiHarness) -> AsyncIterator[str]:
+    """The harness's API served as `web.run_app` serves it, unlike the test client's server:
+    a client that leaves does not cancel its handler, so only the relay's next write notices."""
+    app = create_api_app(api.context, max_body_bytes=64 * 1024)
+    async with serve_app(app, handler_cancellation=False, shutdown_timeout=1) as url:
+        yield url

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.client import ClientResponse
 
-from api.app import create_api_app
 from storage.models import CallRecord, Settlement
 from tests.conftest import ApiHarness
 from tests.fakes.anthropic import FakeAnthropic
@@ -170,28 +167,12 @@ async def test_a_refused_stream_is_an_ordinary_error_and_free(
     assert await api.balance() == CREDIT
 
 
-@pytest.fixture
-async def uncancelled_url(api: ApiHarness) -> AsyncIterator[str]:
-    """The same API served as `web.run_app` serves it: a client that leaves does not cancel
-    its handler (the test client's server does), so only the relay's next write notices."""
-    app = create_api_app(api.context, max_body_bytes=64 * 1024)
-    runner = web.AppRunner(app, handler_cancellation=False, shutdown_timeout=1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
-
-
 async def test_a_relay_whose_client_left_stops_at_its_next_write_and_bills_it(
-    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event, uncancelled_url: str
+    api: ApiHarness, fake_anthropic: FakeAnthropic, settled: asyncio.Event, production_url: str
 ) -> None:
     fake_anthropic.pause_after, fake_anthropic.hang_after = 2, 3
     key = await api.register(credit=CREDIT)
-    async with aiohttp.ClientSession(uncancelled_url) as session:
+    async with aiohttp.ClientSession(production_url) as session:
         response = await session.post(PATH, json=BODY, headers={"x-api-key": key})
         await read_deltas(response, 2)
         response.close()

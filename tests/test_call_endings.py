@@ -9,9 +9,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
-from api.app import create_api_app
 from providers.catalog import load_catalog
 from providers.openai_compat import estimate_input_tokens
 from storage.database import Row
@@ -139,29 +138,21 @@ async def test_many_simultaneous_calls_never_spend_more_than_the_balance(
 
 
 async def test_with_production_settings_a_leaving_client_is_noticed_at_the_next_write(
-    api: ApiHarness,
+    api: ApiHarness, production_url: str
 ) -> None:
     """`run_app` does not cancel handlers on disconnect: the relay stops at its next write."""
-    runner = web.AppRunner(create_api_app(api.context, max_body_bytes=64 * 1024))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     api.upstream.pause_stream = asyncio.Event()
     key = await api.register(credit=CREDIT)
-    try:
-        async with (
-            ClientSession() as session,
-            session.post(
-                f"http://127.0.0.1:{port}/v1/chat/completions", json={**STREAM, "key": key}
-            ) as response,
-        ):
-            assert b'"content"' in await response.content.readany()
-            response.close()
-        api.upstream.pause_stream.set()
-        call = await the_call(api)
-    finally:
-        await runner.cleanup()
+    async with (
+        ClientSession() as session,
+        session.post(
+            f"{production_url}/v1/chat/completions", json={**STREAM, "key": key}
+        ) as response,
+    ):
+        assert b'"content"' in await response.content.readany()
+        response.close()
+    api.upstream.pause_stream.set()
+    call = await the_call(api)
     # Billed for what the provider produced: at least what the client had received, at most
     # the whole reply (the rest may have arrived in the same read as the failed write).
     assert call["status"] == 499
