@@ -136,7 +136,14 @@ class UsageScanner:
         self.failed = False  # OpenAI reports failures by status, never inside a stream
 
     def feed(self, chunk: bytes) -> bytes:
-        """Take raw bytes from upstream; return the complete events to send on."""
+        """Take raw bytes from upstream; return the complete events to send on.
+
+        The common case, whole content events with no usage in them, passes the chunk on
+        as it is, without splitting it into events.
+        """
+        if not self._pending and chunk.endswith(b"\n\n") and b'"usage"' not in chunk:
+            self.output_events += chunk.count(b'"content"')
+            return chunk
         self._pending += chunk
         *events, self._pending = self._pending.split(b"\n\n")
         return b"".join(self._keep(event) for event in events)

@@ -99,3 +99,12 @@ def test_the_input_bound_counts_text_bytes_and_images_not_their_base64() -> None
 def test_the_hold_covers_a_prompt_of_one_token_per_byte() -> None:
     body = {"messages": [{"role": "user", "content": "é" * 300}], "max_tokens": 10}
     assert hold_for_chat(body, MODEL) >= MODEL.cost(600, 10)  # 600 bytes of UTF-8
+
+
+def test_scanner_counts_the_same_whether_events_come_whole_or_split() -> None:
+    events = [_event({"choices": [{"delta": {"content": f"w{i}"}}]}) for i in range(5)]
+    whole, split = UsageScanner(False), UsageScanner(False)
+    assert b"".join(whole.feed(event) for event in events) == b"".join(events)
+    stream = b"".join(events)
+    assert b"".join(split.feed(stream[i : i + 5]) for i in range(0, len(stream), 5)) == stream
+    assert whole.output_events == split.output_events == 5
