@@ -50,6 +50,6 @@ async def admit(context: ApiContext, credentials: Credentials, hold: int) -> Aut
     balance = format_money(auth.balance, context.currency)
     raise InsufficientBalanceError(
         f"insufficient balance to run this request: it may cost up to {needed} (its maximum "
-        f"output is priced in; a lower max_tokens needs less) and the balance is {balance}, "
-        "less any calls still running"
+        f"output is priced in) and the balance is {balance}, less any calls still running; "
+        "send a lower max_tokens to need less, or top up"
     )
