@@ -141,8 +141,12 @@ async def test_unreachable_upstream_is_502_and_costs_nothing(api: ApiHarness) ->
 async def test_a_hold_larger_than_the_balance_is_402(api: ApiHarness) -> None:
     key = await api.register(credit=100)
     response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    error = (await response.json())["error"]
     assert response.status == 402
-    assert (await response.json())["error"]["code"] == "insufficient_balance"
+    assert error["code"] == "insufficient_balance"
+    assert "the balance is 0.0001 USD" in error["message"]  # 100 units
+    assert "max_tokens" in error["message"]
+    assert "top up" in error["message"]
     assert api.upstream.requests == []
 
 
