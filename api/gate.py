@@ -7,9 +7,16 @@ message, so the answer never tells whether a username exists.
 
 from __future__ import annotations
 
-from api.context import ApiContext
+from aiohttp import web
+
+from api.context import context_of
 from api.credentials import Credentials
-from api.errors import AccountLockedError, AuthenticationError, InsufficientBalanceError
+from api.errors import (
+    REQUEST_ID,
+    AccountLockedError,
+    AuthenticationError,
+    InsufficientBalanceError,
+)
 from storage.models import Authorization, AuthOutcome
 from storage.money import format_money
 from storage.policy import LOCKED_UNTIL_UNBLOCKED
@@ -33,12 +40,16 @@ def _locked(auth: Authorization, now: int) -> AccountLockedError:
     )
 
 
-async def admit(context: ApiContext, credentials: Credentials, hold: int) -> Authorization:
+async def admit(request: web.Request, credentials: Credentials, hold: int) -> Authorization:
     """Pass the gate and hold `hold` units, or raise the error the client must see.
 
-    `hold == 0` admits without a funds check (balance queries).
+    `hold == 0` admits without a funds check (balance queries). The hold is taken under the
+    request's id, which the call's usage record carries when it settles.
     """
-    auth = await context.accounts.authorize(credentials.username, credentials.key, hold)
+    context = context_of(request)
+    auth = await context.accounts.authorize(
+        credentials.username, credentials.key, hold, request[REQUEST_ID]
+    )
     outcome = auth.outcome
     if outcome is AuthOutcome.OK:
         return auth

@@ -63,7 +63,11 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
 
     async def storage_context(app: web.Application) -> AsyncIterator[None]:
         storage = await open_storage(
-            settings.database_url, access_policy(settings), clock, recover_holds=True
+            settings.database_url,
+            access_policy(settings),
+            clock,
+            recover_holds=True,
+            stale_hold_seconds=settings.stale_hold_minutes * 60,
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():

@@ -32,21 +32,30 @@ class Storage:
 
 
 async def open_storage(
-    url: str, policy: AccessPolicy, clock: Clock, *, recover_holds: bool = False
+    url: str,
+    policy: AccessPolicy,
+    clock: Clock,
+    *,
+    recover_holds: bool = False,
+    stale_hold_seconds: int = 3600,
 ) -> Storage:
     """Open DATABASE_URL, bring the schema up to date, and check the ledger.
 
     `recover_holds` is for the serving process at start-up: holds left by a crash are
-    released. Only on SQLite, whose database one serving process owns (with PostgreSQL other
-    replicas may hold funds for calls still running), and never from the command line, which
-    may run beside the service.
+    released. On SQLite, whose database one serving process owns, all of them; on
+    PostgreSQL, whose other replicas may hold funds for calls still running, those older
+    than `stale_hold_seconds`. Never from the command line, which may run beside the service.
     """
     database = await open_database(url)
     try:
         await migrate(database)
         accounts = AccountStore(database, policy, clock)
-        if recover_holds and database.dialect == "sqlite":
-            released = await accounts.release_all_holds()
+        if recover_holds:
+            released = await (
+                accounts.release_all_holds()
+                if database.dialect == "sqlite"
+                else accounts.release_stale_holds(stale_hold_seconds)
+            )
             if released:
                 logger.warning("released holds left by an earlier crash on %d accounts", released)
         mismatched = await accounts.mismatched_balances()

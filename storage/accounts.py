@@ -65,8 +65,30 @@ UPDATE accounts SET
 WHERE {{lookup}}
 RETURNING id, username, auth_result, strikes, locked_until, balance
 """
-_AUTHORIZE_BY_USERNAME = _AUTHORIZE.format(lookup="username = :username")
-_AUTHORIZE_BY_KEY = _AUTHORIZE.format(lookup="key_hash = :key_hash")
+# PostgreSQL also writes the hold as a row, in the same statement, so that holds a crashed
+# replica leaves behind can be found (see `release_stale_holds`).
+_WITH_HOLD_ROW = """
+WITH gate AS ({update}),
+held AS (
+    INSERT INTO holds (account_id, request_id, amount, created_at)
+    SELECT id, :request_id, :hold, :now FROM gate WHERE auth_result = 'ok' AND :hold > 0
+)
+SELECT * FROM gate
+"""
+
+
+def _authorize_statement(lookup: str, dialect: str) -> str:
+    update = _AUTHORIZE.format(lookup=lookup)
+    return _WITH_HOLD_ROW.format(update=update) if dialect == "postgresql" else update
+
+
+_RELEASE_STALE_HOLDS = """
+WITH stale AS (DELETE FROM holds WHERE created_at < :cutoff RETURNING account_id, amount),
+totals AS (SELECT account_id, SUM(amount) AS amount FROM stale GROUP BY account_id)
+UPDATE accounts SET reserved = reserved - totals.amount
+FROM totals WHERE accounts.id = totals.account_id
+RETURNING accounts.id
+"""
 
 
 _CHARGEABLE = "CASE WHEN balance <= 0 THEN 0 WHEN :cost <= balance THEN :cost ELSE balance END"
@@ -96,12 +118,16 @@ class AccountStore:
         self._clock = clock
         lock = " FOR UPDATE" if database.dialect == "postgresql" else ""  # SQLite: one writer
         self._insert_call = _INSERT_CALL.format(lock=lock)
+        self._by_username = _authorize_statement("username = :username", database.dialect)
+        self._by_key = _authorize_statement("key_hash = :key_hash", database.dialect)
 
     @property
     def policy(self) -> AccessPolicy:
         return self._policy
 
-    async def authorize(self, username: str | None, key: str, hold: int) -> Authorization:
+    async def authorize(
+        self, username: str | None, key: str, hold: int, request_id: str = ""
+    ) -> Authorization:
         """Check the credentials and hold `hold` units, all in one statement.
 
         With a username the account is found by name and the key checked against it (a wrong
@@ -118,13 +144,12 @@ class AccountStore:
             "now": now,
             "lock_strikes": self._policy.lock_strikes,
             "lock_until": self._policy.lock_until(now),
+            "request_id": request_id,
         }
         if username is None:
-            row = await self._db.fetch_one(_AUTHORIZE_BY_KEY, params)
+            row = await self._db.fetch_one(self._by_key, params)
         else:
-            row = await self._db.fetch_one(
-                _AUTHORIZE_BY_USERNAME, {**params, "username": username}
-            )
+            row = await self._db.fetch_one(self._by_username, {**params, "username": username})
         if row is None:
             return Authorization(outcome=AuthOutcome.UNKNOWN)
         outcome = AuthOutcome(row["auth_result"])
@@ -160,6 +185,16 @@ class AccountStore:
             shortfall=row["shortfall"],
             balance=row["balance_after"],
         )
+
+    async def release_stale_holds(self, older_than_seconds: int) -> int:
+        """Release holds (PostgreSQL rows) older than any call can still be running.
+
+        Several replicas share the database, so a restarting one cannot release every hold:
+        only those too old to belong to a live call. Returns how many accounts got funds back.
+        """
+        cutoff = self._clock() - older_than_seconds
+        rows = await self._db.fetch_all(_RELEASE_STALE_HOLDS, {"cutoff": cutoff})
+        return len(rows)
 
     async def release_all_holds(self) -> int:
         """At start-up of the only process using the database, no hold can still be live."""

@@ -11,6 +11,7 @@ from storage import AccessPolicy, open_storage
 from storage.database import open_database
 from storage.errors import SchemaTooNewError, UnsupportedDatabaseUrlError
 from storage.migrations import MIGRATIONS
+from storage.models import CallRecord
 from tests.conftest import FakeClock
 
 
@@ -76,3 +77,44 @@ async def test_start_up_reports_a_balance_that_differs_from_the_ledger(
 async def test_an_unknown_database_scheme_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedDatabaseUrlError, match="mysql"):
         await open_database("mysql://localhost/x")
+
+
+async def test_postgres_keeps_each_hold_as_a_row_until_its_call_is_finished(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    storage = await open_storage(postgres_url, AccessPolicy(), clock)
+    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
+    assert registration.secret is not None
+    auth = await storage.accounts.authorize("a", registration.secret, 600, "req-1")
+    assert auth.account_id is not None
+    rows = await storage.database.fetch_all("SELECT request_id, amount FROM holds")
+    held = [dict(row) for row in rows]
+    await storage.accounts.finish_call(
+        CallRecord("req-1", auth.account_id, "/v1/x", "openai", "m", 200, 1, 1, 10, 600, 5)
+    )
+    left = await storage.database.fetch_all("SELECT id FROM holds")
+    await storage.close()
+    assert held == [{"request_id": "req-1", "amount": 600}]
+    assert left == []
+
+
+async def test_postgres_start_up_releases_only_holds_too_old_to_be_live(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    storage = await open_storage(postgres_url, AccessPolicy(), clock)
+    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
+    assert registration.secret is not None
+    await storage.accounts.authorize("a", registration.secret, 300, "crashed")
+    clock.advance(3600)
+    await storage.accounts.authorize("a", registration.secret, 200, "still-running")
+    clock.advance(1)
+    await storage.close()
+    reopened = await open_storage(
+        postgres_url, AccessPolicy(), clock, recover_holds=True, stale_hold_seconds=3600
+    )
+    account = await reopened.accounts.by_username("a")
+    rows = await reopened.database.fetch_all("SELECT request_id FROM holds")
+    await reopened.close()
+    assert account is not None
+    assert account.reserved == 200
+    assert [row["request_id"] for row in rows] == ["still-running"]

@@ -18,7 +18,7 @@ from storage.money import to_decimal
 async def _balance(request: web.Request, from_body: bool) -> web.Response:
     context = context_of(request)
     body = await read_json_object(request) if from_body else None
-    auth = await admit(context, take_credentials(request, body), hold=0)
+    auth = await admit(request, take_credentials(request, body), hold=0)
     assert auth.username is not None
     return web.json_response(
         {

@@ -57,7 +57,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         raise InvalidRequestError(
             f"{call.model!r} is a {route.model.kind} model, not a chat model", param="model"
         )
-    auth = await admit(context, credentials, hold_for_messages(body, route.model, call.max_tokens))
+    auth = await admit(request, credentials, hold_for_messages(body, route.model, call.max_tokens))
     payload = messages_payload(body, route.model)
     client = AnthropicClient(context.upstream)
     headers = forwarded_headers(request.headers)

@@ -65,7 +65,7 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
     speech = validated(SpeechRequest, body)
     route = route_of_kind(context.registry, speech.model, ModelKind.SPEECH)
     cost = speech_cost(speech.input, route.model)
-    auth = await admit(context, credentials, max(1, cost))
+    auth = await admit(request, credentials, max(1, cost))
     client = OpenAIMediaClient(context.upstream)
     async with (
         billed_call(context, auth, route, request) as bill,
@@ -128,7 +128,7 @@ async def _transcribe(request: web.Request, path: str) -> web.StreamResponse:
     credentials = take_credentials(request, dict(form.credentials))
     route = route_of_kind(context.registry, form.model, ModelKind.TRANSCRIPTION)
     seconds = await _measured_seconds(form.audio)
-    auth = await admit(context, credentials, max(1, route.model.audio_cost(seconds)))
+    auth = await admit(request, credentials, max(1, route.model.audio_cost(seconds)))
     client = OpenAIMediaClient(context.upstream)
     async with billed_call(context, auth, route, request) as bill:
         reply = await client.post_form(route, path, transcription_parts(form, route.model))

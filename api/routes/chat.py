@@ -54,7 +54,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         raise InvalidRequestError(
             f"{chat.model!r} is a {route.model.kind} model, not a chat model", param="model"
         )
-    auth = await admit(context, credentials, hold_for_chat(body, route.model))
+    auth = await admit(request, credentials, hold_for_chat(body, route.model))
     payload = chat_payload(body, route.model)
     async with billed_call(context, auth, route, request) as bill:
         backend = context.chat.for_route(route)

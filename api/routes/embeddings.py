@@ -40,7 +40,7 @@ async def create_embeddings(request: web.Request) -> web.StreamResponse:
     if not embeddings.input:
         raise InvalidRequestError("`input` is empty: send text or a list of texts", param="input")
     route = route_of_kind(context.registry, embeddings.model, ModelKind.EMBEDDING)
-    auth = await admit(context, credentials, hold_for_embeddings(body, route.model))
+    auth = await admit(request, credentials, hold_for_embeddings(body, route.model))
     client = OpenAIMediaClient(context.upstream)
     async with billed_call(context, auth, route, request) as bill:
         reply = await client.post_json(

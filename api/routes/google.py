@@ -82,7 +82,7 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
     config = fields.generation_config or GenerationConfig()
     hold = hold_for_generation(route.model, body, config.max_output_tokens, config.candidate_count)
     call = await _call(request, target, route, body, stripped)
-    auth = await admit(context, credentials, hold)
+    auth = await admit(request, credentials, hold)
     client = GeminiClient(context.upstream)
     async with billed_call(context, auth, route, request) as bill:
         if target.method is GeminiMethod.STREAM:
@@ -150,7 +150,7 @@ async def _count_tokens(
 ) -> web.StreamResponse:
     """Free, so admitted with no hold (even at zero balance); the count is recorded."""
     context = context_of(request)
-    auth = await admit(context, credentials, 0)
+    auth = await admit(request, credentials, 0)
     async with billed_call(context, auth, route, request) as bill:
         counted = await GeminiClient(context.upstream).count_tokens(route, call)
         bill.charge(counted.usage.input_tokens, 0, 0)

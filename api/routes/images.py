@@ -43,7 +43,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
     route = route_of_kind(context.registry, image.model, ModelKind.IMAGE)
     with as_invalid_request():
         plan = plan_image(route.model, body)
-    auth = await admit(context, credentials, plan.hold)
+    auth = await admit(request, credentials, plan.hold)
     client = OpenAIMediaClient(context.upstream)
     payload = image_payload(body, route.model, plan)
     async with billed_call(context, auth, route, request) as bill:

@@ -57,7 +57,7 @@ async def text_to_image(request: web.Request) -> web.StreamResponse:
             param="width",
         )
     payload = json.dumps(body).encode() if stripped else await request.read()
-    auth = await admit(context, credentials, price * fields.samples)
+    auth = await admit(request, credentials, price * fields.samples)
     async with billed_call(context, auth, route, request) as bill:
         answer = await StabilityClient(context.upstream).text_to_image(route, payload)
         images = delivered_images(parse_json(answer))
