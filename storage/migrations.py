@@ -209,6 +209,16 @@ MIGRATIONS.append(
     }
 )
 
+# Migration 6: the per-user request rate, counted in fixed one-minute windows by the gate's
+# own statement (so replicas sharing the database share the count); `rate_limit` is a
+# per-user override of RATE_LIMIT_PER_MINUTE (0 = unlimited).
+_RATE_COLUMNS = [
+    "ALTER TABLE accounts ADD COLUMN rate_window BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE accounts ADD COLUMN rate_count INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE accounts ADD COLUMN rate_limit INTEGER",
+]
+MIGRATIONS.append({"sqlite": _RATE_COLUMNS, "postgresql": _RATE_COLUMNS})
+
 _VERSIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
