@@ -6,7 +6,7 @@ from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, error_middleware
-from api.routes import account, anthropic, audio, chat, embeddings, images, models
+from api.routes import account, anthropic, audio, chat, docs, embeddings, images, models
 from api.routes.google import gemini_models
 from api.routes.stability import text_to_image
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES
@@ -26,6 +26,8 @@ def create_api_app(
         app[CONTEXT] = context
     router = app.router
     router.add_get("/health", account.health)
+    router.add_get("/openapi.json", docs.openapi_json)
+    router.add_get("/docs", docs.docs_page)
     router.add_get("/v1/balance", account.balance_get)
     router.add_post("/v1/balance", account.balance_post)
     router.add_get("/proxyapi/balance", account.balance_get)

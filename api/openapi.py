@@ -1,0 +1,262 @@
+"""The API's OpenAPI 3.1 document, built from the running app's router and the routes' models.
+
+Paths and methods come from `app.router`, request bodies from each route's own pydantic model
+(`model_json_schema()`), so neither can drift from the code: a route added to `api.app` shows
+up here even before anyone describes it (as "undocumented", which a test refuses). The only
+hand-written parts are what code cannot say: summaries, the multipart audio form, and the
+path parameters' accepted values. A pure function of the app: no I/O, no caching.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from api.routes import account, anthropic, audio, chat, embeddings, images, models
+from api.routes.google import GenerateContentRequest, gemini_models
+from api.routes.stability import TextToImageRequest, text_to_image
+from providers.gemini import API_VERSIONS, GeminiMethod
+from providers.stability import MAX_SAMPLES
+
+OPENAPI_VERSION = "3.1.0"
+_REF = "#/components/schemas/{model}"
+_ERROR_STATUSES = ("400", "401", "402", "403", "404", "413", "429", "5XX")
+_PATH_PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+#: aiohttp registers a HEAD twin for every GET; OpenAPI tools leave it implicit too.
+IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+UNDOCUMENTED = "undocumented"
+
+
+class ErrorDetail(BaseModel):
+    """One error, as `api.errors.error_body` renders it (OpenAI's shape, all four keys)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    message: str
+    type: str
+    code: str | None
+    param: str | None
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer of this API: `{"error": {...}}` and nothing else."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    error: ErrorDetail
+
+
+class BodyCredentials(BaseModel):
+    """The seed's way to authenticate: fields removed from the body before it travels on."""
+
+    username: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationDoc:
+    """What a handler's code cannot say about itself: words, and what it answers with."""
+
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    form: dict[str, Any] | None = None
+    secured: bool = True
+    answers: tuple[str, ...] = ("application/json",)
+    query: tuple[dict[str, Any], ...] = ()
+    path: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+_AUDIO_FORM: dict[str, Any] = {
+    "type": "object",
+    "required": ["file", "model"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the audio file"},
+        "model": {"type": "string", "minLength": 1, "examples": ["whisper-1"]},
+        "language": {"type": "string"},
+        "prompt": {"type": "string"},
+        "response_format": {"type": "string"},
+        "temperature": {"type": "string"},
+        "username": {"type": "string"},
+        "key": {"type": "string"},
+    },
+    "additionalProperties": {"type": "string"},
+}
+_STREAM = ("application/json", "text/event-stream")
+_GEMINI_PATH = {
+    "version": {"type": "string", "enum": list(API_VERSIONS)},
+    "model_and_method": {
+        "type": "string",
+        "pattern": f"^[^/]+:({'|'.join(method.value for method in GeminiMethod)})$",
+        "examples": ["gemini-2.5-flash:generateContent"],
+    },
+}
+_ALT = {"name": "alt", "in": "query", "required": False, "schema": {"enum": ["sse"]}}
+
+Handler = Callable[[web.Request], Any]
+OPERATIONS: dict[Handler, OperationDoc] = {
+    account.health: OperationDoc("Liveness of the service", "service", secured=False),
+    account.balance_get: OperationDoc("Your balance (free, also at zero)", "account"),
+    account.balance_post: OperationDoc(
+        "Your balance, credentials in the body", "account", body=BodyCredentials
+    ),
+    models.list_models: OperationDoc("The catalog, with prices", "models", secured=False),
+    chat.chat_completions: OperationDoc(
+        "OpenAI chat completion", "openai", body=chat.ChatRequest, answers=_STREAM
+    ),
+    embeddings.create_embeddings: OperationDoc(
+        "OpenAI embeddings", "openai", body=embeddings.EmbeddingsRequest
+    ),
+    images.create_image: OperationDoc(
+        "OpenAI image generation", "openai", body=images.ImageRequest
+    ),
+    audio.create_speech: OperationDoc(
+        "OpenAI text to speech", "openai", body=audio.SpeechRequest, answers=("audio/*",)
+    ),
+    audio.create_transcription: OperationDoc(
+        "OpenAI transcription", "openai", form=_AUDIO_FORM, answers=("application/json", "text/*")
+    ),
+    audio.create_translation: OperationDoc(
+        "OpenAI translation", "openai", form=_AUDIO_FORM, answers=("application/json", "text/*")
+    ),
+    anthropic.messages: OperationDoc(
+        "Anthropic Messages API", "anthropic", body=anthropic.MessagesRequest, answers=_STREAM
+    ),
+    gemini_models: OperationDoc(
+        "Gemini generateContent, streamGenerateContent (?alt=sse) and countTokens",
+        "google",
+        body=GenerateContentRequest,
+        answers=_STREAM,
+        query=(_ALT,),
+        path=_GEMINI_PATH,
+    ),
+    text_to_image: OperationDoc(
+        f"Stability v1 text-to-image (samples 1 to {MAX_SAMPLES})",
+        "stability",
+        body=TextToImageRequest,
+        path={"engine_id": {"type": "string", "examples": ["stable-diffusion-xl-1024-v1-0"]}},
+    ),
+}
+
+
+def documented_routes(
+    app: web.Application, hidden: frozenset[Handler]
+) -> Iterator[web.AbstractRoute]:
+    """The router's routes that belong in the document: not the docs themselves, not HEAD."""
+    for route in app.router.routes():
+        if route.method in IMPLICIT_METHODS or route.handler in hidden:
+            continue
+        if route.resource is None or route.resource.canonical is None:
+            continue
+        yield route
+
+
+def build_openapi(
+    app: web.Application, *, version: str, hidden: frozenset[Handler] = frozenset()
+) -> dict[str, Any]:
+    """The whole document for `app`; `hidden` handlers (the docs routes) are left out."""
+    schemas: dict[str, Any] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in documented_routes(app, hidden):
+        assert route.resource is not None
+        path = route.resource.canonical
+        doc = OPERATIONS.get(route.handler) or OperationDoc(UNDOCUMENTED, UNDOCUMENTED)
+        method = route.method.lower()
+        paths.setdefault(path, {})[method] = _operation(method, path, doc, schemas)
+    for model in (ErrorResponse, BodyCredentials):
+        _add_schema(model, schemas)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "myapi",
+            "version": version,
+            "description": "A paid gateway to AI providers. Every error has OpenAI's shape.",
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": _SECURITY_SCHEMES,
+            "responses": _error_responses(),
+        },
+    }
+
+
+def _add_schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
+    """Put the model (and its nested models) in components; answer a reference to it."""
+    schema = model.model_json_schema(ref_template=_REF, mode="validation")
+    schemas.update(schema.pop("$defs", {}))
+    schemas[model.__name__] = schema
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _operation(
+    method: str, path: str, doc: OperationDoc, schemas: dict[str, Any]
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": doc.summary,
+        "tags": [doc.tag],
+        "operationId": f"{method}_{_operation_id(path)}",
+        "responses": {
+            "200": {
+                "description": "success",
+                "content": {media: {} for media in doc.answers},
+            },
+            **{status: {"$ref": f"#/components/responses/{status}"} for status in _ERROR_STATUSES},
+        },
+    }
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": doc.path.get(name, {"type": "string", "minLength": 1}),
+        }
+        for name in _PATH_PARAMETER.findall(path)
+    ]
+    parameters.extend(doc.query)
+    if parameters:
+        operation["parameters"] = parameters
+    if doc.body is not None:
+        reference = _add_schema(doc.body, schemas)
+        content = {"application/json": {"schema": reference}}
+        operation["requestBody"] = {"required": True, "content": content}
+    elif doc.form is not None:
+        content = {"multipart/form-data": {"schema": doc.form}}
+        operation["requestBody"] = {"required": True, "content": content}
+    operation["security"] = _SECURITY if doc.secured else []
+    return operation
+
+
+def _operation_id(path: str) -> str:
+    """The path as an identifier; prefixed with the method, it is unique in the document."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "root"
+
+
+_SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "the OpenAI SDK's way"},
+    "x-api-key": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+    "x-goog-api-key": {"type": "apiKey", "in": "header", "name": "x-goog-api-key"},
+    "query-key": {"type": "apiKey", "in": "query", "name": "key"},
+}
+#: Any one of them; `username` and `key` in the JSON body (BodyCredentials) work too.
+_SECURITY: list[dict[str, list[str]]] = [{name: []} for name in _SECURITY_SCHEMES]
+
+
+def _error_responses() -> dict[str, Any]:
+    meanings = {
+        "400": "bad input, named in `param`",
+        "401": "no key, or a wrong username or key",
+        "402": "the balance cannot cover the most the call can cost",
+        "403": "the account is locked (Retry-After when it unlocks by itself)",
+        "404": "unknown route or model",
+        "413": "the body is over the service's limit",
+        "429": "the provider's rate limit, with its Retry-After",
+        "5XX": "the provider failed (502), timed out (504) or is not configured (503)",
+    }
+    content = {"application/json": {"schema": {"$ref": _REF.format(model="ErrorResponse")}}}
+    return {status: {"description": text, "content": content} for status, text in meanings.items()}

@@ -1,0 +1,41 @@
+"""`GET /openapi.json` and `GET /docs`: the API describing itself, free and without a key.
+
+Both are built from the serving app on each request (cheap, and never stale); the docs
+routes leave themselves out of the document, which describes the product's API only.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from aiohttp import web
+
+from api.docs_page import CONTENT_SECURITY_POLICY, render_docs
+from api.openapi import build_openapi
+
+
+def _version() -> str:
+    try:
+        return metadata.version("myapi")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "0.0.0"
+
+
+def _document(request: web.Request) -> dict[str, Any]:
+    return build_openapi(request.app, version=_version(), hidden=DOCS_HANDLERS)
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(_document(request))
+
+
+async def docs_page(request: web.Request) -> web.Response:
+    return web.Response(
+        text=render_docs(_document(request)),
+        content_type="text/html",
+        headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY},
+    )
+
+
+DOCS_HANDLERS = frozenset({openapi_json, docs_page})
