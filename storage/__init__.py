@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from storage.accounts import AccountStore, Clock
 from storage.admin import AccountAdmin
 from storage.database import Database, open_database
+from storage.idempotency import IdempotencyStore
 from storage.migrations import migrate
 from storage.policy import AccessPolicy
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AccessPolicy", "AccountAdmin", "AccountStore", "Storage", "open_storage"]
+__all__ = [
+    "AccessPolicy",
+    "AccountAdmin",
+    "AccountStore",
+    "IdempotencyStore",
+    "Storage",
+    "open_storage",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +34,7 @@ class Storage:
     database: Database
     accounts: AccountStore
     admin: AccountAdmin
+    idempotency: IdempotencyStore
 
     async def close(self) -> None:
         await self.database.close()
@@ -38,6 +47,7 @@ async def open_storage(
     *,
     recover_holds: bool = False,
     stale_hold_seconds: int = 3600,
+    idempotency_ttl_seconds: int = 24 * 3600,
 ) -> Storage:
     """Open DATABASE_URL, bring the schema up to date, and check the ledger.
 
@@ -45,6 +55,7 @@ async def open_storage(
     released. On SQLite, whose database one serving process owns, all of them; on
     PostgreSQL, whose other replicas may hold funds for calls still running, those older
     than `stale_hold_seconds`. Never from the command line, which may run beside the service.
+    Stored idempotent answers live `idempotency_ttl_seconds`.
     """
     database = await open_database(url)
     try:
@@ -64,4 +75,9 @@ async def open_storage(
     except BaseException:
         await database.close()
         raise
-    return Storage(database=database, accounts=accounts, admin=AccountAdmin(database, clock))
+    return Storage(
+        database=database,
+        accounts=accounts,
+        admin=AccountAdmin(database, clock),
+        idempotency=IdempotencyStore(database, clock, idempotency_ttl_seconds),
+    )

@@ -219,6 +219,29 @@ _RATE_COLUMNS = [
 ]
 MIGRATIONS.append({"sqlite": _RATE_COLUMNS, "postgresql": _RATE_COLUMNS})
 
+# Migration 7: stored answers for `Idempotency-Key` (storage/idempotency.py). A row with
+# `status` NULL is a claim whose call is still running; `headers` is a JSON object.
+_IDEMPOTENCY_KEYS = """
+CREATE TABLE idempotency_keys (
+    account_id BIGINT NOT NULL REFERENCES accounts (id),
+    idem_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    status INTEGER,
+    headers TEXT,
+    body {blob},
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (account_id, idem_key)
+)"""
+_IDEMPOTENCY_INDEX = "CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at)"
+MIGRATIONS.append(
+    {
+        "sqlite": [_IDEMPOTENCY_KEYS.format(blob="BLOB"), _IDEMPOTENCY_INDEX],
+        "postgresql": [_IDEMPOTENCY_KEYS.format(blob="BYTEA"), _IDEMPOTENCY_INDEX],
+    }
+)
+
 _VERSIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,

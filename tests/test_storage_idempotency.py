@@ -1,0 +1,116 @@
+"""The idempotency store's contract, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from storage import Storage
+from storage.idempotency import ClaimState, StoredResponse
+from tests.conftest import FakeClock
+
+TTL = 24 * 3600
+ANSWER = StoredResponse(
+    status=200, body=b'{"ok": true}', headers={"Content-Type": "application/json"}
+)
+
+
+async def _account(storage: Storage, telegram_id: int = 7, name: str = "alice") -> int:
+    registration = await storage.accounts.register_telegram_user(telegram_id, name, 1000, "en")
+    return registration.account.id
+
+
+async def test_the_first_claim_takes_the_key(storage: Storage) -> None:
+    account = await _account(storage)
+    claim = await storage.idempotency.claim(account, "k1", "f1")
+    assert claim.state is ClaimState.CLAIMED
+    assert claim.owner
+
+
+async def test_a_second_claim_while_the_first_runs_is_in_progress(storage: Storage) -> None:
+    account = await _account(storage)
+    await storage.idempotency.claim(account, "k1", "f1")
+    claim = await storage.idempotency.claim(account, "k1", "f1")
+    assert (claim.state, claim.owner) == (ClaimState.IN_PROGRESS, None)
+
+
+async def test_a_different_fingerprint_is_a_mismatch_running_or_done(storage: Storage) -> None:
+    account = await _account(storage)
+    first = await storage.idempotency.claim(account, "k1", "f1")
+    assert (await storage.idempotency.claim(account, "k1", "f2")).state is ClaimState.MISMATCH
+    assert first.owner is not None
+    await storage.idempotency.complete(account, "k1", first.owner, ANSWER)
+    assert (await storage.idempotency.claim(account, "k1", "f2")).state is ClaimState.MISMATCH
+
+
+async def test_a_completed_key_returns_the_stored_answer(storage: Storage) -> None:
+    account = await _account(storage)
+    first = await storage.idempotency.claim(account, "k1", "f1")
+    assert first.owner is not None
+    await storage.idempotency.complete(account, "k1", first.owner, ANSWER)
+    claim = await storage.idempotency.claim(account, "k1", "f1")
+    assert claim.state is ClaimState.COMPLETED
+    assert claim.response == ANSWER
+
+
+async def test_an_abandoned_key_can_be_claimed_again(storage: Storage) -> None:
+    account = await _account(storage)
+    first = await storage.idempotency.claim(account, "k1", "f1")
+    assert first.owner is not None
+    await storage.idempotency.abandon(account, "k1", first.owner)
+    assert (await storage.idempotency.claim(account, "k1", "f2")).state is ClaimState.CLAIMED
+
+
+async def test_only_the_owner_can_complete_or_abandon(storage: Storage) -> None:
+    account = await _account(storage)
+    await storage.idempotency.claim(account, "k1", "f1")
+    await storage.idempotency.abandon(account, "k1", "someone-else")
+    await storage.idempotency.complete(account, "k1", "someone-else", ANSWER)
+    assert (await storage.idempotency.claim(account, "k1", "f1")).state is ClaimState.IN_PROGRESS
+
+
+async def test_a_completed_answer_is_never_abandoned(storage: Storage) -> None:
+    account = await _account(storage)
+    first = await storage.idempotency.claim(account, "k1", "f1")
+    assert first.owner is not None
+    await storage.idempotency.complete(account, "k1", first.owner, ANSWER)
+    await storage.idempotency.abandon(account, "k1", first.owner)
+    assert (await storage.idempotency.claim(account, "k1", "f1")).state is ClaimState.COMPLETED
+
+
+async def test_an_expired_key_is_claimed_as_new(storage: Storage, clock: FakeClock) -> None:
+    account = await _account(storage)
+    first = await storage.idempotency.claim(account, "k1", "f1")
+    assert first.owner is not None
+    await storage.idempotency.complete(account, "k1", first.owner, ANSWER)
+    clock.advance(TTL - 1)
+    assert (await storage.idempotency.claim(account, "k1", "f2")).state is ClaimState.MISMATCH
+    clock.advance(1)
+    again = await storage.idempotency.claim(account, "k1", "f2")
+    assert again.state is ClaimState.CLAIMED
+    assert (await storage.idempotency.claim(account, "k1", "f2")).state is ClaimState.IN_PROGRESS
+
+
+async def test_an_expired_owner_cannot_overwrite_the_new_claim(
+    storage: Storage, clock: FakeClock
+) -> None:
+    account = await _account(storage)
+    stale = await storage.idempotency.claim(account, "k1", "f1")
+    clock.advance(TTL)
+    await storage.idempotency.claim(account, "k1", "f1")
+    assert stale.owner is not None
+    await storage.idempotency.complete(account, "k1", stale.owner, ANSWER)
+    assert (await storage.idempotency.claim(account, "k1", "f1")).state is ClaimState.IN_PROGRESS
+
+
+async def test_keys_belong_to_one_account(storage: Storage) -> None:
+    alice = await _account(storage)
+    bob = await _account(storage, telegram_id=8, name="bob")
+    await storage.idempotency.claim(alice, "k1", "f1")
+    assert (await storage.idempotency.claim(bob, "k1", "f2")).state is ClaimState.CLAIMED
+
+
+async def test_purge_deletes_only_expired_rows(storage: Storage, clock: FakeClock) -> None:
+    account = await _account(storage)
+    await storage.idempotency.claim(account, "old", "f1")
+    clock.advance(TTL)
+    await storage.idempotency.claim(account, "new", "f1")
+    assert await storage.idempotency.purge_expired() == 1
+    assert (await storage.idempotency.claim(account, "new", "f1")).state is ClaimState.IN_PROGRESS
