@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
@@ -24,6 +24,7 @@ from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
 from api.context import ApiContext
+from api.limits import FailedAuthLimiter
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import Upstream, UpstreamLimits, create_client_session
@@ -35,6 +36,9 @@ from tests.fakes.gemini import FakeGemini
 from tests.fakes.server import serve_app
 from tests.fakes.stability import FakeStability
 from tests.fakes.upstream import FakeUpstream, serve
+
+if TYPE_CHECKING:
+    from tests.bot_harness import BotHarness
 
 POSTGRES_DSN = os.environ.get(
     "MYAPI_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -62,7 +66,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def policy() -> AccessPolicy:
-    return AccessPolicy(lock_strikes=5, lock_seconds=30 * 60)
+    """The seed's lock rule; no rate limit (the clock stands still, so every call of a test
+    falls in one minute: rate tests bring their own policy)."""
+    return AccessPolicy(lock_strikes=5, lock_seconds=30 * 60, requests_per_minute=0)
 
 
 async def _postgres_unreachable_reason() -> str | None:
@@ -219,6 +225,7 @@ def build_context(
         upstream=upstream,
         currency="USD",
         clock=clock,
+        failed_auth=FailedAuthLimiter(0, clock),  # off: tests of the limit build their own
     )
 
 
@@ -259,3 +266,25 @@ async def production_url(api: ApiHarness) -> AsyncIterator[str]:
     app = create_api_app(api.context, max_body_bytes=64 * 1024)
     async with serve_app(app, handler_cancellation=False, shutdown_timeout=1) as url:
         yield url
+
+
+# --- the bot over a fake Telegram (tests/bot_harness.py) --------------------------------
+# Imported inside the fixtures: aiogram takes seconds to import, and only bot tests need it.
+
+
+@pytest.fixture
+def bot_harness_type() -> type[BotHarness]:
+    """The class `bot_harness` builds; a module overrides this to add its own helpers."""
+    from tests.bot_harness import BotHarness
+
+    return BotHarness
+
+
+@pytest.fixture
+async def bot_harness(
+    sqlite_url: str, clock: FakeClock, policy: AccessPolicy, bot_harness_type: type[BotHarness]
+) -> AsyncIterator[BotHarness]:
+    from tests.bot_harness import open_bot_harness
+
+    async with open_bot_harness(sqlite_url, clock, policy, harness_type=bot_harness_type) as bot:
+        yield bot

@@ -9,88 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram import Bot, Dispatcher
-from aiogram.types import Update
 
-from bot import create_bot, create_dispatcher
-from bot.config import BotConfig
 from bot.runner import bot_commands
 from bot.texts import ENGLISH, RUSSIAN, Texts
-from storage import AccessPolicy, Storage, open_storage
 from storage.models import AuthOutcome
-from tests.fakes.telegram import (
-    Call,
-    FakeTelegram,
-    callback_update,
-    message_update,
-    serve_fake_telegram,
-)
-
-START = 1_700_000_000
-KEY_IN_CODE = re.compile(r"<code>(myapi-[^<]{20,})</code>")
-
-Message = dict[str, Any]
+from tests.bot_harness import BotHarness, Message, button_data, buttons, key_of
+from tests.fakes.telegram import callback_update
 
 
-def clock() -> int:
-    return START
-
-
-@dataclass
-class NewKeyBot:
-    """The production dispatcher wired to real storage and a bot talking to the fake."""
-
-    fake: FakeTelegram
-    bot: Bot
-    dispatcher: Dispatcher
-    storage: Storage
-    last_id: int = 0
-
-    async def feed(self, raw: dict[str, Any]) -> None:
-        update = Update.model_validate(raw, context={"bot": self.bot})
-        await self.dispatcher.feed_update(self.bot, update)
-
-    def next_id(self) -> int:
-        self.last_id += 1
-        return self.last_id
-
-    async def send(self, user_id: int, text: str, **user: Any) -> Call:
-        """Feed one message; return the single sendMessage it caused."""
-        before = len(self.fake.calls_to("sendMessage"))
-        update_id = self.next_id()
-        await self.feed(message_update(update_id, update_id, user_id, text, **user))
-        replies = self.fake.calls_to("sendMessage")[before:]
-        assert len(replies) == 1, f"expected one reply, got {replies}"
-        return replies[0]
-
-    async def register(self, user_id: int, username: str) -> str:
-        """Register through /start and return the key it showed."""
-        return key_of(await self.send(user_id, "/start", username=username))
+class NewKeyBot(BotHarness):
+    """The bot harness, with the steps these tests repeat on alice's account."""
 
     async def confirmation(self, user_id: int, **user: Any) -> Message:
         """Send /newkey and return the confirmation message as Telegram stored it."""
         await self.send(user_id, "/newkey", **user)
         return self.fake.sent_messages[-1]
-
-    async def press(self, user_id: int, message: Message, button: str, **user: Any) -> Call:
-        """Press the button labelled `button` under `message`; return the private reply."""
-        before = len(self.fake.calls_to("sendMessage"))
-        update_id = self.next_id()
-        data = button_data(message, button)
-        await self.feed(
-            callback_update(update_id, f"q{update_id}", user_id, data, message, **user)
-        )
-        replies = self.fake.calls_to("sendMessage")[before:]
-        assert len(replies) == 1, f"expected one reply, got {replies}"
-        assert replies[0].params["chat_id"] == user_id
-        return replies[0]
 
     async def authorize(self, key: str) -> AuthOutcome:
         return (await self.storage.accounts.authorize("alice", key, 1)).outcome
@@ -99,44 +35,15 @@ class NewKeyBot:
         return [(a.actor, a.action) for a in await self.storage.admin.history("alice")]
 
 
-def key_of(call: Call) -> str:
-    match = KEY_IN_CODE.search(str(call.params["text"]))
-    assert match is not None, call.params["text"]
-    return match.group(1)
-
-
-def buttons(message: Message) -> dict[str, str]:
-    """Button label -> callback data, from the message's inline keyboard."""
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return {button["text"]: button["callback_data"] for row in rows for button in row}
-
-
-def button_data(message: Message, label: str) -> str:
-    return buttons(message)[label]
+@pytest.fixture
+def bot_harness_type() -> type[BotHarness]:
+    return NewKeyBot
 
 
 @pytest.fixture
-async def tested(tmp_path: Path) -> AsyncIterator[NewKeyBot]:
-    storage = await open_storage(f"sqlite:///{tmp_path}/t.db", AccessPolicy(), clock)
-    try:
-        async with serve_fake_telegram() as (fake, api_base):
-            config = BotConfig(
-                token="123456:TEST-token",
-                admin_ids=frozenset({1}),
-                public_base_url="https://api.example.test",
-                currency="USD",
-                trial_credit=1_500_000,
-                telegram_api_base=api_base,
-            )
-            bot = create_bot(config)
-            try:
-                yield NewKeyBot(
-                    fake, bot, create_dispatcher(storage, config, clock=clock), storage
-                )
-            finally:
-                await bot.session.close()
-    finally:
-        await storage.close()
+def tested(bot_harness: BotHarness) -> NewKeyBot:
+    assert isinstance(bot_harness, NewKeyBot)
+    return bot_harness
 
 
 async def test_newkey_warns_and_offers_yes_and_cancel(tested: NewKeyBot) -> None:

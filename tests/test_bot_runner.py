@@ -10,20 +10,17 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import (
-    create_bot,
-    create_dispatcher,
     mount_webhook,
     polling_cleanup_ctx,
     polling_lifecycle,
@@ -32,8 +29,9 @@ from bot import (
 )
 from bot.config import BotConfig
 from bot.texts import ENGLISH, RUSSIAN
-from storage import AccessPolicy, AccountStore, Storage, open_storage
-from tests.fakes.telegram import Call, FakeTelegram, serve_fake_telegram
+from tests.bot_harness import BotHarness, open_bot_harness
+from tests.conftest import FakeClock
+from tests.fakes.telegram import Call
 
 TOKEN = "123456:TEST-secret-token"
 WEBHOOK_URL = "https://bot.example.test/telegram/webhook"
@@ -41,41 +39,15 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET = "webhook-secret"
 
 
-@dataclass
-class Parts:
-    fake: FakeTelegram
-    bot: Bot
-    dispatcher: Dispatcher
-    storage: Storage
-    config: BotConfig
-
-    @property
-    def accounts(self) -> AccountStore:
-        return self.storage.accounts
-
-
-@asynccontextmanager
-async def bot_parts(tmp_path: Path) -> AsyncIterator[Parts]:
+def bot_parts(tmp_path: Path) -> AbstractAsyncContextManager[BotHarness]:
     """Storage, the fake Telegram, and the production bot and dispatcher pointed at it."""
-    storage = await open_storage(f"sqlite:///{tmp_path}/t.db", AccessPolicy(), lambda: 0)
-    try:
-        async with serve_fake_telegram() as (fake, api_base):
-            config = BotConfig(
-                token=TOKEN,
-                admin_ids=frozenset(),
-                public_base_url="https://api.example.test",
-                currency="USD",
-                trial_credit=1_000_000,
-                telegram_api_base=api_base,
-            )
-            bot = create_bot(config)
-            try:
-                dispatcher = create_dispatcher(storage, config)
-                yield Parts(fake, bot, dispatcher, storage, config)
-            finally:
-                await bot.session.close()
-    finally:
-        await storage.close()
+    return open_bot_harness(
+        f"sqlite:///{tmp_path / 't.db'}",
+        FakeClock(0),
+        token=TOKEN,
+        admin_ids=frozenset(),
+        trial_credit=1_000_000,
+    )
 
 
 def to(chat_id: int) -> Callable[[Call], bool]:
@@ -197,7 +169,9 @@ async def test_polling_never_logs_the_token(
 
 
 @asynccontextmanager
-async def webhook_app(parts: Parts) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+async def webhook_app(
+    parts: BotHarness,
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     app = web.Application()
     mount_webhook(app, parts.dispatcher, parts.bot, WEBHOOK_PATH, SECRET)
     app.cleanup_ctx.append(webhook_cleanup_ctx(parts.bot, parts.dispatcher, WEBHOOK_URL, SECRET))
@@ -244,7 +218,7 @@ async def test_webhook_exit_keeps_the_webhook_and_closes_the_session(tmp_path: P
     assert other_tasks() == set()
 
 
-def app_serving_bot(parts: Parts, config: BotConfig, *, webhook: bool) -> web.Application:
+def app_serving_bot(parts: BotHarness, config: BotConfig, *, webhook: bool) -> web.Application:
     """An app whose bot starts in a cleanup_ctx entry, as the composition root runs it."""
     app = web.Application()
 

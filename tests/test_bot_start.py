@@ -8,102 +8,34 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
-from aiogram import Bot, Dispatcher
-from aiogram.types import Update
 
-from bot import create_bot, create_dispatcher
-from bot.config import BotConfig
 from bot.texts import ENGLISH, RUSSIAN
-from storage import AccessPolicy, AccountStore, open_storage
 from storage.models import AuthOutcome
-from tests.fakes.telegram import Call, FakeTelegram, message_update, serve_fake_telegram
-
-BASE_URL = "https://api.example.test"
-KEY_IN_CODE = re.compile(r"<code>(myapi-[A-Za-z0-9_-]{43,})</code>")
-
-
-@dataclass
-class Clock:
-    now: int = 1_700_000_000
-
-    def __call__(self) -> int:
-        return self.now
-
-
-@dataclass
-class BotUnderTest:
-    """The production dispatcher wired to real storage and a bot talking to the fake."""
-
-    fake: FakeTelegram
-    bot: Bot
-    dispatcher: Dispatcher
-    accounts: AccountStore
-    last_id: int = 0
-
-    async def send(self, user_id: int, text: str, **user: Any) -> Call:
-        """Feed one message update; return the single sendMessage it caused."""
-        self.last_id += 1
-        raw = message_update(self.last_id, self.last_id, user_id, text, **user)
-        before = len(self.fake.calls_to("sendMessage"))
-        await self.dispatcher.feed_update(
-            self.bot, Update.model_validate(raw, context={"bot": self.bot})
-        )
-        replies = self.fake.calls_to("sendMessage")[before:]
-        assert len(replies) == 1, f"expected one reply, got {replies}"
-        return replies[0]
+from tests.bot_harness import BASE_URL, KEY_IN_CODE, BotHarness, key_of
 
 
 @pytest.fixture
-async def tested(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
-    clock = Clock()
-    storage = await open_storage(f"sqlite:///{tmp_path}/t.db", AccessPolicy(), clock)
-    try:
-        async with serve_fake_telegram() as (fake, api_base):
-            config = BotConfig(
-                token="123456:TEST-token",
-                admin_ids=frozenset({1}),
-                public_base_url=BASE_URL,
-                currency="USD",
-                trial_credit=1_500_000,
-                telegram_api_base=api_base,
-            )
-            bot = create_bot(config)
-            dispatcher = create_dispatcher(storage, config, clock=clock)
-            try:
-                yield BotUnderTest(fake, bot, dispatcher, storage.accounts)
-            finally:
-                await bot.session.close()
-    finally:
-        await storage.close()
+def tested(bot_harness: BotHarness) -> BotHarness:
+    return bot_harness
 
 
 @pytest.fixture
-async def welcome(tested: BotUnderTest) -> str:
+async def welcome(tested: BotHarness) -> str:
     """The text of a brand-new user's /start reply."""
     reply = await tested.send(42, "/start", username="Alice_Dev")
     return str(reply.params["text"])
 
 
-def key_of(text: str) -> str:
-    match = KEY_IN_CODE.search(text)
-    assert match is not None, f"no key in a <code> block: {text}"
-    return match.group(1)
-
-
-async def test_start_answers_in_the_users_chat(tested: BotUnderTest) -> None:
+async def test_start_answers_in_the_users_chat(tested: BotHarness) -> None:
     reply = await tested.send(42, "/start", username="alice")
     assert reply.params["chat_id"] == 42
     assert reply.params["parse_mode"] == "HTML"
 
 
 async def test_start_registers_the_lowercased_telegram_username(
-    tested: BotUnderTest, welcome: str
+    tested: BotHarness, welcome: str
 ) -> None:
     account = await tested.accounts.by_telegram_id(42)
     assert account is not None
@@ -111,7 +43,7 @@ async def test_start_registers_the_lowercased_telegram_username(
     assert "<code>alice_dev</code>" in welcome
 
 
-async def test_start_shows_a_key_that_authenticates(tested: BotUnderTest, welcome: str) -> None:
+async def test_start_shows_a_key_that_authenticates(tested: BotHarness, welcome: str) -> None:
     authorization = await tested.accounts.authorize("alice_dev", key_of(welcome), 1)
     assert authorization.outcome is AuthOutcome.OK
 
@@ -145,7 +77,7 @@ async def test_start_gives_an_openai_python_example(welcome: str) -> None:
     compile(code, "example.py", "exec")
 
 
-async def test_second_start_keeps_one_account(tested: BotUnderTest) -> None:
+async def test_second_start_keeps_one_account(tested: BotHarness) -> None:
     first = await tested.send(42, "/start", username="alice")
     await tested.send(42, "/start", username="alice")
     account = await tested.accounts.by_telegram_id(42)
@@ -155,7 +87,7 @@ async def test_second_start_keeps_one_account(tested: BotUnderTest) -> None:
     assert authorization.outcome is AuthOutcome.OK  # the first key still works
 
 
-async def test_second_start_shows_no_key(tested: BotUnderTest) -> None:
+async def test_second_start_shows_no_key(tested: BotHarness) -> None:
     first = await tested.send(42, "/start", username="alice")
     second = await tested.send(42, "/start", username="alice")
     assert key_of(first.params["text"]) not in second.params["text"]
@@ -163,7 +95,7 @@ async def test_second_start_shows_no_key(tested: BotUnderTest) -> None:
 
 
 async def test_second_start_shows_the_account_and_how_to_get_a_new_key(
-    tested: BotUnderTest,
+    tested: BotHarness,
 ) -> None:
     await tested.send(42, "/start", username="alice")
     second = str((await tested.send(42, "/start", username="alice")).params["text"])
@@ -174,7 +106,7 @@ async def test_second_start_shows_the_account_and_how_to_get_a_new_key(
     assert "/newkey" in second
 
 
-async def test_user_without_telegram_username_gets_id_name(tested: BotUnderTest) -> None:
+async def test_user_without_telegram_username_gets_id_name(tested: BotHarness) -> None:
     reply = await tested.send(777, "/start")
     account = await tested.accounts.by_telegram_id(777)
     assert account is not None
@@ -182,7 +114,7 @@ async def test_user_without_telegram_username_gets_id_name(tested: BotUnderTest)
     assert "<code>id777</code>" in reply.params["text"]
 
 
-async def test_taken_username_falls_back_to_id_name(tested: BotUnderTest) -> None:
+async def test_taken_username_falls_back_to_id_name(tested: BotHarness) -> None:
     await tested.send(42, "/start", username="alice")
     await tested.send(43, "/start", username="ALICE")
     account = await tested.accounts.by_telegram_id(43)
@@ -190,18 +122,18 @@ async def test_taken_username_falls_back_to_id_name(tested: BotUnderTest) -> Non
     assert account.username == "id43"
 
 
-async def test_russian_user_is_answered_in_russian(tested: BotUnderTest) -> None:
+async def test_russian_user_is_answered_in_russian(tested: BotHarness) -> None:
     reply = await tested.send(42, "/start", username="ivan", language_code="ru")
     assert RUSSIAN.key_once in reply.params["text"]
     assert "Баланс: <b>1.50 USD</b>" in reply.params["text"]
 
 
-async def test_first_name_is_html_escaped(tested: BotUnderTest) -> None:
+async def test_first_name_is_html_escaped(tested: BotHarness) -> None:
     reply = await tested.send(42, "/start", first_name="<b>x</b> & <script>")
     assert "Welcome, &lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;!" in reply.params["text"]
 
 
-async def test_start_in_a_group_registers_nobody_and_posts_no_key(tested: BotUnderTest) -> None:
+async def test_start_in_a_group_registers_nobody_and_posts_no_key(tested: BotHarness) -> None:
     reply = await tested.send(42, "/start", username="alice", chat_type="supergroup")
     assert reply.params["text"] == ENGLISH.private_only
     assert await tested.accounts.by_telegram_id(42) is None
