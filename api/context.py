@@ -16,6 +16,7 @@ from providers.backends import ChatBackends
 from providers.http import Upstream
 from providers.registry import Registry
 from storage.accounts import AccountStore
+from storage.idempotency import IdempotencyStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class ApiContext:
     upstream: Upstream
     currency: str
     clock: Callable[[], int]
+    idempotency: IdempotencyStore
 
 
 CONTEXT = web.AppKey("api_context", ApiContext)

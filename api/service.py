@@ -68,6 +68,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             clock,
             recover_holds=True,
             stale_hold_seconds=settings.stale_hold_minutes * 60,
+            idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
@@ -88,6 +89,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             upstream=upstream,
             currency=settings.currency,
             clock=clock,
+            idempotency=app[STORAGE].idempotency,
         )
         yield
         await session.close()

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     lock_strikes: int = Field(default=5, ge=1)
     lock_minutes: int = Field(default=30, ge=0)
     stale_hold_minutes: int = Field(default=60, ge=1)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)

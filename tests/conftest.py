@@ -222,6 +222,7 @@ def build_context(
         upstream=upstream,
         currency="USD",
         clock=clock,
+        idempotency=storage.idempotency,
     )
 
 

@@ -20,6 +20,7 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError
 from api.gate import admit
+from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
 from providers.anthropic import (
     EventScanner,
@@ -57,23 +58,29 @@ async def messages(request: web.Request) -> web.StreamResponse:
         raise InvalidRequestError(
             f"{call.model!r} is a {route.model.kind} model, not a chat model", param="model"
         )
+    key = idempotency_key(request, stream=call.stream)
     auth = await admit(request, credentials, hold_for_messages(body, route.model, call.max_tokens))
     payload = messages_payload(body, route.model)
     client = AnthropicClient(context.upstream)
     headers = forwarded_headers(request.headers)
-    async with billed_call(context, auth, route, request) as bill:
-        if call.stream:
-            return await relay_stream(
-                request,
-                client.stream(route, payload, headers),
-                EventScanner(),
-                bill,
-                model=route.model,
-                held=auth.hold,
-                prompt_estimate=estimate_input_tokens(payload),
-                error_event=lambda error: stream_error_event(error.message),
+    async with idempotent(request, key, auth, route, body) as once:
+        if once.replay is not None:
+            return once.replay
+        async with billed_call(context, auth, route, request) as bill:
+            if call.stream:
+                return await relay_stream(
+                    request,
+                    client.stream(route, payload, headers),
+                    EventScanner(),
+                    bill,
+                    model=route.model,
+                    held=auth.hold,
+                    prompt_estimate=estimate_input_tokens(payload),
+                    error_event=lambda error: stream_error_event(error.message),
+                )
+            message = await client.complete(route, payload, headers)
+            bill.charge_tokens(route.model, message.usage)
+            bill.response = once.keep(
+                web.Response(body=message.body, content_type="application/json")
             )
-        message = await client.complete(route, payload, headers)
-        bill.charge_tokens(route.model, message.usage)
-        bill.response = web.Response(body=message.body, content_type="application/json")
-        return bill.response
+            return bill.response

@@ -19,6 +19,7 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError
 from api.gate import admit
+from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
 from providers.catalog import ModelKind
 from providers.errors import UpstreamError
@@ -54,25 +55,31 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         raise InvalidRequestError(
             f"{chat.model!r} is a {route.model.kind} model, not a chat model", param="model"
         )
+    key = idempotency_key(request, stream=chat.stream)
     auth = await admit(request, credentials, hold_for_chat(body, route.model))
     payload = chat_payload(body, route.model)
-    async with billed_call(context, auth, route, request) as bill:
-        backend = context.chat.for_route(route)
-        if chat.stream:
-            return await relay_stream(
-                request,
-                backend.stream(route, payload),
-                UsageScanner(forward_usage_chunk=client_wants_usage(body)),
-                bill,
-                model=route.model,
-                held=auth.hold,
-                prompt_estimate=estimate_input_tokens(payload),
-                error_event=_stream_error_event,
+    async with idempotent(request, key, auth, route, body) as once:
+        if once.replay is not None:
+            return once.replay
+        async with billed_call(context, auth, route, request) as bill:
+            backend = context.chat.for_route(route)
+            if chat.stream:
+                return await relay_stream(
+                    request,
+                    backend.stream(route, payload),
+                    UsageScanner(forward_usage_chunk=client_wants_usage(body)),
+                    bill,
+                    model=route.model,
+                    held=auth.hold,
+                    prompt_estimate=estimate_input_tokens(payload),
+                    error_event=_stream_error_event,
+                )
+            completion = await backend.complete(route, payload)
+            bill.charge_tokens(route.model, completion.usage)
+            bill.response = once.keep(
+                web.Response(body=completion.body, content_type="application/json")
             )
-        completion = await backend.complete(route, payload)
-        bill.charge_tokens(route.model, completion.usage)
-        bill.response = web.Response(body=completion.body, content_type="application/json")
-        return bill.response
+            return bill.response
 
 
 def _stream_error_event(error: UpstreamError) -> bytes:

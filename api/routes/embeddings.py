@@ -16,6 +16,7 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError
 from api.gate import admit
+from api.idempotency import idempotency_key, idempotent
 from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
 from providers.openai_compat import usage_from
@@ -40,13 +41,19 @@ async def create_embeddings(request: web.Request) -> web.StreamResponse:
     if not embeddings.input:
         raise InvalidRequestError("`input` is empty: send text or a list of texts", param="input")
     route = route_of_kind(context.registry, embeddings.model, ModelKind.EMBEDDING)
+    key = idempotency_key(request, stream=False)
     auth = await admit(request, credentials, hold_for_embeddings(body, route.model))
     client = OpenAIMediaClient(context.upstream)
-    async with billed_call(context, auth, route, request) as bill:
-        reply = await client.post_json(
-            route, "/embeddings", with_upstream_model(body, route.model)
-        )
-        tokens = usage_from(reply.data).input_tokens
-        bill.charge(tokens, 0, route.model.cost(tokens, 0))
-        bill.response = web.Response(body=reply.body, content_type="application/json")
-        return bill.response
+    async with idempotent(request, key, auth, route, body) as once:
+        if once.replay is not None:
+            return once.replay
+        async with billed_call(context, auth, route, request) as bill:
+            reply = await client.post_json(
+                route, "/embeddings", with_upstream_model(body, route.model)
+            )
+            tokens = usage_from(reply.data).input_tokens
+            bill.charge(tokens, 0, route.model.cost(tokens, 0))
+            bill.response = once.keep(
+                web.Response(body=reply.body, content_type="application/json")
+            )
+            return bill.response

@@ -21,6 +21,7 @@ from api.context import ApiContext, context_of
 from api.credentials import Credentials, take_credentials
 from api.errors import InvalidRequestError, NotFoundError
 from api.gate import admit
+from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
 from providers.catalog import ModelKind
 from providers.gemini import (
@@ -82,25 +83,31 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
     config = fields.generation_config or GenerationConfig()
     hold = hold_for_generation(route.model, body, config.max_output_tokens, config.candidate_count)
     call = await _call(request, target, route, body, stripped)
+    key = idempotency_key(request, stream=target.method is GeminiMethod.STREAM)
     auth = await admit(request, credentials, hold)
     client = GeminiClient(context.upstream)
-    async with billed_call(context, auth, route, request) as bill:
-        if target.method is GeminiMethod.STREAM:
-            estimate = estimated_prompt_tokens(body)
-            return await relay_stream(
-                request,
-                client.stream(route, call),
-                GeminiStreamScanner(),
-                bill,
-                model=route.model,
-                held=auth.hold,
-                prompt_estimate=estimate,
-                error_event=lambda error: stream_error_event(error.status, error.message),
+    async with idempotent(request, key, auth, route, body) as once:
+        if once.replay is not None:
+            return once.replay
+        async with billed_call(context, auth, route, request) as bill:
+            if target.method is GeminiMethod.STREAM:
+                estimate = estimated_prompt_tokens(body)
+                return await relay_stream(
+                    request,
+                    client.stream(route, call),
+                    GeminiStreamScanner(),
+                    bill,
+                    model=route.model,
+                    held=auth.hold,
+                    prompt_estimate=estimate,
+                    error_event=lambda error: stream_error_event(error.status, error.message),
+                )
+            completion = await client.generate(route, call)
+            bill.charge_tokens(route.model, completion.usage)
+            bill.response = once.keep(
+                web.Response(body=completion.body, content_type="application/json")
             )
-        completion = await client.generate(route, call)
-        bill.charge_tokens(route.model, completion.usage)
-        bill.response = web.Response(body=completion.body, content_type="application/json")
-        return bill.response
+            return bill.response
 
 
 def _target(request: web.Request) -> GeminiTarget:

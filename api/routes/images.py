@@ -15,6 +15,7 @@ from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
+from api.idempotency import idempotency_key, idempotent
 from api.routes.kinds import as_invalid_request, route_of_kind
 from providers.catalog import ModelKind
 from providers.openai_media import image_payload, images_returned, plan_image
@@ -43,12 +44,18 @@ async def create_image(request: web.Request) -> web.StreamResponse:
     route = route_of_kind(context.registry, image.model, ModelKind.IMAGE)
     with as_invalid_request():
         plan = plan_image(route.model, body)
+    key = idempotency_key(request, stream=False)
     auth = await admit(request, credentials, plan.hold)
     client = OpenAIMediaClient(context.upstream)
     payload = image_payload(body, route.model, plan)
-    async with billed_call(context, auth, route, request) as bill:
-        reply = await client.post_json(route, "/images/generations", payload)
-        returned = images_returned(reply.data)
-        bill.charge(0, returned, plan.cost(returned))
-        bill.response = web.Response(body=reply.body, content_type="application/json")
-        return bill.response
+    async with idempotent(request, key, auth, route, body) as once:
+        if once.replay is not None:
+            return once.replay
+        async with billed_call(context, auth, route, request) as bill:
+            reply = await client.post_json(route, "/images/generations", payload)
+            returned = images_returned(reply.data)
+            bill.charge(0, returned, plan.cost(returned))
+            bill.response = once.keep(
+                web.Response(body=reply.body, content_type="application/json")
+            )
+            return bill.response

@@ -21,6 +21,7 @@ from api.context import ApiContext, context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError, NotFoundError
 from api.gate import admit
+from api.idempotency import idempotency_key, idempotent
 from providers.catalog import Model, ModelKind
 from providers.errors import UnknownModelError
 from providers.http import parse_json
@@ -57,13 +58,17 @@ async def text_to_image(request: web.Request) -> web.StreamResponse:
             param="width",
         )
     payload = json.dumps(body).encode() if stripped else await request.read()
+    key = idempotency_key(request, stream=False)
     auth = await admit(request, credentials, price * fields.samples)
-    async with billed_call(context, auth, route, request) as bill:
-        answer = await StabilityClient(context.upstream).text_to_image(route, payload)
-        images = delivered_images(parse_json(answer))
-        bill.charge(0, images, images * price)
-        bill.response = web.Response(body=answer, content_type="application/json")
-        return bill.response
+    async with idempotent(request, key, auth, route, body) as once:
+        if once.replay is not None:
+            return once.replay
+        async with billed_call(context, auth, route, request) as bill:
+            answer = await StabilityClient(context.upstream).text_to_image(route, payload)
+            images = delivered_images(parse_json(answer))
+            bill.charge(0, images, images * price)
+            bill.response = once.keep(web.Response(body=answer, content_type="application/json"))
+            return bill.response
 
 
 def _catalog_engine(context: ApiContext, engine: str) -> Model:
