@@ -8,20 +8,32 @@ import sys
 from aiohttp import web
 
 from api.cli import run_command, wants_server
+from api.inflight import SETTLE_SECONDS
 from api.service import create_service
 from api.settings import Settings
+from api.tls import server_ssl_context
 
 
 def serve() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Run until SIGINT/SIGTERM, then shut down gracefully (run_app owns the signals).
+
+    On a signal aiohttp closes the listening socket first and lets in-flight requests and
+    streams run; billed calls still running after SHUTDOWN_GRACE_SECONDS are cancelled
+    (api.inflight) and settle; aiohttp's own timeout leaves SETTLE_SECONDS more for that.
+    Only then are the cleanup_ctx entries closed in reverse: the bot's polling, the wait
+    for settlement, the upstream session, storage.
+    """
     settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     web.run_app(
         create_service(settings),
         host=settings.api_host,
         port=settings.api_port,
         access_log=None,
+        shutdown_timeout=settings.shutdown_grace_seconds + SETTLE_SECONDS,
+        ssl_context=server_ssl_context(settings),
     )
 
 

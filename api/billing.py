@@ -18,6 +18,7 @@ from aiohttp import web
 
 from api.context import ApiContext
 from api.errors import REQUEST_ID, ApiError
+from api.inflight import IN_FLIGHT, InFlight
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.openai_compat import TokenUsage
@@ -69,30 +70,37 @@ def _failed_status(error: BaseException) -> int:
 async def billed_call(
     context: ApiContext, auth: Authorization, route: Route, request: web.Request
 ) -> AsyncIterator[Bill]:
-    """Finish the gate's hold with what the handler records, even when the call fails."""
+    """Finish the gate's hold with what the handler records, even when the call fails.
+
+    Shutdown may cancel the call while it runs (`in_flight.running`), never while it
+    settles, and waits for it to settle (`in_flight.call`) before the database closes.
+    """
     assert auth.account_id is not None
+    in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
     started = time.monotonic()
     bill = Bill()
-    try:
-        yield bill
-    except BaseException as error:
-        bill.status = _failed_status(error)
-        raise
-    finally:
-        record = CallRecord(
-            request_id=request[REQUEST_ID],
-            account_id=auth.account_id,
-            endpoint=request.path,
-            provider=route.provider.name,
-            model=route.model.name,
-            status=bill.status,
-            input_units=bill.input_units,
-            output_units=bill.output_units,
-            cost=bill.cost,
-            held=auth.hold,
-            latency_ms=int((time.monotonic() - started) * 1000),
-        )
-        settlement = await context.accounts.finish_call(record)
-        if bill.response is not None and not bill.response.prepared:
-            bill.response.headers[COST_HEADER] = str(settlement.charged)
-            bill.response.headers[BALANCE_HEADER] = str(settlement.balance)
+    with in_flight.call():
+        try:
+            with in_flight.running():
+                yield bill
+        except BaseException as error:
+            bill.status = _failed_status(error)
+            raise
+        finally:
+            record = CallRecord(
+                request_id=request[REQUEST_ID],
+                account_id=auth.account_id,
+                endpoint=request.path,
+                provider=route.provider.name,
+                model=route.model.name,
+                status=bill.status,
+                input_units=bill.input_units,
+                output_units=bill.output_units,
+                cost=bill.cost,
+                held=auth.hold,
+                latency_ms=int((time.monotonic() - started) * 1000),
+            )
+            settlement = await context.accounts.finish_call(record)
+            if bill.response is not None and not bill.response.prepared:
+                bill.response.headers[COST_HEADER] = str(settlement.charged)
+                bill.response.headers[BALANCE_HEADER] = str(settlement.balance)

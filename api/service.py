@@ -16,6 +16,7 @@ from aiohttp import web
 
 from api.app import create_api_app
 from api.context import CONTEXT, ApiContext
+from api.inflight import bound_calls_at_shutdown
 from api.settings import BotMode, Settings
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
@@ -96,6 +97,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
 
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
+    bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
         app.cleanup_ctx.append(_bot_context(settings, clock))
     _log_configuration(settings, registry)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from providers.registry import BUILTIN_PROVIDERS, PROVIDER_NAMES, ProviderConfig
@@ -24,6 +24,15 @@ class BotMode(StrEnum):
     POLLING = "polling"
     WEBHOOK = "webhook"
     OFF = "off"
+
+
+class LogLevel(StrEnum):
+    """LOG_LEVEL: DEBUG shows more of the flow, never a secret (see DESIGN.md)."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
 
 
 _DEFAULT_BASE_URLS: dict[str, str] = {
@@ -52,6 +61,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
     public_base_url: str = ""
+    tls_cert_file: FilePath | None = None
+    tls_key_file: FilePath | None = None
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    log_level: LogLevel = LogLevel.INFO
 
     database_url: str = "sqlite:///data/myapi.db"
 
@@ -111,6 +124,17 @@ class Settings(BaseSettings):
             raise ValueError(f"BOT_MODE={self.bot_mode} needs BOT_TOKEN")
         return self
 
+    @model_validator(mode="after")
+    def _check_tls(self) -> Settings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("TLS needs both TLS_CERT_FILE and TLS_KEY_FILE (or neither)")
+        return self
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @property
     def effective_bot_mode(self) -> BotMode:
         """Polling when a token is set and no mode is chosen; off without a token."""
@@ -123,7 +147,8 @@ class Settings(BaseSettings):
         """The API address the bot tells users to call (PUBLIC_BASE_URL, else the bind)."""
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
-        return f"http://{self.api_host}:{self.api_port}"
+        scheme = "https" if self.tls_cert_file is not None else "http"
+        return f"{scheme}://{self.api_host}:{self.api_port}"
 
     def provider_configs(self) -> dict[str, ProviderConfig]:
         """Each provider's upstream address and key, configured or not."""
