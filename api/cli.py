@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+from api.service import access_policy
 from api.settings import Settings
 from providers.catalog import load_catalog
-from storage import AccessPolicy, Storage, open_storage
+from storage import Storage, open_storage
 from storage.errors import StorageError, UnknownAccountError
 from storage.models import Account
 from storage.money import format_money, to_decimal, to_units
@@ -135,7 +136,7 @@ def _models(settings: Settings) -> None:
 async def execute(argv: Sequence[str], settings: Settings) -> None:
     """Run one `users` command to completion (storage errors propagate)."""
     args = build_parser().parse_args(argv)
-    policy = AccessPolicy(settings.lock_strikes, settings.lock_minutes * 60)
+    policy = access_policy(settings)
     storage = await open_storage(settings.database_url, policy, lambda: int(time.time()))
     try:
         await _users(args, storage, settings)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from api.limits import FailedAuthLimiter
 from providers.backends import ChatBackends
 from providers.http import Upstream
 from providers.registry import Registry
@@ -28,6 +29,7 @@ class ApiContext:
     currency: str
     clock: Callable[[], int]
     idempotency: IdempotencyStore
+    failed_auth: FailedAuthLimiter
 
 
 CONTEXT = web.AppKey("api_context", ApiContext)

@@ -69,6 +69,12 @@ class AccountLockedError(ApiError):
     code = "account_locked"
 
 
+class RateLimitError(ApiError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+
 class NotFoundError(ApiError):
     status = 404
     code = "not_found"

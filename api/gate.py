@@ -16,10 +16,12 @@ from api.errors import (
     AccountLockedError,
     AuthenticationError,
     InsufficientBalanceError,
+    RateLimitError,
 )
+from api.limits import client_address
 from storage.models import Authorization, AuthOutcome
 from storage.money import format_money
-from storage.policy import LOCKED_UNTIL_UNBLOCKED
+from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
 
 _BAD_CREDENTIALS = (
     "invalid username or API key: check both (the key is shown once, by /start in the "
@@ -47,6 +49,13 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     request's id, which the call's usage record carries when it settles.
     """
     context = context_of(request)
+    limiter = context.failed_auth
+    address = client_address(request, limiter.trusted_proxies)
+    if (wait := limiter.retry_after(address)) is not None:
+        raise RateLimitError(
+            f"too many failed authentications from your address: retry in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
     auth = await context.accounts.authorize(
         credentials.username, credentials.key, hold, request[REQUEST_ID]
     )
@@ -54,9 +63,17 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     if outcome is AuthOutcome.OK:
         return auth
     if outcome in (AuthOutcome.UNKNOWN, AuthOutcome.BAD_KEY):
+        limiter.record_failure(address)
         raise AuthenticationError(_BAD_CREDENTIALS)
     if outcome is AuthOutcome.LOCKED:
         raise _locked(auth, context.clock())
+    if outcome is AuthOutcome.RATE_LIMITED:
+        wait = AccessPolicy.seconds_to_next_window(context.clock())
+        raise RateLimitError(
+            f"rate limit exceeded: {context.accounts.policy.requests_per_minute} requests a "
+            f"minute (or your account's own limit); retry in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
     needed = format_money(hold, context.currency)
     balance = format_money(auth.balance, context.currency)
     raise InsufficientBalanceError(

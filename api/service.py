@@ -17,6 +17,7 @@ from aiohttp import web
 from api.app import create_api_app
 from api.context import CONTEXT, ApiContext
 from api.inflight import bound_calls_at_shutdown
+from api.limits import FailedAuthLimiter
 from api.settings import BotMode, Settings
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
@@ -42,7 +43,9 @@ def _wall_clock() -> int:
 
 def access_policy(settings: Settings) -> AccessPolicy:
     return AccessPolicy(
-        lock_strikes=settings.lock_strikes, lock_seconds=settings.lock_minutes * 60
+        lock_strikes=settings.lock_strikes,
+        lock_seconds=settings.lock_minutes * 60,
+        requests_per_minute=settings.rate_limit_per_minute,
     )
 
 
@@ -91,6 +94,9 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             currency=settings.currency,
             clock=clock,
             idempotency=app[STORAGE].idempotency,
+            failed_auth=FailedAuthLimiter(
+                settings.failed_auth_per_minute, clock, settings.trusted_proxies
+            ),
         )
         yield
         await session.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated
 
@@ -72,6 +73,9 @@ class Settings(BaseSettings):
     trial_credit: Decimal = Decimal("1.00")
     lock_strikes: int = Field(default=5, ge=1)
     lock_minutes: int = Field(default=30, ge=0)
+    rate_limit_per_minute: int = Field(default=60, ge=0)
+    failed_auth_per_minute: int = Field(default=20, ge=0)
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     stale_hold_minutes: int = Field(default=60, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
@@ -104,6 +108,14 @@ class Settings(BaseSettings):
     def _split_admin_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = (part.strip() for part in value.split(","))
+            return tuple(ip_network(part, strict=False) for part in parts if part)
         return value
 
     @field_validator("trial_credit", "price_markup", mode="before")

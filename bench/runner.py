@@ -110,6 +110,7 @@ def _service_env(port: int, database_url: str, upstream: Server) -> dict[str, st
         OPENAI_API_KEY="sk-bench",
         BOT_TOKEN="",
         BOT_MODE="off",
+        RATE_LIMIT_PER_MINUTE="0",  # one bench user makes thousands of calls a minute
     )
     return env
 

@@ -42,24 +42,36 @@ _BASE_STRIKES = (
     "(CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 0 ELSE strikes END)"
 )
 _FUNDED = "(:hold = 0 OR balance - reserved >= :hold)"
-_PASSES = f"(NOT {_LOCKED} AND key_hash = :key_hash AND {_FUNDED})"
+_LIMIT = "COALESCE(rate_limit, :rate_limit)"
+_IN_WINDOW = "(CASE WHEN rate_window = :window THEN rate_count ELSE 0 END)"
+_WITHIN_RATE = f"({_LIMIT} = 0 OR {_IN_WINDOW} < {_LIMIT})"
+_KEY_OK = f"(NOT {_LOCKED} AND key_hash = :key_hash)"
+_PASSES = f"({_KEY_OK} AND {_WITHIN_RATE} AND {_FUNDED})"
+_RATE_LIMITED = f"({_KEY_OK} AND NOT {_WITHIN_RATE})"
 
 # One statement: every SET expression sees the row as it was, so the verdict, the strike
-# count, the lock and the hold are computed from one consistent row version. An expired lock
-# counts as no lock and restarts the strike count.
+# count, the lock, the rate window and the hold are computed from one consistent row
+# version. An expired lock counts as no lock and restarts the strike count. Being over the
+# rate is not a strike (the key was right); it holds nothing and counts nothing.
 _AUTHORIZE = f"""
 UPDATE accounts SET
     auth_result = CASE
         WHEN {_LOCKED} THEN 'locked'
         WHEN key_hash <> :key_hash THEN 'bad_key'
+        WHEN NOT {_WITHIN_RATE} THEN 'rate_limited'
         WHEN NOT {_FUNDED} THEN 'no_funds'
         ELSE 'ok' END,
-    strikes = CASE WHEN {_PASSES} THEN 0 ELSE {_BASE_STRIKES} + 1 END,
+    strikes = CASE
+        WHEN {_PASSES} THEN 0
+        WHEN {_RATE_LIMITED} THEN strikes
+        ELSE {_BASE_STRIKES} + 1 END,
     locked_until = CASE
         WHEN {_PASSES} THEN NULL
-        WHEN {_LOCKED} THEN locked_until
+        WHEN {_LOCKED} OR {_RATE_LIMITED} THEN locked_until
         WHEN {_BASE_STRIKES} + 1 >= :lock_strikes THEN :lock_until
         ELSE NULL END,
+    rate_count = CASE WHEN {_PASSES} THEN {_IN_WINDOW} + 1 ELSE rate_count END,
+    rate_window = CASE WHEN {_PASSES} THEN :window ELSE rate_window END,
     reserved = reserved + CASE WHEN {_PASSES} THEN :hold ELSE 0 END,
     last_seen_at = CASE WHEN {_PASSES} THEN :now ELSE last_seen_at END
 WHERE {{lookup}}
@@ -145,6 +157,8 @@ class AccountStore:
             "lock_strikes": self._policy.lock_strikes,
             "lock_until": self._policy.lock_until(now),
             "request_id": request_id,
+            "window": now // 60,
+            "rate_limit": self._policy.requests_per_minute,
         }
         if username is None:
             row = await self._db.fetch_one(self._by_key, params)

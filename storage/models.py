@@ -16,6 +16,7 @@ class AuthOutcome(StrEnum):
     UNKNOWN = "unknown"
     LOCKED = "locked"
     BAD_KEY = "bad_key"
+    RATE_LIMITED = "rate_limited"
     NO_FUNDS = "no_funds"
 
 

@@ -24,6 +24,7 @@ from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
 from api.context import ApiContext
+from api.limits import FailedAuthLimiter
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import Upstream, UpstreamLimits, create_client_session
@@ -65,7 +66,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def policy() -> AccessPolicy:
-    return AccessPolicy(lock_strikes=5, lock_seconds=30 * 60)
+    """The seed's lock rule; no rate limit (the clock stands still, so every call of a test
+    falls in one minute: rate tests bring their own policy)."""
+    return AccessPolicy(lock_strikes=5, lock_seconds=30 * 60, requests_per_minute=0)
 
 
 async def _postgres_unreachable_reason() -> str | None:
@@ -223,6 +226,7 @@ def build_context(
         currency="USD",
         clock=clock,
         idempotency=storage.idempotency,
+        failed_auth=FailedAuthLimiter(0, clock),  # off: tests of the limit build their own
     )
 
 
