@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import BodyPartReader, web
 from aiohttp.hdrs import CONTENT_TYPE
+from aiohttp.http_exceptions import BadHttpMessage
 
 from api.errors import ApiError, InvalidRequestError
 from providers.openai_media import FormPart
@@ -66,6 +67,7 @@ async def read_form(request: web.Request, limit: int) -> list[FormPart]:
             used += len(value)
             content_type = part.headers.get(CONTENT_TYPE)
             parts.append(FormPart(part.name or "", value, part.filename, content_type))
-    except (ValueError, RuntimeError) as error:
+    except (ValueError, RuntimeError, BadHttpMessage) as error:
+        # BadHttpMessage: a part's headers that HTTP forbids (control characters...).
         raise InvalidRequestError(f"the multipart body is malformed: {error}") from error
     return parts
