@@ -12,7 +12,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,17 +23,11 @@ import pytest
 
 from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
 from tests.fakes.upstream import FakeUpstream, serve
+from tests.process import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 USER_ID, ADMIN_ID = 1001, 999
 KEY_PATTERN = re.compile(r"myapi-[A-Za-z0-9_\-]{40,}")
-STARTUP_SECONDS = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -44,21 +37,6 @@ class Service:
     telegram: FakeTelegram
     upstream: FakeUpstream
     log_path: Path
-
-
-async def wait_until_healthy(process: asyncio.subprocess.Process, base_url: str) -> None:
-    """Poll /health until it answers; fail at once if the process dies first."""
-    deadline = asyncio.get_running_loop().time() + STARTUP_SECONDS
-    async with httpx.AsyncClient() as client:
-        while asyncio.get_running_loop().time() < deadline:
-            if process.returncode is not None:
-                raise AssertionError(f"the service exited with {process.returncode}")
-            try:
-                if (await client.get(f"{base_url}/health", timeout=1)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)  # the port is not open yet: poll again shortly
-    raise AssertionError("the service did not become healthy in time")
 
 
 @pytest.fixture
