@@ -70,6 +70,8 @@ class OperationDoc:
     answers: tuple[str, ...] = ("application/json",)
     query: tuple[dict[str, Any], ...] = ()
     path: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: A body that works against a configured service: documentation, and the fuzzer's seed.
+    example: dict[str, Any] | None = None
 
 
 _AUDIO_FORM: dict[str, Any] = {
@@ -88,8 +90,9 @@ _AUDIO_FORM: dict[str, Any] = {
     "additionalProperties": {"type": "string"},
 }
 _STREAM = ("application/json", "text/event-stream")
+_HELLO = [{"role": "user", "content": "Hello"}]
 _GEMINI_PATH = {
-    "version": {"type": "string", "enum": list(API_VERSIONS)},
+    "version": {"type": "string", "enum": list(API_VERSIONS), "examples": ["v1beta"]},
     "model_and_method": {
         "type": "string",
         "pattern": f"^[^/]+:({'|'.join(method.value for method in GeminiMethod)})$",
@@ -107,16 +110,30 @@ OPERATIONS: dict[Handler, OperationDoc] = {
     ),
     models.list_models: OperationDoc("The catalog, with prices", "models", secured=False),
     chat.chat_completions: OperationDoc(
-        "OpenAI chat completion", "openai", body=chat.ChatRequest, answers=_STREAM
+        "OpenAI chat completion",
+        "openai",
+        body=chat.ChatRequest,
+        answers=_STREAM,
+        example={"model": "echo", "messages": _HELLO},
     ),
     embeddings.create_embeddings: OperationDoc(
-        "OpenAI embeddings", "openai", body=embeddings.EmbeddingsRequest
+        "OpenAI embeddings",
+        "openai",
+        body=embeddings.EmbeddingsRequest,
+        example={"model": "text-embedding-3-small", "input": "Hello"},
     ),
     images.create_image: OperationDoc(
-        "OpenAI image generation", "openai", body=images.ImageRequest
+        "OpenAI image generation",
+        "openai",
+        body=images.ImageRequest,
+        example={"model": "dall-e-3", "prompt": "A small robotics lab", "size": "1024x1024"},
     ),
     audio.create_speech: OperationDoc(
-        "OpenAI text to speech", "openai", body=audio.SpeechRequest, answers=("audio/*",)
+        "OpenAI text to speech",
+        "openai",
+        body=audio.SpeechRequest,
+        answers=("audio/*",),
+        example={"model": "tts-1", "input": "Hello", "voice": "alloy"},
     ),
     audio.create_transcription: OperationDoc(
         "OpenAI transcription", "openai", form=_AUDIO_FORM, answers=("application/json", "text/*")
@@ -125,7 +142,11 @@ OPERATIONS: dict[Handler, OperationDoc] = {
         "OpenAI translation", "openai", form=_AUDIO_FORM, answers=("application/json", "text/*")
     ),
     anthropic.messages: OperationDoc(
-        "Anthropic Messages API", "anthropic", body=anthropic.MessagesRequest, answers=_STREAM
+        "Anthropic Messages API",
+        "anthropic",
+        body=anthropic.MessagesRequest,
+        answers=_STREAM,
+        example={"model": "claude-3-5-haiku-latest", "max_tokens": 64, "messages": _HELLO},
     ),
     gemini_models: OperationDoc(
         "Gemini generateContent, streamGenerateContent (?alt=sse) and countTokens",
@@ -134,12 +155,18 @@ OPERATIONS: dict[Handler, OperationDoc] = {
         answers=_STREAM,
         query=(_ALT,),
         path=_GEMINI_PATH,
+        example={"contents": [{"role": "user", "parts": [{"text": "Hello"}]}]},
     ),
     text_to_image: OperationDoc(
         f"Stability v1 text-to-image (samples 1 to {MAX_SAMPLES})",
         "stability",
         body=TextToImageRequest,
         path={"engine_id": {"type": "string", "examples": ["stable-diffusion-xl-1024-v1-0"]}},
+        example={
+            "text_prompts": [{"text": "A small robotics lab"}],
+            "width": 1024,
+            "height": 1024,
+        },
     ),
 }
 
@@ -223,7 +250,9 @@ def _operation(
         operation["parameters"] = parameters
     if doc.body is not None:
         reference = _add_schema(doc.body, schemas)
-        content = {"application/json": {"schema": reference}}
+        content: dict[str, Any] = {"application/json": {"schema": reference}}
+        if doc.example is not None:
+            content["application/json"]["example"] = doc.example
         operation["requestBody"] = {"required": True, "content": content}
     elif doc.form is not None:
         content = {"multipart/form-data": {"schema": doc.form}}
