@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
-from api.errors import BODY_LIMIT, error_middleware
+from api.errors import BODY_LIMIT, BODY_TIMEOUT, error_middleware
 from api.routes import account, anthropic, audio, chat, docs, embeddings, images, models
 from api.routes.google import gemini_models
 from api.routes.stability import text_to_image
@@ -17,10 +17,12 @@ def create_api_app(
     *,
     max_body_bytes: int,
     max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+    body_read_seconds: float = 30.0,
 ) -> web.Application:
     """Build the app; `context` may be given later (by a cleanup_ctx) but before serving."""
     app = web.Application(middlewares=[error_middleware], client_max_size=max_body_bytes)
     app[BODY_LIMIT] = max_body_bytes
+    app[BODY_TIMEOUT] = body_read_seconds
     app[AUDIO_BODY_LIMIT] = max_audio_bytes
     if context is not None:
         app[CONTEXT] = context

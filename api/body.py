@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from api.errors import InvalidRequestError
+from api.errors import BODY_TIMEOUT, InvalidRequestError, RequestTimeoutError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+@asynccontextmanager
+async def body_deadline(request: web.Request) -> AsyncIterator[None]:
+    """Bound the time a client may take to send its body (BODY_READ_TIMEOUT_SECONDS).
+
+    The size limit bounds memory; this bounds how long a connection can be kept busy by a
+    body sent a byte at a time. Past it the answer is 408 and nothing has been done.
+    """
+    try:
+        async with asyncio.timeout(request.app[BODY_TIMEOUT]):
+            yield
+    except TimeoutError as error:
+        raise RequestTimeoutError(
+            f"the request body did not arrive within {request.app[BODY_TIMEOUT]:g} seconds: "
+            "send it at once"
+        ) from error
+
+
 async def read_json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; aiohttp raises 413 itself past the size limit."""
-    raw = await request.read()
+    async with body_deadline(request):
+        raw = await request.read()
     if not raw.strip():
         raise InvalidRequestError("the request body is empty: send a JSON object")
     try:

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID = web.RequestKey("request_id", str)
 BODY_LIMIT = web.AppKey("body_limit", int)
+BODY_TIMEOUT = web.AppKey("body_timeout", float)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -67,6 +68,11 @@ class AccountLockedError(ApiError):
     status = 403
     type = "permission_error"
     code = "account_locked"
+
+
+class RequestTimeoutError(ApiError):
+    status = 408
+    code = "request_timeout"
 
 
 class RateLimitError(ApiError):

@@ -12,6 +12,7 @@ from aiohttp import BodyPartReader, web
 from aiohttp.hdrs import CONTENT_TYPE
 from aiohttp.http_exceptions import BadHttpMessage
 
+from api.body import body_deadline
 from api.errors import ApiError, InvalidRequestError
 from providers.openai_media import FormPart
 
@@ -54,6 +55,11 @@ async def read_form(request: web.Request, limit: int) -> list[FormPart]:
         )
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
+    async with body_deadline(request):
+        return await _read_parts(request, limit)
+
+
+async def _read_parts(request: web.Request, limit: int) -> list[FormPart]:
     parts: list[FormPart] = []
     used = 0
     try:
