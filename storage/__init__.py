@@ -55,12 +55,14 @@ async def open_storage(
     released. On SQLite, whose database one serving process owns, all of them; on
     PostgreSQL, whose other replicas may hold funds for calls still running, those older
     than `stale_hold_seconds`. Never from the command line, which may run beside the service.
-    Stored idempotent answers live `idempotency_ttl_seconds`.
+    Stored idempotent answers live `idempotency_ttl_seconds`; the serving process deletes
+    expired ones at start-up too.
     """
     database = await open_database(url)
     try:
         await migrate(database)
         accounts = AccountStore(database, policy, clock)
+        idempotency = IdempotencyStore(database, clock, idempotency_ttl_seconds)
         if recover_holds:
             released = await (
                 accounts.release_all_holds()
@@ -69,6 +71,7 @@ async def open_storage(
             )
             if released:
                 logger.warning("released holds left by an earlier crash on %d accounts", released)
+            await idempotency.purge_expired()
         mismatched = await accounts.mismatched_balances()
         if mismatched:
             logger.error("balance differs from the ledger for %d accounts", len(mismatched))
@@ -79,5 +82,5 @@ async def open_storage(
         database=database,
         accounts=accounts,
         admin=AccountAdmin(database, clock),
-        idempotency=IdempotencyStore(database, clock, idempotency_ttl_seconds),
+        idempotency=idempotency,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import Storage
+from storage import AccessPolicy, Storage, open_storage
 from storage.idempotency import ClaimState, StoredResponse
 from tests.conftest import FakeClock
 
@@ -114,3 +114,19 @@ async def test_purge_deletes_only_expired_rows(storage: Storage, clock: FakeCloc
     await storage.idempotency.claim(account, "new", "f1")
     assert await storage.idempotency.purge_expired() == 1
     assert (await storage.idempotency.claim(account, "new", "f1")).state is ClaimState.IN_PROGRESS
+
+
+async def test_the_serving_start_up_deletes_expired_answers(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    storage = await open_storage(sqlite_url, AccessPolicy(), clock, idempotency_ttl_seconds=60)
+    registration = await storage.accounts.register_telegram_user(1, "a", 10, "en")
+    await storage.idempotency.claim(registration.account.id, "k", "f")
+    await storage.close()
+    clock.advance(61)
+    reopened = await open_storage(
+        sqlite_url, AccessPolicy(), clock, recover_holds=True, idempotency_ttl_seconds=60
+    )
+    rows = await reopened.database.fetch_all("SELECT * FROM idempotency_keys")
+    await reopened.close()
+    assert rows == []
