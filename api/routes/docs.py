@@ -1,13 +1,16 @@
 """`GET /openapi.json` and `GET /docs`: the API describing itself, free and without a key.
 
-Both are built from the serving app on each request (cheap, and never stale); the docs
-routes leave themselves out of the document, which describes the product's API only.
+Both are built from the serving app's router the first time they are asked for, and kept
+(the router is frozen once the app serves, so the document cannot go stale; a cache keeps
+an unauthenticated route from rebuilding it on every hit). The docs routes leave themselves
+out of the document, which describes the product's API only.
 """
 
 from __future__ import annotations
 
 from importlib import metadata
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -22,8 +25,15 @@ def _version() -> str:
         return "0.0.0"
 
 
+_DOCUMENTS: WeakKeyDictionary[web.Application, dict[str, Any]] = WeakKeyDictionary()
+
+
 def _document(request: web.Request) -> dict[str, Any]:
-    return build_openapi(request.app, version=_version(), hidden=DOCS_HANDLERS)
+    document = _DOCUMENTS.get(request.app)
+    if document is None:
+        document = build_openapi(request.app, version=_version(), hidden=DOCS_HANDLERS)
+        _DOCUMENTS[request.app] = document
+    return document
 
 
 async def openapi_json(request: web.Request) -> web.Response:
