@@ -34,6 +34,7 @@ from bot.runner import (
 )
 from storage import Storage
 from storage.accounts import Clock
+from storage.reports import OperatorReports
 
 __all__ = [
     "BotConfig",
@@ -84,6 +85,7 @@ def create_dispatcher(
         admin=storage.admin,
         config=config,
         clock=clock,
+        reports=OperatorReports(storage.database, clock),
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
     dispatcher.update.outer_middleware(in_flight)

@@ -16,16 +16,15 @@ import logging
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandStart
 from aiogram.types import ErrorEvent, Message
 
 from bot import render
+from bot.admin import create_admin_router
 from bot.config import BotConfig
 from bot.keys import create_keys_router
 from bot.texts import ENGLISH, Texts
 from storage.accounts import AccountStore, Clock
-from storage.admin import AccountAdmin
-from storage.errors import UnknownAccountError
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +34,15 @@ COMMANDS = ("start", "balance", "help", "newkey", "unblock")
 
 def create_routers() -> list[Router]:
     """The routers in the order they must be included: key rotation, private commands,
-    groups, errors. /newkey comes first because the private router ends in a catch-all."""
-    return [create_keys_router(), _private_router(), _group_router(), _errors_router()]
+    groups, errors. /newkey and the admin console (`bot.admin`) come first because the
+    private router ends in a catch-all."""
+    return [
+        create_keys_router(),
+        create_admin_router(),
+        _private_router(),
+        _group_router(),
+        _errors_router(),
+    ]
 
 
 def _private_router() -> Router:
@@ -45,7 +51,6 @@ def _private_router() -> Router:
     router.message.register(start, CommandStart())
     router.message.register(balance, Command("balance"))
     router.message.register(help_command, Command("help"))
-    router.message.register(unblock, Command("unblock"))
     router.message.register(unknown)
     return router
 
@@ -109,37 +114,6 @@ async def balance(
 
 async def help_command(message: Message, config: BotConfig, texts: Texts) -> None:
     await message.answer(texts.help.format(base_url=render.escape(config.public_base_url)))
-
-
-async def unblock(
-    message: Message,
-    command: CommandObject,
-    admin: AccountAdmin,
-    config: BotConfig,
-    texts: Texts,
-) -> None:
-    """Admins only: clear a username's strikes and lock. Anyone else changes nothing.
-
-    The unblock is storage's operator action (shared with the command line), recorded with
-    the admin's Telegram id as its actor.
-    """
-    user = message.from_user
-    if user is None or user.id not in config.admin_ids:
-        logger.warning("refused /unblock from telegram user %s", user.id if user else None)
-        await message.answer(texts.unblock_not_admin)
-        return
-    words = (command.args or "").split()
-    if len(words) != 1:
-        await message.answer(texts.unblock_usage)
-        return
-    wanted = words[0].removeprefix("@")
-    try:
-        account = await admin.unblock(wanted, actor=f"telegram:{user.id}")
-    except UnknownAccountError:
-        await message.answer(texts.unblock_unknown.format(username=render.escape(wanted)))
-        return
-    logger.info("admin %d unblocked %s", user.id, account.username)
-    await message.answer(texts.unblock_done.format(username=render.escape(account.username)))
 
 
 async def unknown(message: Message, texts: Texts) -> None:

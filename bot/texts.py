@@ -44,6 +44,29 @@ class Texts:
     unblock_usage: str
     unblock_unknown: str
     unblock_done: str
+    admin_only: str
+    account_unknown: str
+    block_usage: str
+    block_done: str
+    block_notified: str
+    block_not_notified: str
+    blocked_notice: str
+    blocked_reason: str
+    credit_usage: str
+    credit_done: str
+    credit_below_zero: str
+    user_usage: str
+    user_title: str
+    user_telegram: str
+    user_no_telegram: str
+    user_money: str
+    user_key_prefix: str
+    user_registered: str
+    user_last_seen: str
+    user_never_seen: str
+    user_spend: str
+    stats_usage: str
+    stats: str
     newkey_confirm: str
     newkey_yes: str
     newkey_cancel: str
@@ -97,6 +120,51 @@ ENGLISH = Texts(
     unblock_unknown="There is no account named <code>{username}</code>.",
     unblock_done=(
         "Unblocked <code>{username}</code>: failed attempts reset to 0 and the lock cleared."
+    ),
+    admin_only="Only administrators can use this command.",
+    account_unknown="There is no account named <code>{username}</code>.",
+    block_usage="Usage: <code>/block &lt;username&gt; [reason]</code>",
+    block_done=(
+        "Blocked <code>{username}</code>: the key is refused until an admin sends "
+        "<code>/unblock {username}</code>."
+    ),
+    block_notified="The user was told in Telegram.",
+    block_not_notified=(
+        "The user was not told: the account has no Telegram chat, or Telegram refused the message."
+    ),
+    blocked_notice=(
+        "Your account <code>{username}</code> has been blocked by an administrator. API "
+        "calls with your key are refused until an administrator unblocks it; your balance "
+        "is kept."
+    ),
+    blocked_reason="Reason: {reason}",
+    credit_usage=(
+        "Usage: <code>/credit &lt;username&gt; &lt;amount&gt; [note]</code>\n"
+        "The amount is in {currency}, positive to add or negative to take, with at most 6 "
+        "decimals: <code>/credit alice 2.50 bonus</code>"
+    ),
+    credit_done="Balance of <code>{username}</code> changed by {amount}: now <b>{balance}</b>.",
+    credit_below_zero=(
+        "Nothing changed: <code>{username}</code> has {balance}, and {amount} would take the "
+        "balance below zero."
+    ),
+    user_usage="Usage: <code>/user &lt;username&gt;</code>",
+    user_title="<b>Account</b> <code>{username}</code>",
+    user_telegram="Telegram id: <code>{telegram_id}</code>",
+    user_no_telegram="Telegram: none (created from the command line)",
+    user_money="Balance: <b>{balance}</b>, held for calls in progress: {reserved}",
+    user_key_prefix="Key starts with <code>{prefix}</code>",
+    user_registered="Registered: {when}",
+    user_last_seen="Last seen: {when}",
+    user_never_seen="Last seen: never",
+    user_spend="Spent (UTC days): today {today}, last 7 days {week}, all time {total}",
+    stats_usage="Usage: <code>/stats</code> (no arguments)",
+    stats=(
+        "<b>Service</b> (UTC days)\n"
+        "Users: {users}\n"
+        "Active today (made a call): {active}\n"
+        "Today: {calls_today} calls, revenue {revenue_today}\n"
+        "Last 7 days: {calls_week} calls, revenue {revenue_week}"
     ),
     newkey_confirm=(
         "Replace the API key of <code>{username}</code> (the one starting with "
@@ -162,6 +230,52 @@ RUSSIAN = Texts(
     unblock_unknown="Аккаунта с именем <code>{username}</code> нет.",
     unblock_done=(
         "<code>{username}</code> разблокирован: неудачные попытки сброшены, блокировка снята."
+    ),
+    admin_only="Эта команда доступна только администраторам.",
+    account_unknown="Аккаунта с именем <code>{username}</code> нет.",
+    block_usage="Использование: <code>/block &lt;имя пользователя&gt; [причина]</code>",
+    block_done=(
+        "<code>{username}</code> заблокирован: ключ не принимается, пока администратор не "
+        "отправит <code>/unblock {username}</code>."
+    ),
+    block_notified="Пользователю сообщили в Telegram.",
+    block_not_notified=(
+        "Пользователю не сообщили: у аккаунта нет чата в Telegram, или Telegram не принял "
+        "сообщение."
+    ),
+    blocked_notice=(
+        "Ваш аккаунт <code>{username}</code> заблокирован администратором. Запросы к API с "
+        "вашим ключом отклоняются, пока администратор его не разблокирует; баланс сохраняется."
+    ),
+    blocked_reason="Причина: {reason}",
+    credit_usage=(
+        "Использование: <code>/credit &lt;имя пользователя&gt; &lt;сумма&gt; "
+        "[примечание]</code>\n"
+        "Сумма в {currency}, положительная (начислить) или отрицательная (списать), не больше "
+        "6 знаков после точки: <code>/credit alice 2.50 бонус</code>"
+    ),
+    credit_done="Баланс <code>{username}</code> изменён на {amount}: теперь <b>{balance}</b>.",
+    credit_below_zero=(
+        "Ничего не изменено: у <code>{username}</code> {balance}, и {amount} сделало бы "
+        "баланс отрицательным."
+    ),
+    user_usage="Использование: <code>/user &lt;имя пользователя&gt;</code>",
+    user_title="<b>Аккаунт</b> <code>{username}</code>",
+    user_telegram="Telegram id: <code>{telegram_id}</code>",
+    user_no_telegram="Telegram: нет (создан из командной строки)",
+    user_money="Баланс: <b>{balance}</b>, зарезервировано под текущие запросы: {reserved}",
+    user_key_prefix="Ключ начинается с <code>{prefix}</code>",
+    user_registered="Зарегистрирован: {when}",
+    user_last_seen="Последний запрос: {when}",
+    user_never_seen="Последний запрос: никогда",
+    user_spend=("Потрачено (дни по UTC): сегодня {today}, за 7 дней {week}, за всё время {total}"),
+    stats_usage="Использование: <code>/stats</code> (без аргументов)",
+    stats=(
+        "<b>Сервис</b> (дни по UTC)\n"
+        "Пользователей: {users}\n"
+        "Активны сегодня (был запрос): {active}\n"
+        "Сегодня: запросов {calls_today}, выручка {revenue_today}\n"
+        "За 7 дней: запросов {calls_week}, выручка {revenue_week}"
     ),
     newkey_confirm=(
         "Заменить API-ключ <code>{username}</code> (тот, что начинается с "
