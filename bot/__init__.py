@@ -34,7 +34,9 @@ from bot.runner import (
 )
 from storage import Storage
 from storage.accounts import Clock
+from storage.profiles import ProfileStore
 from storage.reports import OperatorReports
+from storage.usage import UsageStore
 
 __all__ = [
     "BotConfig",
@@ -76,20 +78,24 @@ def create_dispatcher(
 
     Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
     line uses, so /unblock is recorded with actor `telegram:<id>`), `config` and `clock`
-    (epoch seconds, for lock display) as parameters; `LanguageMiddleware` adds `texts`.
+    (epoch seconds, for lock display), `usage` and `profiles` (read-only usage and the /lang
+    choice) as parameters; `LanguageMiddleware` adds `texts`.
     """
     in_flight = InFlightUpdates()
+    profiles = ProfileStore(storage.database, clock)
     dispatcher = Dispatcher(
         name="myapi",
         accounts=storage.accounts,
         admin=storage.admin,
         config=config,
         clock=clock,
+        usage=UsageStore(storage.database, clock),
+        profiles=profiles,
         reports=OperatorReports(storage.database, clock),
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
     dispatcher.update.outer_middleware(in_flight)
-    dispatcher.update.outer_middleware(LanguageMiddleware())
+    dispatcher.update.outer_middleware(LanguageMiddleware(profiles))
     dispatcher.startup.register(mark_polling_started)
     dispatcher.include_routers(*create_routers())
     return dispatcher

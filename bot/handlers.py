@@ -23,13 +23,15 @@ from bot import render
 from bot.admin import create_admin_router
 from bot.config import BotConfig
 from bot.keys import create_keys_router
+from bot.lang import create_lang_router
 from bot.texts import ENGLISH, Texts
+from bot.usage import create_usage_router
 from storage.accounts import AccountStore, Clock
 
 logger = logging.getLogger(__name__)
 
 #: Every command the bot answers; in groups each gets the "write to me privately" reply.
-COMMANDS = ("start", "balance", "help", "newkey", "unblock")
+COMMANDS = ("start", "balance", "help", "newkey", "unblock", "usage", "lang")
 
 
 def create_routers() -> list[Router]:
@@ -39,6 +41,8 @@ def create_routers() -> list[Router]:
     return [
         create_keys_router(),
         create_admin_router(),
+        create_usage_router(),
+        create_lang_router(),
         _private_router(),
         _group_router(),
         _errors_router(),

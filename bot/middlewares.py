@@ -15,6 +15,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 from bot.texts import texts_for
+from storage.profiles import ProfileStore
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +25,26 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class LanguageMiddleware(BaseMiddleware):
     """Puts `texts` (the catalog instance for the sender's language) into handler data.
 
-    The choice follows the user's current Telegram language, not the one stored at
+    A language chosen with /lang (read from `profiles`, one indexed read per update) wins;
+    otherwise the user's current Telegram language decides, not the one stored at
     registration, so a user who switches Telegram to Russian is answered in Russian.
+    Telegram's choice is put in place before the read, so if storage fails the error
+    handler still apologises in a language the user reads.
     """
+
+    def __init__(self, profiles: ProfileStore | None = None) -> None:
+        self._profiles = profiles
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
-        data["texts"] = texts_for(user.language_code if isinstance(user, User) else None)
+        if not isinstance(user, User):
+            data["texts"] = texts_for(None)
+            return await handler(event, data)
+        data["texts"] = texts_for(user.language_code)
+        if self._profiles is not None:
+            chosen = await self._profiles.chosen_language(user.id)
+            if chosen is not None:
+                data["texts"] = texts_for(chosen)
         return await handler(event, data)
 
 

@@ -42,6 +42,8 @@ def bot_commands(texts: Texts) -> list[BotCommand]:
         BotCommand(command="start", description=texts.command_start),
         BotCommand(command="balance", description=texts.command_balance),
         BotCommand(command="newkey", description=texts.command_newkey),
+        BotCommand(command="usage", description=texts.command_usage),
+        BotCommand(command="lang", description=texts.command_lang),
         BotCommand(command="help", description=texts.command_help),
     ]
 

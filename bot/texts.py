@@ -23,6 +23,8 @@ class Texts:
     command_balance: str
     command_help: str
     command_newkey: str
+    command_usage: str
+    command_lang: str
     welcome_new: str
     key_once: str
     curl_heading: str
@@ -76,6 +78,16 @@ class Texts:
     private_only: str
     unknown_command: str
     internal_error: str
+    lang_choose: str
+    lang_set: str
+    usage_empty: str
+    usage_recent: str
+    usage_call: str
+    usage_ok: str
+    usage_failed: str
+    usage_totals: str
+    usage_chart_title: str
+    usage_chart_caption: str
 
 
 ENGLISH = Texts(
@@ -84,6 +96,8 @@ ENGLISH = Texts(
     command_balance="Balance and account state",
     command_help="What this bot can do",
     command_newkey="Replace your API key",
+    command_usage="Your recent calls and spend",
+    command_lang="Language / Язык",
     welcome_new="Welcome, {name}! Your myapi account is ready.",
     key_once=(
         "Your API key is shown only this once: save it now. We keep only its hash, so "
@@ -112,6 +126,8 @@ ENGLISH = Texts(
         "/start - register and get your API key (or see your account)\n"
         "/balance - your balance, failed attempts and lock state\n"
         "/newkey - replace your API key (the old one stops working)\n"
+        "/usage - your last calls, spend and a chart of the last 14 days\n"
+        "/lang - choose English or Russian\n"
         "/help - this list\n\n"
         "API address: <code>{base_url}</code>"
     ),
@@ -186,6 +202,19 @@ ENGLISH = Texts(
     ),
     unknown_command="I don't know that. /help lists what I can do.",
     internal_error="Something went wrong on our side. Please try again in a minute.",
+    lang_choose="Choose the language I write to you in:",
+    lang_set="Done: I will write to you in English from now on.",
+    usage_empty=(
+        "You have made no API calls yet, so there is nothing to show. /start shows how to "
+        "make your first one."
+    ),
+    usage_recent="<b>Last {count} calls</b> (newest first, UTC):",
+    usage_call="{time} · <code>{model}</code> · {cost} · {status}",
+    usage_ok="ok",
+    usage_failed="failed ({status})",
+    usage_totals="Spent today (UTC): <b>{today}</b>\nLast 7 days: <b>{week}</b>",
+    usage_chart_title="Daily spend, last 14 days (UTC), {currency}",
+    usage_chart_caption="Daily spend over the last 14 days (UTC).",
 )
 
 RUSSIAN = Texts(
@@ -194,6 +223,8 @@ RUSSIAN = Texts(
     command_balance="Баланс и состояние аккаунта",
     command_help="Что умеет этот бот",
     command_newkey="Заменить API-ключ",
+    command_usage="Последние запросы и расходы",
+    command_lang="Язык / Language",
     welcome_new="Добро пожаловать, {name}! Ваш аккаунт myapi готов.",
     key_once=(
         "API-ключ показывается только один раз: сохраните его сейчас. Мы храним лишь его "
@@ -222,6 +253,8 @@ RUSSIAN = Texts(
         "/start - регистрация и API-ключ (или состояние аккаунта)\n"
         "/balance - баланс, неудачные попытки и блокировка\n"
         "/newkey - заменить API-ключ (старый перестанет работать)\n"
+        "/usage - последние запросы, расходы и график за 14 дней\n"
+        "/lang - выбрать русский или английский\n"
         "/help - этот список\n\n"
         "Адрес API: <code>{base_url}</code>"
     ),
@@ -296,7 +329,24 @@ RUSSIAN = Texts(
     ),
     unknown_command="Я этого не понимаю. /help покажет, что я умею.",
     internal_error="У нас что-то пошло не так. Попробуйте ещё раз через минуту.",
+    lang_choose="Выберите язык, на котором мне вам писать:",
+    lang_set="Готово: теперь я буду писать вам по-русски.",
+    usage_empty=(
+        "Вы ещё не сделали ни одного запроса к API, показывать пока нечего. /start "
+        "покажет, как сделать первый."
+    ),
+    usage_recent="<b>Последние запросы: {count}</b> (сначала новые, время UTC):",
+    usage_call="{time} · <code>{model}</code> · {cost} · {status}",
+    usage_ok="успешно",
+    usage_failed="ошибка ({status})",
+    usage_totals="Потрачено сегодня (UTC): <b>{today}</b>\nЗа 7 дней: <b>{week}</b>",
+    usage_chart_title="Расходы по дням за 14 дней (UTC), {currency}",
+    usage_chart_caption="Расходы по дням за последние 14 дней (UTC).",
 )
+
+
+#: The languages /lang offers, each named in itself (the buttons read the same to everyone).
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
 
 def texts_for(language_code: str | None) -> Texts:

@@ -242,6 +242,11 @@ MIGRATIONS.append(
     }
 )
 
+# Migration 8: a language the user chose with /lang (storage/profiles.py). NULL means the
+# bot follows the user's Telegram language; once set, `accounts.language` wins over it.
+_LANGUAGE_CHOICE = ["ALTER TABLE accounts ADD COLUMN language_chosen_at BIGINT"]
+MIGRATIONS.append({"sqlite": _LANGUAGE_CHOICE, "postgresql": _LANGUAGE_CHOICE})
+
 _VERSIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,

@@ -3,11 +3,11 @@
 It serves `/bot{token}/{method}`, reads JSON, urlencoded and multipart bodies (aiogram posts
 multipart, with nested fields such as `reply_markup` as JSON strings), records every call
 and answers the methods a bot needs: getMe, setMyCommands, deleteWebhook, setWebhook,
-sendMessage (its messages, inline keyboard included, are kept in `sent_messages`), getUpdates
-(a real long poll) and close/logOut; any other method (answerCallbackQuery,
-editMessageReplyMarkup, ...) answers `true`. Like Telegram it refuses getUpdates while a
-webhook is set and rejects sendMessage text whose HTML it cannot parse, so escaping bugs fail
-tests.
+sendMessage (its messages, inline keyboard included, are kept in `sent_messages`), sendPhoto
+(the uploaded bytes kept in `Call.files`), getUpdates (a real long poll) and close/logOut;
+any other method (answerCallbackQuery, editMessageReplyMarkup, ...) answers `true`. Like
+Telegram it refuses getUpdates while a webhook is set and rejects sendMessage text whose HTML
+it cannot parse, so escaping bugs fail tests.
 
 Waiting (the long poll, `wait_for_call`) is event-driven: a change wakes the waiters, so
 nothing sleeps in a loop.
@@ -20,7 +20,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any, TypeVar
@@ -52,6 +52,8 @@ class Call:
 
     method: str
     params: Params
+    #: Uploaded files (multipart file fields) by field name: their bytes, as received.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 class ApiError(Exception):
@@ -214,6 +216,7 @@ class FakeTelegram:
         self._answers: dict[str, Callable[[Params, str], Awaitable[Any]]] = {
             "getme": self._get_me,
             "sendmessage": self._send_message,
+            "sendphoto": self._send_photo,
             "getupdates": self._get_updates,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
@@ -276,8 +279,9 @@ class FakeTelegram:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params = await _read_params(request)
-        self.calls.append(Call(method, params))
+        files: dict[str, bytes] = {}
+        params = await _read_params(request, files)
+        self.calls.append(Call(method, params, files))
         self._changes.notify()
         answer = self._answers.get(method.lower(), _always_true)
         token = request.match_info["token"]
@@ -329,6 +333,20 @@ class FakeTelegram:
         self.sent_messages.append(message)
         return message
 
+    async def _send_photo(self, params: Params, token: str) -> Any:
+        """A photo message as Telegram returns it (the sizes are nominal, not measured)."""
+        chat_id = params["chat_id"]
+        message = {
+            "message_id": self._new_message_id(),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": _chat_type(chat_id)},
+            "from": self._bot_user(token),
+            "photo": [{"file_id": "photo-1", "file_unique_id": "p1", "width": 1, "height": 1}],
+        }
+        if params.get("caption"):
+            message["caption"] = str(params["caption"])
+        return message
+
     async def _get_updates(self, params: Params, token: str) -> Any:
         if self.webhook_url:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
@@ -363,14 +381,22 @@ async def _always_true(params: Params, token: str) -> Any:
     return True
 
 
-async def _read_params(request: web.Request) -> Params:
-    """Query, JSON, urlencoded or multipart parameters, decoded to JSON types."""
+async def _read_params(request: web.Request, files: dict[str, bytes] | None = None) -> Params:
+    """Query, JSON, urlencoded or multipart parameters, decoded to JSON types; uploaded
+    files' bytes go into `files`, their parameter keeps the file name."""
     params: Params = {key: _decode(key, value) for key, value in request.query.items()}
     if request.content_type == "application/json":
         params.update(await request.json())
     elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         for key, value in (await request.post()).items():
-            params[key] = _decode(key, value) if isinstance(value, str) else str(value)
+            if isinstance(value, str):
+                params[key] = _decode(key, value)
+            elif isinstance(value, web.FileField):
+                params[key] = value.filename
+                if files is not None:
+                    files[key] = value.file.read()
+            else:
+                params[key] = str(value)
     return params
 
 
