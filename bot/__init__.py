@@ -34,6 +34,7 @@ from bot.runner import (
 )
 from storage import Storage
 from storage.accounts import Clock
+from storage.payments import PaymentStore
 from storage.profiles import ProfileStore
 from storage.reports import OperatorReports
 from storage.usage import UsageStore
@@ -89,6 +90,7 @@ def create_dispatcher(
         admin=storage.admin,
         config=config,
         clock=clock,
+        payments=PaymentStore(storage.database, clock),
         usage=UsageStore(storage.database, clock),
         profiles=profiles,
         reports=OperatorReports(storage.database, clock),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 
@@ -24,6 +25,10 @@ class BotConfig:
     #: The local path of the webhook route; empty means the path of `webhook_url` (set it
     #: when a reverse proxy rewrites the public path).
     webhook_path: str = ""
+    #: Currency per Telegram Star credited by /topup (STARS_RATE), and the Star amounts
+    #: /topup offers as buttons (STARS_AMOUNTS).
+    stars_rate: Decimal = Decimal("0.013")
+    stars_amounts: tuple[int, ...] = (50, 100, 250, 500)
 
     @property
     def webhook_route(self) -> str:

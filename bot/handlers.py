@@ -24,6 +24,7 @@ from bot.admin import create_admin_router
 from bot.config import BotConfig
 from bot.keys import create_keys_router
 from bot.lang import create_lang_router
+from bot.payments import create_payments_router
 from bot.texts import ENGLISH, Texts
 from bot.usage import create_usage_router
 from storage.accounts import AccountStore, Clock
@@ -31,7 +32,7 @@ from storage.accounts import AccountStore, Clock
 logger = logging.getLogger(__name__)
 
 #: Every command the bot answers; in groups each gets the "write to me privately" reply.
-COMMANDS = ("start", "balance", "help", "newkey", "unblock", "usage", "lang")
+COMMANDS = ("start", "balance", "help", "newkey", "unblock", "usage", "lang", "topup", "refund")
 
 
 def create_routers() -> list[Router]:
@@ -40,6 +41,7 @@ def create_routers() -> list[Router]:
     private router ends in a catch-all."""
     return [
         create_keys_router(),
+        create_payments_router(),
         create_admin_router(),
         create_usage_router(),
         create_lang_router(),

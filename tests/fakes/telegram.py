@@ -195,6 +195,55 @@ def callback_update(
     return {"update_id": update_id, "callback_query": query}
 
 
+def pre_checkout_update(
+    update_id: int,
+    query_id: str,
+    user_id: int,
+    payload: str,
+    total_amount: int,
+    *,
+    currency: str = "XTR",
+    language_code: str | None = "en",
+) -> dict[str, Any]:
+    """An Update dict as Telegram sends it when a user confirms paying an invoice."""
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Test"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    query = {
+        "id": query_id,
+        "from": user,
+        "currency": currency,
+        "total_amount": total_amount,
+        "invoice_payload": payload,
+    }
+    return {"update_id": update_id, "pre_checkout_query": query}
+
+
+def successful_payment_update(
+    update_id: int,
+    message_id: int,
+    user_id: int,
+    payload: str,
+    total_amount: int,
+    charge_id: str,
+    *,
+    currency: str = "XTR",
+    language_code: str | None = "en",
+) -> dict[str, Any]:
+    """An Update dict as Telegram sends it after a payment: a service message in the chat."""
+    update = message_update(update_id, message_id, user_id, "", language_code=language_code)
+    message = update["message"]
+    del message["text"]
+    message["successful_payment"] = {
+        "currency": currency,
+        "total_amount": total_amount,
+        "invoice_payload": payload,
+        "telegram_payment_charge_id": charge_id,
+        "provider_payment_charge_id": "",
+    }
+    return update
+
+
 class FakeTelegram:
     """State of one fake Bot API server; `app()` builds its aiohttp application."""
 
@@ -208,6 +257,10 @@ class FakeTelegram:
         self.webhook_secret: str | None = None
         #: When set to an unset Event, sendMessage answers only once it is set (a slow API).
         self.reply_gate: asyncio.Event | None = None
+        #: Charges refundStarPayment returned; a second refund of one is refused as Telegram does.
+        self.refunded_charges: set[str] = set()
+        #: When set, refundStarPayment fails with this 400 description.
+        self.refund_error: str | None = None
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._next_message_id = 1
@@ -220,6 +273,8 @@ class FakeTelegram:
             "getupdates": self._get_updates,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
+            "sendinvoice": self._send_invoice,
+            "refundstarpayment": self._refund_star_payment,
         }
 
     def app(self) -> web.Application:
@@ -367,6 +422,39 @@ class FakeTelegram:
 
     async def _delete_webhook(self, params: Params, token: str) -> Any:
         self.webhook_url, self.webhook_secret = "", None
+        return True
+
+    async def _send_invoice(self, params: Params, token: str) -> Any:
+        """Like Telegram for Stars: XTR, no provider token, one price, plain-text fields."""
+        prices = params.get("prices") or []
+        if params.get("currency") != "XTR" or params.get("provider_token"):
+            raise ApiError(400, "Bad Request: Stars invoices need XTR and no provider token")
+        if len(prices) != 1 or int(prices[0]["amount"]) <= 0:
+            raise ApiError(400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")
+        if not 1 <= len(str(params.get("title", ""))) <= 32:
+            raise ApiError(400, "Bad Request: INVOICE_TITLE_INVALID")
+        chat_id = params["chat_id"]
+        return {
+            "message_id": self._new_message_id(),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": _chat_type(chat_id)},
+            "from": self._bot_user(token),
+            "invoice": {
+                "title": params["title"],
+                "description": params["description"],
+                "start_parameter": "",
+                "currency": "XTR",
+                "total_amount": int(prices[0]["amount"]),
+            },
+        }
+
+    async def _refund_star_payment(self, params: Params, token: str) -> Any:
+        charge_id = str(params["telegram_payment_charge_id"])
+        if self.refund_error is not None:
+            raise ApiError(400, f"Bad Request: {self.refund_error}")
+        if charge_id in self.refunded_charges:
+            raise ApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        self.refunded_charges.add(charge_id)
         return True
 
 
