@@ -101,6 +101,7 @@ async def billed_call(
                 latency_ms=int((time.monotonic() - started) * 1000),
             )
             settlement = await context.accounts.finish_call(record)
+            await context.notices.after_settlement(auth.account_id, settlement.balance)
             if bill.response is not None and not bill.response.prepared:
                 bill.response.headers[COST_HEADER] = str(settlement.charged)
                 bill.response.headers[BALANCE_HEADER] = str(settlement.balance)

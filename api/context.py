@@ -8,11 +8,12 @@ never read settings or the environment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from api.limits import FailedAuthLimiter
+from api.notify import Notices
 from providers.backends import ChatBackends
 from providers.http import Upstream
 from providers.registry import Registry
@@ -30,6 +31,8 @@ class ApiContext:
     clock: Callable[[], int]
     idempotency: IdempotencyStore
     failed_auth: FailedAuthLimiter
+    #: Who to tell about locks and low balances (nobody by default: route tests, bot off).
+    notices: Notices = field(default_factory=Notices)
 
 
 CONTEXT = web.AppKey("api_context", ApiContext)

@@ -62,6 +62,7 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     outcome = auth.outcome
     if outcome is AuthOutcome.OK:
         return auth
+    context.notices.after_gate(auth, context.clock())
     if outcome in (AuthOutcome.UNKNOWN, AuthOutcome.BAD_KEY):
         limiter.record_failure(address)
         raise AuthenticationError(_BAD_CREDENTIALS)

@@ -17,7 +17,9 @@ from aiohttp import web
 from api.app import create_api_app
 from api.context import CONTEXT, ApiContext
 from api.inflight import bound_calls_at_shutdown
+from api.jobs import RetentionJobs, retention_context
 from api.limits import FailedAuthLimiter
+from api.notify import Notices, NotifierSlot
 from api.settings import BotMode, Settings
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
@@ -26,6 +28,8 @@ from providers.openai_client import OpenAICompatibleClient
 from providers.registry import Registry
 from storage import AccessPolicy, Storage, open_storage
 from storage.money import to_units
+from storage.notices import NoticeStore
+from storage.retention import RetentionRules, RetentionStore
 
 if TYPE_CHECKING:
     from bot.config import BotConfig
@@ -66,6 +70,8 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
         max_connections=settings.upstream_max_connections,
     )
 
+    notifier = NotifierSlot()
+
     async def storage_context(app: web.Application) -> AsyncIterator[None]:
         storage = await open_storage(
             settings.database_url,
@@ -98,6 +104,11 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             failed_auth=FailedAuthLimiter(
                 settings.failed_auth_per_minute, clock, settings.trusted_proxies
             ),
+            notices=Notices(
+                notifier=notifier,
+                store=NoticeStore(app[STORAGE].database),
+                low_balance_threshold=to_units(settings.low_balance_threshold),
+            ),
         )
         yield
         await session.close()
@@ -107,6 +118,9 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
         app.cleanup_ctx.append(_bot_context(settings, clock))
+        app.cleanup_ctx.append(_notices_context(settings, notifier))
+    if retention := _retention_jobs(settings, clock, notifier):
+        app.cleanup_ctx.append(retention)
     _log_configuration(settings, registry)
     return app
 
@@ -129,6 +143,51 @@ def _bot_context(settings: Settings, clock: Callable[[], int]) -> CleanupContext
     return bot_context
 
 
+def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
+    """Deliver the API's notices through the bot while it runs (after the bot's own entry).
+
+    The sender has a Bot of its own: its queue and session start and stop independently of
+    polling or the webhook, and the slot drops notices before it starts and after it stops.
+    """
+    from bot import create_bot  # lazy, like the bot itself
+    from bot.notify import TelegramNotifier, running
+
+    config = bot_config(settings)
+
+    async def notices_context(app: web.Application) -> AsyncIterator[None]:
+        bot = create_bot(config)
+        sender = TelegramNotifier(bot, NoticeStore(app[STORAGE].database), config.currency)
+        try:
+            async with running(sender):
+                slot.attach(sender)
+                try:
+                    yield
+                finally:
+                    slot.detach()
+        finally:
+            await bot.session.close()
+
+    return notices_context
+
+
+def _retention_jobs(
+    settings: Settings, clock: Callable[[], int], notifier: NotifierSlot
+) -> CleanupContext | None:
+    """The daily retention entry (the last one, so it stops first), or None when off."""
+    trial = settings.retention_jobs and settings.trial_expiry_job
+    inactivity = settings.retention_jobs and settings.inactivity_job
+    if not (trial or inactivity):
+        logger.info("retention jobs are off (RETENTION_JOBS / per-job switches)")
+        return None
+    rules = RetentionRules(settings.trial_ttl_days, settings.inactive_days)
+
+    def build(app: web.Application) -> RetentionJobs:
+        store = RetentionStore(app[STORAGE].database, clock, rules)
+        return RetentionJobs(store, notifier, trial=trial, inactivity=inactivity)
+
+    return retention_context(build, settings.retention_interval_hours * 3600)
+
+
 def bot_config(settings: Settings) -> BotConfig:
     """The bot's plain values; only called when a token is set."""
     from bot.config import BotConfig  # lazy: importing bot imports aiogram
@@ -144,8 +203,6 @@ def bot_config(settings: Settings) -> BotConfig:
         telegram_api_base=settings.telegram_api_base,
         webhook_url=settings.webhook_url,
         webhook_secret=secret.get_secret_value() if secret is not None else None,
-        stars_rate=settings.stars_rate,
-        stars_amounts=settings.stars_amounts,
     )
 
 

@@ -78,8 +78,13 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     stale_hold_minutes: int = Field(default=60, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
-    stars_rate: Decimal = Field(default=Decimal("0.013"), gt=0)
-    stars_amounts: Annotated[tuple[int, ...], NoDecode] = (50, 100, 250, 500)
+    low_balance_threshold: Decimal = Field(default=Decimal("0.10"), ge=0)
+    retention_jobs: bool = True
+    trial_expiry_job: bool = True
+    inactivity_job: bool = True
+    trial_ttl_days: int = Field(default=7, ge=1)
+    inactive_days: int = Field(default=14, ge=2)
+    retention_interval_hours: float = Field(default=24.0, gt=0)
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
@@ -113,18 +118,6 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
 
-    @field_validator("stars_amounts", mode="before")
-    @classmethod
-    def _split_stars_amounts(cls, value: object) -> object:
-        """`50,100,250` -> (50, 100, 250): each a whole, positive number of Stars."""
-        if isinstance(value, str):
-            value = tuple(int(part) for part in value.replace(" ", "").split(",") if part)
-        if isinstance(value, tuple | list) and not all(
-            isinstance(n, int) and n > 0 for n in value
-        ):
-            raise ValueError("STARS_AMOUNTS are positive whole numbers of Stars")
-        return value
-
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
@@ -133,7 +126,7 @@ class Settings(BaseSettings):
             return tuple(ip_network(part, strict=False) for part in parts if part)
         return value
 
-    @field_validator("trial_credit", "price_markup", "stars_rate", mode="before")
+    @field_validator("trial_credit", "price_markup", mode="before")
     @classmethod
     def _decimal_from_string(cls, value: object) -> object:
         if isinstance(value, float):
@@ -142,6 +135,14 @@ class Settings(BaseSettings):
             return Decimal(str(value))
         except InvalidOperation as error:
             raise ValueError(f"not a decimal number: {value!r}") from error
+
+    @field_validator("low_balance_threshold", mode="before")
+    @classmethod
+    def _threshold_from_string(cls, value: object) -> object:
+        """LOW_BALANCE_THRESHOLD is money: a decimal string, never a float (0 = no warning)."""
+        if isinstance(value, float):
+            raise ValueError("LOW_BALANCE_THRESHOLD is a decimal string such as '0.10'")
+        return value
 
     @model_validator(mode="after")
     def _check_bot_mode(self) -> Settings:

@@ -75,25 +75,6 @@ class Texts:
     newkey_done: str
     newkey_cancelled: str
     newkey_expired: str
-    topup_choose: str
-    topup_button: str
-    topup_invoice_title: str
-    topup_invoice_description: str
-    topup_price_label: str
-    topup_bad_amount: str
-    topup_locked: str
-    topup_refused_unknown: str
-    topup_refused_invalid: str
-    topup_receipt: str
-    topup_payer_unknown: str
-    refund_not_admin: str
-    refund_usage: str
-    refund_unknown: str
-    refund_already: str
-    refund_spent: str
-    refund_failed: str
-    refund_done: str
-    refund_user_notice: str
     private_only: str
     unknown_command: str
     internal_error: str
@@ -107,6 +88,16 @@ class Texts:
     usage_totals: str
     usage_chart_title: str
     usage_chart_caption: str
+    notice_locked: str
+    notice_lock_cause_bad_key: str
+    notice_lock_cause_no_funds: str
+    notice_lock_cause_locked: str
+    notice_unlocks_at: str
+    notice_unlocks_by_admin: str
+    notice_low_balance: str
+    notice_trial_expiring: str
+    notice_trial_withdrawn: str
+    notice_deletion_soon: str
 
 
 ENGLISH = Texts(
@@ -215,52 +206,6 @@ ENGLISH = Texts(
         "This confirmation has expired: your key was already replaced after it was sent, "
         "so nothing changed now. Send /newkey to replace it again."
     ),
-    topup_choose=(
-        "Top up your balance with Telegram Stars: each Star adds {rate}. Choose an amount:"
-    ),
-    topup_button="{stars} ⭐ = {credit}",
-    topup_invoice_title="myapi balance top-up",
-    topup_invoice_description=(
-        "{stars} Telegram Stars add {credit} to the myapi account {username}."
-    ),
-    topup_price_label="{stars} Stars",
-    topup_bad_amount="That amount is not offered. Send /topup to choose one.",
-    topup_locked=(
-        "Your account is locked, so it cannot be topped up now. /balance shows until when."
-    ),
-    topup_refused_unknown="You have no myapi account yet. Send /start first, then /topup.",
-    topup_refused_invalid="This invoice is no longer valid. Send /topup for a new one.",
-    topup_receipt=(
-        "<b>Payment received, thank you!</b>\n"
-        "Paid: {stars} Stars\n"
-        "Credited: {credit}\n"
-        "Balance: <b>{balance}</b>\n"
-        "Payment id (for support): <code>{charge_id}</code>"
-    ),
-    topup_payer_unknown=(
-        "Your payment of {stars} Stars arrived, but you have no account to credit. Send "
-        "/start, then tell support the payment id <code>{charge_id}</code>."
-    ),
-    refund_not_admin="Only administrators can refund payments.",
-    refund_usage="Usage: <code>/refund &lt;payment id&gt;</code>",
-    refund_unknown="There is no payment with id <code>{charge_id}</code>.",
-    refund_already="The payment <code>{charge_id}</code> is already refunded.",
-    refund_spent=(
-        "Cannot refund <code>{charge_id}</code>: it credited {credit}, but only {available} "
-        "is left (the user has spent the rest). Nothing changed and no Stars were returned."
-    ),
-    refund_failed=(
-        "Telegram refused to refund <code>{charge_id}</code> ({error}). The credit was "
-        "restored, so nothing changed."
-    ),
-    refund_done=(
-        "Refunded <code>{charge_id}</code>: {stars} Stars returned to <code>{username}</code> "
-        "and {credit} taken back. Their balance: {balance}."
-    ),
-    refund_user_notice=(
-        "Your payment <code>{charge_id}</code> was refunded: {stars} Stars returned to you and "
-        "{credit} taken from your balance (now {balance})."
-    ),
     private_only=(
         "I only work in a private chat, so that your API key is never posted here. "
         "Write to me directly."
@@ -280,6 +225,35 @@ ENGLISH = Texts(
     usage_totals="Spent today (UTC): <b>{today}</b>\nLast 7 days: <b>{week}</b>",
     usage_chart_title="Daily spend, last 14 days (UTC), {currency}",
     usage_chart_caption="Daily spend over the last 14 days (UTC).",
+    notice_locked=(
+        "Your account <code>{username}</code> is <b>locked</b>: {strikes} API requests in a "
+        "row failed; the last one was refused because of {cause}."
+    ),
+    notice_lock_cause_bad_key="a wrong API key",
+    notice_lock_cause_no_funds="an insufficient balance",
+    notice_lock_cause_locked="the account being locked",
+    notice_unlocks_at=(
+        "It unlocks by itself at {until}; an administrator can unblock it sooner. If the "
+        "wrong keys were not yours, send /newkey once it is unlocked."
+    ),
+    notice_unlocks_by_admin="Only an administrator can unblock it: please contact them.",
+    notice_low_balance=(
+        "Your balance is low: <b>{balance}</b> (below {threshold}). Calls that may cost more "
+        "than the balance are refused, so top up in time."
+    ),
+    notice_trial_expiring=(
+        "Your unspent trial credit, <b>{amount}</b>, expires at {when} and will then be "
+        "withdrawn. Use it before then."
+    ),
+    notice_trial_withdrawn=(
+        "Your trial credit has expired: the unspent {amount} was withdrawn. Balance: "
+        "<b>{balance}</b>."
+    ),
+    notice_deletion_soon=(
+        "Your account <code>{username}</code> has not been used for {days} days. At {when} "
+        "its data will be deleted and its API key revoked. Make any API call before then to "
+        "keep it."
+    ),
 )
 
 RUSSIAN = Texts(
@@ -389,54 +363,6 @@ RUSSIAN = Texts(
         "Это подтверждение устарело: ключ уже заменили после его отправки, поэтому сейчас "
         "ничего не изменилось. Отправьте /newkey, чтобы заменить ключ ещё раз."
     ),
-    topup_choose=(
-        "Пополните баланс звёздами Telegram: каждая звезда добавляет {rate}. Выберите сумму:"
-    ),
-    topup_button="{stars} ⭐ = {credit}",
-    topup_invoice_title="Пополнение баланса myapi",
-    topup_invoice_description=(
-        "{stars} звёзд Telegram добавят {credit} на аккаунт myapi {username}."
-    ),
-    topup_price_label="{stars} звёзд",
-    topup_bad_amount="Такой суммы нет. Отправьте /topup, чтобы выбрать сумму.",
-    topup_locked=(
-        "Ваш аккаунт заблокирован, поэтому пополнить его сейчас нельзя. /balance покажет, до "
-        "какого времени."
-    ),
-    topup_refused_unknown="У вас ещё нет аккаунта myapi. Сначала отправьте /start, затем /topup.",
-    topup_refused_invalid="Этот счёт больше не действителен. Отправьте /topup за новым.",
-    topup_receipt=(
-        "<b>Оплата получена, спасибо!</b>\n"
-        "Оплачено: {stars} звёзд\n"
-        "Зачислено: {credit}\n"
-        "Баланс: <b>{balance}</b>\n"
-        "Номер платежа (для поддержки): <code>{charge_id}</code>"
-    ),
-    topup_payer_unknown=(
-        "Ваш платёж на {stars} звёзд получен, но аккаунта для зачисления нет. Отправьте "
-        "/start и сообщите в поддержку номер платежа <code>{charge_id}</code>."
-    ),
-    refund_not_admin="Возвращать платежи могут только администраторы.",
-    refund_usage="Использование: <code>/refund &lt;номер платежа&gt;</code>",
-    refund_unknown="Платежа с номером <code>{charge_id}</code> нет.",
-    refund_already="Платёж <code>{charge_id}</code> уже возвращён.",
-    refund_spent=(
-        "Нельзя вернуть <code>{charge_id}</code>: он зачислил {credit}, а осталось только "
-        "{available} (остальное пользователь потратил). Ничего не изменилось, звёзды не "
-        "возвращены."
-    ),
-    refund_failed=(
-        "Telegram отказался вернуть <code>{charge_id}</code> ({error}). Зачисление "
-        "восстановлено, ничего не изменилось."
-    ),
-    refund_done=(
-        "Платёж <code>{charge_id}</code> возвращён: {stars} звёзд вернулись к "
-        "<code>{username}</code>, списано {credit}. Баланс пользователя: {balance}."
-    ),
-    refund_user_notice=(
-        "Ваш платёж <code>{charge_id}</code> возвращён: {stars} звёзд вернулись к вам, с "
-        "баланса списано {credit} (теперь {balance})."
-    ),
     private_only=(
         "Я работаю только в личном чате, чтобы ваш API-ключ не попал сюда. Напишите мне напрямую."
     ),
@@ -455,6 +381,35 @@ RUSSIAN = Texts(
     usage_totals="Потрачено сегодня (UTC): <b>{today}</b>\nЗа 7 дней: <b>{week}</b>",
     usage_chart_title="Расходы по дням за 14 дней (UTC), {currency}",
     usage_chart_caption="Расходы по дням за последние 14 дней (UTC).",
+    notice_locked=(
+        "Ваш аккаунт <code>{username}</code> <b>заблокирован</b>: {strikes} запросов к API "
+        "подряд не прошли; последний отклонён из-за того, что {cause}."
+    ),
+    notice_lock_cause_bad_key="API-ключ неверный",
+    notice_lock_cause_no_funds="на балансе недостаточно средств",
+    notice_lock_cause_locked="аккаунт заблокирован",
+    notice_unlocks_at=(
+        "Блокировка снимется сама в {until}; администратор может снять её раньше. Если "
+        "неверные ключи отправляли не вы, после разблокировки отправьте /newkey."
+    ),
+    notice_unlocks_by_admin="Снять блокировку может только администратор: свяжитесь с ним.",
+    notice_low_balance=(
+        "На балансе мало средств: <b>{balance}</b> (меньше {threshold}). Запросы, которые "
+        "могут стоить больше баланса, отклоняются, поэтому пополните его заранее."
+    ),
+    notice_trial_expiring=(
+        "Неизрасходованный тестовый баланс, <b>{amount}</b>, сгорит в {when} и будет "
+        "списан. Используйте его до этого времени."
+    ),
+    notice_trial_withdrawn=(
+        "Срок тестового баланса истёк: неизрасходованные {amount} списаны. Баланс: "
+        "<b>{balance}</b>."
+    ),
+    notice_deletion_soon=(
+        "Аккаунт <code>{username}</code> не использовался {days} дней. В {when} его данные "
+        "будут удалены, а API-ключ отозван. Чтобы сохранить аккаунт, сделайте до этого "
+        "любой запрос к API."
+    ),
 )
 
 
