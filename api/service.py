@@ -203,6 +203,8 @@ def bot_config(settings: Settings) -> BotConfig:
         telegram_api_base=settings.telegram_api_base,
         webhook_url=settings.webhook_url,
         webhook_secret=secret.get_secret_value() if secret is not None else None,
+        stars_rate=settings.stars_rate,
+        stars_amounts=settings.stars_amounts,
     )
 
 

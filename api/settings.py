@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     stale_hold_minutes: int = Field(default=60, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    stars_rate: Decimal = Field(default=Decimal("0.013"), gt=0)
+    stars_amounts: Annotated[tuple[int, ...], NoDecode] = (50, 100, 250, 500)
     low_balance_threshold: Decimal = Field(default=Decimal("0.10"), ge=0)
     retention_jobs: bool = True
     trial_expiry_job: bool = True
@@ -118,6 +120,18 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
 
+    @field_validator("stars_amounts", mode="before")
+    @classmethod
+    def _split_stars_amounts(cls, value: object) -> object:
+        """`50,100,250` -> (50, 100, 250): each a whole, positive number of Stars."""
+        if isinstance(value, str):
+            value = tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        if isinstance(value, tuple | list) and not all(
+            isinstance(n, int) and n > 0 for n in value
+        ):
+            raise ValueError("STARS_AMOUNTS are positive whole numbers of Stars")
+        return value
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
@@ -126,7 +140,7 @@ class Settings(BaseSettings):
             return tuple(ip_network(part, strict=False) for part in parts if part)
         return value
 
-    @field_validator("trial_credit", "price_markup", mode="before")
+    @field_validator("trial_credit", "price_markup", "stars_rate", mode="before")
     @classmethod
     def _decimal_from_string(cls, value: object) -> object:
         if isinstance(value, float):

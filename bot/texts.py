@@ -75,6 +75,25 @@ class Texts:
     newkey_done: str
     newkey_cancelled: str
     newkey_expired: str
+    topup_choose: str
+    topup_button: str
+    topup_invoice_title: str
+    topup_invoice_description: str
+    topup_price_label: str
+    topup_bad_amount: str
+    topup_locked: str
+    topup_refused_unknown: str
+    topup_refused_invalid: str
+    topup_receipt: str
+    topup_payer_unknown: str
+    refund_not_admin: str
+    refund_usage: str
+    refund_unknown: str
+    refund_already: str
+    refund_spent: str
+    refund_failed: str
+    refund_done: str
+    refund_user_notice: str
     private_only: str
     unknown_command: str
     internal_error: str
@@ -205,6 +224,52 @@ ENGLISH = Texts(
     newkey_expired=(
         "This confirmation has expired: your key was already replaced after it was sent, "
         "so nothing changed now. Send /newkey to replace it again."
+    ),
+    topup_choose=(
+        "Top up your balance with Telegram Stars: each Star adds {rate}. Choose an amount:"
+    ),
+    topup_button="{stars} ⭐ = {credit}",
+    topup_invoice_title="myapi balance top-up",
+    topup_invoice_description=(
+        "{stars} Telegram Stars add {credit} to the myapi account {username}."
+    ),
+    topup_price_label="{stars} Stars",
+    topup_bad_amount="That amount is not offered. Send /topup to choose one.",
+    topup_locked=(
+        "Your account is locked, so it cannot be topped up now. /balance shows until when."
+    ),
+    topup_refused_unknown="You have no myapi account yet. Send /start first, then /topup.",
+    topup_refused_invalid="This invoice is no longer valid. Send /topup for a new one.",
+    topup_receipt=(
+        "<b>Payment received, thank you!</b>\n"
+        "Paid: {stars} Stars\n"
+        "Credited: {credit}\n"
+        "Balance: <b>{balance}</b>\n"
+        "Payment id (for support): <code>{charge_id}</code>"
+    ),
+    topup_payer_unknown=(
+        "Your payment of {stars} Stars arrived, but you have no account to credit. Send "
+        "/start, then tell support the payment id <code>{charge_id}</code>."
+    ),
+    refund_not_admin="Only administrators can refund payments.",
+    refund_usage="Usage: <code>/refund &lt;payment id&gt;</code>",
+    refund_unknown="There is no payment with id <code>{charge_id}</code>.",
+    refund_already="The payment <code>{charge_id}</code> is already refunded.",
+    refund_spent=(
+        "Cannot refund <code>{charge_id}</code>: it credited {credit}, but only {available} "
+        "is left (the user has spent the rest). Nothing changed and no Stars were returned."
+    ),
+    refund_failed=(
+        "Telegram refused to refund <code>{charge_id}</code> ({error}). The credit was "
+        "restored, so nothing changed."
+    ),
+    refund_done=(
+        "Refunded <code>{charge_id}</code>: {stars} Stars returned to <code>{username}</code> "
+        "and {credit} taken back. Their balance: {balance}."
+    ),
+    refund_user_notice=(
+        "Your payment <code>{charge_id}</code> was refunded: {stars} Stars returned to you and "
+        "{credit} taken from your balance (now {balance})."
     ),
     private_only=(
         "I only work in a private chat, so that your API key is never posted here. "
@@ -362,6 +427,54 @@ RUSSIAN = Texts(
     newkey_expired=(
         "Это подтверждение устарело: ключ уже заменили после его отправки, поэтому сейчас "
         "ничего не изменилось. Отправьте /newkey, чтобы заменить ключ ещё раз."
+    ),
+    topup_choose=(
+        "Пополните баланс звёздами Telegram: каждая звезда добавляет {rate}. Выберите сумму:"
+    ),
+    topup_button="{stars} ⭐ = {credit}",
+    topup_invoice_title="Пополнение баланса myapi",
+    topup_invoice_description=(
+        "{stars} звёзд Telegram добавят {credit} на аккаунт myapi {username}."
+    ),
+    topup_price_label="{stars} звёзд",
+    topup_bad_amount="Такой суммы нет. Отправьте /topup, чтобы выбрать сумму.",
+    topup_locked=(
+        "Ваш аккаунт заблокирован, поэтому пополнить его сейчас нельзя. /balance покажет, до "
+        "какого времени."
+    ),
+    topup_refused_unknown="У вас ещё нет аккаунта myapi. Сначала отправьте /start, затем /topup.",
+    topup_refused_invalid="Этот счёт больше не действителен. Отправьте /topup за новым.",
+    topup_receipt=(
+        "<b>Оплата получена, спасибо!</b>\n"
+        "Оплачено: {stars} звёзд\n"
+        "Зачислено: {credit}\n"
+        "Баланс: <b>{balance}</b>\n"
+        "Номер платежа (для поддержки): <code>{charge_id}</code>"
+    ),
+    topup_payer_unknown=(
+        "Ваш платёж на {stars} звёзд получен, но аккаунта для зачисления нет. Отправьте "
+        "/start и сообщите в поддержку номер платежа <code>{charge_id}</code>."
+    ),
+    refund_not_admin="Возвращать платежи могут только администраторы.",
+    refund_usage="Использование: <code>/refund &lt;номер платежа&gt;</code>",
+    refund_unknown="Платежа с номером <code>{charge_id}</code> нет.",
+    refund_already="Платёж <code>{charge_id}</code> уже возвращён.",
+    refund_spent=(
+        "Нельзя вернуть <code>{charge_id}</code>: он зачислил {credit}, а осталось только "
+        "{available} (остальное пользователь потратил). Ничего не изменилось, звёзды не "
+        "возвращены."
+    ),
+    refund_failed=(
+        "Telegram отказался вернуть <code>{charge_id}</code> ({error}). Зачисление "
+        "восстановлено, ничего не изменилось."
+    ),
+    refund_done=(
+        "Платёж <code>{charge_id}</code> возвращён: {stars} звёзд вернулись к "
+        "<code>{username}</code>, списано {credit}. Баланс пользователя: {balance}."
+    ),
+    refund_user_notice=(
+        "Ваш платёж <code>{charge_id}</code> возвращён: {stars} звёзд вернулись к вам, с "
+        "баланса списано {credit} (теперь {balance})."
     ),
     private_only=(
         "Я работаю только в личном чате, чтобы ваш API-ключ не попал сюда. Напишите мне напрямую."
