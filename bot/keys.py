@@ -14,17 +14,16 @@ Invariants:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import render
+from bot.buttons import close_buttons
 from bot.texts import Texts
 from storage.accounts import AccountStore
 from storage.admin import AccountAdmin
@@ -130,16 +129,4 @@ async def _settle(callback: CallbackQuery, bot: Bot, text: str) -> None:
     failures are cosmetic and only logged.
     """
     await bot.send_message(callback.from_user.id, text)
-    await _best_effort(callback.answer(), "answer a /newkey button")
-    if callback.message is not None:
-        removal = bot.edit_message_reply_markup(
-            chat_id=callback.message.chat.id, message_id=callback.message.message_id
-        )
-        await _best_effort(removal, "remove the /newkey buttons")
-
-
-async def _best_effort(action: Awaitable[object], what: str) -> None:
-    try:
-        await action
-    except TelegramAPIError as error:
-        logger.warning("could not %s: %s", what, error)
+    await close_buttons(callback, bot, "/newkey")

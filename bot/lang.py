@@ -9,15 +9,14 @@ nothing. A choice only ever touches the presser's own account (found by their Te
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.buttons import best_effort, close_buttons
 from bot.texts import LANGUAGE_NAMES, Texts, texts_for
 from storage.accounts import AccountStore
 from storage.profiles import ProfileStore
@@ -77,7 +76,7 @@ async def choose_language(
     user_id = callback.from_user.id
     if language not in LANGUAGE_NAMES:
         logger.warning("telegram user %d sent an unknown /lang choice", user_id)
-        await _best_effort(callback.answer(), "answer a forged /lang button")
+        await best_effort(callback.answer(), "answer a forged /lang button")
         return
     if await profiles.choose_language(user_id, language):
         logger.info("telegram user %d chose language %s", user_id, language)
@@ -85,17 +84,4 @@ async def choose_language(
     else:
         reply = texts.not_registered
     await bot.send_message(user_id, reply)
-    await _best_effort(callback.answer(), "answer a /lang button")
-    if callback.message is not None:
-        removal = bot.edit_message_reply_markup(
-            chat_id=callback.message.chat.id, message_id=callback.message.message_id
-        )
-        await _best_effort(removal, "remove the /lang buttons")
-
-
-async def _best_effort(action: Awaitable[object], what: str) -> None:
-    """Answering and tidying a button is cosmetic: a failure is logged, never raised."""
-    try:
-        await action
-    except TelegramAPIError as error:
-        logger.warning("could not %s: %s", what, error)
+    await close_buttons(callback, bot, "/lang")

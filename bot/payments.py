@@ -18,7 +18,6 @@ Invariants:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -35,6 +34,7 @@ from aiogram.types import (
 )
 
 from bot import render
+from bot.buttons import best_effort
 from bot.config import BotConfig
 from bot.texts import Texts, texts_for
 from storage.accounts import AccountStore, Clock
@@ -149,7 +149,7 @@ async def send_invoice(
     elif account.is_locked(clock()):
         refusal = texts.topup_locked
     if refusal is not None or account is None:
-        await _best_effort(callback.answer(refusal, show_alert=True), "refuse a /topup button")
+        await best_effort(callback.answer(refusal, show_alert=True), "refuse a /topup button")
         return
     credit = format_money(credit_for(config, stars), config.currency)
     await bot.send_invoice(
@@ -163,7 +163,7 @@ async def send_invoice(
         prices=[LabeledPrice(label=texts.topup_price_label.format(stars=stars), amount=stars)],
         provider_token="",
     )
-    await _best_effort(callback.answer(), "answer a /topup button")
+    await best_effort(callback.answer(), "answer a /topup button")
 
 
 async def pre_checkout(
@@ -260,7 +260,7 @@ async def refund(
     notice = _with_amounts(
         texts_for(reversed_.account.language).refund_user_notice, reversed_, config
     )
-    await _best_effort(
+    await best_effort(
         bot.send_message(reversed_.payment.telegram_id, notice), "tell the user of a refund"
     )
 
@@ -316,10 +316,3 @@ async def _return_stars(
         )
         return False
     return True
-
-
-async def _best_effort(action: Awaitable[object], what: str) -> None:
-    try:
-        await action
-    except TelegramAPIError as error:
-        logger.warning("could not %s: %s", what, error)
