@@ -21,13 +21,30 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from html import unescape
-from html.parser import HTMLParser
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from tests.fakes.server import serve_app
+from tests.fakes.telegram_html import ApiError, plain_text
+from tests.fakes.telegram_updates import (
+    callback_update,
+    message_update,
+    pre_checkout_update,
+    successful_payment_update,
+)
+
+__all__ = [
+    "ApiError",
+    "Call",
+    "FakeTelegram",
+    "callback_update",
+    "message_update",
+    "plain_text",
+    "pre_checkout_update",
+    "serve_fake_telegram",
+    "successful_payment_update",
+]
 
 T = TypeVar("T")
 Params = dict[str, Any]
@@ -38,11 +55,6 @@ _STRING_FIELDS = frozenset(
     {"text", "caption", "parse_mode", "url", "secret_token", "language_code", "description"}
     | {"short_description", "name", "title", "query", "emoji", "ip_address"}
 )
-_ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a"}
-    | {"tg-emoji", "code", "pre", "blockquote"}
-)
-_NAMED_ENTITIES = frozenset({"lt", "gt", "amp", "quot"})
 _MAX_TEXT = 4096
 
 
@@ -54,15 +66,6 @@ class Call:
     params: Params
     #: Uploaded files (multipart file fields) by field name: their bytes, as received.
     files: dict[str, bytes] = field(default_factory=dict)
-
-
-class ApiError(Exception):
-    """A Bot API error answer (`ok: false`) with Telegram's status and description."""
-
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
 
 
 class _Changes:
@@ -88,160 +91,6 @@ class _Changes:
             waiter.cancel()
             self._waiters.discard(waiter)
         return result
-
-
-class _TelegramHtml(HTMLParser):
-    """Telegram's HTML rules: its few tags, balanced, and no bare `<` or `&` in text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.open_tags: list[str] = []
-        self.plain: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _ALLOWED_TAGS:
-            raise ApiError(
-                400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"'
-            )
-        self.open_tags.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.open_tags or self.open_tags.pop() != tag:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: Unmatched end tag "{tag}"')
-
-    def handle_data(self, data: str) -> None:
-        if "<" in data or "&" in data:
-            raise ApiError(400, "Bad Request: can't parse entities: unescaped < or & in text")
-        self.plain.append(data)
-
-    def handle_entityref(self, name: str) -> None:
-        if name not in _NAMED_ENTITIES:
-            raise ApiError(400, f"Bad Request: can't parse entities: unknown entity &{name};")
-        self.plain.append(unescape(f"&{name};"))
-
-    def handle_charref(self, name: str) -> None:
-        self.plain.append(unescape(f"&#{name};"))
-
-
-def plain_text(html: str) -> str:
-    """What Telegram would display for `html`; raises ApiError where Telegram answers 400."""
-    parser = _TelegramHtml()
-    parser.feed(html)
-    parser.close()
-    if parser.open_tags:
-        raise ApiError(400, f"Bad Request: can't parse entities: unclosed {parser.open_tags}")
-    return "".join(parser.plain)
-
-
-def message_update(
-    update_id: int,
-    message_id: int,
-    user_id: int,
-    text: str,
-    *,
-    username: str | None = None,
-    language_code: str | None = "en",
-    first_name: str = "Test",
-    chat_type: str = "private",
-) -> dict[str, Any]:
-    """An Update dict as Telegram sends it for a text message (commands get their entity)."""
-    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-    if username is not None:
-        user["username"] = username
-    if language_code is not None:
-        user["language_code"] = language_code
-    if chat_type == "private":
-        chat = {k: v for k, v in user.items() if k in ("id", "first_name", "username")}
-        chat["type"] = "private"
-    else:
-        chat = {"id": -1_000_000_000_000 - user_id, "type": chat_type, "title": "Test group"}
-    message: dict[str, Any] = {
-        "message_id": message_id,
-        "from": user,
-        "chat": chat,
-        "date": int(time.time()),
-        "text": text,
-    }
-    if text.startswith("/"):
-        command = text.split(maxsplit=1)[0]
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-    return {"update_id": update_id, "message": message}
-
-
-def callback_update(
-    update_id: int,
-    query_id: str,
-    user_id: int,
-    data: str,
-    message: dict[str, Any],
-    *,
-    language_code: str | None = "en",
-    first_name: str = "Test",
-) -> dict[str, Any]:
-    """An Update dict as Telegram sends it when a user presses an inline button.
-
-    `message` is the bot's message that carries the button (see `FakeTelegram.sent_messages`).
-    """
-    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-    if language_code is not None:
-        user["language_code"] = language_code
-    query = {
-        "id": query_id,
-        "from": user,
-        "message": message,
-        "chat_instance": f"-{user_id}0{message['chat']['id']}",
-        "data": data,
-    }
-    return {"update_id": update_id, "callback_query": query}
-
-
-def pre_checkout_update(
-    update_id: int,
-    query_id: str,
-    user_id: int,
-    payload: str,
-    total_amount: int,
-    *,
-    currency: str = "XTR",
-    language_code: str | None = "en",
-) -> dict[str, Any]:
-    """An Update dict as Telegram sends it when a user confirms paying an invoice."""
-    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Test"}
-    if language_code is not None:
-        user["language_code"] = language_code
-    query = {
-        "id": query_id,
-        "from": user,
-        "currency": currency,
-        "total_amount": total_amount,
-        "invoice_payload": payload,
-    }
-    return {"update_id": update_id, "pre_checkout_query": query}
-
-
-def successful_payment_update(
-    update_id: int,
-    message_id: int,
-    user_id: int,
-    payload: str,
-    total_amount: int,
-    charge_id: str,
-    *,
-    currency: str = "XTR",
-    language_code: str | None = "en",
-) -> dict[str, Any]:
-    """An Update dict as Telegram sends it after a payment: a service message in the chat."""
-    update = message_update(update_id, message_id, user_id, "", language_code=language_code)
-    message = update["message"]
-    del message["text"]
-    message["successful_payment"] = {
-        "currency": currency,
-        "total_amount": total_amount,
-        "invoice_payload": payload,
-        "telegram_payment_charge_id": charge_id,
-        "provider_payment_charge_id": "",
-    }
-    return update
 
 
 class FakeTelegram:
