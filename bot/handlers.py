@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandStart
-from aiogram.types import ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
 from bot import render
 from bot.admin import create_admin_router
+from bot.buttons import best_effort
 from bot.config import BotConfig
-from bot.keys import create_keys_router
+from bot.keys import create_keys_router, send_confirmation
 from bot.lang import create_lang_router
+from bot.menu import MenuAction, MenuCallback, menu_keyboard
 from bot.payments import create_payments_router
 from bot.texts import ENGLISH, Texts
-from bot.usage import create_usage_router
+from bot.usage import create_usage_router, send_usage
 from storage.accounts import AccountStore, Clock
+from storage.usage import UsageStore
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ def _private_router() -> Router:
     router.message.register(balance, Command("balance"))
     router.message.register(help_command, Command("help"))
     router.message.register(unknown)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    router.callback_query.register(on_menu_button, MenuCallback.filter())
     return router
 
 
@@ -99,27 +104,82 @@ async def start(
         text = render.welcome_back(
             texts, user.first_name, account, clock(), accounts.policy.lock_strikes, config.currency
         )
-    await message.answer(text)
+    await message.answer(text, reply_markup=menu_keyboard(texts))
 
 
 async def balance(
-    message: Message, accounts: AccountStore, config: BotConfig, texts: Texts, clock: Clock
+    message: Message,
+    bot: Bot,
+    accounts: AccountStore,
+    config: BotConfig,
+    texts: Texts,
+    clock: Clock,
 ) -> None:
-    """The account's money, strikes and lock; an unregistered user is sent to /start."""
-    user = message.from_user
+    await send_balance(bot, message.chat.id, message.from_user, accounts, config, texts, clock)
+
+
+async def send_balance(
+    bot: Bot,
+    chat_id: int,
+    user: User | None,
+    accounts: AccountStore,
+    config: BotConfig,
+    texts: Texts,
+    clock: Clock,
+) -> None:
+    """The account's money, strikes and lock; an unregistered user is sent to /start.
+
+    Shared by /balance and the Balance button, so both always answer the same.
+    """
     account = await accounts.by_telegram_id(user.id) if user is not None else None
     if account is None:
-        await message.answer(texts.not_registered)
+        await bot.send_message(chat_id, texts.not_registered)
         return
-    await message.answer(
-        render.account_state(
-            texts, account, clock(), accounts.policy.lock_strikes, config.currency
-        )
+    state = render.account_state(
+        texts, account, clock(), accounts.policy.lock_strikes, config.currency
+    )
+    await bot.send_message(chat_id, state)
+
+
+async def help_command(message: Message, bot: Bot, config: BotConfig, texts: Texts) -> None:
+    await send_help(bot, message.chat.id, config, texts)
+
+
+async def send_help(bot: Bot, chat_id: int, config: BotConfig, texts: Texts) -> None:
+    """The command list; shared by /help and the Help button."""
+    await bot.send_message(
+        chat_id, texts.help.format(base_url=render.escape(config.public_base_url))
     )
 
 
-async def help_command(message: Message, config: BotConfig, texts: Texts) -> None:
-    await message.answer(texts.help.format(base_url=render.escape(config.public_base_url)))
+async def on_menu_button(
+    callback: CallbackQuery,
+    callback_data: MenuCallback,
+    bot: Bot,
+    accounts: AccountStore,
+    usage: UsageStore,
+    config: BotConfig,
+    texts: Texts,
+    clock: Clock,
+) -> None:
+    """A button under /start: the matching command's own reply, for the presser's account.
+
+    The reply goes first and the press is answered after, so the client's spinner shows
+    until the reply (a chart may take a moment) is on its way. The buttons stay: the menu
+    is meant to be pressed again.
+    """
+    user = callback.from_user
+    chat_id = callback.message.chat.id if callback.message is not None else user.id
+    match callback_data.action:
+        case MenuAction.BALANCE:
+            await send_balance(bot, chat_id, user, accounts, config, texts, clock)
+        case MenuAction.USAGE:
+            await send_usage(bot, chat_id, user, accounts, usage, config, texts)
+        case MenuAction.NEWKEY:
+            await send_confirmation(bot, chat_id, user, accounts, texts)
+        case MenuAction.HELP:
+            await send_help(bot, chat_id, config, texts)
+    await best_effort(callback.answer(), "answer a menu button")
 
 
 async def unknown(message: Message, texts: Texts) -> None:

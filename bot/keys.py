@@ -20,7 +20,13 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    User,
+)
 
 from bot import render
 from bot.buttons import close_buttons
@@ -69,14 +75,23 @@ def confirmation_keyboard(texts: Texts, key_prefix: str) -> InlineKeyboardMarkup
     )
 
 
-async def ask_to_confirm(message: Message, accounts: AccountStore, texts: Texts) -> None:
-    """Warn and offer the buttons; nothing changes until "Yes" is pressed."""
-    user = message.from_user
+async def ask_to_confirm(message: Message, bot: Bot, accounts: AccountStore, texts: Texts) -> None:
+    await send_confirmation(bot, message.chat.id, message.from_user, accounts, texts)
+
+
+async def send_confirmation(
+    bot: Bot, chat_id: int, user: User | None, accounts: AccountStore, texts: Texts
+) -> None:
+    """Warn and offer the buttons; nothing changes until "Yes" is pressed.
+
+    Shared by /newkey and the New key button under /start, so both ask the same way.
+    """
     account = await accounts.by_telegram_id(user.id) if user is not None else None
     if account is None:
-        await message.answer(texts.not_registered)
+        await bot.send_message(chat_id, texts.not_registered)
         return
-    await message.answer(
+    await bot.send_message(
+        chat_id,
         render.confirm_new_key(texts, account),
         reply_markup=confirmation_keyboard(texts, account.key_prefix),
     )

@@ -28,18 +28,47 @@ def format_utc(epoch_seconds: int) -> str:
     return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def curl_example(base_url: str, username: str, key: str) -> str:
-    """A ready-to-paste curl call using the seed's way: credentials in the JSON body."""
-    body = {
+def _example_body(username: str, key: str) -> dict[str, object]:
+    """The seed's request shape: the credentials travel in the JSON body, next to the model."""
+    return {
         "username": username,
         "key": key,
         "model": EXAMPLE_MODEL,
         "messages": [{"role": "user", "content": "Hello!"}],
     }
+
+
+def curl_example(base_url: str, username: str, key: str) -> str:
+    """A ready-to-paste curl call using the seed's way: credentials in the JSON body."""
+    body = _example_body(username, key)
     return (
         f"curl {base_url}/v1/chat/completions \\\n"
         '  -H "Content-Type: application/json" \\\n'
         f"  -d '{json.dumps(body, ensure_ascii=False)}'"
+    )
+
+
+def requests_example(base_url: str, username: str, key: str) -> str:
+    """The seed's way in Python (`requests`), for clients that cannot set an auth header.
+
+    String values are written as JSON literals, which are valid Python literals too, so no
+    username or key can break out of its quotes.
+    """
+    lines = [f"        {json.dumps(name)}: {json.dumps(value)}," for name, value in
+             _example_body(username, key).items()]  # fmt: skip
+    return "\n".join(
+        [
+            "import requests",
+            "",
+            "reply = requests.post(",
+            f"    {json.dumps(base_url + '/v1/chat/completions')},",
+            "    json={",
+            *lines,
+            "    },",
+            "    timeout=60,",
+            ")",
+            'print(reply.json()["choices"][0]["message"]["content"])',
+        ]
     )
 
 
@@ -74,6 +103,9 @@ def welcome_new(
             texts.curl_heading
             + "\n"
             + _code_block(curl_example(base_url, account.username, key), "bash"),
+            texts.requests_heading
+            + "\n"
+            + _code_block(requests_example(base_url, account.username, key), "python"),
             texts.python_heading + "\n" + _code_block(python_example(base_url, key), "python"),
         ]
     )

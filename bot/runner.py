@@ -37,12 +37,14 @@ IN_FLIGHT_KEY = "in_flight_updates"
 
 
 def bot_commands(texts: Texts) -> list[BotCommand]:
-    """The public command menu; /unblock is for admins and stays out of it."""
+    """The public command menu; the admin commands (/unblock, /block, /credit, /user,
+    /stats, /refund) stay out of it, since everyone else is refused them."""
     return [
         BotCommand(command="start", description=texts.command_start),
         BotCommand(command="balance", description=texts.command_balance),
         BotCommand(command="newkey", description=texts.command_newkey),
         BotCommand(command="usage", description=texts.command_usage),
+        BotCommand(command="topup", description=texts.command_topup),
         BotCommand(command="lang", description=texts.command_lang),
         BotCommand(command="help", description=texts.command_help),
     ]

@@ -21,9 +21,15 @@ class Texts:
     command_newkey: str
     command_usage: str
     command_lang: str
+    command_topup: str
+    button_balance: str
+    button_usage: str
+    button_newkey: str
+    button_help: str
     welcome_new: str
     key_once: str
     curl_heading: str
+    requests_heading: str
     python_heading: str
     welcome_back: str
     key_lost: str

@@ -12,13 +12,21 @@ ENGLISH = Texts(
     command_newkey="Replace your API key",
     command_usage="Your recent calls and spend",
     command_lang="Language / Язык",
+    command_topup="Top up with Telegram Stars",
+    button_balance="Balance",
+    button_usage="Usage",
+    button_newkey="New key",
+    button_help="Help",
     welcome_new="Welcome, {name}! Your myapi account is ready.",
     key_once=(
         "Your API key is shown only this once: save it now. We keep only its hash, so "
         "nobody (us included) can show it to you again."
     ),
     curl_heading="Try it with curl:",
-    python_heading="Or with Python (<code>pip install openai</code>):",
+    requests_heading=(
+        "With Python (<code>pip install requests</code>), username and key in the body:"
+    ),
+    python_heading="Or with the OpenAI SDK (<code>pip install openai</code>):",
     welcome_back="Welcome back, {name}! You already have an account.",
     key_lost=(
         "Your key is shown only once, when it is issued, and only its hash is stored, so it "
@@ -41,6 +49,7 @@ ENGLISH = Texts(
         "/balance - your balance, failed attempts and lock state\n"
         "/newkey - replace your API key (the old one stops working)\n"
         "/usage - your last calls, spend and a chart of the last 14 days\n"
+        "/topup - add to your balance with Telegram Stars\n"
         "/lang - choose English or Russian\n"
         "/help - this list\n\n"
         "API address: <code>{base_url}</code>"

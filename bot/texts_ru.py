@@ -13,13 +13,19 @@ RUSSIAN = Texts(
     command_newkey="Заменить API-ключ",
     command_usage="Последние запросы и расходы",
     command_lang="Язык / Language",
+    command_topup="Пополнить баланс звёздами Telegram",
+    button_balance="Баланс",
+    button_usage="Расходы",
+    button_newkey="Новый ключ",
+    button_help="Помощь",
     welcome_new="Добро пожаловать, {name}! Ваш аккаунт myapi готов.",
     key_once=(
         "API-ключ показывается только один раз: сохраните его сейчас. Мы храним лишь его "
         "хеш, поэтому никто (и мы тоже) не сможет показать его снова."
     ),
     curl_heading="Попробуйте через curl:",
-    python_heading="Или на Python (<code>pip install openai</code>):",
+    requests_heading=("На Python (<code>pip install requests</code>), имя и ключ в теле запроса:"),
+    python_heading="Или через OpenAI SDK (<code>pip install openai</code>):",
     welcome_back="С возвращением, {name}! У вас уже есть аккаунт.",
     key_lost=(
         "Ключ показывается только один раз, при выпуске, и хранится только его хеш, поэтому "
@@ -42,6 +48,7 @@ RUSSIAN = Texts(
         "/balance - баланс, неудачные попытки и блокировка\n"
         "/newkey - заменить API-ключ (старый перестанет работать)\n"
         "/usage - последние запросы, расходы и график за 14 дней\n"
+        "/topup - пополнить баланс звёздами Telegram\n"
         "/lang - выбрать русский или английский\n"
         "/help - этот список\n\n"
         "Адрес API: <code>{base_url}</code>"

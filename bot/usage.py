@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, Message, User
 
 from bot.chart import daily_spend_png
 from bot.config import BotConfig
@@ -61,24 +61,42 @@ def usage_summary(
 
 
 async def show_usage(
-    message: Message, accounts: AccountStore, usage: UsageStore, config: BotConfig, texts: Texts
+    message: Message,
+    bot: Bot,
+    accounts: AccountStore,
+    usage: UsageStore,
+    config: BotConfig,
+    texts: Texts,
 ) -> None:
-    """Text first, then the chart as a photo; an unregistered user is sent to /start."""
-    user = message.from_user
+    await send_usage(bot, message.chat.id, message.from_user, accounts, usage, config, texts)
+
+
+async def send_usage(
+    bot: Bot,
+    chat_id: int,
+    user: User | None,
+    accounts: AccountStore,
+    usage: UsageStore,
+    config: BotConfig,
+    texts: Texts,
+) -> None:
+    """Text first, then the chart as a photo; an unregistered user is sent to /start.
+
+    Shared by /usage and the Usage button under /start, so both always answer the same.
+    """
     account = await accounts.by_telegram_id(user.id) if user is not None else None
     if account is None:
-        await message.answer(texts.not_registered)
+        await bot.send_message(chat_id, texts.not_registered)
         return
     calls = await usage.recent_calls(account.id, RECENT_CALLS)
     if not calls:
-        await message.answer(texts.usage_empty)
+        await bot.send_message(chat_id, texts.usage_empty)
         return
     today = await usage.spent_over_days(account.id, 1)
     week = await usage.spent_over_days(account.id, 7)
     daily = await usage.daily_spend(account.id, CHART_DAYS)
-    await message.answer(usage_summary(texts, calls, today, week, config.currency))
+    await bot.send_message(chat_id, usage_summary(texts, calls, today, week, config.currency))
     title = texts.usage_chart_title.format(currency=config.currency)
     png = await asyncio.to_thread(daily_spend_png, daily, title)
-    await message.answer_photo(
-        BufferedInputFile(png, filename=CHART_FILENAME), caption=texts.usage_chart_caption
-    )
+    photo = BufferedInputFile(png, filename=CHART_FILENAME)
+    await bot.send_photo(chat_id, photo, caption=texts.usage_chart_caption)

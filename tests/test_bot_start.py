@@ -6,6 +6,7 @@ replies are real HTTP calls to the fake Telegram on loopback, asserted as it rec
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -67,10 +68,34 @@ async def test_start_gives_a_curl_example_with_credentials_in_the_body(welcome: 
     assert body["messages"][0]["role"] == "user"
 
 
-async def test_start_gives_an_openai_python_example(welcome: str) -> None:
-    python = re.search(r'<pre><code class="language-python">(.*?)</code></pre>', welcome, re.S)
-    assert python is not None
-    code = python.group(1)
+def python_blocks(welcome: str) -> list[str]:
+    """The Python examples in a welcome, in the order they are shown."""
+    return re.findall(r'<pre><code class="language-python">(.*?)</code></pre>', welcome, re.S)
+
+
+def json_argument(code: str) -> object:
+    """The literal passed as `json=` to the example's call (read, never run)."""
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "json":
+                    return ast.literal_eval(keyword.value)
+    raise AssertionError(f"no json= argument in {code}")
+
+
+async def test_start_gives_a_requests_example_with_credentials_in_the_body(welcome: str) -> None:
+    code = python_blocks(welcome)[0]
+    assert "import requests" in code
+    assert f'"{BASE_URL}/v1/chat/completions"' in code
+    body = json_argument(code)
+    assert isinstance(body, dict)
+    assert body["username"] == "alice_dev"
+    assert body["key"] == key_of(welcome)
+    assert body["model"] == "gpt-4o-mini"
+
+
+async def test_start_gives_an_openai_sdk_example(welcome: str) -> None:
+    code = python_blocks(welcome)[1]
     assert "from openai import OpenAI" in code
     assert f'base_url="{BASE_URL}/v1"' in code
     assert f'api_key="{key_of(welcome)}"' in code

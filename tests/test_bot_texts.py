@@ -8,7 +8,13 @@ from string import Formatter
 
 import pytest
 
-from bot.render import account_state, curl_example, lock_status, python_example
+from bot.render import (
+    account_state,
+    curl_example,
+    lock_status,
+    python_example,
+    requests_example,
+)
 from bot.texts import ENGLISH, RUSSIAN, Texts, texts_for
 from storage.models import Account
 from storage.policy import LOCKED_UNTIL_UNBLOCKED
@@ -78,3 +84,7 @@ def test_curl_example_body_is_valid_json() -> None:
 
 def test_python_example_is_valid_python() -> None:
     compile(python_example("https://x.test", "k"), "example.py", "exec")
+
+
+def test_requests_example_is_valid_python_whatever_the_username() -> None:
+    compile(requests_example("https://x.test", 'a"b\\', "k"), "example.py", "exec")
