@@ -52,12 +52,14 @@ async def relay_stream(
     *,
     model: Model,
     held: int,
-    prompt_estimate: int,
+    prompt_estimate: Callable[[], int],
     error_event: Callable[[UpstreamError], bytes],
 ) -> web.StreamResponse:
     """Open the upstream stream, relay it, and record on `bill` what it produced.
 
     A refusal before the first byte raises from `opened` (an ordinary error answer).
+    `prompt_estimate` is called at the end, and only matters when the provider's own usage
+    never came: computing it up front would cost every stream for the rare broken one.
     """
     response = web.StreamResponse(
         headers={
@@ -75,7 +77,7 @@ async def relay_stream(
         logger.info("request %s: the client left mid-stream", request[REQUEST_ID])
         bill.status = CLIENT_CLOSED
     finally:
-        if usage := scanner.billable(prompt_estimate):
+        if usage := scanner.billable(prompt_estimate()):
             bill.charge_tokens(model, usage)
     return response
 

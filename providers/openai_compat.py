@@ -120,6 +120,13 @@ def usage_from(data: object) -> TokenUsage:
     return TokenUsage(input_tokens=prompt, output_tokens=completion)
 
 
+def _carries_usage(chunk: bytes) -> bool:
+    """Whether any event in `chunk` has a non-null usage (with include_usage, OpenAI sends
+    `"usage":null` on every chunk but the last)."""
+    mentions = chunk.count(b'"usage"')
+    return mentions > chunk.count(b'"usage":null') + chunk.count(b'"usage": null')
+
+
 class UsageScanner:
     """Passes a server-sent-event stream through, noting the usage as it goes by.
 
@@ -141,7 +148,7 @@ class UsageScanner:
         The common case, whole content events with no usage in them, passes the chunk on
         as it is, without splitting it into events.
         """
-        if not self._pending and chunk.endswith(b"\n\n") and b'"usage"' not in chunk:
+        if not self._pending and chunk.endswith(b"\n\n") and not _carries_usage(chunk):
             self.output_events += chunk.count(b'"content"')
             return chunk
         self._pending += chunk

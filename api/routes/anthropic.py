@@ -75,7 +75,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
                     bill,
                     model=route.model,
                     held=auth.hold,
-                    prompt_estimate=estimate_input_tokens(payload),
+                    prompt_estimate=lambda: estimate_input_tokens(payload),
                     error_event=lambda error: stream_error_event(error.message),
                 )
             message = await client.complete(route, payload, headers)

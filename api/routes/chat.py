@@ -71,7 +71,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                     bill,
                     model=route.model,
                     held=auth.hold,
-                    prompt_estimate=estimate_input_tokens(payload),
+                    prompt_estimate=lambda: estimate_input_tokens(payload),
                     error_event=_stream_error_event,
                 )
             completion = await backend.complete(route, payload)

@@ -99,7 +99,7 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
                     bill,
                     model=route.model,
                     held=auth.hold,
-                    prompt_estimate=estimate,
+                    prompt_estimate=lambda: estimate,
                     error_event=lambda error: stream_error_event(error.status, error.message),
                 )
             completion = await client.generate(route, call)
