@@ -112,9 +112,7 @@ def test_scanner_counts_the_same_whether_events_come_whole_or_split() -> None:
 
 def test_chunks_with_null_usage_take_the_fast_path_and_count_the_same() -> None:
     """With include_usage OpenAI sends `"usage":null` on every chunk but the last."""
-    events = [
-        b'data: {"choices":[{"delta":{"content":"w"}}],"usage":null}\n\n' for _ in range(3)
-    ]
+    events = [b'data: {"choices":[{"delta":{"content":"w"}}],"usage":null}\n\n' for _ in range(3)]
     scanner = UsageScanner(False)
     assert b"".join(scanner.feed(event) for event in events) == b"".join(events)
     assert (scanner.output_events, scanner.usage) == (3, None)
