@@ -108,3 +108,17 @@ async def test_a_wrong_method_is_405(api: ApiHarness) -> None:
 async def test_every_answer_carries_a_request_id(api: ApiHarness) -> None:
     response = await api.client.get("/v1/nothing-here", headers={"X-Request-Id": "abc-123"})
     assert response.headers["X-Request-Id"] == "abc-123"
+
+
+async def test_a_model_of_another_kind_is_400_on_chat_before_anything_is_held(
+    api: ApiHarness,
+) -> None:
+    key = await api.register()
+    before = await table_snapshot(api.storage)
+    response = await api.client.post(
+        "/v1/chat/completions", json={**GOOD, "model": "dall-e-3", "key": key}
+    )
+    error = (await response.json())["error"]
+    assert response.status == 400
+    assert (error["param"], "image model" in error["message"]) == ("model", True)
+    assert await table_snapshot(api.storage) == before

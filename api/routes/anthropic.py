@@ -18,10 +18,10 @@ from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.errors import InvalidRequestError
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
+from api.routes.kinds import route_of_kind
 from providers.anthropic import (
     EventScanner,
     estimate_input_tokens,
@@ -53,11 +53,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
     call = validated(MessagesRequest, body)
-    route = context.registry.route(call.model)
-    if route.model.kind is not ModelKind.CHAT:
-        raise InvalidRequestError(
-            f"{call.model!r} is a {route.model.kind} model, not a chat model", param="model"
-        )
+    route = route_of_kind(context.registry, call.model, ModelKind.CHAT)
     key = idempotency_key(request, stream=call.stream)
     auth = await admit(request, credentials, hold_for_messages(body, route.model, call.max_tokens))
     payload = messages_payload(body, route.model)

@@ -17,10 +17,10 @@ from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.errors import InvalidRequestError
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
+from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
 from providers.errors import UpstreamError
 from providers.openai_compat import (
@@ -50,11 +50,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
     chat = validated(ChatRequest, body)
-    route = context.registry.route(chat.model)
-    if route.model.kind is not ModelKind.CHAT:
-        raise InvalidRequestError(
-            f"{chat.model!r} is a {route.model.kind} model, not a chat model", param="model"
-        )
+    route = route_of_kind(context.registry, chat.model, ModelKind.CHAT)
     key = idempotency_key(request, stream=chat.stream)
     auth = await admit(request, credentials, hold_for_chat(body, route.model))
     payload = chat_payload(body, route.model)

@@ -23,6 +23,7 @@ from api.errors import InvalidRequestError, NotFoundError
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
+from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
 from providers.gemini import (
     GeminiCall,
@@ -138,11 +139,7 @@ def _gemini_route(context: ApiContext, name: str) -> Route:
             param="model",
             code="model_not_found",
         )
-    if model.kind is not ModelKind.CHAT:
-        raise InvalidRequestError(
-            f"{name!r} is a {model.kind} model, not a chat model", param="model"
-        )
-    return context.registry.route(model.name)
+    return route_of_kind(context.registry, model.name, ModelKind.CHAT)
 
 
 async def _call(
