@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from bot.texts import ENGLISH, RUSSIAN
-from storage.models import Account, AuthOutcome, CallRecord
+from storage.models import Account, AuthOutcome
 from tests.bot_harness import ADMIN_ID as ADMIN
 from tests.bot_harness import BotHarness
+from tests.calls import record_call
 from tests.conftest import START
 from tests.fakes.telegram import Call, message_update
 
@@ -39,21 +40,7 @@ async def spend(tested: BotHarness, username: str, at: int, cost: int) -> None:
     """One finished call of `username` at epoch second `at`, charged `cost` units."""
     account = await tested.account(username)
     tested.clock.now = at
-    await tested.accounts.finish_call(
-        CallRecord(
-            request_id=f"r{at}",
-            account_id=account.id,
-            endpoint="/v1/chat/completions",
-            provider="echo",
-            model="echo-1",
-            status=200,
-            input_units=1,
-            output_units=1,
-            cost=cost,
-            held=0,
-            latency_ms=5,
-        )
-    )
+    await record_call(tested.accounts, account.id, cost, request_id=f"r{at}")
 
 
 async def alice_with_history(tested: BotHarness) -> Account:

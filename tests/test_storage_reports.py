@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from storage import Storage
-from storage.models import CallRecord
 from storage.reports import DAY_SECONDS, OperatorReports, ServiceStats, Spend, day_start
+from tests.calls import record_call
 from tests.conftest import FakeClock
 
 #: 2027-01-15 12:00 UTC: the middle of a UTC day, so "today" started 12 hours ago.
@@ -20,21 +20,7 @@ async def spend_at(storage: Storage, clock: FakeClock, username: str, at: int, c
     account = await storage.accounts.by_username(username)
     assert account is not None
     clock.now = at
-    await storage.accounts.finish_call(
-        CallRecord(
-            request_id=f"r{at}-{cost}",
-            account_id=account.id,
-            endpoint="/v1/chat/completions",
-            provider="echo",
-            model="echo-1",
-            status=200,
-            input_units=1,
-            output_units=1,
-            cost=cost,
-            held=0,
-            latency_ms=5,
-        )
-    )
+    await record_call(storage.accounts, account.id, cost, request_id=f"r{at}-{cost}")
 
 
 async def two_accounts_with_history(storage: Storage, clock: FakeClock) -> None:

@@ -4,9 +4,9 @@ databases: UTC day boundaries from the injected clock, newest first, charged cos
 from __future__ import annotations
 
 from storage import Storage
-from storage.models import CallRecord
 from storage.profiles import ProfileStore
 from storage.usage import SECONDS_PER_DAY, UsageStore, day_start
+from tests.calls import record_call
 from tests.conftest import FakeClock
 
 DAY = SECONDS_PER_DAY
@@ -23,20 +23,8 @@ async def a_call(
     storage: Storage, account_id: int, model: str, cost: int, status: int = 200
 ) -> None:
     """One finished call, as the API records it (nothing held: the charge is what matters)."""
-    await storage.accounts.finish_call(
-        CallRecord(
-            request_id=f"r-{model}-{cost}",
-            account_id=account_id,
-            endpoint="/v1/chat/completions",
-            provider="openai",
-            model=model,
-            status=status,
-            input_units=1,
-            output_units=1,
-            cost=cost,
-            held=0,
-            latency_ms=5,
-        )
+    await record_call(
+        storage.accounts, account_id, cost, model=model, provider="openai", status=status
     )
 
 
