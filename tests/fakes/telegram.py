@@ -16,7 +16,6 @@ nothing sleeps in a loop.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from aiohttp import web
 
 from tests.fakes.server import serve_app
 from tests.fakes.telegram_html import ApiError, plain_text
+from tests.fakes.telegram_params import Params, read_params
 from tests.fakes.telegram_updates import (
     callback_update,
     message_update,
@@ -47,14 +47,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Params = dict[str, Any]
 Predicate = Callable[["Call"], bool]
 
-#: Fields the Bot API types as strings: never JSON-decoded, even when they look like JSON.
-_STRING_FIELDS = frozenset(
-    {"text", "caption", "parse_mode", "url", "secret_token", "language_code", "description"}
-    | {"short_description", "name", "title", "query", "emoji", "ip_address"}
-)
 _MAX_TEXT = 4096
 
 
@@ -184,7 +178,7 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         files: dict[str, bytes] = {}
-        params = await _read_params(request, files)
+        params = await read_params(request, files)
         self.calls.append(Call(method, params, files))
         self._changes.notify()
         answer = self._answers.get(method.lower(), _always_true)
@@ -316,35 +310,6 @@ def _chat_type(chat_id: object) -> str:
 
 async def _always_true(params: Params, token: str) -> Any:
     return True
-
-
-async def _read_params(request: web.Request, files: dict[str, bytes] | None = None) -> Params:
-    """Query, JSON, urlencoded or multipart parameters, decoded to JSON types; uploaded
-    files' bytes go into `files`, their parameter keeps the file name."""
-    params: Params = {key: _decode(key, value) for key, value in request.query.items()}
-    if request.content_type == "application/json":
-        params.update(await request.json())
-    elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        for key, value in (await request.post()).items():
-            if isinstance(value, str):
-                params[key] = _decode(key, value)
-            elif isinstance(value, web.FileField):
-                params[key] = value.filename
-                if files is not None:
-                    files[key] = value.file.read()
-            else:
-                params[key] = str(value)
-    return params
-
-
-def _decode(key: str, value: str) -> Any:
-    """Form fields arrive as strings; non-string Bot API fields are JSON (`42`, `[...]`)."""
-    if key in _STRING_FIELDS:
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
 
 
 @asynccontextmanager
