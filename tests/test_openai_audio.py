@@ -10,6 +10,7 @@ import pytest
 
 from storage.models import CallRecord, Settlement
 from tests.conftest import OPERATOR_KEY, ApiHarness
+from tests.ledger import account_state, calls
 
 SPEECH: dict[str, Any] = {
     "model": "tts-1",
@@ -21,18 +22,8 @@ SPEECH: dict[str, Any] = {
 SPEECH_COST = 15 * len(SPEECH["input"])
 
 
-async def calls(api: ApiHarness) -> list[dict[str, Any]]:
-    rows = await api.storage.database.fetch_all(
-        "SELECT endpoint, model, status, input_units, output_units, cost, held "
-        "FROM calls ORDER BY id"
-    )
-    return [dict(row) for row in rows]
-
-
 async def reserved(api: ApiHarness) -> int:
-    account = await api.storage.accounts.by_username("alice")
-    assert account is not None
-    return account.reserved
+    return (await account_state(api))[1]
 
 
 async def test_speech_relays_the_providers_audio_and_type(api: ApiHarness) -> None:
@@ -57,6 +48,7 @@ async def test_speech_is_billed_per_input_character(api: ApiHarness) -> None:
     [call] = await calls(api)
     assert call == {
         "endpoint": "/openai/v1/audio/speech",
+        "provider": "openai",
         "model": "tts-1-hd",
         "status": 200,
         "input_units": len(SPEECH["input"]),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
@@ -11,21 +10,12 @@ from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
 from tests.conftest import OPERATOR_KEY, ApiHarness
+from tests.ledger import account_state, calls
 from tests.media_files import wav_bytes
 
 
-async def calls(api: ApiHarness) -> list[dict[str, Any]]:
-    rows = await api.storage.database.fetch_all(
-        "SELECT endpoint, model, status, input_units, output_units, cost, held "
-        "FROM calls ORDER BY id"
-    )
-    return [dict(row) for row in rows]
-
-
 async def reserved(api: ApiHarness) -> int:
-    account = await api.storage.accounts.by_username("alice")
-    assert account is not None
-    return account.reserved
+    return (await account_state(api))[1]
 
 
 def upload(audio: bytes, **fields: str | list[str]) -> aiohttp.FormData:
@@ -75,6 +65,7 @@ async def test_a_transcription_is_billed_from_the_files_own_length(api: ApiHarne
     assert await calls(api) == [
         {
             "endpoint": "/v1/audio/transcriptions",
+            "provider": "openai",
             "model": "whisper-1",
             "status": 200,
             "input_units": 10_000,
