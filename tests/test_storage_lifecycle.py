@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from storage import AccessPolicy, open_storage
+from storage import AccessPolicy, Storage, open_storage
 from storage.database import open_database
 from storage.errors import SchemaTooNewError, UnsupportedDatabaseUrlError
 from storage.migrations import MIGRATIONS
 from storage.models import CallRecord
 from tests.conftest import FakeClock
+
+
+async def opened_with_user(url: str, clock: FakeClock) -> tuple[Storage, str]:
+    """Storage at `url` with user "a" holding 1000 units; returns it and a's key."""
+    storage = await open_storage(url, AccessPolicy(), clock)
+    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
+    assert registration.secret is not None
+    return storage, registration.secret
 
 
 async def test_reopening_applies_no_migration_twice(database_url: str, clock: FakeClock) -> None:
@@ -34,10 +42,8 @@ async def test_a_newer_schema_is_refused(database_url: str, clock: FakeClock) ->
 async def test_sqlite_start_up_releases_holds_left_by_a_crash(
     sqlite_url: str, clock: FakeClock
 ) -> None:
-    storage = await open_storage(sqlite_url, AccessPolicy(), clock)
-    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
-    assert registration.secret is not None
-    await storage.accounts.authorize("a", registration.secret, hold=600)
+    storage, secret = await opened_with_user(sqlite_url, clock)
+    await storage.accounts.authorize("a", secret, hold=600)
     await storage.close()  # the process "dies" with the hold open
     reopened = await open_storage(sqlite_url, AccessPolicy(), clock, recover_holds=True)
     account = await reopened.accounts.by_username("a")
@@ -49,10 +55,8 @@ async def test_sqlite_start_up_releases_holds_left_by_a_crash(
 async def test_opening_without_recovery_leaves_live_holds_alone(
     sqlite_url: str, clock: FakeClock
 ) -> None:
-    storage = await open_storage(sqlite_url, AccessPolicy(), clock)
-    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
-    assert registration.secret is not None
-    await storage.accounts.authorize("a", registration.secret, hold=600)
+    storage, secret = await opened_with_user(sqlite_url, clock)
+    await storage.accounts.authorize("a", secret, hold=600)
     beside = await open_storage(sqlite_url, AccessPolicy(), clock)  # e.g. the command line
     account = await beside.accounts.by_username("a")
     await beside.close()
@@ -82,10 +86,8 @@ async def test_an_unknown_database_scheme_is_refused(tmp_path: Path) -> None:
 async def test_postgres_keeps_each_hold_as_a_row_until_its_call_is_finished(
     postgres_url: str, clock: FakeClock
 ) -> None:
-    storage = await open_storage(postgres_url, AccessPolicy(), clock)
-    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
-    assert registration.secret is not None
-    auth = await storage.accounts.authorize("a", registration.secret, 600, "req-1")
+    storage, secret = await opened_with_user(postgres_url, clock)
+    auth = await storage.accounts.authorize("a", secret, 600, "req-1")
     assert auth.account_id is not None
     rows = await storage.database.fetch_all("SELECT request_id, amount FROM holds")
     held = [dict(row) for row in rows]
@@ -101,12 +103,10 @@ async def test_postgres_keeps_each_hold_as_a_row_until_its_call_is_finished(
 async def test_postgres_start_up_releases_only_holds_too_old_to_be_live(
     postgres_url: str, clock: FakeClock
 ) -> None:
-    storage = await open_storage(postgres_url, AccessPolicy(), clock)
-    registration = await storage.accounts.register_telegram_user(1, "a", 1000, "en")
-    assert registration.secret is not None
-    await storage.accounts.authorize("a", registration.secret, 300, "crashed")
+    storage, secret = await opened_with_user(postgres_url, clock)
+    await storage.accounts.authorize("a", secret, 300, "crashed")
     clock.advance(3600)
-    await storage.accounts.authorize("a", registration.secret, 200, "still-running")
+    await storage.accounts.authorize("a", secret, 200, "still-running")
     clock.advance(1)
     await storage.close()
     reopened = await open_storage(
