@@ -12,16 +12,22 @@ from storage.accounts import AccountStore, Clock
 from storage.admin import AccountAdmin
 from storage.database import Database, open_database
 from storage.idempotency import IdempotencyStore
+from storage.images import ImageQuota, ImageStore
 from storage.migrations import migrate
 from storage.policy import AccessPolicy
 
 logger = logging.getLogger(__name__)
+
+#: The image library's quota when the caller names none (the settings' defaults).
+DEFAULT_IMAGE_QUOTA = ImageQuota(max_count=200, max_bytes=200 * 1024 * 1024)
 
 __all__ = [
     "AccessPolicy",
     "AccountAdmin",
     "AccountStore",
     "IdempotencyStore",
+    "ImageQuota",
+    "ImageStore",
     "Storage",
     "open_storage",
 ]
@@ -35,6 +41,7 @@ class Storage:
     accounts: AccountStore
     admin: AccountAdmin
     idempotency: IdempotencyStore
+    images: ImageStore
 
     async def close(self) -> None:
         await self.database.close()
@@ -48,6 +55,7 @@ async def open_storage(
     recover_holds: bool = False,
     stale_hold_seconds: int = 3600,
     idempotency_ttl_seconds: int = 24 * 3600,
+    image_quota: ImageQuota = DEFAULT_IMAGE_QUOTA,
 ) -> Storage:
     """Open DATABASE_URL, bring the schema up to date, and check the ledger.
 
@@ -56,7 +64,7 @@ async def open_storage(
     PostgreSQL, whose other replicas may hold funds for calls still running, those older
     than `stale_hold_seconds`. Never from the command line, which may run beside the service.
     Stored idempotent answers live `idempotency_ttl_seconds`; the serving process deletes
-    expired ones at start-up too.
+    expired ones at start-up too. `image_quota` bounds each account's image library.
     """
     database = await open_database(url)
     try:
@@ -83,4 +91,5 @@ async def open_storage(
         accounts=accounts,
         admin=AccountAdmin(database, clock),
         idempotency=idempotency,
+        images=ImageStore(database, clock, image_quota),
     )

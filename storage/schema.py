@@ -12,6 +12,8 @@ without the other.
 
 from __future__ import annotations
 
+from storage.schema_images import IMAGES_MIGRATION
+
 _ACCOUNTS = """
 CREATE TABLE accounts (
     id {pk},
@@ -299,3 +301,5 @@ MIGRATIONS.append(
         ],
     }
 )
+
+MIGRATIONS.append(IMAGES_MIGRATION)

@@ -1,0 +1,267 @@
+"""The image library (seed 004): each user's stored pictures, their quota, and the queries.
+
+Invariants:
+
+- Every statement is scoped by `account_id`, so one user can never read, change or delete
+  another's image; an id that is not theirs looks exactly like an id that does not exist.
+- An image is stored only if it fits the account's quota, checked in the INSERT itself
+  against the trigger-kept `accounts.image_count`/`image_bytes` (see `storage.schema_images`).
+  On PostgreSQL the account row is locked (`FOR UPDATE`) by that statement, so two replicas
+  storing at once re-check against each other's result instead of both passing.
+- Listing reads no image bytes; only `content` and `latest_with_content` do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from storage.accounts import Clock
+from storage.database import Database, Row
+
+SortBy = Literal["id", "name"]
+
+_RECORD_COLUMNS = (
+    "id, account_id, name, description, prompt, resolution, style, medium, filter, favorite, "
+    "model, cost, content_type, size_bytes, created_at, updated_at"
+)
+_INSERT = f"""
+INSERT INTO images (
+    account_id, name, description, prompt, resolution, style, medium, filter, model, cost,
+    request_id, content_type, size_bytes, data, created_at, updated_at
+)
+SELECT id, :name, :description, :prompt, :resolution, :style, :medium, :filter, :model, :cost,
+    :request_id, :content_type, :size_bytes, :data, :now, :now
+FROM accounts
+WHERE id = :account_id AND image_count < :max_count AND image_bytes + :size_bytes <= :max_bytes
+{{lock}}
+RETURNING {_RECORD_COLUMNS}
+"""
+_USAGE = "SELECT image_count, image_bytes FROM accounts WHERE id = :account_id"
+_GET = f"SELECT {_RECORD_COLUMNS} FROM images WHERE account_id = :account_id AND id = :id"
+_CONTENT = (
+    "SELECT name, content_type, data FROM images WHERE account_id = :account_id AND id = :id"
+)
+_DELETE = "DELETE FROM images WHERE account_id = :account_id AND id = :id RETURNING id"
+_LATEST = f"""
+SELECT {_RECORD_COLUMNS}, data FROM images WHERE account_id = :account_id
+ORDER BY id DESC LIMIT :limit OFFSET :offset
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageQuota:
+    """How much one account may keep. Invariant: both limits are positive."""
+
+    max_count: int
+    max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaUsage:
+    count: int
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewImage:
+    """A generated image about to be stored, with what made it and what it cost."""
+
+    account_id: int
+    name: str
+    description: str
+    prompt: str
+    resolution: str
+    style: str | None
+    medium: str | None
+    filter: str | None
+    model: str
+    cost: int
+    request_id: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredImage:
+    """One image's record (never its bytes). Times are epoch seconds."""
+
+    id: int
+    account_id: int
+    name: str
+    description: str
+    prompt: str
+    resolution: str
+    style: str | None
+    medium: str | None
+    filter: str | None
+    favorite: bool
+    model: str
+    cost: int
+    content_type: str
+    size_bytes: int
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImageContent:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ImageQuery:
+    """A page of one user's images. `search` matches the name, case-insensitively, as a
+    substring; every other filter is exact. Ties in `name` order break by id, so pages
+    never overlap or skip a row."""
+
+    search: str | None = None
+    resolution: str | None = None
+    style: str | None = None
+    medium: str | None = None
+    filter: str | None = None
+    favorite: bool | None = None
+    sort_by: SortBy = "id"
+    descending: bool = True
+    per_page: int = 10
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePage:
+    items: list[StoredImage]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def last_page(self) -> int:
+        """At least 1, as an empty library still has one (empty) page."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _record(row: Row) -> StoredImage:
+    values = {name: row[name] for name in StoredImage.__dataclass_fields__}
+    values["favorite"] = bool(values["favorite"])
+    return StoredImage(**values)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(account_id: int, query: ImageQuery) -> tuple[str, dict[str, object]]:
+    """The WHERE clause of a listing; values are always bound, never formatted in."""
+    conditions = ["account_id = :account_id"]
+    params: dict[str, object] = {"account_id": account_id}
+    if query.search:
+        conditions.append("LOWER(name) LIKE :pattern ESCAPE '\\'")
+        params["pattern"] = f"%{_escape_like(query.search.lower())}%"
+    for column in ("resolution", "style", "medium", "filter"):
+        value = getattr(query, column)
+        if value is not None:
+            conditions.append(f"{column} = :{column}")
+            params[column] = value
+    if query.favorite is not None:
+        conditions.append("favorite = :favorite")
+        params["favorite"] = query.favorite
+    return " AND ".join(conditions), params
+
+
+def _order(query: ImageQuery) -> str:
+    direction = "DESC" if query.descending else "ASC"
+    if query.sort_by == "name":
+        return f"LOWER(name) {direction}, id {direction}"
+    return f"id {direction}"
+
+
+class ImageStore:
+    """The library's queries; `clock` gives epoch seconds for created/updated times."""
+
+    def __init__(self, database: Database, clock: Clock, quota: ImageQuota) -> None:
+        self._db = database
+        self._clock = clock
+        self.quota = quota
+        lock = "FOR UPDATE" if database.dialect == "postgresql" else ""
+        self._insert = _INSERT.format(lock=lock)
+
+    async def usage(self, account_id: int) -> QuotaUsage:
+        row = await self._db.fetch_one(_USAGE, {"account_id": account_id})
+        if row is None:
+            return QuotaUsage(0, 0)
+        return QuotaUsage(int(row["image_count"]), int(row["image_bytes"]))
+
+    async def add(self, image: NewImage) -> StoredImage | None:
+        """Store `image`, or None (nothing written) when it would exceed the quota."""
+        params: dict[str, object] = {
+            name: getattr(image, name) for name in NewImage.__dataclass_fields__
+        }
+        params.update(
+            size_bytes=len(image.data),
+            now=self._clock(),
+            max_count=self.quota.max_count,
+            max_bytes=self.quota.max_bytes,
+        )
+        row = await self._db.fetch_one(self._insert, params)
+        return None if row is None else _record(row)
+
+    async def find(self, account_id: int, query: ImageQuery) -> ImagePage:
+        where, params = _where(account_id, query)
+        count = await self._db.fetch_one(
+            f"SELECT COUNT(*) AS total FROM images WHERE {where}", params
+        )
+        total = int(count["total"]) if count is not None else 0
+        rows = await self._db.fetch_all(
+            f"SELECT {_RECORD_COLUMNS} FROM images WHERE {where} ORDER BY {_order(query)} "
+            "LIMIT :limit OFFSET :offset",
+            {**params, "limit": query.per_page, "offset": (query.page - 1) * query.per_page},
+        )
+        return ImagePage([_record(row) for row in rows], total, query.page, query.per_page)
+
+    async def get(self, account_id: int, image_id: int) -> StoredImage | None:
+        row = await self._db.fetch_one(_GET, {"account_id": account_id, "id": image_id})
+        return None if row is None else _record(row)
+
+    async def content(self, account_id: int, image_id: int) -> ImageContent | None:
+        row = await self._db.fetch_one(_CONTENT, {"account_id": account_id, "id": image_id})
+        if row is None:
+            return None
+        return ImageContent(row["name"], row["content_type"], bytes(row["data"]))
+
+    async def update(
+        self,
+        account_id: int,
+        image_id: int,
+        *,
+        name: str | None = None,
+        favorite: bool | None = None,
+    ) -> StoredImage | None:
+        """Rename and/or (un)mark as favourite in one statement; None: no such image."""
+        changes: dict[str, object] = {"updated_at": self._clock()}
+        if name is not None:
+            changes["name"] = name
+        if favorite is not None:
+            changes["favorite"] = favorite
+        assignments = ", ".join(f"{column} = :{column}" for column in changes)
+        row = await self._db.fetch_one(
+            f"UPDATE images SET {assignments} WHERE account_id = :account_id AND id = :id "
+            f"RETURNING {_RECORD_COLUMNS}",
+            {**changes, "account_id": account_id, "id": image_id},
+        )
+        return None if row is None else _record(row)
+
+    async def delete(self, account_id: int, image_id: int) -> bool:
+        """Delete one image; its count and bytes leave the quota in the same statement."""
+        row = await self._db.fetch_one(_DELETE, {"account_id": account_id, "id": image_id})
+        return row is not None
+
+    async def latest_with_content(
+        self, account_id: int, offset: int, limit: int
+    ) -> list[tuple[StoredImage, bytes]]:
+        """Newest first, with bytes: what the bot sends as an album."""
+        rows = await self._db.fetch_all(
+            _LATEST, {"account_id": account_id, "limit": limit, "offset": offset}
+        )
+        return [(_record(row), bytes(row["data"])) for row in rows]
