@@ -6,6 +6,7 @@ from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, BODY_TIMEOUT, error_middleware
+from api.library.routes import add_library_routes
 from api.routes import account, anthropic, audio, chat, docs, embeddings, images, models
 from api.routes.google import gemini_models
 from api.routes.stability import text_to_image
@@ -45,4 +46,5 @@ def create_api_app(
         router.add_post(f"{prefix}/audio/speech", audio.create_speech)
         router.add_post(f"{prefix}/audio/transcriptions", audio.create_transcription)
         router.add_post(f"{prefix}/audio/translations", audio.create_translation)
+    add_library_routes(router)
     return app

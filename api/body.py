@@ -44,7 +44,11 @@ async def read_body(request: web.Request) -> bytes:
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; aiohttp raises 413 itself past the size limit."""
-    raw = await read_body(request)
+    return parse_json_object(await read_body(request))
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """`raw` as a JSON object, or the 400 that says what is wrong with it."""
     if not raw.strip():
         raise InvalidRequestError("the request body is empty: send a JSON object")
     try:

@@ -19,6 +19,7 @@ from providers.http import Upstream
 from providers.registry import Registry
 from storage.accounts import AccountStore
 from storage.idempotency import IdempotencyStore
+from storage.images import ImageStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class ApiContext:
     currency: str
     clock: Callable[[], int]
     idempotency: IdempotencyStore
+    images: ImageStore
     failed_auth: FailedAuthLimiter
     #: Who to tell about locks and low balances (nobody by default: route tests, bot off).
     notices: Notices = field(default_factory=Notices)

@@ -86,6 +86,13 @@ class NotFoundError(ApiError):
     code = "not_found"
 
 
+class QuotaExceededError(ApiError):
+    """A stored resource (the image library) is full: the client must free space first."""
+
+    status = 409
+    code = "quota_exceeded"
+
+
 class ServiceUnavailableError(ApiError):
     status = 503
     type = "service_unavailable"

@@ -26,7 +26,7 @@ from providers.catalog import load_catalog
 from providers.http import Upstream, UpstreamLimits, create_client_session
 from providers.openai_client import OpenAICompatibleClient
 from providers.registry import Registry
-from storage import AccessPolicy, Storage, open_storage
+from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.money import to_units
 from storage.notices import NoticeStore
 from storage.retention import RetentionRules, RetentionStore
@@ -80,6 +80,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             recover_holds=True,
             stale_hold_seconds=settings.stale_hold_minutes * 60,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
+            image_quota=ImageQuota(settings.image_quota_images, settings.image_quota_bytes),
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
@@ -101,6 +102,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             currency=settings.currency,
             clock=clock,
             idempotency=app[STORAGE].idempotency,
+            images=app[STORAGE].images,
             failed_auth=FailedAuthLimiter(
                 settings.failed_auth_per_minute, clock, settings.trusted_proxies
             ),

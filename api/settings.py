@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     stale_hold_minutes: int = Field(default=60, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    image_quota_images: int = Field(default=200, ge=1)
+    image_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     stars_rate: Decimal = Field(default=Decimal("0.013"), gt=0)
     stars_amounts: Annotated[tuple[int, ...], NoDecode] = (50, 100, 250, 500)
     low_balance_threshold: Decimal = Field(default=Decimal("0.10"), ge=0)

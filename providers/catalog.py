@@ -97,7 +97,11 @@ def _decimal_text(units: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
+    """The models by name; `image_library` maps each resolution of the image library
+    (seed 004's `/api/v1/images`) to the image model that makes it."""
+
     models: dict[str, Model]
+    image_library: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> Model:
         """A model by its catalog name, or by `provider:upstream name`."""
@@ -173,7 +177,22 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     models = data.get("models")
     if not isinstance(models, dict) or not models:
         raise CatalogError("the catalog has no models: add [models.<name>] tables")
-    return Catalog({name: _model(name, entry, markup) for name, entry in models.items()})
+    parsed = {name: _model(name, entry, markup) for name, entry in models.items()}
+    return Catalog(parsed, _image_library(data.get("image_library", {}), parsed))
+
+
+def _image_library(table: object, models: dict[str, Model]) -> dict[str, str]:
+    """Check `[image_library]`: each "<W>x<H>" names an image model priced at that size."""
+    if not isinstance(table, dict):
+        raise CatalogError('image_library must be a table of "<size>" = "<model>"')
+    for size, name in table.items():
+        model = models.get(name) if isinstance(name, str) else None
+        if model is None or model.kind is not ModelKind.IMAGE:
+            raise CatalogError(f"image_library.{size}: {name!r} is not an image model here")
+        sized = any(key.partition("/")[0] == size for key in model.image_prices)
+        if not sized and not model.per_image:
+            raise CatalogError(f"image_library.{size}: {name} has no price for that size")
+    return dict(table)
 
 
 def load_catalog(path: Path | None = None, markup: Decimal = Decimal(1)) -> Catalog:

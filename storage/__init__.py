@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_IMAGE_QUOTA = ImageQuota(max_count=200, max_bytes=200 * 1024 * 1024)
 
 __all__ = [
+    "DEFAULT_IMAGE_QUOTA",
     "AccessPolicy",
     "AccountAdmin",
     "AccountStore",

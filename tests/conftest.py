@@ -30,7 +30,7 @@ from providers.catalog import load_catalog
 from providers.http import Upstream, UpstreamLimits, create_client_session
 from providers.openai_client import OpenAICompatibleClient
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
-from storage import AccessPolicy, Storage, open_storage
+from storage import DEFAULT_IMAGE_QUOTA, AccessPolicy, ImageQuota, Storage, open_storage
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.server import serve_app
@@ -226,6 +226,7 @@ def build_context(
         currency="USD",
         clock=clock,
         idempotency=storage.idempotency,
+        images=storage.images,
         failed_auth=FailedAuthLimiter(0, clock),  # off: tests of the limit build their own
     )
 
@@ -237,8 +238,15 @@ def upstream_read_timeout() -> float:
 
 
 @pytest.fixture
+def image_quota() -> ImageQuota:
+    """The image library's quota in the API harness; a module overrides it to test limits."""
+    return DEFAULT_IMAGE_QUOTA
+
+
+@pytest.fixture
 async def api(
     aiohttp_client: AiohttpClient,
+    image_quota: ImageQuota,
     upstream_read_timeout: float,
     sqlite_url: str,
     provider_urls: dict[str, str],
@@ -246,7 +254,7 @@ async def api(
     clock: FakeClock,
     policy: AccessPolicy,
 ) -> AsyncIterator[ApiHarness]:
-    storage = await open_storage(sqlite_url, policy, clock)
+    storage = await open_storage(sqlite_url, policy, clock, image_quota=image_quota)
     limits = UpstreamLimits(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )

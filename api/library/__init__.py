@@ -1,0 +1,1 @@
+"""The image library of seed 004: generate, keep, find, favourite and delete images."""
