@@ -8,6 +8,10 @@ Invariants:
   against the trigger-kept `accounts.image_count`/`image_bytes` (see `storage.schema_images`).
   On PostgreSQL the account row is locked (`FOR UPDATE`) by that statement, so two replicas
   storing at once re-check against each other's result instead of both passing.
+- An account deleted by retention stores no image: the INSERT requires `deleted_at IS NULL`,
+  so a generation that finishes after the deletion cannot bring pictures back.
+- Search and name order compare `name_folded` (`str.casefold`, the same on both databases),
+  never SQL LOWER(), which on SQLite leaves every non-ASCII letter as it is.
 - Listing reads no image bytes; only `content` and `latest_with_content` do.
 """
 
@@ -27,13 +31,14 @@ _RECORD_COLUMNS = (
 )
 _INSERT = f"""
 INSERT INTO images (
-    account_id, name, description, prompt, resolution, style, medium, filter, model, cost,
-    request_id, content_type, size_bytes, data, created_at, updated_at
+    account_id, name, name_folded, description, prompt, resolution, style, medium, filter,
+    model, cost, request_id, content_type, size_bytes, data, created_at, updated_at
 )
-SELECT id, :name, :description, :prompt, :resolution, :style, :medium, :filter, :model, :cost,
-    :request_id, :content_type, :size_bytes, :data, :now, :now
+SELECT id, :name, :name_folded, :description, :prompt, :resolution, :style, :medium, :filter,
+    :model, :cost, :request_id, :content_type, :size_bytes, :data, :now, :now
 FROM accounts
-WHERE id = :account_id AND image_count < :max_count AND image_bytes + :size_bytes <= :max_bytes
+WHERE id = :account_id AND deleted_at IS NULL
+  AND image_count < :max_count AND image_bytes + :size_bytes <= :max_bytes
 {{lock}}
 RETURNING {_RECORD_COLUMNS}
 """
@@ -55,6 +60,11 @@ class ImageQuota:
 
     max_count: int
     max_bytes: int
+
+    def __post_init__(self) -> None:
+        if self.max_count < 1 or self.max_bytes < 1:
+            message = f"image quota limits must be positive, not {self.max_count}/{self.max_bytes}"
+            raise ValueError(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +138,13 @@ class ImageQuery:
     per_page: int = 10
     page: int = 1
 
+    def __post_init__(self) -> None:
+        """A page below 1 would be a negative OFFSET, which PostgreSQL refuses, and a negative
+        page size is no LIMIT at all on SQLite: refused here, the same on both."""
+        if self.page < 1 or self.per_page < 1:
+            message = f"page and per_page must be positive, not {self.page}/{self.per_page}"
+            raise ValueError(message)
+
 
 @dataclass(frozen=True, slots=True)
 class ImagePage:
@@ -157,8 +174,8 @@ def _where(account_id: int, query: ImageQuery) -> tuple[str, dict[str, object]]:
     conditions = ["account_id = :account_id"]
     params: dict[str, object] = {"account_id": account_id}
     if query.search:
-        conditions.append("LOWER(name) LIKE :pattern ESCAPE '\\'")
-        params["pattern"] = f"%{_escape_like(query.search.lower())}%"
+        conditions.append("name_folded LIKE :pattern ESCAPE '\\'")
+        params["pattern"] = f"%{_escape_like(query.search.casefold())}%"
     for column in ("resolution", "style", "medium", "filter"):
         value = getattr(query, column)
         if value is not None:
@@ -173,7 +190,7 @@ def _where(account_id: int, query: ImageQuery) -> tuple[str, dict[str, object]]:
 def _order(query: ImageQuery) -> str:
     direction = "DESC" if query.descending else "ASC"
     if query.sort_by == "name":
-        return f"LOWER(name) {direction}, id {direction}"
+        return f"name_folded {direction}, id {direction}"
     return f"id {direction}"
 
 
@@ -199,6 +216,7 @@ class ImageStore:
             name: getattr(image, name) for name in NewImage.__dataclass_fields__
         }
         params.update(
+            name_folded=image.name.casefold(),
             size_bytes=len(image.data),
             now=self._clock(),
             max_count=self.quota.max_count,
@@ -242,6 +260,7 @@ class ImageStore:
         changes: dict[str, object] = {"updated_at": self._clock()}
         if name is not None:
             changes["name"] = name
+            changes["name_folded"] = name.casefold()
         if favorite is not None:
             changes["favorite"] = favorite
         assignments = ", ".join(f"{column} = :{column}" for column in changes)

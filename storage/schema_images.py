@@ -8,6 +8,8 @@ Invariants kept by the schema itself:
   image frees both at once.
 - An account deleted by retention (`deleted_at` set) keeps no images: the same statement
   that deletes the account's data deletes its pictures.
+- `name_folded` is `name.casefold()`, written by `storage.images` with every name: SQLite's
+  LOWER() folds only ASCII, so case-insensitive search and order read this column instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ CREATE TABLE images (
     id {pk},
     account_id BIGINT NOT NULL REFERENCES accounts (id),
     name TEXT NOT NULL,
+    name_folded TEXT NOT NULL,
     description TEXT NOT NULL,
     prompt TEXT NOT NULL,
     resolution TEXT NOT NULL,
