@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.conftest import OPERATOR_KEY, ApiHarness
 
@@ -93,11 +96,23 @@ async def test_gpt_image_1_is_priced_by_quality_and_always_answers_base64(
         "key": key,
     }
     response = await api.client.post("/openai/v1/images/generations", json=body)
-    assert "b64_json" in (await response.json())["data"][0]
+    [image] = (await response.json())["data"]
+    png = Image.open(io.BytesIO(base64.b64decode(image["b64_json"])))
+    assert (png.format, png.size) == ("PNG", (1024, 1536))
+    assert png.getpixel((0, 0)) == api.upstream.media.image_color
     [received] = api.upstream.requests
     assert "response_format" not in received.body
     assert received.body["background"] == "transparent"
     assert await api.balance() == 10**6 - 250_000
+
+
+async def test_a_base64_image_is_passed_on_byte_for_byte(api: ApiHarness) -> None:
+    api.upstream.media.image_bytes = b"\x89PNG\r\n\x1a\n, then anything"
+    key = await api.register()
+    body = {"model": "dall-e-2", "prompt": "a cat", "response_format": "b64_json", "key": key}
+    response = await api.client.post("/v1/images/generations", json=body)
+    [image] = (await response.json())["data"]
+    assert base64.b64decode(image["b64_json"]) == api.upstream.media.image_bytes
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import openai
 import pytest
+from PIL import Image
 
 from tests.conftest import ApiHarness
 from tests.media_files import wav_bytes
@@ -38,6 +42,21 @@ async def test_image_generation_through_the_sdk(api: ApiHarness) -> None:
     assert result.data is not None
     assert result.data[0].url == "https://images.example/0.png"
     assert await api.balance() == 10**6 - 80_000
+
+
+async def test_a_base64_image_through_the_sdk_is_the_providers_png(api: ApiHarness) -> None:
+    api.upstream.media.image_color = (10, 20, 30)
+    key = await api.register()
+    async with sdk(api, key) as client:
+        result = await client.images.generate(
+            model="dall-e-2", prompt="a lighthouse", size="512x512", response_format="b64_json"
+        )
+    assert result.data is not None
+    [image] = result.data
+    assert image.b64_json is not None
+    png = Image.open(io.BytesIO(base64.b64decode(image.b64_json)))
+    assert (png.format, png.size, png.getpixel((511, 511))) == ("PNG", (512, 512), (10, 20, 30))
+    assert await api.balance() == 10**6 - 18_000
 
 
 async def test_a_bad_image_size_is_the_sdks_bad_request_error(api: ApiHarness) -> None:

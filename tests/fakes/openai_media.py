@@ -3,29 +3,41 @@
 They share `FakeUpstream`'s switches (`fail_status`, `fail_message`, `prompt_tokens`) and its
 `requests` record; `FakeMedia` holds the switches of their own. A multipart upload is
 recorded as a dict of its fields, a file part as `{"filename", "content_type", "data"}`.
+
+A base64 image is a real PNG of the asked `size` (1024x1024 when absent or not "WxH"), RGB
+and filled with `FakeMedia.image_color`, so a test can decode it and check what a filter did
+to a known pixel; `FakeMedia.image_bytes` replaces it with exact bytes (a broken image).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import struct
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
+from PIL import Image
 
 if TYPE_CHECKING:
     from tests.fakes.upstream import FakeUpstream
 
 SPEECH_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "opus": "audio/ogg", "flac": "audio/flac"}
+DEFAULT_IMAGE_SIZE = (1024, 1024)
 
 
 @dataclass
 class FakeMedia:
     #: Images in an answer; None: as many as `n` asked for.
     images_returned: int | None = None
+    #: Every pixel of a generated image; when `image_bytes` is set, those exact bytes are
+    #: the image instead (for a broken or a specific one).
+    image_color: tuple[int, int, int] = (200, 100, 50)
+    image_bytes: bytes | None = None
     #: The speech body, sent in `audio_chunks` pieces; a cut drops the connection after
     #: that many pieces; a pause waits for the event after the first piece.
     audio: bytes = b"ID3" + bytes(range(256)) * 40
@@ -54,6 +66,21 @@ async def _form_body(request: web.Request) -> dict[str, Any]:
         else:
             body[name] = value
     return body
+
+
+def _image_size(size: object) -> tuple[int, int]:
+    width, _, height = str(size).partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        return DEFAULT_IMAGE_SIZE
+    return int(width), int(height)
+
+
+@lru_cache(maxsize=32)
+def solid_png(size: tuple[int, int], color: tuple[int, int, int]) -> bytes:
+    """A PNG of one colour: a 1024x1024 one compresses to about 5 KB in some 30 ms."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _embedding(index: int, encoding_format: str | None) -> dict[str, Any]:
@@ -110,9 +137,15 @@ class MediaRoutes:
         count = self.fake.media.images_returned
         count = body.get("n", 1) if count is None else count
         b64 = body.get("response_format") == "b64_json" or body["model"] == "gpt-image-1"
-        image = {"b64_json": base64.b64encode(b"fake-png").decode()} if b64 else None
+        image = {"b64_json": base64.b64encode(self._image(body)).decode()} if b64 else None
         data = [image or {"url": f"https://images.example/{i}.png"} for i in range(count)]
         return web.json_response({"created": int(time.time()), "data": data})
+
+    def _image(self, body: dict[str, Any]) -> bytes:
+        media = self.fake.media
+        if media.image_bytes is not None:
+            return media.image_bytes
+        return solid_png(_image_size(body.get("size")), media.image_color)
 
     async def speech(self, request: web.Request) -> web.StreamResponse:
         body = await self._record_json(request)
