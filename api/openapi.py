@@ -10,13 +10,14 @@ path parameters' accepted values. A pure function of the app: no I/O, no caching
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from api.library.docs import LIBRARY_OPERATIONS
+from api.openapi_models import BodyCredentials, ErrorResponse, Handler, OperationDoc
 from api.routes import account, anthropic, audio, chat, embeddings, images, models
 from api.routes.google import GenerateContentRequest, gemini_models
 from api.routes.stability import TextToImageRequest, text_to_image
@@ -30,48 +31,6 @@ _PATH_PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 #: aiohttp registers a HEAD twin for every GET; OpenAPI tools leave it implicit too.
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 UNDOCUMENTED = "undocumented"
-
-
-class ErrorDetail(BaseModel):
-    """One error, as `api.errors.error_body` renders it (OpenAI's shape, all four keys)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    message: str
-    type: str
-    code: str | None
-    param: str | None
-
-
-class ErrorResponse(BaseModel):
-    """Every error answer of this API: `{"error": {...}}` and nothing else."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    error: ErrorDetail
-
-
-class BodyCredentials(BaseModel):
-    """The seed's way to authenticate: fields removed from the body before it travels on."""
-
-    username: str | None = None
-    key: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OperationDoc:
-    """What a handler's code cannot say about itself: words, and what it answers with."""
-
-    summary: str
-    tag: str
-    body: type[BaseModel] | None = None
-    form: dict[str, Any] | None = None
-    secured: bool = True
-    answers: tuple[str, ...] = ("application/json",)
-    query: tuple[dict[str, Any], ...] = ()
-    path: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: A body that works against a configured service: documentation, and the fuzzer's seed.
-    example: dict[str, Any] | None = None
 
 
 _AUDIO_FORM: dict[str, Any] = {
@@ -101,8 +60,8 @@ _GEMINI_PATH = {
 }
 _ALT = {"name": "alt", "in": "query", "required": False, "schema": {"enum": ["sse"]}}
 
-Handler = Callable[[web.Request], Any]
 OPERATIONS: dict[Handler, OperationDoc] = {
+    **LIBRARY_OPERATIONS,
     account.health: OperationDoc("Liveness of the service", "service", secured=False),
     account.balance_get: OperationDoc("Your balance (free, also at zero)", "account"),
     account.balance_post: OperationDoc(
@@ -229,7 +188,7 @@ def _operation(
         "tags": [doc.tag],
         "operationId": f"{method}_{_operation_id(path)}",
         "responses": {
-            "200": {
+            doc.success: {
                 "description": "success",
                 "content": {media: {} for media in doc.answers},
             },
@@ -246,11 +205,13 @@ def _operation(
         for name in _PATH_PARAMETER.findall(path)
     ]
     parameters.extend(doc.query)
+    if doc.query_model is not None:
+        parameters.extend(_query_parameters(doc.query_model, schemas))
     if parameters:
         operation["parameters"] = parameters
     if doc.body is not None:
         reference = _add_schema(doc.body, schemas)
-        content: dict[str, Any] = {"application/json": {"schema": reference}}
+        content: dict[str, Any] = {media: {"schema": reference} for media in doc.body_types}
         if doc.example is not None:
             content["application/json"]["example"] = doc.example
         operation["requestBody"] = {"required": True, "content": content}
@@ -259,6 +220,16 @@ def _operation(
         operation["requestBody"] = {"required": True, "content": content}
     operation["security"] = _SECURITY if doc.secured else []
     return operation
+
+
+def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """A query model's fields as optional query parameters; the enums go to components."""
+    schema = model.model_json_schema(ref_template=_REF, mode="validation")
+    schemas.update(schema.pop("$defs", {}))
+    return [
+        {"name": name, "in": "query", "required": False, "schema": field_schema}
+        for name, field_schema in schema["properties"].items()
+    ]
 
 
 def _operation_id(path: str) -> str:

@@ -7,7 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from api.errors import InsufficientBalanceError, error_body
-from api.openapi import IMPLICIT_METHODS, UNDOCUMENTED, ErrorResponse
+from api.library.params import ListImages
+from api.openapi import IMPLICIT_METHODS, UNDOCUMENTED
+from api.openapi_models import ErrorResponse
 from api.routes.chat import ChatRequest
 from api.routes.docs import DOCS_HANDLERS
 from api.routes.google import GenerateContentRequest
@@ -68,6 +70,22 @@ async def test_request_bodies_are_the_routes_own_pydantic_schemas(api: ApiHarnes
     assert schemas["GenerationConfig"] == nested
 
 
+async def test_the_image_library_documents_its_forms_query_and_created_status(
+    api: ApiHarness,
+) -> None:
+    document = await _document(api)
+    images = document["paths"]["/api/v1/images"]
+    create = images["post"]
+    assert set(create["requestBody"]["content"]) == {
+        "application/json",
+        "application/x-www-form-urlencoded",
+    }
+    assert "201" in create["responses"]
+    listed = {parameter["name"] for parameter in images["get"]["parameters"]}
+    assert listed == set(ListImages.model_fields)
+    assert document["components"]["schemas"]["Style"]["enum"][0] == "3d_render"
+
+
 async def test_every_secured_operation_accepts_each_way_of_sending_the_key(
     api: ApiHarness,
 ) -> None:
@@ -88,14 +106,16 @@ async def test_every_secured_operation_accepts_each_way_of_sending_the_key(
     assert document["paths"]["/health"]["get"]["security"] == []
 
 
+ERROR_STATUSES = ("400", "401", "402", "403", "404", "413", "429", "5XX")
+
+
 async def test_every_operation_documents_the_error_statuses(api: ApiHarness) -> None:
     document = await _document(api)
     for operations in document["paths"].values():
         for operation in operations.values():
-            assert set(operation["responses"]) == {
-                "200",
-                *("400", "401", "402", "403", "404", "413", "429", "5XX"),
-            }
+            [success] = set(operation["responses"]) - set(ERROR_STATUSES)
+            assert success in ("200", "201")
+            assert set(operation["responses"]) == {success, *ERROR_STATUSES}
     error = document["components"]["responses"]["402"]["content"]["application/json"]
     assert error["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
 

@@ -32,7 +32,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Err
 from schemathesis.schemas import APIOperation
 
-from api.openapi import ErrorResponse
+from api.openapi_models import ErrorResponse
 from tests.conftest import ApiHarness
 from tests.ledger import account_state
 from tests.test_api_errors import assert_openai_shape

@@ -98,6 +98,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
                 usage = await store.usage(account_id)
                 raise _quota_error(store, usage.count, usage.bytes)
             bill.charge(0, 1, new.cost)
+            bill.status = 201
             record = {"data": image_record(stored, request.url)}
             bill.response = once.keep(web.json_response(record, status=201))
             return bill.response

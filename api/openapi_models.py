@@ -1,0 +1,63 @@
+"""The OpenAPI document's own models: the error shape, body credentials, and the hand-written
+part of each operation (`OperationDoc`). Apart from `api.openapi` so route packages can
+describe their operations without importing the document builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+Handler = Callable[[web.Request], Any]
+
+
+class ErrorDetail(BaseModel):
+    """One error, as `api.errors.error_body` renders it (OpenAI's shape, all four keys)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    message: str
+    type: str
+    code: str | None
+    param: str | None
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer of this API: `{"error": {...}}` and nothing else."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    error: ErrorDetail
+
+
+class BodyCredentials(BaseModel):
+    """The seed's way to authenticate: fields removed from the body before it travels on."""
+
+    username: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationDoc:
+    """What a handler's code cannot say about itself: words, and what it answers with."""
+
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    form: dict[str, Any] | None = None
+    secured: bool = True
+    answers: tuple[str, ...] = ("application/json",)
+    query: tuple[dict[str, Any], ...] = ()
+    path: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: A body that works against a configured service: documentation, and the fuzzer's seed.
+    example: dict[str, Any] | None = None
+    #: The media types `body` is accepted as (the image library also takes forms).
+    body_types: tuple[str, ...] = ("application/json",)
+    #: A model whose fields are the operation's optional query parameters.
+    query_model: type[BaseModel] | None = None
+    #: The status of a success (201 where something is created).
+    success: str = "200"
