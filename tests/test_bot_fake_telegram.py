@@ -6,6 +6,7 @@ Calls go through a real aiogram Bot, so the fake is checked against the client i
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -15,7 +16,15 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramConflictError
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    MediaUnion,
+    Update,
+)
+from PIL import Image
 
 from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
 
@@ -142,3 +151,93 @@ async def test_made_updates_parse_as_bot_commands(served: Served) -> None:
     assert message.entities
     assert (message.from_user.username, message.from_user.language_code) == ("Alice", "ru")
     assert (message.entities[0].type, message.entities[0].length) == ("bot_command", 8)
+
+
+# --- photos and albums (tests/fakes/telegram_media.py) ------------------------------------
+
+
+def png(color: str, size: tuple[int, int] = (8, 8)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def album(*items: bytes | str) -> list[MediaUnion]:
+    """Photos captioned 0, 1, ...: uploads for bytes, earlier photos' file ids for str."""
+    return [
+        InputMediaPhoto(
+            media=BufferedInputFile(item, f"{n}.png") if isinstance(item, bytes) else item,
+            caption=str(n),
+        )
+        for n, item in enumerate(items)
+    ]
+
+
+async def test_an_album_answers_one_photo_message_per_item(served: Served) -> None:
+    messages = await served.bot.send_media_group(42, album(png("red"), png("blue")))
+    assert [m.caption for m in messages] == ["0", "1"]
+    assert all(m.photo for m in messages)
+    assert len({m.media_group_id for m in messages}) == 1
+    assert messages[0].media_group_id is not None
+
+
+async def test_album_uploads_are_kept_in_order(served: Served) -> None:
+    pictures = [png(color) for color in ("red", "green", "blue")]
+    await served.bot.send_media_group(42, album(*pictures))
+    assert [photo.data for photo in served.fake.sent_photos] == pictures
+    assert {photo.chat_id for photo in served.fake.sent_photos} == {42}
+
+
+async def test_album_items_refer_to_their_uploads_by_attach(served: Served) -> None:
+    await served.bot.send_media_group(42, album(png("red"), png("blue")))
+    [call] = served.fake.calls_to("sendMediaGroup")
+    references = [item["media"] for item in call.params["media"]]
+    assert all(reference.startswith("attach://") for reference in references)
+    assert {r.removeprefix("attach://") for r in references} == set(call.files)
+
+
+@pytest.mark.parametrize("count", [1, 11])
+async def test_albums_of_fewer_than_two_or_more_than_ten_are_refused(
+    served: Served, count: int
+) -> None:
+    with pytest.raises(TelegramBadRequest, match="wrong number of media"):
+        await served.bot.send_media_group(42, album(*[png("red")] * count))
+    assert served.fake.sent_photos == []
+
+
+async def test_an_album_with_one_bad_item_sends_nothing(served: Served) -> None:
+    with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
+        await served.bot.send_media_group(42, album(png("red"), b"not an image"))
+    assert served.fake.sent_photos == []
+
+
+async def test_album_captions_must_be_valid_html(served: Served) -> None:
+    media = album(png("red"), png("blue"))
+    media[0] = InputMediaPhoto(media=media[0].media, caption="a & b", parse_mode="HTML")
+    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+        await served.bot.send_media_group(42, media)
+
+
+async def test_a_sent_photo_can_be_sent_again_by_its_file_id(served: Served) -> None:
+    first = await served.bot.send_photo(42, BufferedInputFile(png("red"), "a.png"))
+    assert first.photo is not None
+    await served.bot.send_media_group(42, album(first.photo[-1].file_id, png("blue")))
+    assert served.fake.sent_photos[1].data == png("red")
+
+
+async def test_an_unknown_file_id_is_refused(served: Served) -> None:
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await served.bot.send_photo(42, "no-such-file-id")
+
+
+async def test_photo_sizes_are_measured(served: Served) -> None:
+    message = await served.bot.send_photo(42, BufferedInputFile(png("red", (30, 20)), "a.png"))
+    assert message.photo is not None
+    assert (message.photo[-1].width, message.photo[-1].height) == (30, 20)
+
+
+async def test_html_captions_come_back_as_shown(served: Served) -> None:
+    photo = BufferedInputFile(png("red"), "a.png")
+    message = await served.bot.send_photo(42, photo, caption="<b>1 &lt; 2</b>", parse_mode="HTML")
+    assert message.caption == "1 < 2"
+    assert served.fake.sent_photos[0].caption == "1 < 2"

@@ -4,13 +4,14 @@ It serves `/bot{token}/{method}`, reads JSON, urlencoded and multipart bodies (a
 multipart, with nested fields such as `reply_markup` as JSON strings), records every call
 and answers the methods a bot needs: getMe, setMyCommands, deleteWebhook, setWebhook,
 sendMessage (its messages, inline keyboard included, are kept in `sent_messages`), sendPhoto
-(the uploaded bytes kept in `Call.files`), getUpdates (a real long poll) and close/logOut;
-any other method (answerCallbackQuery, editMessageReplyMarkup, ...) answers `true`. Like
-Telegram it refuses getUpdates while a webhook is set and rejects sendMessage text whose HTML
-it cannot parse, so escaping bugs fail tests.
+and sendMediaGroup (albums; every photo kept in `sent_photos` with its bytes, see
+`tests.fakes.telegram_media`), sendInvoice, refundStarPayment, getUpdates (a real long poll)
+and close/logOut; any other method (answerCallbackQuery, editMessageReplyMarkup, ...) answers
+`true`. Like Telegram it refuses getUpdates while a webhook is set and rejects text and
+captions whose HTML it cannot parse, so escaping bugs fail tests.
 
-Waiting (the long poll, `wait_for_call`) is event-driven: a change wakes the waiters, so
-nothing sleeps in a loop.
+Waiting (the long poll, `wait_for_call`) is event-driven (`tests.fakes.telegram_wait`): a
+change wakes the waiters, so nothing sleeps in a loop.
 """
 
 from __future__ import annotations
@@ -19,25 +20,27 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
 from tests.fakes.server import serve_app
 from tests.fakes.telegram_html import ApiError, plain_text
-from tests.fakes.telegram_params import Params, read_params
+from tests.fakes.telegram_media import FakeMedia, SentPhoto
+from tests.fakes.telegram_params import Call, read_params
 from tests.fakes.telegram_updates import (
     callback_update,
     message_update,
     pre_checkout_update,
     successful_payment_update,
 )
+from tests.fakes.telegram_wait import Changes
 
 __all__ = [
     "ApiError",
     "Call",
     "FakeTelegram",
+    "SentPhoto",
     "callback_update",
     "message_update",
     "plain_text",
@@ -46,45 +49,12 @@ __all__ = [
     "successful_payment_update",
 ]
 
-T = TypeVar("T")
-Predicate = Callable[["Call"], bool]
+Predicate = Callable[[Call], bool]
+Answer = Callable[[Call, str], Awaitable[Any]]
 
 _MAX_TEXT = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One Bot API call as the server received it; `params` are decoded to JSON types."""
-
-    method: str
-    params: Params
-    #: Uploaded files (multipart file fields) by field name: their bytes, as received.
-    files: dict[str, bytes] = field(default_factory=dict)
-
-
-class _Changes:
-    """A lock-free condition variable: `notify` wakes every `wait_for` to re-check."""
-
-    def __init__(self) -> None:
-        self._waiters: set[asyncio.Future[None]] = set()
-
-    def notify(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
-
-    async def wait_for(self, check: Callable[[], T | None], seconds: float) -> T | None:
-        """`check()` once it is not None, or None after `seconds`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while (result := check()) is None and loop.time() < deadline:
-            waiter = loop.create_future()
-            self._waiters.add(waiter)
-            await asyncio.wait({waiter}, timeout=deadline - loop.time())
-            waiter.cancel()
-            self._waiters.discard(waiter)
-        return result
+#: Telegram takes multipart uploads of up to 50 MB (an album of ten 1024px PNGs fits).
+_MAX_UPLOAD = 50 * 1024 * 1024
 
 
 class FakeTelegram:
@@ -108,11 +78,13 @@ class FakeTelegram:
         self._next_update_id = 1
         self._next_message_id = 1
         self._closed = False
-        self._changes = _Changes()
-        self._answers: dict[str, Callable[[Params, str], Awaitable[Any]]] = {
+        self._changes = Changes()
+        self.media = FakeMedia(self._new_message)
+        self._answers: dict[str, Answer] = {
             "getme": self._get_me,
             "sendmessage": self._send_message,
-            "sendphoto": self._send_photo,
+            "sendphoto": self.media.send_photo,
+            "sendmediagroup": self.media.send_media_group,
             "getupdates": self._get_updates,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
@@ -121,9 +93,14 @@ class FakeTelegram:
         }
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=_MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         return app
+
+    @property
+    def sent_photos(self) -> list[SentPhoto]:
+        """Every photo sent (sendPhoto and album items), in order, with its bytes."""
+        return self.media.sent_photos
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue `update` for getUpdates (numbering it when it has no update_id)."""
@@ -178,15 +155,15 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         files: dict[str, bytes] = {}
-        params = await read_params(request, files)
-        self.calls.append(Call(method, params, files))
+        call = Call(method, await read_params(request, files), files)
+        self.calls.append(call)
         self._changes.notify()
         answer = self._answers.get(method.lower(), _always_true)
         token = request.match_info["token"]
         try:
             if self.token is not None and token != self.token:
                 raise ApiError(401, "Unauthorized")
-            result = await answer(params, token)
+            result = await answer(call, token)
         except ApiError as error:
             body = {"ok": False, "error_code": error.status, "description": error.description}
             return web.json_response(body, status=error.status)
@@ -195,6 +172,15 @@ class FakeTelegram:
     def _new_message_id(self) -> int:
         self._next_message_id += 1
         return self._next_message_id - 1
+
+    def _new_message(self, chat_id: Any, token: str) -> dict[str, Any]:
+        """A new message's common fields, numbered in the one sequence of this server."""
+        return {
+            "message_id": self._new_message_id(),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": _chat_type(chat_id)},
+            "from": self._bot_user(token),
+        }
 
     def _bot_user(self, token: str) -> dict[str, Any]:
         bot_id = token.split(":", 1)[0]
@@ -205,10 +191,11 @@ class FakeTelegram:
             "username": self.bot_username,
         }
 
-    async def _get_me(self, params: Params, token: str) -> Any:
+    async def _get_me(self, call: Call, token: str) -> Any:
         return {**self._bot_user(token), "can_join_groups": True, "supports_inline_queries": False}
 
-    async def _send_message(self, params: Params, token: str) -> Any:
+    async def _send_message(self, call: Call, token: str) -> Any:
+        params = call.params
         if self.reply_gate is not None:
             await self.reply_gate.wait()
         text = str(params.get("text", ""))
@@ -217,35 +204,15 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message text is empty")
         if len(shown) > _MAX_TEXT:
             raise ApiError(400, "Bad Request: message is too long")
-        chat_id = params["chat_id"]
-        message = {
-            "message_id": self._new_message_id(),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": _chat_type(chat_id)},
-            "from": self._bot_user(token),
-            "text": shown,
-        }
+        message = {**self._new_message(params["chat_id"], token), "text": shown}
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup  # Telegram echoes only inline keyboards
         self.sent_messages.append(message)
         return message
 
-    async def _send_photo(self, params: Params, token: str) -> Any:
-        """A photo message as Telegram returns it (the sizes are nominal, not measured)."""
-        chat_id = params["chat_id"]
-        message = {
-            "message_id": self._new_message_id(),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": _chat_type(chat_id)},
-            "from": self._bot_user(token),
-            "photo": [{"file_id": "photo-1", "file_unique_id": "p1", "width": 1, "height": 1}],
-        }
-        if params.get("caption"):
-            message["caption"] = str(params["caption"])
-        return message
-
-    async def _get_updates(self, params: Params, token: str) -> Any:
+    async def _get_updates(self, call: Call, token: str) -> Any:
+        params = call.params
         if self.webhook_url:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(params.get("offset") or 0)
@@ -259,16 +226,18 @@ class FakeTelegram:
 
         return await self._changes.wait_for(ready, float(params.get("timeout") or 0)) or []
 
-    async def _set_webhook(self, params: Params, token: str) -> Any:
-        self.webhook_url, self.webhook_secret = str(params["url"]), params.get("secret_token")
+    async def _set_webhook(self, call: Call, token: str) -> Any:
+        self.webhook_url = str(call.params["url"])
+        self.webhook_secret = call.params.get("secret_token")
         return True
 
-    async def _delete_webhook(self, params: Params, token: str) -> Any:
+    async def _delete_webhook(self, call: Call, token: str) -> Any:
         self.webhook_url, self.webhook_secret = "", None
         return True
 
-    async def _send_invoice(self, params: Params, token: str) -> Any:
+    async def _send_invoice(self, call: Call, token: str) -> Any:
         """Like Telegram for Stars: XTR, no provider token, one price, plain-text fields."""
+        params = call.params
         prices = params.get("prices") or []
         if params.get("currency") != "XTR" or params.get("provider_token"):
             raise ApiError(400, "Bad Request: Stars invoices need XTR and no provider token")
@@ -276,12 +245,8 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")
         if not 1 <= len(str(params.get("title", ""))) <= 32:
             raise ApiError(400, "Bad Request: INVOICE_TITLE_INVALID")
-        chat_id = params["chat_id"]
         return {
-            "message_id": self._new_message_id(),
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": _chat_type(chat_id)},
-            "from": self._bot_user(token),
+            **self._new_message(params["chat_id"], token),
             "invoice": {
                 "title": params["title"],
                 "description": params["description"],
@@ -291,8 +256,8 @@ class FakeTelegram:
             },
         }
 
-    async def _refund_star_payment(self, params: Params, token: str) -> Any:
-        charge_id = str(params["telegram_payment_charge_id"])
+    async def _refund_star_payment(self, call: Call, token: str) -> Any:
+        charge_id = str(call.params["telegram_payment_charge_id"])
         if self.refund_error is not None:
             raise ApiError(400, f"Bad Request: {self.refund_error}")
         if charge_id in self.refunded_charges:
@@ -308,7 +273,7 @@ def _chat_type(chat_id: object) -> str:
     return "channel"
 
 
-async def _always_true(params: Params, token: str) -> Any:
+async def _always_true(call: Call, token: str) -> Any:
     return True
 
 

@@ -1,4 +1,4 @@
-"""Reading Bot API parameters as Telegram does: query, JSON, urlencoded or multipart bodies.
+"""Reading Bot API calls as Telegram does: query, JSON, urlencoded or multipart bodies.
 
 aiogram posts multipart, with nested fields such as `reply_markup` as JSON strings: every
 field the Bot API types as something other than a string is decoded from JSON.
@@ -7,11 +7,23 @@ field the Bot API types as something other than a string is decoded from JSON.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 Params = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One Bot API call as the server received it; `params` are decoded to JSON types."""
+
+    method: str
+    params: Params
+    #: Uploaded files (multipart file fields) by field name: their bytes, as received.
+    files: dict[str, bytes] = field(default_factory=dict)
+
 
 #: Fields the Bot API types as strings: never JSON-decoded, even when they look like JSON.
 _STRING_FIELDS = frozenset(
