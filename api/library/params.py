@@ -131,8 +131,8 @@ async def body_fields(request: web.Request) -> dict[str, Any]:
         return {name: value for name, value in parse_json_object(raw).items() if value != ""}
     if request.content_type == _FORM:
         try:
-            pairs = parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=True)
-        except (UnicodeDecodeError, ValueError) as error:
+            pairs = parse_qsl(raw.decode(), keep_blank_values=True)
+        except UnicodeDecodeError as error:
             raise InvalidRequestError(f"the form body cannot be read: {error}") from error
         return _fields(pairs)
     raise InvalidRequestError(

@@ -124,9 +124,13 @@ async def _caller(
     request: web.Request, credentials: Credentials | None = None
 ) -> tuple[ApiContext, int, int]:
     """The gate for one image: the caller's account and the path's id (404 when the path
-    names no possible id, checked after the gate so it tells a stranger nothing)."""
+    names no possible id, checked after the gate so it tells a stranger nothing).
+
+    Without `credentials` they are read from the query (`?username=&key=`) or the headers,
+    so the seed's username-and-key clients work on every route.
+    """
     context = context_of(request)
-    credentials = credentials or take_credentials(request, None)
+    credentials = credentials or take_credentials(request, query_fields(request))
     account_id = _account(await admit(request, credentials, hold=0))
     number = image_id(request)
     if number is None:
@@ -165,7 +169,10 @@ async def update_image(request: web.Request) -> web.Response:
 
 
 async def delete_image(request: web.Request) -> web.Response:
-    context, account_id, number = await _caller(request)
+    """Credentials may also come as body fields, as the seed's clients send them."""
+    fields = await body_fields(request)
+    credentials = take_credentials(request, fields) if fields else None
+    context, account_id, number = await _caller(request, credentials)
     if not await context.images.delete(account_id, number):
         raise _not_found(number)
     return web.json_response({"data": {"id": number, "deleted": True}})
