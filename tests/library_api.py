@@ -13,8 +13,9 @@ from typing import Any
 from aiohttp import ClientResponse
 from PIL import Image
 
-from storage.images import NewImage, StoredImage
+from storage.images import StoredImage
 from tests.conftest import ApiHarness
+from tests.stored_images import new_image, stored
 
 IMAGES = "/api/v1/images"
 #: The values seed 004 allows for each closed parameter, in its order.
@@ -87,24 +88,17 @@ class Library:
         medium: str | None = None,
         filter: str | None = None,
     ) -> StoredImage:
-        image = NewImage(
-            account_id=self.account_id,
-            name=name,
-            description=f"a picture of {name}",
-            prompt=f"A picture of {name}.",
+        image = new_image(
+            self.account_id,
+            name,
+            data=png(len(name)) if data is None else data,
             resolution=resolution,
             style=style,
             medium=medium,
             filter=filter,
-            model="dall-e-3",
-            cost=40_000,
-            request_id=f"req-{name}",
             content_type=content_type,
-            data=png(len(name)) if data is None else data,
         )
-        stored = await self.api.storage.images.add(image)
-        assert stored is not None, f"{name!r} did not fit the quota"
-        return stored
+        return await stored(self.api.storage, image)
 
     async def store_many(self, count: int, prefix: str = "image") -> list[StoredImage]:
         """`count` images named `<prefix> 0`, `<prefix> 1`, ..., oldest first."""

@@ -1,4 +1,5 @@
-"""Accounts and images made directly in storage, for the image library's storage tests."""
+"""Accounts and images made directly in storage, for the image library's tests (storage,
+HTTP and bot), as the API stores a generated image."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def new_image(
     style: str | None = None,
     medium: str | None = None,
     filter: str | None = None,
+    content_type: str = "image/png",
 ) -> NewImage:
     return NewImage(
         account_id=account_id,
@@ -38,7 +40,7 @@ def new_image(
         model="dall-e-3",
         cost=40_000,
         request_id=f"req-{name}",
-        content_type="image/png",
+        content_type=content_type,
         data=data,
     )
 

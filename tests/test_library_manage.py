@@ -55,7 +55,7 @@ async def test_show_answers_the_record_with_every_field(alice: Library) -> None:
         "id": image.id,
         "name": "lighthouse",
         "description": "a picture of lighthouse",
-        "prompt": "A picture of lighthouse.",
+        "prompt": "draw lighthouse",
         "resolution": "512x512",
         "style": "anime",
         "medium": None,
