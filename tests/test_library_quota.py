@@ -42,6 +42,7 @@ async def test_an_image_that_does_not_fit_the_bytes_left_is_refused_and_free(
     assert (await create(api, key)).status == 201
     refused = await create(api, key)
     assert refused.status == 409
+    assert "the new image" in (await refused.json())["error"]["message"]
     assert len(api.upstream.requests) == 2  # drawn, then found too big to keep
     assert await account_state(api) == (START - DALL_E_2_256, 0, 0)
     assert await api.storage.images.usage(1) == QuotaUsage(1, ONE_IMAGE)

@@ -40,10 +40,18 @@ from storage.models import Authorization
 _MEBIBYTE = 1024 * 1024
 
 
-def _quota_error(store: ImageStore, count: int, size: int) -> QuotaExceededError:
+def _quota_error(
+    store: ImageStore, count: int, size: int, image_bytes: int | None = None
+) -> QuotaExceededError:
+    """What is full and what to do; `image_bytes` names the new image that did not fit."""
     quota = store.quota
+    what = (
+        "your image library is full"
+        if image_bytes is None
+        else f"the new image ({image_bytes / _MEBIBYTE:.2f} MiB) does not fit your image library"
+    )
     return QuotaExceededError(
-        f"your image library is full: it keeps at most {quota.max_count} images and "
+        f"{what}: it keeps at most {quota.max_count} images and "
         f"{quota.max_bytes / _MEBIBYTE:.1f} MiB, and holds {count} images and "
         f"{size / _MEBIBYTE:.1f} MiB; delete some (DELETE /api/v1/images/{{id}}) first. "
         "Nothing was charged.",
@@ -96,7 +104,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
             stored = await store.add(new)
             if stored is None:
                 usage = await store.usage(account_id)
-                raise _quota_error(store, usage.count, usage.bytes)
+                raise _quota_error(store, usage.count, usage.bytes, len(new.data))
             bill.charge(0, 1, new.cost)
             bill.status = 201
             record = {"data": image_record(stored, request.url)}
