@@ -3,7 +3,9 @@
 Updates are real `aiogram.types.Update` objects fed to `create_dispatcher(...)`, the same
 dispatcher production runs; the bot's replies are real HTTP calls to the fake Bot API server
 on loopback (tests/fakes/telegram.py), asserted as it recorded them. The clock is injected,
-so lock times are whatever a test says.
+so lock times are whatever a test says. Images for the library are stored directly in
+storage, as the API stores a generated one (`BotHarness.store_image`), as small real PNGs
+(`png`), since the fake opens every photo it is sent as Telegram does.
 
 The `bot_harness` fixture in tests/conftest.py builds it; a test that must tear the parts
 down inside its own body (to check nothing was left running) opens `open_bot_harness`.
@@ -11,6 +13,7 @@ down inside its own body (to check nothing was left running) opens `open_bot_har
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,10 +22,12 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
+from PIL import Image
 
 from bot import create_bot, create_dispatcher
 from bot.config import BotConfig
 from storage import AccessPolicy, AccountStore, Storage, open_storage
+from storage.images import NewImage, StoredImage
 from storage.models import Account
 from tests.conftest import FakeClock
 from tests.fakes.telegram import (
@@ -41,6 +46,14 @@ TRIAL_CREDIT = 1_500_000  # 1.50 USD
 KEY_IN_CODE = re.compile(r"<code>(myapi-[A-Za-z0-9_-]{43,})</code>")
 
 Message = dict[str, Any]
+Color = str | tuple[int, int, int]
+
+
+def png(color: Color = "red", size: tuple[int, int] = (8, 8)) -> bytes:
+    """A small real PNG of one colour: different colours give different bytes."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def key_of(reply: Call | str) -> str:
@@ -123,6 +136,28 @@ class BotHarness:
         account = await self.accounts.by_username(username)
         assert account is not None
         return account
+
+    async def store_image(self, username: str, name: str, data: bytes) -> StoredImage:
+        """Add an image to `username`'s library as the API stores a generated one."""
+        account = await self.account(username)
+        image = NewImage(
+            account_id=account.id,
+            name=name,
+            description=f"a picture of {name}",
+            prompt=f"draw {name}",
+            resolution="256x256",
+            style=None,
+            medium=None,
+            filter=None,
+            model="dall-e-2",
+            cost=16_000,
+            request_id=f"req-{username}-{name}",
+            content_type="image/png",
+            data=data,
+        )
+        stored = await self.storage.images.add(image)
+        assert stored is not None, f"{name!r} did not fit {username}'s quota"
+        return stored
 
     async def _only_reply(self, raw: dict[str, Any]) -> Call:
         before = len(self.fake.calls_to("sendMessage"))

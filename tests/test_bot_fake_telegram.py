@@ -6,7 +6,6 @@ Calls go through a real aiogram Bot, so the fake is checked against the client i
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,8 +23,8 @@ from aiogram.types import (
     MediaUnion,
     Update,
 )
-from PIL import Image
 
+from tests.bot_harness import png
 from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
 
 TOKEN = "123456:TEST-token"
@@ -154,12 +153,6 @@ async def test_made_updates_parse_as_bot_commands(served: Served) -> None:
 
 
 # --- photos and albums (tests/fakes/telegram_media.py) ------------------------------------
-
-
-def png(color: str, size: tuple[int, int] = (8, 8)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def album(*items: bytes | str) -> list[MediaUnion]:
