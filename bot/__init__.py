@@ -80,7 +80,8 @@ def create_dispatcher(
     Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
     line uses, so /unblock is recorded with actor `telegram:<id>`), `config` and `clock`
     (epoch seconds, for lock display), `usage` and `profiles` (read-only usage and the /lang
-    choice) as parameters; `LanguageMiddleware` adds `texts`.
+    choice) and `images` (the image library, which /images only reads) as parameters;
+    `LanguageMiddleware` adds `texts`.
     """
     in_flight = InFlightUpdates()
     profiles = ProfileStore(storage.database, clock)
@@ -94,6 +95,7 @@ def create_dispatcher(
         usage=UsageStore(storage.database, clock),
         profiles=profiles,
         reports=OperatorReports(storage.database, clock),
+        images=storage.images,
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
     dispatcher.update.outer_middleware(in_flight)

@@ -27,6 +27,12 @@ async def best_effort(action: Awaitable[object], what: str) -> None:
 async def close_buttons(callback: CallbackQuery, bot: Bot, command: str) -> None:
     """Answer the press (stops the client's spinner) and remove the message's buttons."""
     await best_effort(callback.answer(), f"answer a {command} button")
+    await remove_buttons(callback, bot, command)
+
+
+async def remove_buttons(callback: CallbackQuery, bot: Bot, command: str) -> None:
+    """Remove the pressed message's buttons (its text stays), leaving the press unanswered:
+    for a handler whose reply takes a while, the spinner shows until it is answered."""
     if callback.message is not None:
         removal = bot.edit_message_reply_markup(
             chat_id=callback.message.chat.id, message_id=callback.message.message_id

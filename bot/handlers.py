@@ -1,9 +1,10 @@
 """The bot's command handlers, built into fresh routers on every call (/newkey, with its
-confirmation buttons, lives in `bot.keys`).
+confirmation buttons, lives in `bot.keys`; /usage, /images, /lang and /topup in their own
+modules).
 
 Handlers are thin: storage decides and writes (no SQL here), `bot.render` builds the HTML.
 Their parameters are filled by aiogram from the dispatcher's workflow data (`accounts`,
-`admin`, `config`, `clock`) and from `LanguageMiddleware` (`texts`).
+`admin`, `config`, `clock`, `usage`, `images`) and from `LanguageMiddleware` (`texts`).
 
 Invariant: the key is only ever sent in a private chat, so the user commands answer only
 there; in groups the bot asks to be written to directly.
@@ -23,6 +24,7 @@ from bot import render
 from bot.admin import create_admin_router
 from bot.buttons import best_effort
 from bot.config import BotConfig
+from bot.images import create_images_router, send_images
 from bot.keys import create_keys_router, send_confirmation
 from bot.lang import create_lang_router
 from bot.menu import MenuAction, MenuCallback, menu_keyboard
@@ -30,12 +32,24 @@ from bot.payments import create_payments_router
 from bot.texts import ENGLISH, Texts
 from bot.usage import create_usage_router, send_usage
 from storage.accounts import AccountStore, Clock
+from storage.images import ImageStore
 from storage.usage import UsageStore
 
 logger = logging.getLogger(__name__)
 
 #: Every command the bot answers; in groups each gets the "write to me privately" reply.
-COMMANDS = ("start", "balance", "help", "newkey", "unblock", "usage", "lang", "topup", "refund")
+COMMANDS = (
+    "start",
+    "balance",
+    "help",
+    "newkey",
+    "unblock",
+    "usage",
+    "images",
+    "lang",
+    "topup",
+    "refund",
+)
 
 
 def create_routers() -> list[Router]:
@@ -47,6 +61,7 @@ def create_routers() -> list[Router]:
         create_payments_router(),
         create_admin_router(),
         create_usage_router(),
+        create_images_router(),
         create_lang_router(),
         _private_router(),
         _group_router(),
@@ -158,6 +173,7 @@ async def on_menu_button(
     bot: Bot,
     accounts: AccountStore,
     usage: UsageStore,
+    images: ImageStore,
     config: BotConfig,
     texts: Texts,
     clock: Clock,
@@ -165,8 +181,8 @@ async def on_menu_button(
     """A button under /start: the matching command's own reply, for the presser's account.
 
     The reply goes first and the press is answered after, so the client's spinner shows
-    until the reply (a chart may take a moment) is on its way. The buttons stay: the menu
-    is meant to be pressed again.
+    until the reply (a chart or an album may take a moment) is on its way. The buttons
+    stay: the menu is meant to be pressed again.
     """
     user = callback.from_user
     chat_id = callback.message.chat.id if callback.message is not None else user.id
@@ -175,6 +191,8 @@ async def on_menu_button(
             await send_balance(bot, chat_id, user, accounts, config, texts, clock)
         case MenuAction.USAGE:
             await send_usage(bot, chat_id, user, accounts, usage, config, texts)
+        case MenuAction.IMAGES:
+            await send_images(bot, chat_id, user, accounts, images, config, texts)
         case MenuAction.NEWKEY:
             await send_confirmation(bot, chat_id, user, accounts, texts)
         case MenuAction.HELP:

@@ -1,4 +1,4 @@
-"""The buttons under every /start reply: Balance, Usage, New key, Help.
+"""The buttons under every /start reply: Balance, Usage, Images, New key, Help.
 
 Each button does exactly what its command does: the press is answered by the same function
 the command calls (see `bot.handlers.on_menu_button`), so a button can never drift from its
@@ -19,6 +19,7 @@ from bot.texts import Texts
 class MenuAction(StrEnum):
     BALANCE = "balance"
     USAGE = "usage"
+    IMAGES = "images"
     NEWKEY = "newkey"
     HELP = "help"
 
@@ -30,7 +31,7 @@ class MenuCallback(CallbackData, prefix="menu"):
 
 
 def menu_keyboard(texts: Texts) -> InlineKeyboardMarkup:
-    """Two rows of two: the account's money first, then key and help."""
+    """The account's money first, then the library and the key, then help."""
 
     def button(text: str, action: MenuAction) -> InlineKeyboardButton:
         return InlineKeyboardButton(text=text, callback_data=MenuCallback(action=action).pack())
@@ -42,8 +43,9 @@ def menu_keyboard(texts: Texts) -> InlineKeyboardMarkup:
                 button(texts.button_usage, MenuAction.USAGE),
             ],
             [
+                button(texts.button_images, MenuAction.IMAGES),
                 button(texts.button_newkey, MenuAction.NEWKEY),
-                button(texts.button_help, MenuAction.HELP),
             ],
+            [button(texts.button_help, MenuAction.HELP)],
         ]
     )

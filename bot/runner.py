@@ -44,6 +44,7 @@ def bot_commands(texts: Texts) -> list[BotCommand]:
         BotCommand(command="balance", description=texts.command_balance),
         BotCommand(command="newkey", description=texts.command_newkey),
         BotCommand(command="usage", description=texts.command_usage),
+        BotCommand(command="images", description=texts.command_images),
         BotCommand(command="topup", description=texts.command_topup),
         BotCommand(command="lang", description=texts.command_lang),
         BotCommand(command="help", description=texts.command_help),

@@ -20,10 +20,12 @@ class Texts:
     command_help: str
     command_newkey: str
     command_usage: str
+    command_images: str
     command_lang: str
     command_topup: str
     button_balance: str
     button_usage: str
+    button_images: str
     button_newkey: str
     button_help: str
     welcome_new: str
@@ -109,6 +111,11 @@ class Texts:
     usage_totals: str
     usage_chart_title: str
     usage_chart_caption: str
+    images_empty: str
+    images_no_more: str
+    images_caption: str
+    images_more: str
+    images_load_more: str
     notice_locked: str
     notice_lock_cause_bad_key: str
     notice_lock_cause_no_funds: str

@@ -11,10 +11,12 @@ ENGLISH = Texts(
     command_help="What this bot can do",
     command_newkey="Replace your API key",
     command_usage="Your recent calls and spend",
+    command_images="Your latest images",
     command_lang="Language / Язык",
     command_topup="Top up with Telegram Stars",
     button_balance="Balance",
     button_usage="Usage",
+    button_images="Images",
     button_newkey="New key",
     button_help="Help",
     welcome_new="Welcome, {name}! Your myapi account is ready.",
@@ -49,6 +51,7 @@ ENGLISH = Texts(
         "/balance - your balance, failed attempts and lock state\n"
         "/newkey - replace your API key (the old one stops working)\n"
         "/usage - your last calls, spend and a chart of the last 14 days\n"
+        "/images - your latest images, 10 at a time, with their ids for the API\n"
         "/topup - add to your balance with Telegram Stars\n"
         "/lang - choose English or Russian\n"
         "/help - this list\n\n"
@@ -184,6 +187,18 @@ ENGLISH = Texts(
     usage_totals="Spent today (UTC): <b>{today}</b>\nLast 7 days: <b>{week}</b>",
     usage_chart_title="Daily spend, last 14 days (UTC), {currency}",
     usage_chart_caption="Daily spend over the last 14 days (UTC).",
+    images_empty=(
+        "You have no images yet. Create one through the API: <code>POST "
+        "{base_url}/api/v1/images</code> with your key and a <code>name</code>, a "
+        "<code>description</code> and a <code>resolution</code> (256x256, 512x512 or 1024x1024)."
+    ),
+    images_no_more=(
+        "There are no more images here: your library changed since that button was sent. "
+        "Send /images to start again from the newest."
+    ),
+    images_caption="<b>{name}</b>\nid <code>{id}</code>",
+    images_more="Images {first} to {last} of {total}, newest first.",
+    images_load_more="Load more",
     notice_locked=(
         "Your account <code>{username}</code> is <b>locked</b>: {strikes} API requests in a "
         "row failed; the last one was refused because of {cause}."

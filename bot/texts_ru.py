@@ -12,10 +12,12 @@ RUSSIAN = Texts(
     command_help="Что умеет этот бот",
     command_newkey="Заменить API-ключ",
     command_usage="Последние запросы и расходы",
+    command_images="Последние изображения",
     command_lang="Язык / Language",
     command_topup="Пополнить баланс звёздами Telegram",
     button_balance="Баланс",
     button_usage="Расходы",
+    button_images="Изображения",
     button_newkey="Новый ключ",
     button_help="Помощь",
     welcome_new="Добро пожаловать, {name}! Ваш аккаунт myapi готов.",
@@ -48,6 +50,7 @@ RUSSIAN = Texts(
         "/balance - баланс, неудачные попытки и блокировка\n"
         "/newkey - заменить API-ключ (старый перестанет работать)\n"
         "/usage - последние запросы, расходы и график за 14 дней\n"
+        "/images - последние изображения, по 10, с их id для API\n"
         "/topup - пополнить баланс звёздами Telegram\n"
         "/lang - выбрать русский или английский\n"
         "/help - этот список\n\n"
@@ -185,6 +188,19 @@ RUSSIAN = Texts(
     usage_totals="Потрачено сегодня (UTC): <b>{today}</b>\nЗа 7 дней: <b>{week}</b>",
     usage_chart_title="Расходы по дням за 14 дней (UTC), {currency}",
     usage_chart_caption="Расходы по дням за последние 14 дней (UTC).",
+    images_empty=(
+        "У вас ещё нет изображений. Создайте первое через API: <code>POST "
+        "{base_url}/api/v1/images</code> с вашим ключом и полями <code>name</code> (имя), "
+        "<code>description</code> (описание) и <code>resolution</code> (256x256, 512x512 "
+        "или 1024x1024)."
+    ),
+    images_no_more=(
+        "Больше изображений нет: библиотека изменилась после того, как пришла эта кнопка. "
+        "Отправьте /images, чтобы начать снова с самых новых."
+    ),
+    images_caption="<b>{name}</b>\nid <code>{id}</code>",
+    images_more="Изображения с {first} по {last} из {total}, сначала новые.",
+    images_load_more="Показать ещё",
     notice_locked=(
         "Ваш аккаунт <code>{username}</code> <b>заблокирован</b>: {strikes} запросов к API "
         "подряд не прошли; последний отклонён из-за того, что {cause}."

@@ -1,7 +1,7 @@
-"""The buttons under /start (Balance, Usage, New key, Help) and the command menu.
+"""The buttons under /start (Balance, Usage, Images, New key, Help) and the command menu.
 
 A button must answer exactly as its command does, so each test sends the command, presses
-the button, and compares every message and photo the bot sent for the two.
+the button, and compares every message, photo and album the bot sent for the two.
 """
 
 from __future__ import annotations
@@ -13,32 +13,44 @@ import pytest
 from bot.runner import bot_commands
 from bot.texts import ENGLISH, RUSSIAN, Texts
 from storage.models import CallRecord
-from tests.bot_harness import BotHarness, buttons
+from tests.bot_harness import BotHarness, buttons, png
 from tests.fakes.telegram import callback_update, message_update
 
 #: Each button's label (English, Russian) and the command it stands for.
 PAIRS = [
     ("Balance", "Баланс", "/balance"),
     ("Usage", "Расходы", "/usage"),
+    ("Images", "Изображения", "/images"),
     ("New key", "Новый ключ", "/newkey"),
     ("Help", "Помощь", "/help"),
 ]
-SENDS = ("sendmessage", "sendphoto")
+SENDS = ("sendmessage", "sendphoto", "sendmediagroup")
 
 Sent = list[tuple[str, dict[str, Any], list[bytes]]]
 
 
+def without_attachment_names(value: Any) -> Any:
+    """`attach://<name>` references with the name (random per send) left out."""
+    if isinstance(value, str) and value.startswith("attach://"):
+        return "attach://"
+    if isinstance(value, list):
+        return [without_attachment_names(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_attachment_names(item) for key, item in value.items()}
+    return value
+
+
 async def sent_for(tested: BotHarness, raw: dict[str, Any]) -> Sent:
-    """What the bot sent for one update: method, params and file bytes; an upload's random
-    attachment name is left out, so two sends of the same photo compare equal."""
+    """What the bot sent for one update: method, params and file bytes; uploads' random
+    part names are left out, so two sends of the same photos compare equal."""
     before = len(tested.fake.calls)
     await tested.feed(raw)
     sent: Sent = []
     for call in tested.fake.calls[before:]:
         if call.method.lower() in SENDS:
-            upload = str(call.params.get("photo", "")).removeprefix("attach://")
-            params = {k: v for k, v in call.params.items() if k not in ("photo", upload)}
-            sent.append((call.method.lower(), params, sorted(call.files.values())))
+            params = {k: v for k, v in call.params.items() if k not in call.files}
+            files = sorted(call.files.values())
+            sent.append((call.method.lower(), without_attachment_names(params), files))
     return sent
 
 
@@ -65,7 +77,7 @@ async def start_message(tested: BotHarness, user_id: int, language: str = "en") 
     return tested.fake.sent_messages[-1]
 
 
-async def test_new_users_start_has_the_four_buttons(bot_harness: BotHarness) -> None:
+async def test_new_users_start_has_the_five_buttons(bot_harness: BotHarness) -> None:
     message = await start_message(bot_harness, 42)
     assert set(buttons(message)) == {english for english, _, _ in PAIRS}
 
@@ -113,6 +125,16 @@ async def test_usage_button_sends_the_same_text_and_chart(bot_harness: BotHarnes
     assert await press(bot_harness, 42, message, "Usage") == by_command
 
 
+async def test_images_button_sends_the_same_album(bot_harness: BotHarness) -> None:
+    message = await start_message(bot_harness, 42)
+    for color in ("red", "green", "blue"):
+        await bot_harness.store_image("id42", color, png(color))
+    by_command = await command(bot_harness, 42, "/images")
+    assert [method for method, _, _ in by_command] == ["sendmediagroup"]
+    assert len(by_command[0][2]) == 3
+    assert await press(bot_harness, 42, message, "Images") == by_command
+
+
 @pytest.mark.parametrize(("label", "text"), [(en, text) for en, _, text in PAIRS])
 async def test_buttons_answer_an_unregistered_user_as_the_commands_do(
     bot_harness: BotHarness, label: str, text: str
@@ -138,7 +160,7 @@ async def test_the_menu_buttons_stay_after_a_press(bot_harness: BotHarness) -> N
 
 @pytest.mark.parametrize("texts", [ENGLISH, RUSSIAN], ids=["en", "ru"])
 def test_menu_and_help_list_every_user_command(texts: Texts) -> None:
-    user_commands = {"start", "balance", "newkey", "usage", "topup", "lang", "help"}
+    user_commands = {"start", "balance", "newkey", "usage", "images", "topup", "lang", "help"}
     assert {command.command for command in bot_commands(texts)} == user_commands
     for name in user_commands:
         assert f"/{name} - " in texts.help
