@@ -5,16 +5,16 @@ ten, each captioned with its name and its id (the API's `/api/v1/images/{id}`), 
 Invariants:
 
 - Read-only, and always for the account of whoever sent the command or pressed the button:
-  callback data is only the next page's offset (`images:<offset>`), nothing about whose
-  library it is, so a forwarded or forged button pages through the presser's own images.
+  callback data is only where the next page starts (`images:<id of the last image shown>`),
+  nothing about whose library it is, so a forwarded or forged button pages through the
+  presser's own images.
 - A page is at most `PAGE_SIZE` images, Telegram's album limit; an album needs two, so a
   page of one goes as a single photo. The button travels in a message of its own after the
   page, because an album cannot carry one.
 - Names are user text: escaped, and cut to `MAX_CAPTION_NAME` characters (the API's own
   limit), so a caption always fits Telegram's 1024.
-- Pages are offsets into newest-first order, as storage offers them: an image stored
-  between two pages shifts the older ones by one, so the next page may repeat an image;
-  one deleted in between may be skipped. Nothing is ever shown from another library.
+- Pages are keyed by id, newest first: the next page is the images older than the last one
+  shown, so an image stored or deleted between two pages neither repeats nor skips one.
 - A press removes its button before the next page is fetched, so each button sends its
   page once; a double tap that reaches the bot before the removal may send it twice, which
   is harmless since nothing changes.
@@ -54,21 +54,21 @@ Page = list[tuple[StoredImage, bytes]]
 
 
 class ImagesCallback(CallbackData, prefix="images"):
-    """A "Load more" button: where the next page starts in the newest-first order."""
+    """A "Load more" button: the next page is the images older than `before` (an id)."""
 
-    offset: int
+    before: int
 
 
 def create_images_router() -> Router:
     """A fresh router (one per dispatcher); private chats only, like every user command.
 
-    Only offsets past the first page are answered: a button never carries another.
+    Only positive ids are answered: a button never carries another.
     """
     router = Router(name="images")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(show_images, Command("images"))
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
-    router.callback_query.register(load_more, ImagesCallback.filter(F.offset > 0))
+    router.callback_query.register(load_more, ImagesCallback.filter(F.before > 0))
     return router
 
 
@@ -80,8 +80,8 @@ def caption(texts: Texts, image: StoredImage) -> str:
     return texts.images_caption.format(name=escape(name), id=image.id)
 
 
-def load_more_keyboard(texts: Texts, offset: int) -> InlineKeyboardMarkup:
-    data = ImagesCallback(offset=offset).pack()
+def load_more_keyboard(texts: Texts, before: int) -> InlineKeyboardMarkup:
+    data = ImagesCallback(before=before).pack()
     button = InlineKeyboardButton(text=texts.images_load_more, callback_data=data)
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
@@ -113,8 +113,8 @@ async def load_more(
     user = callback.from_user
     chat_id = callback.message.chat.id if callback.message is not None else user.id
     await remove_buttons(callback, bot, "/images")
-    offset = callback_data.offset
-    await send_images(bot, chat_id, user, accounts, images, config, texts, offset=offset)
+    before = callback_data.before
+    await send_images(bot, chat_id, user, accounts, images, config, texts, before=before)
     await best_effort(callback.answer(), "answer an /images button")
 
 
@@ -127,30 +127,33 @@ async def send_images(
     config: BotConfig,
     texts: Texts,
     *,
-    offset: int = 0,
+    before: int | None = None,
 ) -> None:
-    """One page from `offset`, then the button for the next while there is one.
+    """The newest page (older than `before`, when given), then a button for the next while
+    older images remain.
 
     Shared by /images, the Images button under /start and "Load more", so all answer the
-    same; an unregistered user is sent to /start. Whether more remain comes from the
-    account's trigger-kept image count, one row read instead of counting the library.
+    same; an unregistered user is sent to /start. The page's position ("11 to 20 of 25")
+    comes from the account's trigger-kept image count and the count of older images.
     """
     account = await accounts.by_telegram_id(user.id) if user is not None else None
     if account is None:
         await bot.send_message(chat_id, texts.not_registered)
         return
-    page = await images.latest_with_content(account.id, offset, PAGE_SIZE)
+    page = await images.latest_with_content(account.id, PAGE_SIZE, before)
     if not page:
         base_url = escape(config.public_base_url)
         empty = texts.images_empty.format(base_url=base_url)
-        await bot.send_message(chat_id, texts.images_no_more if offset else empty)
+        await bot.send_message(chat_id, texts.images_no_more if before else empty)
         return
     await send_page(bot, chat_id, texts, page)
-    shown = offset + len(page)
-    total = (await images.usage(account.id)).count
-    if shown < total:
-        text = texts.images_more.format(first=offset + 1, last=shown, total=total)
-        await bot.send_message(chat_id, text, reply_markup=load_more_keyboard(texts, shown))
+    oldest_shown = page[-1][0].id
+    older = await images.count_older(account.id, oldest_shown)
+    if older:
+        last = (await images.usage(account.id)).count - older
+        text = texts.images_more.format(first=last - len(page) + 1, last=last, total=last + older)
+        keyboard = load_more_keyboard(texts, oldest_shown)
+        await bot.send_message(chat_id, text, reply_markup=keyboard)
 
 
 async def send_page(bot: Bot, chat_id: int, texts: Texts, page: Page) -> None:

@@ -48,10 +48,15 @@ _CONTENT = (
     "SELECT name, content_type, data FROM images WHERE account_id = :account_id AND id = :id"
 )
 _DELETE = "DELETE FROM images WHERE account_id = :account_id AND id = :id RETURNING id"
-_LATEST = f"""
-SELECT {_RECORD_COLUMNS}, data FROM images WHERE account_id = :account_id
-ORDER BY id DESC LIMIT :limit OFFSET :offset
+_OLDER = f"""
+SELECT {_RECORD_COLUMNS}, data FROM images WHERE account_id = :account_id AND id < :before
+ORDER BY id DESC LIMIT :limit
 """
+_COUNT_OLDER = (
+    "SELECT COUNT(*) AS older FROM images WHERE account_id = :account_id AND id < :before"
+)
+#: Above every id either database hands out (BIGINT's largest value).
+_NO_BOUND = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,10 +282,18 @@ class ImageStore:
         return row is not None
 
     async def latest_with_content(
-        self, account_id: int, offset: int, limit: int
+        self, account_id: int, limit: int, before_id: int | None = None
     ) -> list[tuple[StoredImage, bytes]]:
-        """Newest first, with bytes: what the bot sends as an album."""
-        rows = await self._db.fetch_all(
-            _LATEST, {"account_id": account_id, "limit": limit, "offset": offset}
-        )
+        """Newest first, with bytes (what the bot sends as an album), older than `before_id`
+        when given. Paging by id, not by offset: an image stored or deleted between two
+        pages neither repeats nor skips one."""
+        before = _NO_BOUND if before_id is None else before_id
+        params = {"account_id": account_id, "limit": limit, "before": before}
+        rows = await self._db.fetch_all(_OLDER, params)
         return [(_record(row), bytes(row["data"])) for row in rows]
+
+    async def count_older(self, account_id: int, image_id: int) -> int:
+        """How many of the account's images are older than `image_id` (still to page)."""
+        params = {"account_id": account_id, "before": image_id}
+        row = await self._db.fetch_one(_COUNT_OLDER, params)
+        return 0 if row is None else int(row["older"])

@@ -27,7 +27,7 @@ from PIL import Image
 from bot import create_bot, create_dispatcher
 from bot.config import BotConfig
 from storage import AccessPolicy, AccountStore, Storage, open_storage
-from storage.images import NewImage, StoredImage
+from storage.images import StoredImage
 from storage.models import Account
 from tests.conftest import FakeClock
 from tests.fakes.telegram import (
@@ -37,6 +37,7 @@ from tests.fakes.telegram import (
     message_update,
     serve_fake_telegram,
 )
+from tests.stored_images import new_image, stored
 
 TOKEN = "123456:TEST-token"
 ADMIN_ID = 1
@@ -140,24 +141,7 @@ class BotHarness:
     async def store_image(self, username: str, name: str, data: bytes) -> StoredImage:
         """Add an image to `username`'s library as the API stores a generated one."""
         account = await self.account(username)
-        image = NewImage(
-            account_id=account.id,
-            name=name,
-            description=f"a picture of {name}",
-            prompt=f"draw {name}",
-            resolution="256x256",
-            style=None,
-            medium=None,
-            filter=None,
-            model="dall-e-2",
-            cost=16_000,
-            request_id=f"req-{username}-{name}",
-            content_type="image/png",
-            data=data,
-        )
-        stored = await self.storage.images.add(image)
-        assert stored is not None, f"{name!r} did not fit {username}'s quota"
-        return stored
+        return await stored(self.storage, new_image(account.id, name, data=data))
 
     async def _only_reply(self, raw: dict[str, Any]) -> Call:
         before = len(self.fake.calls_to("sendMessage"))

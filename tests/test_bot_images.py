@@ -139,25 +139,37 @@ async def test_no_button_when_every_image_fits_one_album(bot_harness: BotHarness
 
 async def test_a_load_more_button_follows_when_more_remain(bot_harness: BotHarness) -> None:
     await bot_harness.register(42, "alice")
-    await library(bot_harness, 11)
+    stored = await library(bot_harness, 11)
     sent = await images(bot_harness)
     assert sent.methods == ["sendmediagroup", "sendmessage"]
     [message] = sent.messages
     assert message["text"] == "Images 1 to 10 of 11, newest first."
-    assert buttons(message) == {"Load more": "images:10"}
+    # The button carries the id of the oldest image shown: the next page is older ones.
+    assert buttons(message) == {"Load more": f"images:{stored[1].id}"}
 
 
 async def test_load_more_sends_the_next_page_and_the_next_button(
     bot_harness: BotHarness,
 ) -> None:
     await bot_harness.register(42, "alice")
-    await library(bot_harness, 25)
+    stored = await library(bot_harness, 25)
     first = await images(bot_harness)
     second = await load_more(bot_harness, first.messages[-1])
     assert second.methods == ["sendmediagroup", "sendmessage"]
     assert second.names == newest(14, 5)
     assert second.messages[-1]["text"] == "Images 11 to 20 of 25, newest first."
-    assert buttons(second.messages[-1]) == {"Load more": "images:20"}
+    assert buttons(second.messages[-1]) == {"Load more": f"images:{stored[5].id}"}
+
+
+async def test_an_image_stored_between_pages_neither_repeats_nor_skips_one(
+    bot_harness: BotHarness,
+) -> None:
+    await bot_harness.register(42, "alice")
+    await library(bot_harness, 12)
+    first = await images(bot_harness)
+    await bot_harness.store_image("alice", "brand-new", png("green"))
+    second = await load_more(bot_harness, first.messages[-1])
+    assert second.names == newest(1, 0)
 
 
 async def test_the_last_page_has_no_button(bot_harness: BotHarness) -> None:
