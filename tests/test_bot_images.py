@@ -251,6 +251,16 @@ async def test_a_forwarded_button_pages_the_pressers_own_library(
     assert sent.messages[0]["text"] == ENGLISH.images_no_more
 
 
+async def test_a_forged_button_without_a_positive_id_is_ignored(bot_harness: BotHarness) -> None:
+    await bot_harness.register(42, "alice")
+    await library(bot_harness, 11)
+    message = (await images(bot_harness)).messages[-1]
+    for data in ("images:0", "images:-5"):
+        update_id = bot_harness.next_id()
+        sent = await sent_for(bot_harness, callback_update(update_id, "q", 42, data, message))
+        assert (sent.methods, bot_harness.fake.calls_to("editMessageReplyMarkup")) == ([], [])
+
+
 async def test_images_in_russian(bot_harness: BotHarness) -> None:
     await bot_harness.register(42, "alice")
     await library(bot_harness, 12)

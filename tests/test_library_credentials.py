@@ -29,7 +29,11 @@ async def test_show_takes_username_and_key_from_the_query(api: ApiHarness) -> No
     image = await alice.store("mine")
     params = {"username": alice.username, "key": alice.key}
     response = await api.client.get(f"{IMAGES}/{image.id}", params=params)
-    assert (await response.json())["data"]["name"] == "mine"
+    data = (await response.json())["data"]
+    assert data["name"] == "mine"
+    # The record's link to the bytes never echoes the key the request carried.
+    assert data["url"] == str(api.client.make_url(f"{IMAGES}/{image.id}/content"))
+    assert alice.key not in await response.text()
 
 
 async def test_a_wrong_key_named_in_a_show_query_is_a_strike(api: ApiHarness) -> None:

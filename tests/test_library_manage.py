@@ -84,6 +84,10 @@ async def test_content_is_the_stored_bytes_with_their_type(
     assert response.status == 200
     assert response.headers["Content-Type"] == content_type
     assert await response.read() == data
+    # One user's picture: a shared cache (a proxy, a CDN) must never keep it for another.
+    directives = {part.strip() for part in response.headers["Cache-Control"].split(",")}
+    assert "private" in directives
+    assert "public" not in directives
 
 
 async def test_content_takes_the_key_in_the_query_for_img_tags(alice: Library) -> None:
@@ -145,6 +149,13 @@ async def test_an_empty_name_in_a_form_is_no_change(alice: Library) -> None:
     response = await put_form(alice, image.id, "name=&favorite=1")
     data = (await response.json())["data"]
     assert (response.status, data["name"], data["favorite"]) == (200, "still", True)
+
+
+async def test_an_empty_name_in_json_is_no_change(alice: Library) -> None:
+    """JSON bodies read empty values as absent too, as form bodies do."""
+    image = await alice.store("still")
+    response = await alice.request("PATCH", f"{IMAGES}/{image.id}", json={"name": ""})
+    assert (response.status, (await response.json())["data"]["name"]) == (200, "still")
 
 
 @pytest.mark.parametrize("name", ["   ", "x" * 256], ids=["blank", "too-long"])

@@ -48,6 +48,20 @@ async def test_an_image_that_does_not_fit_the_bytes_left_is_refused_and_free(
     assert await api.storage.images.usage(1) == QuotaUsage(1, ONE_IMAGE)
 
 
+@pytest.mark.parametrize("image_quota", [ImageQuota(max_count=10, max_bytes=ONE_IMAGE)])
+async def test_when_the_bytes_are_used_up_the_provider_is_not_called_and_nothing_charged(
+    api: ApiHarness,
+) -> None:
+    key = await api.register()
+    assert (await create(api, key)).status == 201  # fills the bytes exactly
+    refused = await create(api, key)
+    assert refused.status == 409
+    assert "your image library is full" in (await refused.json())["error"]["message"]
+    assert len(api.upstream.requests) == 1  # refused before drawing, not after
+    assert await account_state(api) == (START - DALL_E_2_256, 0, 0)
+    assert [call["cost"] for call in await calls(api)] == [DALL_E_2_256, 0]
+
+
 @pytest.mark.parametrize("image_quota", [ImageQuota(max_count=1, max_bytes=10**6)])
 async def test_deleting_an_image_makes_room_for_the_next(api: ApiHarness) -> None:
     key = await api.register()
