@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
-from api.errors import BODY_LIMIT, BODY_TIMEOUT, error_middleware
+from api.errors import BODY_LIMIT, BODY_TIMEOUT, create_error_middleware
 from api.library.routes import add_library_routes
 from api.routes import account, anthropic, audio, chat, docs, embeddings, images, models
 from api.routes.google import gemini_models
@@ -21,7 +21,7 @@ def create_api_app(
     body_read_seconds: float = 30.0,
 ) -> web.Application:
     """Build the app; `context` may be given later (by a cleanup_ctx) but before serving."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=max_body_bytes)
+    app = web.Application(middlewares=[create_error_middleware()], client_max_size=max_body_bytes)
     app[BODY_LIMIT] = max_body_bytes
     app[BODY_TIMEOUT] = body_read_seconds
     app[AUDIO_BODY_LIMIT] = max_audio_bytes

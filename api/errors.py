@@ -8,11 +8,13 @@ exception class for the status.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from providers.errors import ProviderUnavailableError, UnknownModelError, UpstreamError
 
@@ -25,7 +27,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class ApiError(Exception):
-    """An error a client caused or must know about; rendered by `error_middleware`."""
+    """An error a client caused or must know about; rendered by the error middleware."""
 
     status = 400
     type = "invalid_request_error"
@@ -172,22 +174,45 @@ def _render(error: ApiError, request_id: str) -> web.Response:
     return web.json_response(error_body(error), status=error.status, headers=headers)
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Give each request an id and turn every raised error into an OpenAI-shaped answer."""
-    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-    if len(request_id) > 64 or not request_id.isprintable():
-        request_id = uuid.uuid4().hex
-    request[REQUEST_ID] = request_id
-    try:
-        response = await handler(request)
-    except Exception as exception:  # the edge: every error leaves here in one shape
-        error = _translate(exception, request)
-        if error is None:
-            logger.exception("unhandled error in request %s", request_id)
-            error = ApiError("the service failed unexpectedly; the request id says which")
-            error.status, error.type, error.code = 500, "api_error", "internal_error"
-        return _render(error, request_id)
-    if not response.prepared:
-        response.headers["X-Request-Id"] = request_id
-    return response
+class RequestIds:
+    """Request ids: a random per-process prefix and a counter, 32 hex characters like a UUID.
+
+    Unique across processes and restarts (the prefix is 80 random bits) without reading
+    the OS's randomness per request, as `uuid4` does: profiled under the bench's load, that
+    call (which releases the GIL, then waits for it while the database thread runs) took
+    about 5% of the event loop's samples.
+    """
+
+    def __init__(self) -> None:
+        self._prefix = uuid.uuid4().hex[:20]
+        self._numbers = itertools.count()
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._numbers) % 16**12:012x}"
+
+
+def create_error_middleware(ids: RequestIds | None = None) -> Middleware:
+    """The middleware that gives each request an id (the client's `X-Request-Id` when it is
+    short and printable) and turns every raised error into an OpenAI-shaped answer."""
+    ids = ids or RequestIds()
+
+    @web.middleware
+    async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request_id = request.headers.get("X-Request-Id") or ids.next()
+        if len(request_id) > 64 or not request_id.isprintable():
+            request_id = ids.next()
+        request[REQUEST_ID] = request_id
+        try:
+            response = await handler(request)
+        except Exception as exception:  # the edge: every error leaves here in one shape
+            error = _translate(exception, request)
+            if error is None:
+                logger.exception("unhandled error in request %s", request_id)
+                error = ApiError("the service failed unexpectedly; the request id says which")
+                error.status, error.type, error.code = 500, "api_error", "internal_error"
+            return _render(error, request_id)
+        if not response.prepared:
+            response.headers["X-Request-Id"] = request_id
+        return response
+
+    return error_middleware

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from api.errors import RequestIds
 from tests.conftest import ApiHarness
 from tests.test_storage_accounts import table_snapshot
 
@@ -108,6 +109,17 @@ async def test_a_wrong_method_is_405(api: ApiHarness) -> None:
 async def test_every_answer_carries_a_request_id(api: ApiHarness) -> None:
     response = await api.client.get("/v1/nothing-here", headers={"X-Request-Id": "abc-123"})
     assert response.headers["X-Request-Id"] == "abc-123"
+
+
+async def test_requests_without_an_id_get_distinct_uuid_shaped_ones(api: ApiHarness) -> None:
+    ids = [(await api.client.get("/health")).headers["X-Request-Id"] for _ in range(3)]
+    assert len(set(ids)) == 3
+    assert all(len(found) == 32 and int(found, 16) >= 0 for found in ids)
+
+
+def test_two_processes_worth_of_ids_never_collide() -> None:
+    first, second = RequestIds(), RequestIds()
+    assert {first.next(), first.next()}.isdisjoint({second.next(), second.next()})
 
 
 async def test_a_model_of_another_kind_is_400_on_chat_before_anything_is_held(
