@@ -65,13 +65,17 @@ async def open_storage(
     PostgreSQL, whose other replicas may hold funds for calls still running, those older
     than `stale_hold_seconds`. Never from the command line, which may run beside the service.
     Stored idempotent answers live `idempotency_ttl_seconds`; the serving process deletes
-    expired ones at start-up too. `image_quota` bounds each account's image library.
+    expired ones at start-up too. A key claimed by a call that never ended is free again
+    after `stale_hold_seconds` (at once on SQLite's start-up, for the same reason as the
+    holds). `image_quota` bounds each account's image library.
     """
     database = await open_database(url)
     try:
         await migrate(database)
         accounts = AccountStore(database, policy, clock)
-        idempotency = IdempotencyStore(database, clock, idempotency_ttl_seconds)
+        idempotency = IdempotencyStore(
+            database, clock, idempotency_ttl_seconds, stale_claim_seconds=stale_hold_seconds
+        )
         if recover_holds:
             released = await (
                 accounts.release_all_holds()
@@ -81,6 +85,8 @@ async def open_storage(
             if released:
                 logger.warning("released holds left by an earlier crash on %d accounts", released)
             await idempotency.purge_expired()
+            if database.dialect == "sqlite":
+                await idempotency.abandon_all_claims()
         mismatched = await accounts.mismatched_balances()
         if mismatched:
             logger.error("balance differs from the ledger for %d accounts", len(mismatched))

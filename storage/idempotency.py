@@ -5,7 +5,9 @@ retry on any replica finds either "in progress" or the answer to replay. The cla
 statement (INSERT ... ON CONFLICT ... RETURNING): of two concurrent requests with the same
 key exactly one gets the row back. An expired row is taken over by the same statement (its
 conflict branch updates only when `expires_at` has passed), so an expired key behaves as
-new without a separate delete that could race.
+new without a separate delete that could race. So is a claim still in progress after
+`stale_claim_seconds`: the request that made it died with its process (a crashed replica
+never completes or abandons it), and its key must not stay blocked for the whole TTL.
 
 Invariants: a row with `status IS NULL` is a claim in progress; only the claim's `owner`
 (a random token handed out by `claim`) can complete or abandon it, so a request whose
@@ -31,6 +33,7 @@ ON CONFLICT (account_id, idem_key) DO UPDATE SET
     headers = NULL, body = NULL, created_at = excluded.created_at,
     expires_at = excluded.expires_at
 WHERE idempotency_keys.expires_at <= :now
+    OR (idempotency_keys.status IS NULL AND idempotency_keys.created_at <= :stale_before)
 RETURNING owner
 """
 _LOOKUP = """
@@ -48,6 +51,7 @@ WHERE account_id = :account_id AND idem_key = :idem_key AND owner = :owner
     AND status IS NULL
 """
 _PURGE = "DELETE FROM idempotency_keys WHERE expires_at <= :now RETURNING idem_key"
+_ABANDON_ALL = "DELETE FROM idempotency_keys WHERE status IS NULL RETURNING idem_key"
 
 
 class ClaimState(StrEnum):
@@ -78,14 +82,19 @@ class Claim:
 
 
 class IdempotencyStore:
-    """Claims, completes and abandons idempotency keys; rows live `ttl_seconds`."""
+    """Claims, completes and abandons idempotency keys; rows live `ttl_seconds`, claims in
+    progress at most `stale_claim_seconds` (the service's STALE_HOLD_MINUTES: a call that
+    runs longer is as dead as its hold, which is released then too)."""
 
-    def __init__(self, database: Database, clock: Clock, ttl_seconds: int) -> None:
-        if ttl_seconds < 1:
-            raise ValueError("the idempotency TTL must be at least one second")
+    def __init__(
+        self, database: Database, clock: Clock, ttl_seconds: int, stale_claim_seconds: int = 3600
+    ) -> None:
+        if ttl_seconds < 1 or stale_claim_seconds < 1:
+            raise ValueError("the idempotency TTL and stale bound must be at least one second")
         self._db = database
         self._clock = clock
         self._ttl = ttl_seconds
+        self._stale = stale_claim_seconds
 
     async def claim(self, account_id: int, key: str, fingerprint: str) -> Claim:
         """Take the key for a new request, or say what an earlier one left there.
@@ -104,6 +113,7 @@ class IdempotencyStore:
                     "fingerprint": fingerprint,
                     "owner": owner,
                     "expires_at": now + self._ttl,
+                    "stale_before": now - self._stale,
                 },
             )
             if claimed is not None:
@@ -134,6 +144,11 @@ class IdempotencyStore:
         await self._db.execute(
             _ABANDON, {"account_id": account_id, "idem_key": key, "owner": owner}
         )
+
+    async def abandon_all_claims(self) -> int:
+        """Free every claim in progress: for SQLite's start-up, whose one serving process
+        owns the database, so no request of a running process can hold one."""
+        return len(await self._db.fetch_all(_ABANDON_ALL))
 
     async def purge_expired(self) -> int:
         """Delete expired rows (they already behave as absent); returns how many."""

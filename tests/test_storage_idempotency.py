@@ -130,3 +130,54 @@ async def test_the_serving_start_up_deletes_expired_answers(
     rows = await reopened.database.fetch_all("SELECT * FROM idempotency_keys")
     await reopened.close()
     assert rows == []
+
+
+STALE = 3600  # open_storage's default stale_hold_seconds, which bounds a claim in progress
+
+
+async def test_a_claim_left_in_progress_past_the_stale_bound_is_taken_over(
+    storage: Storage, clock: FakeClock
+) -> None:
+    """A replica that crashed mid-call never completes its claim: the key frees itself."""
+    account = await _account(storage)
+    crashed = await storage.idempotency.claim(account, "k1", "f1")
+    clock.advance(STALE - 1)
+    assert (await storage.idempotency.claim(account, "k1", "f1")).state is ClaimState.IN_PROGRESS
+    clock.advance(1)
+    retried = await storage.idempotency.claim(account, "k1", "f1")
+    assert retried.state is ClaimState.CLAIMED
+    assert crashed.owner is not None
+    await storage.idempotency.complete(account, "k1", crashed.owner, ANSWER)
+    assert (await storage.idempotency.claim(account, "k1", "f1")).state is ClaimState.IN_PROGRESS
+
+
+async def test_a_completed_answer_is_kept_past_the_stale_bound(
+    storage: Storage, clock: FakeClock
+) -> None:
+    account = await _account(storage)
+    first = await storage.idempotency.claim(account, "k1", "f1")
+    assert first.owner is not None
+    await storage.idempotency.complete(account, "k1", first.owner, ANSWER)
+    clock.advance(STALE * 2)
+    replay = await storage.idempotency.claim(account, "k1", "f1")
+    assert (replay.state, replay.response) == (ClaimState.COMPLETED, ANSWER)
+
+
+async def test_the_sqlite_start_up_frees_claims_a_crash_left(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    storage = await open_storage(sqlite_url, AccessPolicy(), clock)
+    registration = await storage.accounts.register_telegram_user(1, "a", 10, "en")
+    account = registration.account.id
+    await storage.idempotency.claim(account, "running", "f")
+    done = await storage.idempotency.claim(account, "done", "f")
+    assert done.owner is not None
+    await storage.idempotency.complete(account, "done", done.owner, ANSWER)
+    await storage.close()
+    reopened = await open_storage(sqlite_url, AccessPolicy(), clock, recover_holds=True)
+    try:
+        claim = await reopened.idempotency.claim(account, "running", "f")
+        replay = await reopened.idempotency.claim(account, "done", "f")
+    finally:
+        await reopened.close()
+    assert (claim.state, replay.state) == (ClaimState.CLAIMED, ClaimState.COMPLETED)
