@@ -33,6 +33,8 @@ class ApiContext:
     idempotency: IdempotencyStore
     images: ImageStore
     failed_auth: FailedAuthLimiter
+    #: The address users reach the service at (PUBLIC_BASE_URL); empty: each request's own.
+    public_base_url: str = ""
     #: Who to tell about locks and low balances (nobody by default: route tests, bot off).
     notices: Notices = field(default_factory=Notices)
 

@@ -103,6 +103,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             clock=clock,
             idempotency=app[STORAGE].idempotency,
             images=app[STORAGE].images,
+            public_base_url=settings.public_base_url,
             failed_auth=FailedAuthLimiter(
                 settings.failed_auth_per_minute, clock, settings.trusted_proxies
             ),

@@ -23,12 +23,14 @@ def _timestamp(epoch_seconds: int) -> str:
     return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def content_url(base: URL, image_id: int) -> str:
+def content_url(root: str, image_id: int) -> str:
     """Where the image's bytes are fetched (same credentials as every library call)."""
-    return str(base.with_path(f"/api/v1/images/{image_id}/content").with_query(None))
+    return f"{root}/api/v1/images/{image_id}/content"
 
 
-def image_record(image: StoredImage, base: URL) -> dict[str, Any]:
+def image_record(image: StoredImage, root: str) -> dict[str, Any]:
+    """One image as the seed's clients read it; `root` is the service's address as users
+    reach it (PUBLIC_BASE_URL, or the request's own scheme and host)."""
     return {
         "id": image.id,
         "name": image.name,
@@ -44,7 +46,7 @@ def image_record(image: StoredImage, base: URL) -> dict[str, Any]:
         "cost_units": image.cost,
         "content_type": image.content_type,
         "size_bytes": image.size_bytes,
-        "url": content_url(base, image.id),
+        "url": content_url(root, image.id),
         "created_at": _timestamp(image.created_at),
         "updated_at": _timestamp(image.updated_at),
     }
@@ -54,17 +56,19 @@ def _page_link(url: URL, page: int) -> str:
     return str(url.update_query(page=page))
 
 
-def image_page(page: ImagePage, request_url: URL) -> dict[str, Any]:
+def image_page(page: ImagePage, root: str, request_url: URL) -> dict[str, Any]:
     """A page as Laravel paginates: `from`/`to` are 1-based positions, null when empty.
 
-    The links keep the request's filters but never its credentials (`?key=` is accepted
-    for clients that cannot set headers, and must not be echoed into logged URLs).
+    The links are under `root` and keep the request's filters but never its credentials
+    (`?key=` is accepted for clients that cannot set headers, and must not be echoed into
+    logged URLs).
     """
-    url = request_url.without_query_params(*_CREDENTIAL_PARAMS)
+    query = request_url.without_query_params(*_CREDENTIAL_PARAMS).query
+    url = URL(f"{root}{request_url.raw_path}", encoded=True).with_query(query)
     last = page.last_page
     first_position = (page.page - 1) * page.per_page + 1
     return {
-        "data": [image_record(image, url) for image in page.items],
+        "data": [image_record(image, root) for image in page.items],
         "links": {
             "first": _page_link(url, 1),
             "last": _page_link(url, last),

@@ -107,7 +107,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
                 raise _quota_error(store, usage.count, usage.bytes, len(new.data))
             bill.charge(0, 1, new.cost)
             bill.status = 201
-            record = {"data": image_record(stored, request.url)}
+            record = {"data": image_record(stored, _root(request))}
             bill.response = once.keep(web.json_response(record, status=201))
             return bill.response
 
@@ -119,7 +119,13 @@ async def list_images(request: web.Request) -> web.Response:
     query = validated(ListImages, fields)
     auth = await admit(request, credentials, hold=0)
     page = await context.images.find(_account(auth), query.storage_query())
-    return web.json_response(image_page(page, request.url))
+    return web.json_response(image_page(page, _root(request), request.url))
+
+
+def _root(request: web.Request) -> str:
+    """The service's address as users reach it: PUBLIC_BASE_URL when set (a proxy in front
+    may change the scheme, the host and the path prefix), else the request's own."""
+    return context_of(request).public_base_url.rstrip("/") or str(request.url.origin())
 
 
 def _account(auth: Authorization) -> int:
@@ -158,7 +164,7 @@ async def show_image(request: web.Request) -> web.Response:
     image = await context.images.get(account_id, number)
     if image is None:
         raise _not_found(number)
-    return web.json_response({"data": image_record(image, request.url)})
+    return web.json_response({"data": image_record(image, _root(request))})
 
 
 async def update_image(request: web.Request) -> web.Response:
@@ -173,7 +179,7 @@ async def update_image(request: web.Request) -> web.Response:
         image = await store.update(account_id, number, name=change.name, favorite=change.favorite)
     if image is None:
         raise _not_found(number)
-    return web.json_response({"data": image_record(image, request.url)})
+    return web.json_response({"data": image_record(image, _root(request))})
 
 
 async def delete_image(request: web.Request) -> web.Response:
