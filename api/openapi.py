@@ -62,12 +62,21 @@ _ALT = {"name": "alt", "in": "query", "required": False, "schema": {"enum": ["ss
 
 OPERATIONS: dict[Handler, OperationDoc] = {
     **LIBRARY_OPERATIONS,
-    account.health: OperationDoc("Liveness of the service", "service", secured=False),
-    account.balance_get: OperationDoc("Your balance (free, also at zero)", "account"),
-    account.balance_post: OperationDoc(
-        "Your balance, credentials in the body", "account", body=BodyCredentials
+    account.health: OperationDoc(
+        "Liveness of the service", "service", secured=False, answer=account.HealthAnswer
     ),
-    models.list_models: OperationDoc("The catalog, with prices", "models", secured=False),
+    account.balance_get: OperationDoc(
+        "Your balance (free, also at zero)", "account", answer=account.BalanceAnswer
+    ),
+    account.balance_post: OperationDoc(
+        "Your balance, credentials in the body",
+        "account",
+        body=BodyCredentials,
+        answer=account.BalanceAnswer,
+    ),
+    models.list_models: OperationDoc(
+        "The catalog, with prices", "models", secured=False, answer=models.ModelsAnswer
+    ),
     chat.chat_completions: OperationDoc(
         "OpenAI chat completion",
         "openai",
@@ -190,7 +199,7 @@ def _operation(
         "responses": {
             doc.success: {
                 "description": "success",
-                "content": {media: {} for media in doc.answers},
+                "content": _answer_content(doc, schemas),
             },
             **{status: {"$ref": f"#/components/responses/{status}"} for status in _ERROR_STATUSES},
         },
@@ -220,6 +229,14 @@ def _operation(
         operation["requestBody"] = {"required": True, "content": content}
     operation["security"] = _SECURITY if doc.secured else []
     return operation
+
+
+def _answer_content(doc: OperationDoc, schemas: dict[str, Any]) -> dict[str, Any]:
+    """Each media type of the success; JSON with its schema when the service shapes it."""
+    content: dict[str, Any] = {media: {} for media in doc.answers}
+    if doc.answer is not None:
+        content["application/json"] = {"schema": _add_schema(doc.answer, schemas)}
+    return content
 
 
 def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:

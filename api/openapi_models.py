@@ -61,3 +61,5 @@ class OperationDoc:
     query_model: type[BaseModel] | None = None
     #: The status of a success (201 where something is created).
     success: str = "200"
+    #: The model of a JSON success, where the service (not a provider) shapes the answer.
+    answer: type[BaseModel] | None = None

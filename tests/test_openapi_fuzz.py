@@ -5,7 +5,9 @@ sends them to the harness's server over loopback with a registered user's key in
 of the four key schemes. The properties, whatever the input:
 
 - no answer is a 5xx that the service made itself (the fakes' upstreams never fail here);
-- every error answer has OpenAI's shape (`ErrorResponse`, nothing more, nothing less);
+- every error answer has OpenAI's shape (`ErrorResponse`, nothing more, nothing less), and
+  every success matches the schema the document gives it (where the service, not a
+  provider, shapes the answer);
 - money moves only for calls that succeeded: no ledger row and no costed usage record
   belongs to a request that was not answered 2xx, and at the end nothing is held and the
   balance is the ledger's sum.
@@ -31,6 +33,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Err
 from schemathesis.schemas import APIOperation
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.openapi_models import ErrorResponse
 from tests.conftest import ApiHarness
@@ -69,6 +72,8 @@ class Fuzzer:
             body = response.json()
             assert_openai_shape(body)
             ErrorResponse.model_validate(body)
+        else:  # a success the document gives a schema for must match it
+            case.validate_response(response, checks=[response_schema_conformance])
 
 
 def _run(fuzzer: Fuzzer, cases: SearchStrategy[Case[Operation]], examples: int) -> None:

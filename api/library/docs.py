@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.library import routes
+from api.library.answers import DeletedAnswer, ImageAnswer, ImagePageAnswer
 from api.library.params import CreateImage, ListImages, UpdateImage
 from api.openapi_models import Handler, OperationDoc
 
@@ -12,7 +13,10 @@ _TAG = "image library"
 
 LIBRARY_OPERATIONS: dict[Handler, OperationDoc] = {
     routes.list_images: OperationDoc(
-        "Your images: search, filter, sort and page (free)", _TAG, query_model=ListImages
+        "Your images: search, filter, sort and page (free)",
+        _TAG,
+        query_model=ListImages,
+        answer=ImagePageAnswer,
     ),
     routes.create_image: OperationDoc(
         "Generate an image from a description and keep it (billed per image)",
@@ -20,9 +24,12 @@ LIBRARY_OPERATIONS: dict[Handler, OperationDoc] = {
         body=CreateImage,
         body_types=_FORM_OR_JSON,
         success="201",
+        answer=ImageAnswer,
         example={"name": "Lab", "description": "A small robotics lab", "resolution": "256x256"},
     ),
-    routes.show_image: OperationDoc("One of your images (free)", _TAG, path=_IMAGE_ID),
+    routes.show_image: OperationDoc(
+        "One of your images (free)", _TAG, path=_IMAGE_ID, answer=ImageAnswer
+    ),
     routes.update_image: OperationDoc(
         "Rename an image or mark it a favourite (free)",
         _TAG,
@@ -30,9 +37,13 @@ LIBRARY_OPERATIONS: dict[Handler, OperationDoc] = {
         body_types=_FORM_OR_JSON,
         path=_IMAGE_ID,
         example={"favorite": True},
+        answer=ImageAnswer,
     ),
     routes.delete_image: OperationDoc(
-        "Delete an image, freeing its share of your quota (free)", _TAG, path=_IMAGE_ID
+        "Delete an image, freeing its share of your quota (free)",
+        _TAG,
+        path=_IMAGE_ID,
+        answer=DeletedAnswer,
     ),
     routes.image_content: OperationDoc(
         "The image's bytes (PNG, JPEG or WebP)", _TAG, answers=("image/*",), path=_IMAGE_ID

@@ -33,7 +33,7 @@ from api.library.params import (
     image_id,
     query_fields,
 )
-from api.library.render import image_page, image_record
+from api.library.render import deleted, image_page, image_record
 from storage.images import ImageStore, NewImage
 from storage.models import Authorization
 
@@ -107,7 +107,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
                 raise _quota_error(store, usage.count, usage.bytes, len(new.data))
             bill.charge(0, 1, new.cost)
             bill.status = 201
-            record = {"data": image_record(stored, _root(request))}
+            record = image_record(stored, _root(request))
             bill.response = once.keep(web.json_response(record, status=201))
             return bill.response
 
@@ -164,7 +164,7 @@ async def show_image(request: web.Request) -> web.Response:
     image = await context.images.get(account_id, number)
     if image is None:
         raise _not_found(number)
-    return web.json_response({"data": image_record(image, _root(request))})
+    return web.json_response(image_record(image, _root(request)))
 
 
 async def update_image(request: web.Request) -> web.Response:
@@ -179,7 +179,7 @@ async def update_image(request: web.Request) -> web.Response:
         image = await store.update(account_id, number, name=change.name, favorite=change.favorite)
     if image is None:
         raise _not_found(number)
-    return web.json_response({"data": image_record(image, _root(request))})
+    return web.json_response(image_record(image, _root(request)))
 
 
 async def delete_image(request: web.Request) -> web.Response:
@@ -189,7 +189,7 @@ async def delete_image(request: web.Request) -> web.Response:
     context, account_id, number = await _caller(request, credentials)
     if not await context.images.delete(account_id, number):
         raise _not_found(number)
-    return web.json_response({"data": {"id": number, "deleted": True}})
+    return web.json_response(deleted(number))
 
 
 async def image_content(request: web.Request) -> web.Response:

@@ -6,7 +6,10 @@ no funds, so it is answered at zero balance too, and never billed.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict
 
 from api.body import read_json_object
 from api.context import context_of
@@ -15,21 +18,37 @@ from api.gate import admit
 from storage.money import to_decimal
 
 
+class BalanceAnswer(BaseModel):
+    """ProxyAPI's balance, plus the exact figure. `balance` is a JSON number with at most
+    15 significant digits, which a double holds exactly; `balance_units` (10^-6 of the
+    currency) is the integer truth."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    balance: float
+    balance_units: int
+    currency: str
+    username: str
+
+
+class HealthAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["ok"]
+
+
 async def _balance(request: web.Request, from_body: bool) -> web.Response:
     context = context_of(request)
     body = await read_json_object(request) if from_body else None
     auth = await admit(request, take_credentials(request, body), hold=0)
     assert auth.username is not None
-    return web.json_response(
-        {
-            # ProxyAPI's field: a JSON number with at most 15 significant digits, which a
-            # double holds exactly; `balance_units` is the integer truth.
-            "balance": float(to_decimal(auth.balance)),
-            "balance_units": auth.balance,
-            "currency": context.currency,
-            "username": auth.username,
-        }
+    answer = BalanceAnswer(
+        balance=float(to_decimal(auth.balance)),
+        balance_units=auth.balance,
+        currency=context.currency,
+        username=auth.username,
     )
+    return web.json_response(answer.model_dump())
 
 
 async def balance_get(request: web.Request) -> web.Response:
@@ -41,4 +60,4 @@ async def balance_post(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return web.json_response(HealthAnswer(status="ok").model_dump())

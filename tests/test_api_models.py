@@ -1,0 +1,61 @@
+"""`GET /v1/models`: every catalog model, its kind, prices and whether it can be called."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pytest_aiohttp import AiohttpClient
+
+from api.app import create_api_app
+from providers.catalog import load_catalog
+from providers.registry import ProviderConfig, Registry
+from tests.conftest import ApiHarness
+from tests.test_sdk_openai import sdk
+
+
+async def _listed(client: Any) -> dict[str, dict[str, Any]]:
+    response = await client.get("/v1/models")
+    assert response.status == 200
+    body = await response.json()
+    assert body["object"] == "list"
+    return {model["id"]: model for model in body["data"]}
+
+
+async def test_every_catalog_model_is_listed_with_its_kind_and_prices(api: ApiHarness) -> None:
+    listed = await _listed(api.client)
+    assert set(listed) == set(load_catalog().models)
+    assert listed["gpt-4o-mini"] == {
+        "id": "gpt-4o-mini",
+        "object": "model",
+        "created": 0,
+        "owned_by": "openai",
+        "available": True,
+        "kind": "chat",
+        "pricing": {
+            "currency": "USD",
+            "input_per_1m_tokens": "0.15",
+            "output_per_1m_tokens": "0.6",
+        },
+    }
+    assert listed["dall-e-2"]["pricing"]["per_image_256x256/standard"] == "0.016"
+
+
+async def test_a_provider_without_a_key_is_listed_as_unavailable(
+    api: ApiHarness, aiohttp_client: AiohttpClient
+) -> None:
+    providers = dict(api.context.registry.providers)
+    providers["openai"] = ProviderConfig("openai", "http://127.0.0.1:9/v1", None)
+    registry = Registry(api.context.registry.catalog, providers)
+    context = dataclasses.replace(api.context, registry=registry)
+    client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
+    listed = await _listed(client)
+    assert listed["gpt-4o-mini"]["available"] is False
+    assert listed["echo"]["available"] is True
+
+
+async def test_the_openai_sdk_lists_the_models(api: ApiHarness) -> None:
+    key = await api.register()
+    async with sdk(api, key) as client:
+        models = [model.id async for model in client.models.list()]
+    assert set(models) == set(load_catalog().models)
