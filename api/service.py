@@ -122,7 +122,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
     if settings.effective_bot_mode is not BotMode.OFF:
         app.cleanup_ctx.append(_bot_context(settings, clock))
         app.cleanup_ctx.append(_notices_context(settings, notifier))
-    if retention := _retention_jobs(settings, clock, notifier):
+    if retention := retention_jobs_context(settings, clock, notifier):
         app.cleanup_ctx.append(retention)
     _log_configuration(settings, registry)
     return app
@@ -173,14 +173,23 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
     return notices_context
 
 
-def _retention_jobs(
+def retention_jobs_context(
     settings: Settings, clock: Callable[[], int], notifier: NotifierSlot
 ) -> CleanupContext | None:
-    """The daily retention entry (the last one, so it stops first), or None when off."""
+    """The daily retention entry (the last one, so it stops first), or None when off.
+
+    Only where the bot runs: every step is announced in Telegram a day before, and the
+    warning's claim is what lets the step happen. A process without the bot (an API-only
+    replica beside the one that polls, or the bot switched off) would claim warnings that
+    nobody sends, and delete a day later what the user was never told about.
+    """
     trial = settings.retention_jobs and settings.trial_expiry_job
     inactivity = settings.retention_jobs and settings.inactivity_job
     if not (trial or inactivity):
         logger.info("retention jobs are off (RETENTION_JOBS / per-job switches)")
+        return None
+    if settings.effective_bot_mode is BotMode.OFF:
+        logger.info("retention jobs run only where the bot runs (it warns users first)")
         return None
     rules = RetentionRules(settings.trial_ttl_days, settings.inactive_days)
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import pytest
 
 from api.jobs import JobReport, RetentionJobs
+from api.notify import NotifierSlot
+from api.service import retention_jobs_context
+from api.settings import Settings
 from storage import Storage
 from storage.models import AuthOutcome
 from storage.notices import DeletionSoon, Notice, TrialExpiring, TrialWithdrawn
@@ -187,3 +190,17 @@ async def test_switched_off_jobs_change_nothing(storage: Storage, clock: FakeClo
     assert recorder.notices == []
     assert await balance_and_ledger(storage, account_id) == before
     assert await storage.accounts.by_username("alice") is not None
+
+
+def _settings(**values: str) -> Settings:
+    return Settings(_env_file=None, database_url="sqlite:///x.db", **values)  # type: ignore[arg-type]
+
+
+def test_the_jobs_run_only_where_the_bot_runs_to_warn_first() -> None:
+    """A process without the bot would claim warnings nobody sends, then delete."""
+    slot = NotifierSlot()
+    assert retention_jobs_context(_settings(), FakeClock(), slot) is None
+    with_bot = _settings(bot_token="123:abc")
+    assert retention_jobs_context(with_bot, FakeClock(), slot) is not None
+    switched_off = _settings(bot_token="123:abc", retention_jobs="false")
+    assert retention_jobs_context(switched_off, FakeClock(), slot) is None
