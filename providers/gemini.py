@@ -27,6 +27,11 @@ _BYTES_PER_TOKEN = 4
 #: 258 tokens each; this covers 31 tiles, more than any image the API accepts produces.
 _IMAGE_PART_TOKENS = 8192
 _INLINE_DATA_KEYS = ("inlineData", "inline_data")
+#: The most a part that names a file by URI (`fileData`: a Files API upload, a YouTube
+#: video) can cost: its size is not known here, so it is held at the largest prompt any
+#: Gemini model takes (2M tokens, Gemini 1.5 Pro's context); no file can cost more.
+_FILE_PART_TOKENS = 2_097_152
+_FILE_DATA_KEYS = ("fileData", "file_data")
 #: A blank line ends an event; Google writes CRLF line ends, other servers LF.
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n")
 #: google.rpc status names, so an error event reads like one of Google's own.
@@ -128,14 +133,16 @@ def max_prompt_tokens(value: object) -> int:
     """An upper bound of the request's prompt tokens, so a hold covers the real charge.
 
     A token is at least one byte of text, so the bytes of every key and value bound the
-    text; inline media count as `_media_tokens`, whatever their base64 size. Parts that
-    reference files by URI are counted by their JSON only: their size is not known here.
+    text; inline media count as `_media_tokens`, whatever their base64 size; a part that
+    references a file by URI counts as `_FILE_PART_TOKENS`, the most any file can be.
     """
     if isinstance(value, dict):
         total = 0
         for key, item in value.items():
             if key in _INLINE_DATA_KEYS and isinstance(item, dict):
                 total += _media_tokens(item)
+            elif key in _FILE_DATA_KEYS and isinstance(item, dict):
+                total += _FILE_PART_TOKENS
             else:
                 total += len(key) + max_prompt_tokens(item)
         return total

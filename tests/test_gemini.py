@@ -253,3 +253,18 @@ async def test_an_unreachable_provider_is_502_and_costs_nothing(api: ApiHarness)
     response = await api.client.post(URL, json=BODY, headers={"x-goog-api-key": key})
     assert response.status == 502
     assert await account_state(api) == (10**6, 0, 0)
+
+
+async def test_a_file_named_by_uri_is_held_as_a_whole_context_before_google_is_called(
+    api: ApiHarness, fake_gemini: FakeGemini
+) -> None:
+    """Its size is unknown here: gemini-2.5-pro would hold 2M input tokens (2.62 USD) on a
+    1 USD balance, so it is refused with 402 and nothing reaches Google."""
+    key = await api.register()
+    video = {"fileData": {"fileUri": "https://www.youtube.com/watch?v=x", "mimeType": "video/mp4"}}
+    body = {"contents": [{"role": "user", "parts": [{"text": "sum it up"}, video]}]}
+    pro = "/google/v1beta/models/gemini-2.5-pro:generateContent"
+    response = await api.client.post(pro, json=body, headers={"x-goog-api-key": key})
+    assert response.status == 402
+    assert fake_gemini.requests == []
+    assert await account_state(api) == (CREDIT, 0, 1)

@@ -92,6 +92,15 @@ def test_an_inline_image_counts_its_maximum_not_its_base64_size() -> None:
     assert max_prompt_tokens(audio) >= 10**6 * 3 // 4 // 4
 
 
+def test_a_file_named_by_uri_is_held_at_the_largest_prompt_gemini_takes() -> None:
+    """A YouTube video or an uploaded file can cost up to a whole context window."""
+    video = {"fileUri": "https://www.youtube.com/watch?v=x", "mimeType": "video/mp4"}
+    body = {"contents": [{"parts": [{"text": "sum it up"}, {"fileData": video}]}]}
+    assert max_prompt_tokens(body) >= 2_097_152
+    snake = {"contents": [{"parts": [{"file_data": video}, {"file_data": video}]}]}
+    assert max_prompt_tokens(snake) >= 2 * 2_097_152
+
+
 def test_text_counts_at_least_a_token_per_byte() -> None:
     text = "привет " * 100
     assert max_prompt_tokens({"contents": [{"parts": [{"text": text}]}]}) > len(text.encode())
