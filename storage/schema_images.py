@@ -6,6 +6,9 @@ Invariants kept by the schema itself:
   account's rows in `images`: insert and delete triggers are their only writers, so the
   quota check (`storage.images`) reads two columns instead of scanning, and deleting an
   image frees both at once.
+- An image id is never used twice, not even after the newest image is deleted (SQLite's
+  AUTOINCREMENT; PostgreSQL's identity never goes back): clients cache an image's bytes by
+  its URL, which must not come to mean another image.
 - An account deleted by retention (`deleted_at` set) keeps no images: the same statement
   that deletes the account's data deletes its pictures.
 - `name_folded` is `name.casefold()`, written by `storage.images` with every name: SQLite's
@@ -52,7 +55,7 @@ WHERE id = OLD.account_id"""
 _FORGET = "DELETE FROM images WHERE account_id = NEW.id"
 
 _SQLITE = [
-    _IMAGES.format(pk="INTEGER PRIMARY KEY", blob="BLOB"),
+    _IMAGES.format(pk="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB"),
     _INDEX,
     *_COLUMNS,
     f"CREATE TRIGGER images_counted AFTER INSERT ON images BEGIN {_COUNT_IN}; END",

@@ -120,6 +120,15 @@ async def test_a_deleted_image_is_gone_and_deleting_it_again_is_false(storage: S
     assert not await storage.images.delete(account, record.id)
 
 
+async def test_the_id_of_a_deleted_newest_image_is_never_given_again(storage: Storage) -> None:
+    """Clients cache an image's bytes by its URL: an id must keep meaning one image."""
+    account = await an_account(storage)
+    newest = await stored(storage, new_image(account, "first"))
+    await storage.images.delete(account, newest.id)
+    again = await stored(storage, new_image(account, "second"))
+    assert again.id > newest.id
+
+
 async def test_concurrent_adds_never_exceed_the_count_quota(small: Storage) -> None:
     account = await an_account(small)
     images = [new_image(account, f"n{number}", data=b"x") for number in range(10)]
