@@ -3,7 +3,9 @@
 The whole seed loop as a user lives it: /start in the bot, the key read from the bot's
 message, a call through the official `openai` package, the balance dropping by the exact
 price, five wrong keys, the lock, an admin's /unblock, and a call that works again. The
-process is stopped with SIGTERM and must exit cleanly.
+process is stopped with SIGTERM and must exit cleanly. Beside it, the image library through
+the same process: two images made over HTTP, the quota from the environment refusing a
+third, and /images in the bot sending the stored bytes as an album.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
             "OPENAI_BASE_URL": upstream_url,
             "OPENAI_API_KEY": "sk-e2e-operator",
             "TRIAL_CREDIT": "1.00",
+            "IMAGE_QUOTA_IMAGES": "2",
         }
         log_path = tmp_path / "service.log"
         with log_path.open("wb") as log:
@@ -139,3 +142,27 @@ async def test_the_whole_seed_loop(service: Service) -> None:
     assert key not in log
     assert "e2e-test-token" not in log
     assert "sk-e2e-operator" not in log
+
+
+async def test_the_image_library_through_the_api_and_the_bot(service: Service) -> None:
+    welcome = await bot_reply(service, USER_ID, "/start", "E2E_User")
+    match = KEY_PATTERN.search(welcome)
+    assert match, welcome
+    headers = {"Authorization": f"Bearer {match.group(0)}"}
+    statuses, stored = [], []
+    async with httpx.AsyncClient(base_url=service.base_url, headers=headers) as client:
+        for name in ("Dawn", "Dusk", "Night"):
+            fields = {"name": name, "description": f"a harbour at {name}", "resolution": "256x256"}
+            response = await client.post("/api/v1/images", data=fields)
+            statuses.append(response.status_code)
+            if response.status_code == 201:
+                content = await client.get(response.json()["data"]["url"])
+                stored.append(content.content)
+    assert statuses == [201, 201, 409]  # IMAGE_QUOTA_IMAGES=2 from the environment
+
+    service.telegram.push_update(service.telegram.make_message_update(USER_ID, "/images"))
+    album = await service.telegram.wait_for_call("sendMediaGroup", timeout=20)
+    assert album.params["chat_id"] in (USER_ID, str(USER_ID))
+    photos = service.telegram.sent_photos
+    assert [photo.data for photo in photos] == stored[::-1]  # newest first
+    assert [(photo.caption or "").splitlines()[0] for photo in photos] == ["Dusk", "Dawn"]
