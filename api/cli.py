@@ -16,13 +16,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from api.service import access_policy
+from api.service import access_policy, image_quota
 from api.settings import Settings
 from providers.catalog import load_catalog
 from storage import Storage, open_storage
 from storage.errors import StorageError, UnknownAccountError
 from storage.models import Account
 from storage.money import format_money, to_decimal, to_units
+
+_MEBIBYTE = 1024 * 1024
 
 ACTOR = "cli"
 
@@ -118,6 +120,11 @@ async def _show(storage: Storage, username: str, currency: str, now: int) -> Non
         raise UnknownAccountError(username)
     print(_account_line(account, currency, now))
     print(f"balance {to_decimal(account.balance)} {currency}, held {account.reserved} units")
+    usage, quota = await storage.images.usage(account.id), storage.images.quota
+    print(
+        f"images {usage.count} of {quota.max_count}, "
+        f"{usage.bytes / _MEBIBYTE:.1f} of {quota.max_bytes / _MEBIBYTE:.1f} MiB"
+    )
     for action in await storage.admin.history(username):
         when = datetime.fromtimestamp(action.created_at, UTC).strftime("%Y-%m-%d %H:%M")
         print(f"  {when}  {action.actor:<16} {action.action:<10} {action.detail or ''}")
@@ -137,7 +144,12 @@ async def execute(argv: Sequence[str], settings: Settings) -> None:
     """Run one `users` command to completion (storage errors propagate)."""
     args = build_parser().parse_args(argv)
     policy = access_policy(settings)
-    storage = await open_storage(settings.database_url, policy, lambda: int(time.time()))
+    storage = await open_storage(
+        settings.database_url,
+        policy,
+        lambda: int(time.time()),
+        image_quota=image_quota(settings),
+    )
     try:
         await _users(args, storage, settings)
     finally:

@@ -53,6 +53,11 @@ def access_policy(settings: Settings) -> AccessPolicy:
     )
 
 
+def image_quota(settings: Settings) -> ImageQuota:
+    """What each account may keep in its image library (IMAGE_QUOTA_IMAGES, _BYTES)."""
+    return ImageQuota(settings.image_quota_images, settings.image_quota_bytes)
+
+
 def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -> web.Application:
     """The whole service as one aiohttp application (API, and the bot when configured)."""
     app = create_api_app(
@@ -80,7 +85,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             recover_holds=True,
             stale_hold_seconds=settings.stale_hold_minutes * 60,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
-            image_quota=ImageQuota(settings.image_quota_images, settings.image_quota_bytes),
+            image_quota=image_quota(settings),
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():

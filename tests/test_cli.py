@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -12,6 +13,8 @@ import pytest
 
 from api.cli import run_command
 from api.settings import Settings
+from storage import AccessPolicy, open_storage
+from tests.stored_images import new_image
 
 KEY = re.compile(r"key: (myapi-[A-Za-z0-9_\-]+)")
 
@@ -62,6 +65,25 @@ def test_credit_block_unblock_rotate_and_show(
     assert code == 0
     actions = re.findall(r"\bcli\s+(\S+)", shown)
     assert actions == ["create", "credit", "block", "unblock", "rotate-key"]
+
+
+def test_show_tells_the_image_library_against_the_quota_from_settings(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    limited = settings.model_copy(update={"image_quota_images": 5, "image_quota_bytes": 2**21})
+    cli(limited, capsys, "users", "add", "acme")
+
+    async def store_one() -> None:
+        storage = await open_storage(limited.database_url, AccessPolicy(), lambda: 0)
+        try:
+            account = await storage.accounts.by_username("acme")
+            assert account is not None
+            await storage.images.add(new_image(account.id, data=b"x" * 2**19))
+        finally:
+            await storage.close()
+
+    asyncio.run(store_one())
+    assert "images 1 of 5, 0.5 of 2.0 MiB" in cli(limited, capsys, "users", "show", "acme")[1]
 
 
 def test_the_balance_never_goes_below_zero(
