@@ -6,6 +6,7 @@ Calls go through a real aiogram Bot, so the fake is checked against the client i
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from aiogram.types import (
     MediaUnion,
     Update,
 )
+from PIL import Image
 
 from tests.bot_harness import png
 from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
@@ -221,6 +223,40 @@ async def test_a_sent_photo_can_be_sent_again_by_its_file_id(served: Served) -> 
 async def test_an_unknown_file_id_is_refused(served: Served) -> None:
     with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
         await served.bot.send_photo(42, "no-such-file-id")
+
+
+async def test_a_photo_sent_by_file_id_answers_with_that_id(served: Served) -> None:
+    first = await served.bot.send_photo(42, BufferedInputFile(png("red"), "a.png"))
+    assert first.photo is not None
+    again = await served.bot.send_photo(42, first.photo[-1].file_id)
+    assert again.photo is not None
+    assert again.photo[-1].file_id == first.photo[-1].file_id
+
+
+async def test_a_large_photo_lists_a_thumbnail_first_each_id_naming_its_bytes(
+    served: Served,
+) -> None:
+    picture = png("red", (180, 120))
+    message = await served.bot.send_photo(42, BufferedInputFile(picture, "a.png"))
+    assert message.photo is not None
+    thumbnail, largest = message.photo
+    assert [(size.width, size.height) for size in (thumbnail, largest)] == [(90, 60), (180, 120)]
+    await served.bot.send_photo(42, largest.file_id)
+    await served.bot.send_photo(42, thumbnail.file_id)
+    assert served.fake.sent_photos[1].data == picture
+    with Image.open(io.BytesIO(served.fake.sent_photos[2].data)) as shown:
+        assert shown.size == (90, 60)
+
+
+async def test_forgotten_file_ids_are_refused_as_after_a_new_token(served: Served) -> None:
+    first = await served.bot.send_photo(42, BufferedInputFile(png("red"), "a.png"))
+    assert first.photo is not None
+    served.fake.media.forget_file_ids()
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await served.bot.send_photo(42, first.photo[-1].file_id)
+    second = await served.bot.send_photo(42, BufferedInputFile(png("red"), "a.png"))
+    assert second.photo is not None
+    assert second.photo[-1].file_id != first.photo[-1].file_id  # an old id never comes back
 
 
 async def test_photo_sizes_are_measured(served: Served) -> None:
