@@ -18,12 +18,25 @@ Invariants:
 - A press removes its button before the next page is fetched, so each button sends its
   page once; a double tap that reaches the bot before the removal may send it twice, which
   is harmless since nothing changes.
+- A photo Telegram already has goes by its `file_id`, not its bytes: a page of ten 1024 px
+  PNGs is some 30 MB to upload each time a user looks, its file ids a few hundred bytes,
+  and the database reads no blob for them (`ImageStore.latest_with_content`). After every
+  send that Telegram accepts, the id it answered with for each photo (its largest size,
+  `photo[-1]`) is remembered when new or changed, so a page sent by file id writes nothing.
+- File ids belong to one bot: after the operator changes the token, every stored one is
+  refused. A send that used file ids and gets a 400 (Telegram words a bad id several ways)
+  forgets them and sends the page again with bytes, once, remembering the new ids, so the
+  library heals page by page. A 400 with another cause forgets ids that were fine, costing
+  one upload, and fails again as it would have; a send by bytes alone is never retried.
 """
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -42,15 +55,15 @@ from bot.config import BotConfig
 from bot.render import escape
 from bot.texts import Texts
 from storage.accounts import AccountStore
-from storage.images import ImageStore, StoredImage
+from storage.images import AlbumItem, ImageStore, StoredImage
+
+logger = logging.getLogger(__name__)
 
 #: Telegram's most photos in one album, and so the most images one page shows.
 PAGE_SIZE = 10
 #: The longest name a caption shows whole (the API refuses longer ones anyway).
 MAX_CAPTION_NAME = 255
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
-
-Page = list[tuple[StoredImage, bytes]]
 
 
 class ImagesCallback(CallbackData, prefix="images"):
@@ -146,8 +159,8 @@ async def send_images(
         empty = texts.images_empty.format(base_url=base_url)
         await bot.send_message(chat_id, texts.images_no_more if before else empty)
         return
-    await send_page(bot, chat_id, texts, page)
-    oldest_shown = page[-1][0].id
+    await send_page(bot, chat_id, texts, images, page)
+    oldest_shown = page[-1].image.id
     older = await images.count_older(account.id, oldest_shown)
     if older:
         last = (await images.usage(account.id)).count - older
@@ -156,20 +169,74 @@ async def send_images(
         await bot.send_message(chat_id, text, reply_markup=keyboard)
 
 
-async def send_page(bot: Bot, chat_id: int, texts: Texts, page: Page) -> None:
-    """An album of the page in its order, or a single photo when the page has one image."""
-    photos = [
-        (BufferedInputFile(data, filename=_filename(image)), caption(texts, image))
-        for image, data in page
-    ]
-    if len(photos) == 1:
-        [(photo, text)] = photos
-        await bot.send_photo(chat_id, photo, caption=text)
-        return
+async def send_page(
+    bot: Bot, chat_id: int, texts: Texts, images: ImageStore, page: list[AlbumItem]
+) -> None:
+    """Send the page (photos Telegram has by file id), then remember the file ids Telegram
+    answered with; a refused send that used file ids goes again with bytes, once."""
+    account_id = page[0].image.account_id
+    known = [item.image.id for item in page if item.file_id is not None]
+    try:
+        messages = await _send(bot, chat_id, texts, page)
+    except TelegramBadRequest as error:
+        if not known:
+            raise
+        logger.warning("Telegram refused %d file ids (%s): sending bytes", len(known), error)
+        await images.forget_telegram_files(account_id, known)
+        page = await _with_bytes(images, page)
+        if not page:
+            return
+        messages = await _send(bot, chat_id, texts, page)
+    await images.remember_telegram_files(account_id, _new_file_ids(page, messages))
+
+
+async def _send(bot: Bot, chat_id: int, texts: Texts, page: list[AlbumItem]) -> list[Message]:
+    """An album of the page in its order, or a single photo when the page has one image;
+    the messages Telegram made, in the page's order."""
+    if len(page) == 1:
+        [item] = page
+        text = caption(texts, item.image)
+        return [await bot.send_photo(chat_id, _photo(item), caption=text)]
     media: list[MediaUnion] = [
-        InputMediaPhoto(media=photo, caption=text) for photo, text in photos
+        InputMediaPhoto(media=_photo(item), caption=caption(texts, item.image)) for item in page
     ]
-    await bot.send_media_group(chat_id, media)
+    return await bot.send_media_group(chat_id, media)
+
+
+def _photo(item: AlbumItem) -> str | BufferedInputFile:
+    """The file id when Telegram has the photo, otherwise an upload of its bytes."""
+    if item.file_id is not None:
+        return item.file_id
+    assert item.data is not None, "an album item has a file id or its bytes"
+    return BufferedInputFile(item.data, filename=_filename(item.image))
+
+
+async def _with_bytes(images: ImageStore, page: list[AlbumItem]) -> list[AlbumItem]:
+    """The page with every photo as bytes: those Telegram refused by id are read one by one
+    (only after a refusal, so rarely); one deleted meanwhile is left out."""
+    uploads = []
+    for item in page:
+        if item.data is None:
+            content = await images.content(item.image.account_id, item.image.id)
+            if content is None:
+                continue
+            item = AlbumItem(item.image, None, content.data)
+        uploads.append(item)
+    return uploads
+
+
+def _new_file_ids(page: list[AlbumItem], messages: list[Message]) -> dict[int, str]:
+    """Image id -> the largest size's file id, for each photo whose id is new or changed
+    (Telegram may name one file by several ids). Nothing when the answer does not match the
+    page one to one, since then no message can be tied to its image."""
+    if len(messages) != len(page):
+        logger.warning("sent %d photos, Telegram answered %d messages", len(page), len(messages))
+        return {}
+    found: dict[int, str] = {}
+    for item, message in zip(page, messages, strict=True):
+        if message.photo and message.photo[-1].file_id != item.file_id:
+            found[item.image.id] = message.photo[-1].file_id
+    return found
 
 
 def _filename(image: StoredImage) -> str:

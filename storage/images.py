@@ -12,18 +12,47 @@ Invariants:
   so a generation that finishes after the deletion cannot bring pictures back.
 - Search and name order compare `name_folded` (`str.casefold`, the same on both databases),
   never SQL LOWER(), which on SQLite leaves every non-ASCII letter as it is.
-- Listing reads no image bytes; only `content` and `latest_with_content` do.
+- Listing reads no image bytes; only `content` and `latest_with_content` do, and the latter
+  only for images Telegram does not have yet (no `telegram_file_id`), so a page the bot
+  sent before reads no blob.
+- `telegram_file_id` is the bot's own cache, never part of a record: remembering or
+  forgetting one changes no `updated_at`. An image's bytes never change once stored, so
+  a file id stays right for its image until Telegram itself refuses it (see `bot.images`).
+
+The values (`StoredImage`, `ImageQuery`, ...) live in `storage.image_models` and are
+re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable, Mapping
 
 from storage.accounts import Clock
 from storage.database import Database, Row
+from storage.image_models import (
+    AlbumItem,
+    ImageContent,
+    ImagePage,
+    ImageQuery,
+    ImageQuota,
+    NewImage,
+    QuotaUsage,
+    SortBy,
+    StoredImage,
+)
 
-SortBy = Literal["id", "name"]
+__all__ = [
+    "AlbumItem",
+    "ImageContent",
+    "ImagePage",
+    "ImageQuery",
+    "ImageQuota",
+    "ImageStore",
+    "NewImage",
+    "QuotaUsage",
+    "SortBy",
+    "StoredImage",
+]
 
 _RECORD_COLUMNS = (
     "id, account_id, name, description, prompt, resolution, style, medium, filter, favorite, "
@@ -49,9 +78,15 @@ _CONTENT = (
 )
 _DELETE = "DELETE FROM images WHERE account_id = :account_id AND id = :id RETURNING id"
 _OLDER = f"""
-SELECT {_RECORD_COLUMNS}, data FROM images WHERE account_id = :account_id AND id < :before
+SELECT {_RECORD_COLUMNS}, telegram_file_id,
+    CASE WHEN telegram_file_id IS NULL THEN data END AS data
+FROM images WHERE account_id = :account_id AND id < :before
 ORDER BY id DESC LIMIT :limit
 """
+_REMEMBER = (
+    "UPDATE images SET telegram_file_id = :file_id WHERE account_id = :account_id AND id = :id"
+)
+_FORGET = "UPDATE images SET telegram_file_id = NULL WHERE account_id = :account_id AND id = :id"
 _COUNT_OLDER = (
     "SELECT COUNT(*) AS older FROM images WHERE account_id = :account_id AND id < :before"
 )
@@ -59,115 +94,15 @@ _COUNT_OLDER = (
 _NO_BOUND = 2**63 - 1
 
 
-@dataclass(frozen=True, slots=True)
-class ImageQuota:
-    """How much one account may keep. Invariant: both limits are positive."""
-
-    max_count: int
-    max_bytes: int
-
-    def __post_init__(self) -> None:
-        if self.max_count < 1 or self.max_bytes < 1:
-            message = f"image quota limits must be positive, not {self.max_count}/{self.max_bytes}"
-            raise ValueError(message)
-
-
-@dataclass(frozen=True, slots=True)
-class QuotaUsage:
-    count: int
-    bytes: int
-
-
-@dataclass(frozen=True, slots=True)
-class NewImage:
-    """A generated image about to be stored, with what made it and what it cost."""
-
-    account_id: int
-    name: str
-    description: str
-    prompt: str
-    resolution: str
-    style: str | None
-    medium: str | None
-    filter: str | None
-    model: str
-    cost: int
-    request_id: str
-    content_type: str
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class StoredImage:
-    """One image's record (never its bytes). Times are epoch seconds."""
-
-    id: int
-    account_id: int
-    name: str
-    description: str
-    prompt: str
-    resolution: str
-    style: str | None
-    medium: str | None
-    filter: str | None
-    favorite: bool
-    model: str
-    cost: int
-    content_type: str
-    size_bytes: int
-    created_at: int
-    updated_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class ImageContent:
-    name: str
-    content_type: str
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class ImageQuery:
-    """A page of one user's images. `search` matches the name, case-insensitively, as a
-    substring; every other filter is exact. Ties in `name` order break by id, so pages
-    never overlap or skip a row."""
-
-    search: str | None = None
-    resolution: str | None = None
-    style: str | None = None
-    medium: str | None = None
-    filter: str | None = None
-    favorite: bool | None = None
-    sort_by: SortBy = "id"
-    descending: bool = True
-    per_page: int = 10
-    page: int = 1
-
-    def __post_init__(self) -> None:
-        """A page below 1 would be a negative OFFSET, which PostgreSQL refuses, and a negative
-        page size is no LIMIT at all on SQLite: refused here, the same on both."""
-        if self.page < 1 or self.per_page < 1:
-            message = f"page and per_page must be positive, not {self.page}/{self.per_page}"
-            raise ValueError(message)
-
-
-@dataclass(frozen=True, slots=True)
-class ImagePage:
-    items: list[StoredImage]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def last_page(self) -> int:
-        """At least 1, as an empty library still has one (empty) page."""
-        return max(1, -(-self.total // self.per_page))
-
-
 def _record(row: Row) -> StoredImage:
     values = {name: row[name] for name in StoredImage.__dataclass_fields__}
     values["favorite"] = bool(values["favorite"])
     return StoredImage(**values)
+
+
+def _album_item(row: Row) -> AlbumItem:
+    data = row["data"]
+    return AlbumItem(_record(row), row["telegram_file_id"], None if data is None else bytes(data))
 
 
 def _escape_like(text: str) -> str:
@@ -283,14 +218,29 @@ class ImageStore:
 
     async def latest_with_content(
         self, account_id: int, limit: int, before_id: int | None = None
-    ) -> list[tuple[StoredImage, bytes]]:
-        """Newest first, with bytes (what the bot sends as an album), older than `before_id`
-        when given. Paging by id, not by offset: an image stored or deleted between two
-        pages neither repeats nor skips one."""
+    ) -> list[AlbumItem]:
+        """Newest first, older than `before_id` when given: what the bot sends as an album,
+        each by its Telegram file id when it has one, by its bytes otherwise. Paging by id,
+        not by offset: an image stored or deleted between two pages neither repeats nor
+        skips one."""
         before = _NO_BOUND if before_id is None else before_id
         params = {"account_id": account_id, "limit": limit, "before": before}
         rows = await self._db.fetch_all(_OLDER, params)
-        return [(_record(row), bytes(row["data"])) for row in rows]
+        return [_album_item(row) for row in rows]
+
+    async def remember_telegram_files(self, account_id: int, file_ids: Mapping[int, str]) -> None:
+        """Keep the file id Telegram gave each image (image id -> file id) when it was sent.
+
+        One statement per image, each scoped by `account_id`: an id that is not the
+        account's changes nothing."""
+        for image_id, file_id in file_ids.items():
+            params = {"account_id": account_id, "id": image_id, "file_id": file_id}
+            await self._db.execute(_REMEMBER, params)
+
+    async def forget_telegram_files(self, account_id: int, image_ids: Iterable[int]) -> None:
+        """Drop the images' file ids (Telegram refused one), so they go as bytes again."""
+        for image_id in image_ids:
+            await self._db.execute(_FORGET, {"account_id": account_id, "id": image_id})
 
     async def count_older(self, account_id: int, image_id: int) -> int:
         """How many of the account's images are older than `image_id` (still to page)."""

@@ -13,6 +13,9 @@ Invariants kept by the schema itself:
   that deletes the account's data deletes its pictures.
 - `name_folded` is `name.casefold()`, written by `storage.images` with every name: SQLite's
   LOWER() folds only ASCII, so case-insensitive search and order read this column instead.
+- `telegram_file_id` is the id Telegram gave the bot for the image's photo, NULL until the
+  photo is first sent or after Telegram refuses it: file ids belong to one bot, so this is a
+  cache the bot may have to rebuild, never the image itself.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ CREATE TABLE images (
     content_type TEXT NOT NULL,
     size_bytes BIGINT NOT NULL CHECK (size_bytes > 0),
     data {blob} NOT NULL,
+    telegram_file_id TEXT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 )"""

@@ -1,7 +1,8 @@
 """The image library's storage (storage/images.py, storage/schema_images.py) on both
 databases: records and bytes, the per-account quota kept by triggers (also under concurrent
 adds), isolation between accounts, renaming and favourites, and deletion by retention.
-Listing, filtering, sorting and paging are in test_storage_image_queries.py."""
+Listing, filtering, sorting and paging are in test_storage_image_queries.py; the bot's
+album pages and their Telegram file ids in test_storage_image_files.py."""
 
 from __future__ import annotations
 
@@ -202,36 +203,6 @@ async def test_a_favourite_can_be_unmarked(storage: Storage) -> None:
     updated = await storage.images.update(account, record.id, favorite=False)
     assert updated is not None
     assert not updated.favorite
-
-
-async def test_latest_with_content_is_newest_first_with_the_bytes(storage: Storage) -> None:
-    account = await an_account(storage)
-    for number in range(3):
-        await stored(storage, new_image(account, f"n{number}", data=bytes([number]) * 4))
-    latest = await storage.images.latest_with_content(account, 10)
-    assert [(record.name, data) for record, data in latest] == [
-        ("n2", b"\x02" * 4),
-        ("n1", b"\x01" * 4),
-        ("n0", b"\x00" * 4),
-    ]
-
-
-async def test_latest_with_content_pages_by_id_and_limit(storage: Storage) -> None:
-    account = await an_account(storage)
-    images = [await stored(storage, new_image(account, f"n{number}")) for number in range(5)]
-    latest = await storage.images.latest_with_content(account, 2, before_id=images[4].id)
-    assert [record.name for record, _ in latest] == ["n3", "n2"]
-    assert await storage.images.count_older(account, images[2].id) == 2
-
-
-async def test_an_image_stored_between_two_pages_shifts_nothing(storage: Storage) -> None:
-    account = await an_account(storage)
-    for number in range(4):
-        await stored(storage, new_image(account, f"n{number}"))
-    first = await storage.images.latest_with_content(account, 2)
-    await stored(storage, new_image(account, "newer"))
-    second = await storage.images.latest_with_content(account, 2, before_id=first[-1][0].id)
-    assert [record.name for record, _ in first + second] == ["n3", "n2", "n1", "n0"]
 
 
 async def idle_alice_deleted_by_retention(storage: Storage, clock: FakeClock) -> tuple[int, int]:
