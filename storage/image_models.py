@@ -32,8 +32,9 @@ class QuotaUsage:
 
 
 @dataclass(frozen=True, slots=True)
-class NewImage:
-    """A generated image about to be stored, with what made it and what it cost."""
+class ImageFacts:
+    """What a generated image is and what made it: shared by the image about to be stored
+    and its stored record."""
 
     account_id: int
     name: str
@@ -45,28 +46,23 @@ class NewImage:
     filter: str | None
     model: str
     cost: int
-    request_id: str
     content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewImage(ImageFacts):
+    """A generated image about to be stored, with the request that paid for it."""
+
+    request_id: str
     data: bytes
 
 
 @dataclass(frozen=True, slots=True)
-class StoredImage:
+class StoredImage(ImageFacts):
     """One image's record (never its bytes). Times are epoch seconds."""
 
     id: int
-    account_id: int
-    name: str
-    description: str
-    prompt: str
-    resolution: str
-    style: str | None
-    medium: str | None
-    filter: str | None
     favorite: bool
-    model: str
-    cost: int
-    content_type: str
     size_bytes: int
     created_at: int
     updated_at: int
