@@ -231,3 +231,5 @@ def _log_configuration(settings: Settings, registry: Registry) -> None:
     if settings.effective_bot_mode is BotMode.OFF:
         reason = "BOT_MODE=off" if settings.bot_mode is BotMode.OFF else "BOT_TOKEN is not set"
         logger.warning("the Telegram bot is off (%s): serving the API only", reason)
+    elif settings.effective_bot_mode is BotMode.WEBHOOK and settings.webhook_secret is None:
+        logger.info("WEBHOOK_SECRET is unset: the webhook's secret is derived from the token")

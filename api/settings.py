@@ -7,6 +7,7 @@ masked, so formatting a settings object into a log line cannot leak them.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -36,6 +37,9 @@ class LogLevel(StrEnum):
     ERROR = "ERROR"
 
 
+#: Telegram's alphabet for a webhook secret_token (bot/config.py derives one in it).
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
 _DEFAULT_BASE_URLS: dict[str, str] = {
     "openai": "https://api.openai.com/v1",
     "gemini": "https://generativelanguage.googleapis.com",
@@ -50,7 +54,11 @@ _DEFAULT_BASE_URLS: dict[str, str] = {
 class Settings(BaseSettings):
     """Environment variables (names are the operator contract; see .env.example)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+    # hide_input_in_errors: a rejected value may be a secret (WEBHOOK_SECRET, a key), and a
+    # validation error is printed at start-up.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     bot_token: SecretStr | None = None
     bot_mode: BotMode | None = None
@@ -120,6 +128,14 @@ class Settings(BaseSettings):
     def _split_admin_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram refuses other secrets at setWebhook; say so before anything starts."""
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET is 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("stars_amounts", mode="before")

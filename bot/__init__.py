@@ -117,14 +117,17 @@ async def serve_bot(
     """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
 
     Enter it while `app` starts, after storage has opened: aiohttp freezes the router only
-    once startup is over, so the webhook route (`config.webhook_route`) is added here.
+    once startup is over, so the webhook route (`config.webhook_route`) is added here. The
+    route checks `config.webhook_secret_token` on every POST, and the same value is what
+    Telegram is told to send: WEBHOOK_SECRET, or one derived from the token when unset.
     """
     bot = create_bot(config)
     dispatcher = create_dispatcher(storage, config, clock=clock)
     lifecycle: AbstractAsyncContextManager[None]
     if webhook:
-        mount_webhook(app, dispatcher, bot, config.webhook_route, config.webhook_secret)
-        lifecycle = webhook_lifecycle(bot, dispatcher, config.webhook_url, config.webhook_secret)
+        secret = config.webhook_secret_token
+        mount_webhook(app, dispatcher, bot, config.webhook_route, secret)
+        lifecycle = webhook_lifecycle(bot, dispatcher, config.webhook_url, secret)
     else:
         lifecycle = polling_lifecycle(bot, dispatcher)
     async with lifecycle:

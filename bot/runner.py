@@ -163,15 +163,25 @@ async def polling_lifecycle(
         logger.info("Telegram bot %d: polling stopped", bot.id)
 
 
+def _require_secret(secret: str) -> None:
+    """Refuse an empty secret: aiogram's handler then accepts any POST, and a forged update
+    (a payment, an admin's /credit) would be handled as if Telegram had sent it."""
+    if not secret:
+        message = "a Telegram webhook needs a secret: WEBHOOK_SECRET, or one from the token"
+        raise ValueError(message)
+
+
 def mount_webhook(
-    app: web.Application, dispatcher: Dispatcher, bot: Bot, path: str, secret: str | None
+    app: web.Application, dispatcher: Dispatcher, bot: Bot, path: str, secret: str
 ) -> None:
     """Route Telegram's POSTs at `path` to the dispatcher (answered at once, handled after).
 
     Only the route is added (not `SimpleRequestHandler.register`, whose shutdown hook would
-    close the session before `webhook_lifecycle` lets running handlers finish). Requests
-    without the matching `X-Telegram-Bot-Api-Secret-Token` header get 401.
+    close the session before `webhook_lifecycle` lets running handlers finish). Invariant:
+    `secret` is never empty, so a request without the matching
+    `X-Telegram-Bot-Api-Secret-Token` header gets 401 and reaches no handler.
     """
+    _require_secret(secret)
     handler = SimpleRequestHandler(dispatcher, bot, secret_token=secret)
     app.router.add_post(path, handler.handle)
 
@@ -181,17 +191,17 @@ async def webhook_lifecycle(
     bot: Bot,
     dispatcher: Dispatcher,
     url: str,
-    secret: str | None,
+    secret: str,
     *,
     drain_seconds: float = DRAIN_SECONDS,
 ) -> AsyncIterator[None]:
-    """Tell Telegram where to post while the context is open; replicas may share a token.
+    """Tell Telegram where to post, and which secret to send, while the context is open;
+    replicas may share a token (and so the secret, when it is derived from the token).
 
     Exit leaves the webhook in place: other replicas (or the next start) keep receiving.
     """
+    _require_secret(secret)
     logger.info("Telegram bot %d: webhook mode, updates posted to %s", bot.id, _origin(url))
-    if not secret:
-        logger.warning("Telegram webhook has no secret: anyone who finds its path can post")
     data: dict[str, Any] = {**dispatcher.workflow_data, "dispatcher": dispatcher, "bot": bot}
     try:
         await set_command_menu(bot)
@@ -226,9 +236,7 @@ def polling_cleanup_ctx(bot: Bot, dispatcher: Dispatcher) -> CleanupContext:
     return context
 
 
-def webhook_cleanup_ctx(
-    bot: Bot, dispatcher: Dispatcher, url: str, secret: str | None
-) -> CleanupContext:
+def webhook_cleanup_ctx(bot: Bot, dispatcher: Dispatcher, url: str, secret: str) -> CleanupContext:
     """`webhook_lifecycle` shaped for `app.cleanup_ctx.append(...)`."""
 
     def context(_app: web.Application) -> AbstractAsyncContextManager[None]:
