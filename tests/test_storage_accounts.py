@@ -176,6 +176,8 @@ async def test_unblock_of_an_unknown_name_raises(storage: Storage) -> None:
 
 
 def call(account_id: int, held: int, cost: int, status: int = 200) -> CallRecord:
+    """Request "r1": a settle releases the hold its own request made (on PostgreSQL, the
+    hold row with that request id), so the tests hold with request_id="r1" too."""
     return CallRecord(
         request_id="r1",
         account_id=account_id,
@@ -195,7 +197,7 @@ async def test_finishing_charges_the_cost_in_one_ledger_row_and_releases_the_hol
     storage: Storage,
 ) -> None:
     secret = await register(storage)
-    auth = await storage.accounts.authorize("alice", secret, hold=500)
+    auth = await storage.accounts.authorize("alice", secret, hold=500, request_id="r1")
     assert auth.account_id is not None
     settlement = await storage.accounts.finish_call(call(auth.account_id, 500, 123))
     account = await storage.accounts.by_username("alice")
@@ -222,7 +224,7 @@ async def test_a_failed_call_releases_the_hold_moves_no_money_and_is_recorded(
     storage: Storage,
 ) -> None:
     secret = await register(storage)
-    auth = await storage.accounts.authorize("alice", secret, hold=500)
+    auth = await storage.accounts.authorize("alice", secret, hold=500, request_id="r1")
     assert auth.account_id is not None
     await storage.accounts.finish_call(call(auth.account_id, 500, 0, status=502))
     account = await storage.accounts.by_username("alice")
@@ -255,7 +257,7 @@ async def test_a_charge_beyond_the_balance_stops_at_zero_and_records_the_shortfa
     storage: Storage,
 ) -> None:
     secret = await register(storage)
-    auth = await storage.accounts.authorize("alice", secret, hold=500)
+    auth = await storage.accounts.authorize("alice", secret, hold=500, request_id="r1")
     assert auth.account_id is not None
     settlement = await storage.accounts.finish_call(call(auth.account_id, 500, TRIAL + 700))
     assert (settlement.charged, settlement.shortfall, settlement.balance) == (TRIAL, 700, 0)
@@ -269,7 +271,10 @@ async def test_a_charge_beyond_the_balance_stops_at_zero_and_records_the_shortfa
 
 async def test_concurrent_overruns_never_take_the_balance_below_zero(storage: Storage) -> None:
     secret = await register(storage)
-    auths = [await storage.accounts.authorize("alice", secret, hold=100) for _ in range(4)]
+    auths = [
+        await storage.accounts.authorize("alice", secret, hold=100, request_id="r1")
+        for _ in range(4)
+    ]
     settlements = await asyncio.gather(
         *(storage.accounts.finish_call(call(a.account_id or 0, 100, TRIAL // 3)) for a in auths)
     )
