@@ -12,6 +12,7 @@ from api.inflight import SETTLE_SECONDS
 from api.service import create_service
 from api.settings import Settings
 from api.tls import server_ssl_context
+from storage.errors import DatabaseInUseError
 
 
 def serve() -> None:
@@ -22,19 +23,25 @@ def serve() -> None:
     (api.inflight) and settle; aiohttp's own timeout leaves SETTLE_SECONDS more for that.
     Only then are the cleanup_ctx entries closed in reverse: the bot's polling, the wait
     for settlement, the upstream session, storage.
+
+    A second process serving the same SQLite file stops at start-up, before it recovers
+    anything or binds the port, with one line saying why (exit status 1).
     """
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    web.run_app(
-        create_service(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        access_log=None,
-        shutdown_timeout=settings.shutdown_grace_seconds + SETTLE_SECONDS,
-        ssl_context=server_ssl_context(settings),
-    )
+    try:
+        web.run_app(
+            create_service(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            access_log=None,
+            shutdown_timeout=settings.shutdown_grace_seconds + SETTLE_SECONDS,
+            ssl_context=server_ssl_context(settings),
+        )
+    except DatabaseInUseError as error:
+        raise SystemExit(f"myapi: {error}") from None
 
 
 def main() -> None:

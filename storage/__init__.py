@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from storage.accounts import AccountStore, Clock
 from storage.admin import AccountAdmin
-from storage.database import Database, open_database
+from storage.database import Database, open_database, sqlite_path
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageQuota, ImageStore
 from storage.migrations import migrate
+from storage.ownership import ServingLock
 from storage.policy import AccessPolicy
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ __all__ = [
     "IdempotencyStore",
     "ImageQuota",
     "ImageStore",
+    "ServingLock",
     "Storage",
     "open_storage",
 ]
@@ -36,16 +38,26 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    """The opened database and the stores built on it."""
+    """The opened database and the stores built on it.
+
+    `serving_lock` is set for the serving process on SQLite (see `storage.ownership`): it is
+    released only after the database has closed, so no other process can recover the file
+    while this one may still write to it.
+    """
 
     database: Database
     accounts: AccountStore
     admin: AccountAdmin
     idempotency: IdempotencyStore
     images: ImageStore
+    serving_lock: ServingLock | None = None
 
     async def close(self) -> None:
-        await self.database.close()
+        try:
+            await self.database.close()
+        finally:
+            if self.serving_lock is not None:
+                self.serving_lock.release()
 
 
 async def open_storage(
@@ -61,15 +73,25 @@ async def open_storage(
     """Open DATABASE_URL, bring the schema up to date, and check the ledger.
 
     `recover_holds` is for the serving process at start-up: holds left by a crash are
-    released. On SQLite, whose database one serving process owns, all of them; on
-    PostgreSQL, whose other replicas may hold funds for calls still running, those older
-    than `stale_hold_seconds`. Never from the command line, which may run beside the service.
+    released. On SQLite the serving process first takes the database's serving lock (and
+    raises `DatabaseInUseError`, having touched nothing, when another process holds it), so
+    it owns the file and releases all of them; on PostgreSQL, whose other replicas may hold
+    funds for calls still running, those older than `stale_hold_seconds`. Never from the
+    command line, which may run beside the service and takes no lock.
     Stored idempotent answers live `idempotency_ttl_seconds`; the serving process deletes
     expired ones at start-up too. A key claimed by a call that never ended is free again
     after `stale_hold_seconds` (at once on SQLite's start-up, for the same reason as the
     holds). `image_quota` bounds each account's image library.
     """
-    database = await open_database(url)
+    lock = None
+    if recover_holds and url.startswith("sqlite:///"):
+        lock = ServingLock.acquire(sqlite_path(url))
+    try:
+        database = await open_database(url)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     try:
         await migrate(database)
         accounts = AccountStore(database, policy, clock)
@@ -77,21 +99,14 @@ async def open_storage(
             database, clock, idempotency_ttl_seconds, stale_claim_seconds=stale_hold_seconds
         )
         if recover_holds:
-            released = await (
-                accounts.release_all_holds()
-                if database.dialect == "sqlite"
-                else accounts.release_stale_holds(stale_hold_seconds)
-            )
-            if released:
-                logger.warning("released holds left by an earlier crash on %d accounts", released)
-            await idempotency.purge_expired()
-            if database.dialect == "sqlite":
-                await idempotency.abandon_all_claims()
+            await _recover(database, accounts, idempotency, stale_hold_seconds)
         mismatched = await accounts.mismatched_balances()
         if mismatched:
             logger.error("balance differs from the ledger for %d accounts", len(mismatched))
     except BaseException:
         await database.close()
+        if lock is not None:
+            lock.release()
         raise
     return Storage(
         database=database,
@@ -99,4 +114,26 @@ async def open_storage(
         admin=AccountAdmin(database, clock),
         idempotency=idempotency,
         images=ImageStore(database, clock, image_quota),
+        serving_lock=lock,
     )
+
+
+async def _recover(
+    database: Database,
+    accounts: AccountStore,
+    idempotency: IdempotencyStore,
+    stale_hold_seconds: int,
+) -> None:
+    """Release what a crash left: everything on SQLite (this process owns the file), what is
+    older than any live call on PostgreSQL (other replicas may be mid-call)."""
+    owned = database.dialect == "sqlite"
+    released = await (
+        accounts.release_all_holds() if owned else accounts.release_stale_holds(stale_hold_seconds)
+    )
+    if released:
+        logger.warning("released holds left by an earlier crash on %d accounts", released)
+    await idempotency.purge_expired()
+    if owned:
+        await idempotency.abandon_all_claims()
+    else:
+        await idempotency.abandon_stale_claims()

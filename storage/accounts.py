@@ -94,6 +94,14 @@ def _authorize_statement(lookup: str, dialect: str) -> str:
     return _WITH_HOLD_ROW.format(update=update) if dialect == "postgresql" else update
 
 
+# The accounts are locked first, in id order, as a settle locks its account before it
+# deletes its hold row: taking the hold rows first could deadlock with a settle, and the
+# settle would be the one PostgreSQL aborts.
+_LOCK_STALE_ACCOUNTS = """
+SELECT id FROM accounts
+WHERE id IN (SELECT account_id FROM holds WHERE created_at < :cutoff)
+ORDER BY id FOR UPDATE
+"""
 _RELEASE_STALE_HOLDS = """
 WITH stale AS (DELETE FROM holds WHERE created_at < :cutoff RETURNING account_id, amount),
 totals AS (SELECT account_id, SUM(amount) AS amount FROM stale GROUP BY account_id)
@@ -204,10 +212,14 @@ class AccountStore:
         """Release holds (PostgreSQL rows) older than any call can still be running.
 
         Several replicas share the database, so a restarting one cannot release every hold:
-        only those too old to belong to a live call. Returns how many accounts got funds back.
+        only those too old to belong to a live call. Safe beside settles and other replicas'
+        sweeps: each hold row is deleted once, and only its deleter releases it. Returns how
+        many accounts got funds back.
         """
-        cutoff = self._clock() - older_than_seconds
-        rows = await self._db.fetch_all(_RELEASE_STALE_HOLDS, {"cutoff": cutoff})
+        params = {"cutoff": self._clock() - older_than_seconds}
+        async with self._db.transaction() as tx:
+            await tx.fetch_all(_LOCK_STALE_ACCOUNTS, params)
+            rows = await tx.fetch_all(_RELEASE_STALE_HOLDS, params)
         return len(rows)
 
     async def release_all_holds(self) -> int:

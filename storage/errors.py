@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class StorageError(Exception):
     """Base of every error this package raises on purpose."""
@@ -49,3 +51,14 @@ class KeyChangedError(StorageError):
     def __init__(self, username: str) -> None:
         self.username = username
         super().__init__(f"the key of {username!r} has changed since it was shown")
+
+
+class DatabaseInUseError(StorageError):
+    """Another process is serving this SQLite database (it holds the lock beside it)."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        super().__init__(
+            f"another process is already serving the SQLite database {database}: stop it "
+            "first, or give this one its own DATABASE_URL (several replicas need PostgreSQL)"
+        )

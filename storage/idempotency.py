@@ -52,6 +52,10 @@ WHERE account_id = :account_id AND idem_key = :idem_key AND owner = :owner
 """
 _PURGE = "DELETE FROM idempotency_keys WHERE expires_at <= :now RETURNING idem_key"
 _ABANDON_ALL = "DELETE FROM idempotency_keys WHERE status IS NULL RETURNING idem_key"
+_ABANDON_STALE = """
+DELETE FROM idempotency_keys WHERE status IS NULL AND created_at <= :stale_before
+RETURNING idem_key
+"""
 
 
 class ClaimState(StrEnum):
@@ -149,6 +153,14 @@ class IdempotencyStore:
         """Free every claim in progress: for SQLite's start-up, whose one serving process
         owns the database, so no request of a running process can hold one."""
         return len(await self._db.fetch_all(_ABANDON_ALL))
+
+    async def abandon_stale_claims(self) -> int:
+        """Free claims in progress older than `stale_claim_seconds`: their requests died with
+        a crashed replica. (A claim would take such a key over anyway; deleting it keeps the
+        table from filling with them.) Their owners, if somehow alive, complete nothing."""
+        stale_before = self._clock() - self._stale
+        rows = await self._db.fetch_all(_ABANDON_STALE, {"stale_before": stale_before})
+        return len(rows)
 
     async def purge_expired(self) -> int:
         """Delete expired rows (they already behave as absent); returns how many."""
