@@ -21,6 +21,7 @@ from api.jobs import RetentionJobs, retention_context
 from api.limits import FailedAuthLimiter
 from api.notify import Notices, NotifierSlot
 from api.settings import BotMode, Settings
+from api.sweeper import StaleSweep, sweep_context
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import Upstream, UpstreamLimits, create_client_session
@@ -129,6 +130,8 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
         app.cleanup_ctx.append(_notices_context(settings, notifier))
     if retention := retention_jobs_context(settings, clock, notifier):
         app.cleanup_ctx.append(retention)
+    if sweep := stale_sweep_context(settings):
+        app.cleanup_ctx.append(sweep)
     _log_configuration(settings, registry)
     return app
 
@@ -203,6 +206,20 @@ def retention_jobs_context(
         return RetentionJobs(store, notifier, trial=trial, inactivity=inactivity)
 
     return retention_context(build, settings.retention_interval_hours * 3600)
+
+
+def stale_sweep_context(settings: Settings) -> CleanupContext | None:
+    """The periodic release of what crashed replicas left (api/sweeper.py), or None on
+    SQLite, whose one serving process owns the database and recovers it at start-up."""
+    if settings.database_url.startswith("sqlite:"):
+        return None
+    stale_seconds = settings.stale_hold_minutes * 60
+
+    def build(app: web.Application) -> StaleSweep:
+        storage = app[STORAGE]
+        return StaleSweep(storage.accounts, storage.idempotency, stale_seconds)
+
+    return sweep_context(build, settings.stale_hold_sweep_minutes * 60)
 
 
 def bot_config(settings: Settings) -> BotConfig:

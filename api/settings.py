@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     failed_auth_per_minute: int = Field(default=20, ge=0)
     trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     stale_hold_minutes: int = Field(default=60, ge=1)
+    stale_hold_sweep_minutes: float = Field(default=5.0, gt=0)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     image_quota_images: int = Field(default=200, ge=1)
     image_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
