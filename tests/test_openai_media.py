@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from providers.audio_duration import audio_seconds
 from providers.catalog import load_catalog
 from providers.errors import UpstreamError
 from providers.openai_media import (
@@ -18,7 +17,6 @@ from providers.openai_media import (
     split_transcription_form,
     transcription_parts,
 )
-from tests.media_files import wav_bytes, webm_bytes
 
 CATALOG = load_catalog()
 
@@ -130,24 +128,3 @@ def test_a_form_without_one_file_and_a_model_is_refused(parts: list[FormPart], p
     with pytest.raises(MediaRequestError) as raised:
         split_transcription_form(parts)
     assert raised.value.param == param
-
-
-def test_a_wav_files_length_is_read_from_its_header() -> None:
-    assert audio_seconds(wav_bytes(2.5)) == pytest.approx(2.5)
-
-
-def test_a_webm_files_declared_duration_is_read() -> None:
-    assert audio_seconds(webm_bytes(4000.0, [0, 20, 40])) == pytest.approx(4.0)
-
-
-def test_a_live_webm_recording_without_duration_is_timed_by_its_last_block() -> None:
-    assert audio_seconds(webm_bytes(None, [0, 1500, 3000], live=True)) == pytest.approx(3.0)
-
-
-def test_a_webm_header_cannot_shorten_the_audio_its_blocks_play() -> None:
-    assert audio_seconds(webm_bytes(100.0, [0, 9000])) == pytest.approx(9.0)
-
-
-@pytest.mark.parametrize("data", [b"not audio at all" * 10, b"RIFF" + bytes(40), b""])
-def test_bytes_that_are_no_readable_audio_have_no_length(data: bytes) -> None:
-    assert audio_seconds(data) is None
