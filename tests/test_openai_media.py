@@ -9,7 +9,9 @@ from providers.errors import UpstreamError
 from providers.openai_media import (
     FormPart,
     MediaRequestError,
+    billed_seconds,
     embedding_token_bound,
+    held_seconds,
     image_payload,
     images_returned,
     plan_image,
@@ -128,3 +130,22 @@ def test_a_form_without_one_file_and_a_model_is_refused(parts: list[FormPart], p
     with pytest.raises(MediaRequestError) as raised:
         split_transcription_form(parts)
     assert raised.value.param == param
+
+
+def test_a_transcription_holds_its_measured_length_in_whole_seconds() -> None:
+    assert (held_seconds(10.0), held_seconds(10.001), held_seconds(0.2)) == (10, 11, 1)
+
+
+@pytest.mark.parametrize(
+    ("measured", "reported", "billed"),
+    [
+        (9.5, None, 9.5),  # text, srt, vtt: no figure from the provider
+        (9.5, 9.2, 9.5),  # the measured length is the floor
+        (9.5, 10.0, 10.0),  # the provider's whole-second figure is within the hold
+        (9.5, 20.0, 10.0),  # never beyond the hold
+    ],
+)
+def test_the_bill_is_the_longer_figure_within_the_hold(
+    measured: float, reported: float | None, billed: float
+) -> None:
+    assert billed_seconds(measured, reported) == billed
