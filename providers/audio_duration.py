@@ -18,7 +18,8 @@ checked by FFmpeg before any header is read), so a playlist or another container
 could make FFmpeg open further inputs is refused, not opened. A file FFmpeg cannot read
 through (no audio stream, broken data) has no length here, and the route refuses it.
 
-Demuxing a 25 MB file takes some 0.2-0.5 s of CPU; callers run `audio_seconds` in a thread.
+Demuxing a 25 MB file takes some 0.2-0.8 s of CPU (decoding it would take three to five
+times that); callers run `audio_seconds` in a worker thread.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from av.packet import Packet
 
 #: The demuxers of the formats OpenAI transcribes: flac, mp3/mpga, mp4/m4a, mpeg, ogg, wav,
 #: webm. FFmpeg names some demuxers by a list ("mov,mp4,m4a,3gp,3g2,mj2"), matched as one.
-READABLE_FORMATS = "flac,mp3,mov,mp4,m4a,3gp,3g2,mj2,mpeg,ogg,wav,matroska,webm,aac"
+READABLE_FORMATS = "flac,mp3,mov,mp4,m4a,3gp,3g2,mj2,mpeg,ogg,wav,matroska,webm"
 _OPTIONS = {"format_whitelist": READABLE_FORMATS}
 _OPUS_RATE = 48_000
 #: Opus frame lengths by TOC configuration (RFC 6716 3.1), in 1/400 s (2.5 ms) steps.

@@ -114,7 +114,7 @@ async def create_translation(request: web.Request) -> web.StreamResponse:
 
 
 async def _measured_seconds(audio: FormPart) -> float:
-    """The upload's playing time, measured in a worker thread (25 MB take some 0.2-0.5 s)."""
+    """The upload's playing time, measured in a worker thread (25 MB take some 0.2-0.8 s)."""
     seconds = await asyncio.to_thread(audio_seconds, audio.value)
     if seconds is None:
         raise InvalidRequestError(
