@@ -259,6 +259,26 @@ def reported_seconds(data: object) -> float | None:
     return max(found) if found else None
 
 
+def held_seconds(measured: float) -> int:
+    """What a transcription holds: the measured length rounded up to a whole second.
+
+    The measure counts the audio's own packets before the call (see
+    `providers.audio_duration`), so it is known, not estimated; the whole second is the
+    unit the provider rounds its own figure to. Invariant: `billed_seconds` never exceeds
+    it, so the hold bounds the charge.
+    """
+    return math.ceil(measured)
+
+
+def billed_seconds(measured: float, reported: float | None) -> float:
+    """The provider's own figure when its answer states a longer one than measured (that
+    is what it bills the operator), else the measured length; at most `held_seconds`.
+
+    `text`, `srt` and `vtt` answers state no length: the measured one is billed.
+    """
+    return min(max(measured, reported or 0.0), held_seconds(measured))
+
+
 def audio_milliseconds(seconds: float) -> int:
     """The billed length as whole milliseconds (a started one counts), for the usage record."""
     return math.ceil(seconds * 1000)

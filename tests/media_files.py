@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import array
 import io
+import math
 import struct
 import wave
+
+import av
+from av.audio.stream import AudioStream
 
 
 def wav_bytes(seconds: float, rate: int = 1000) -> bytes:
@@ -18,33 +23,58 @@ def wav_bytes(seconds: float, rate: int = 1000) -> bytes:
     return buffer.getvalue()
 
 
-def _size(value: int | None) -> bytes:
-    if value is None:
-        return b"\x01\xff\xff\xff\xff\xff\xff\xff"  # EBML's "unknown size"
-    return b"\x01" + value.to_bytes(7, "big")  # an 8-byte size
+#: One MPEG-1 Layer III frame: 128 kbit/s, 44.1 kHz, mono, no padding; 1152 samples.
+MP3_FRAME_BYTES = 417
+MP3_FRAME_SECONDS = 1152 / 44100
+_MP3_HEADER = b"\xff\xfb\x90\xc0"
 
 
-def ebml(element_id: int, body: bytes, *, unknown_size: bool = False) -> bytes:
-    identifier = element_id.to_bytes((element_id.bit_length() + 7) // 8, "big")
-    return identifier + _size(None if unknown_size else len(body)) + body
+def _mp3_frame(body: bytes = b"") -> bytes:
+    """A silent frame: zero side information decodes to silence."""
+    return (_MP3_HEADER + body).ljust(MP3_FRAME_BYTES, b"\x00")
 
 
-def webm_bytes(
-    declared_ms: float | None, block_times_ms: list[int], *, live: bool = False
-) -> bytes:
-    """A WebM skeleton: Info (1 ms ticks, optional Duration) and one cluster of blocks.
+def mp3_bytes(frames: int, *, xing_frames: int | None = None) -> bytes:
+    """`frames` real frames, after a Xing header stating `xing_frames` when given.
 
-    `live` writes the Segment and Cluster with unknown sizes, as a browser recording does.
+    A Xing header is what players (and mutagen) take the length from: `xing_frames=1` in
+    front of thousands of frames is the forged file that claims 0.026 s.
     """
-    info = ebml(0x2AD7B1, (1_000_000).to_bytes(3, "big"))
-    if declared_ms is not None:
-        info += ebml(0x4489, struct.pack(">d", declared_ms))
-    blocks = b"".join(
-        ebml(0xA3, b"\x81" + t.to_bytes(2, "big", signed=True) + b"\x80opus")
-        for t in block_times_ms
-    )
-    cluster = ebml(0x1F43B675, ebml(0xE7, b"\x00") + blocks, unknown_size=live)
-    tracks = ebml(0x1654AE6B, ebml(0xAE, ebml(0xD7, b"\x01")))
-    segment = ebml(0x1549A966, info) + tracks + cluster
-    header = ebml(0x1A45DFA3, ebml(0x4282, b"webm"))
-    return header + ebml(0x18538067, segment, unknown_size=live)
+    head = b""
+    if xing_frames is not None:
+        side_info = bytes(17)  # mono MPEG-1: the Xing tag follows 17 bytes of side info
+        head = _mp3_frame(side_info + b"Xing" + struct.pack(">II", 1, xing_frames))
+    return head + _mp3_frame() * frames
+
+
+def encoded_audio(
+    container: str,
+    codec: str,
+    seconds: float,
+    *,
+    rate: int = 48_000,
+    squeeze: int = 1,
+    options: dict[str, str] | None = None,
+) -> bytes:
+    """A real tone of `seconds`, encoded by FFmpeg (through PyAV) into `container`.
+
+    `squeeze` divides every packet's timestamp and duration as it is written, so the
+    container claims 1/squeeze of what its packets play: a forged timeline.
+    `options` go to the muxer (`{"live": "1"}`: a WebM as a browser records it, with
+    unknown sizes and no Duration).
+    """
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format=container, options=options) as output:
+        stream = output.add_stream(codec, rate=rate, layout="mono")
+        assert isinstance(stream, AudioStream)
+        total = round(seconds * rate)
+        tone = array.array("h", (round(math.sin(i * 0.05) * 3000) for i in range(total)))
+        frame = av.AudioFrame(format="s16", layout="mono", samples=total)
+        frame.planes[0].update(tone.tobytes())
+        frame.sample_rate, frame.pts = rate, 0
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            if squeeze > 1 and packet.pts is not None:
+                packet.pts = packet.dts = packet.pts // squeeze
+                packet.duration = max(1, (packet.duration or 0) // squeeze)
+            output.mux(packet)
+    return buffer.getvalue()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from providers.audio_duration import audio_seconds
 from providers.catalog import load_catalog
 from providers.errors import UpstreamError
 from providers.openai_media import (
     FormPart,
     MediaRequestError,
+    billed_seconds,
     embedding_token_bound,
+    held_seconds,
     image_payload,
     images_returned,
     plan_image,
@@ -18,7 +19,6 @@ from providers.openai_media import (
     split_transcription_form,
     transcription_parts,
 )
-from tests.media_files import wav_bytes, webm_bytes
 
 CATALOG = load_catalog()
 
@@ -132,22 +132,20 @@ def test_a_form_without_one_file_and_a_model_is_refused(parts: list[FormPart], p
     assert raised.value.param == param
 
 
-def test_a_wav_files_length_is_read_from_its_header() -> None:
-    assert audio_seconds(wav_bytes(2.5)) == pytest.approx(2.5)
+def test_a_transcription_holds_its_measured_length_in_whole_seconds() -> None:
+    assert (held_seconds(10.0), held_seconds(10.001), held_seconds(0.2)) == (10, 11, 1)
 
 
-def test_a_webm_files_declared_duration_is_read() -> None:
-    assert audio_seconds(webm_bytes(4000.0, [0, 20, 40])) == pytest.approx(4.0)
-
-
-def test_a_live_webm_recording_without_duration_is_timed_by_its_last_block() -> None:
-    assert audio_seconds(webm_bytes(None, [0, 1500, 3000], live=True)) == pytest.approx(3.0)
-
-
-def test_a_webm_header_cannot_shorten_the_audio_its_blocks_play() -> None:
-    assert audio_seconds(webm_bytes(100.0, [0, 9000])) == pytest.approx(9.0)
-
-
-@pytest.mark.parametrize("data", [b"not audio at all" * 10, b"RIFF" + bytes(40), b""])
-def test_bytes_that_are_no_readable_audio_have_no_length(data: bytes) -> None:
-    assert audio_seconds(data) is None
+@pytest.mark.parametrize(
+    ("measured", "reported", "billed"),
+    [
+        (9.5, None, 9.5),  # text, srt, vtt: no figure from the provider
+        (9.5, 9.2, 9.5),  # the measured length is the floor
+        (9.5, 10.0, 10.0),  # the provider's whole-second figure is within the hold
+        (9.5, 20.0, 10.0),  # never beyond the hold
+    ],
+)
+def test_the_bill_is_the_longer_figure_within_the_hold(
+    measured: float, reported: float | None, billed: float
+) -> None:
+    assert billed_seconds(measured, reported) == billed

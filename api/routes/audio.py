@@ -6,10 +6,12 @@ a client that leaves mid-body is still charged (recorded as 499); a provider who
 breaks off is not (the client's connection is then closed unfinished, so the audio cannot
 pass for complete).
 
-Transcriptions and translations are priced per minute of the uploaded audio, measured from
-the file itself before the call (for the hold) and billed as the longer of that and the
-provider's own figure when its answer states one, so a header that understates the length
-cannot shorten the bill. Uploads are read with their own limit (MAX_AUDIO_BYTES).
+Transcriptions and translations are priced per minute of the uploaded audio, measured
+before the call by counting its packets (never from what a header claims), in a worker
+thread. The hold is that length rounded up to a whole second; the bill is the longer of the
+measured length and the provider's own figure when its answer states one (`text`, `srt`
+and `vtt` never do), capped at the hold, so a header cannot shorten the bill and the hold
+always bounds it. Uploads are read with their own limit (MAX_AUDIO_BYTES).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from providers.openai_media import (
     SPEECH_MAX_CHARACTERS,
     FormPart,
     audio_milliseconds,
+    billed_seconds,
+    held_seconds,
     reported_seconds,
     speech_cost,
     split_transcription_form,
@@ -110,11 +114,12 @@ async def create_translation(request: web.Request) -> web.StreamResponse:
 
 
 async def _measured_seconds(audio: FormPart) -> float:
-    """The upload's playing time, read in a worker thread (a long WebM walks every block)."""
+    """The upload's playing time, measured in a worker thread (25 MB take some 0.2-0.8 s)."""
     seconds = await asyncio.to_thread(audio_seconds, audio.value)
     if seconds is None:
         raise InvalidRequestError(
-            "could not read how long `file` plays: send wav, mp3, m4a, ogg, opus, flac or webm",
+            "could not measure how long `file` plays: send readable audio as flac, mp3, mp4, "
+            "m4a, mpeg, ogg, wav or webm",
             param="file",
         )
     return seconds
@@ -128,11 +133,20 @@ async def _transcribe(request: web.Request, path: str) -> web.StreamResponse:
     credentials = take_credentials(request, dict(form.credentials))
     route = route_of_kind(context.registry, form.model, ModelKind.TRANSCRIPTION)
     seconds = await _measured_seconds(form.audio)
-    auth = await admit(request, credentials, max(1, route.model.audio_cost(seconds)))
+    auth = await admit(request, credentials, max(1, route.model.audio_cost(held_seconds(seconds))))
     client = OpenAIMediaClient(context.upstream)
     async with billed_call(context, auth, route, request) as bill:
         reply = await client.post_form(route, path, transcription_parts(form, route.model))
-        billed = max(seconds, reported_seconds(reply.data) or 0.0)
+        reported = reported_seconds(reply.data)
+        if reported is not None and reported > held_seconds(seconds):
+            logger.warning(
+                "request %s: the provider states %.3f s for audio measured at %.3f s; "
+                "billed up to the hold",
+                request[REQUEST_ID],
+                reported,
+                seconds,
+            )
+        billed = billed_seconds(seconds, reported)
         bill.charge(audio_milliseconds(billed), 0, route.model.audio_cost(billed))
         bill.response = web.Response(body=reply.body, headers={"Content-Type": reply.content_type})
         return bill.response
