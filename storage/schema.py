@@ -13,6 +13,7 @@ without the other.
 from __future__ import annotations
 
 from storage.schema_images import IMAGES_MIGRATION
+from storage.schema_locks import LOCK_CAUSE_MIGRATION
 
 _ACCOUNTS = """
 CREATE TABLE accounts (
@@ -303,3 +304,4 @@ MIGRATIONS.append(
 )
 
 MIGRATIONS.append(IMAGES_MIGRATION)
+MIGRATIONS.append(LOCK_CAUSE_MIGRATION)
