@@ -1,24 +1,34 @@
 """The access gate: the seed's rules, turned into HTTP answers.
 
 The decision itself is one atomic statement in storage (`AccountStore.authorize`); this
-module only maps its verdict to an error. An unknown user and a wrong key get the same
-message, so the answer never tells whether a username exists.
+module maps its verdict to an error. What a probe (someone holding a username but not its
+key) can learn is pinned here:
+
+- an unknown username, an unknown key, a wrong key, and a wrong key for a locked account all
+  get the one same answer (401, same message, same headers), and count against the client
+  address's limit of failed authentications alike, so past it they get the same 429;
+- only the right key learns of a lock (403) or of the balance (402).
+
+The per-address limit is judged after the database's verdict, so a right key from a
+throttled address is served, and in one synchronous step (`FailedAuthLimiter.fail`), so
+attempts sent at once cannot get more 401s than the limit.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from api.context import context_of
+from api.context import ApiContext, context_of
 from api.credentials import Credentials
 from api.errors import (
     REQUEST_ID,
     AccountLockedError,
+    ApiError,
     AuthenticationError,
     InsufficientBalanceError,
     RateLimitError,
 )
-from api.limits import client_address
+from api.limits import FailedAuthLimiter, client_address
 from storage.models import Authorization, AuthOutcome
 from storage.money import format_money
 from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
@@ -27,18 +37,66 @@ _BAD_CREDENTIALS = (
     "invalid username or API key: check both (the key is shown once, by /start in the "
     "Telegram bot); repeated failures lock the account"
 )
+#: The verdicts a probe may cause: each must answer exactly like an unknown username.
+_WRONG_CREDENTIALS = frozenset(
+    {AuthOutcome.UNKNOWN, AuthOutcome.BAD_KEY, AuthOutcome.LOCKED_BAD_KEY}
+)
+
+
+def _lock_ends(auth: Authorization, now: int) -> int | None:
+    """Seconds until the account's lock ends by itself; None for a lock until unblocked."""
+    if auth.locked_until is None or auth.locked_until == LOCKED_UNTIL_UNBLOCKED:
+        return None
+    return max(1, auth.locked_until - now)
 
 
 def _locked(auth: Authorization, now: int) -> AccountLockedError:
-    if auth.locked_until is None or auth.locked_until == LOCKED_UNTIL_UNBLOCKED:
+    seconds = _lock_ends(auth, now)
+    if seconds is None:
         return AccountLockedError(
             "this account is locked after repeated failed requests; an admin must unblock it"
         )
-    seconds = max(1, auth.locked_until - now)
     return AccountLockedError(
         f"this account is locked after repeated failed requests; it unlocks by itself in "
         f"{seconds} seconds, or an admin can unblock it sooner",
         headers={"Retry-After": str(seconds)},
+    )
+
+
+def _wrong_credentials(request: web.Request, limiter: FailedAuthLimiter) -> ApiError:
+    """401, or 429 past the address's limit: never anything about the account."""
+    wait = limiter.fail(client_address(request, limiter.trusted_proxies))
+    if wait is None:
+        return AuthenticationError(_BAD_CREDENTIALS)
+    return RateLimitError(
+        f"too many failed authentications from your address: retry in {wait} seconds",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def _strikes_note(auth: Authorization, policy: AccessPolicy, now: int) -> str:
+    """What this no-funds strike means for the lock: how many are left, or that it locked."""
+    if auth.locked_until is not None:
+        seconds = _lock_ends(auth, now)
+        span = "until an admin unblocks it" if seconds is None else f"for {seconds} seconds"
+        return (
+            f"this was failed request {auth.strikes} in a row, so the account is now locked "
+            f"{span}; a top-up lifts this lock"
+        )
+    left = max(1, policy.lock_strikes - auth.strikes)
+    requests, verb = ("request", "locks") if left == 1 else ("requests", "lock")
+    return f"{left} more failed {requests} in a row {verb} the account"
+
+
+def _no_funds(auth: Authorization, hold: int, context: ApiContext) -> InsufficientBalanceError:
+    needed = format_money(hold, context.currency)
+    balance = format_money(auth.balance, context.currency)
+    note = _strikes_note(auth, context.accounts.policy, context.clock())
+    return InsufficientBalanceError(
+        f"insufficient balance to run this request: it may cost up to {needed} (its maximum "
+        f"output is priced in) and the balance is {balance}, less any calls still running; "
+        f"send a lower max_tokens to need less, or top up with /topup in the Telegram bot; "
+        f"{note}"
     )
 
 
@@ -49,36 +107,23 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     request's id, which the call's usage record carries when it settles.
     """
     context = context_of(request)
-    limiter = context.failed_auth
-    address = client_address(request, limiter.trusted_proxies)
-    if (wait := limiter.retry_after(address)) is not None:
-        raise RateLimitError(
-            f"too many failed authentications from your address: retry in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
     auth = await context.accounts.authorize(
         credentials.username, credentials.key, hold, request[REQUEST_ID]
     )
     outcome = auth.outcome
     if outcome is AuthOutcome.OK:
         return auth
-    context.notices.after_gate(auth, context.clock())
-    if outcome in (AuthOutcome.UNKNOWN, AuthOutcome.BAD_KEY):
-        limiter.record_failure(address)
-        raise AuthenticationError(_BAD_CREDENTIALS)
+    now = context.clock()
+    context.notices.after_gate(auth, now)
+    if outcome in _WRONG_CREDENTIALS:
+        raise _wrong_credentials(request, context.failed_auth)
     if outcome is AuthOutcome.LOCKED:
-        raise _locked(auth, context.clock())
+        raise _locked(auth, now)
     if outcome is AuthOutcome.RATE_LIMITED:
-        wait = AccessPolicy.seconds_to_next_window(context.clock())
+        wait = AccessPolicy.seconds_to_next_window(now)
         raise RateLimitError(
             f"rate limit exceeded: {context.accounts.policy.requests_per_minute} requests a "
             f"minute (or your account's own limit); retry in {wait} seconds",
             headers={"Retry-After": str(wait)},
         )
-    needed = format_money(hold, context.currency)
-    balance = format_money(auth.balance, context.currency)
-    raise InsufficientBalanceError(
-        f"insufficient balance to run this request: it may cost up to {needed} (its maximum "
-        f"output is priced in) and the balance is {balance}, less any calls still running; "
-        "send a lower max_tokens to need less, or top up"
-    )
+    raise _no_funds(auth, hold, context)

@@ -1,8 +1,11 @@
-"""Per-client-address limits that the database cannot see, checked in the gate.
+"""Per-client-address limits that the database cannot see, decided in the gate.
 
 Failed authentications with an unknown username or key never reach an account, so the
 five-strike rule cannot count them; they are counted here per client address instead, in
-fixed one-minute windows. The count lives in this process: with several replicas each
+fixed one-minute windows. Only failures count, and only after the database gave its
+verdict: a right key from a throttled address is served (many users share one NAT), and a
+failure is counted and judged in one synchronous step, so attempts sent at once cannot get
+more answers than the limit. The count lives in this process: with several replicas each
 keeps its own (an attacker gets at most the limit once per replica).
 
 Behind a reverse proxy every peer is the proxy, so X-Forwarded-For decides the client's
@@ -64,12 +67,17 @@ class FailedAuthLimiter:
             self._window, self._counts = window, {}
         return self._counts
 
-    def retry_after(self, address: str) -> int | None:
-        """Seconds until `address` may try again, or None when it may try now."""
-        if self.per_minute and self._current().get(address, 0) >= self.per_minute:
+    def fail(self, address: str) -> int | None:
+        """Count one failed authentication from `address` and judge it.
+
+        Returns None while the failure is within the minute's limit (the caller answers
+        401), else the seconds until the next window (the caller answers 429 with them as
+        Retry-After). No await between reading and writing the count: concurrent
+        failures are judged one after another, so exactly `per_minute` get None.
+        """
+        counts = self._current()
+        count = counts.get(address, 0) + 1
+        counts[address] = count
+        if self.per_minute and count > self.per_minute:
             return 60 - self.clock() % 60
         return None
-
-    def record_failure(self, address: str) -> None:
-        counts = self._current()
-        counts[address] = counts.get(address, 0) + 1

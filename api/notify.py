@@ -17,8 +17,9 @@ from storage.notices import AccountLocked, LowBalance, Notice, NoticeStore
 
 logger = logging.getLogger(__name__)
 
-#: The outcomes that count as strikes: only these can set a new lock.
-_STRIKES = frozenset({AuthOutcome.BAD_KEY, AuthOutcome.NO_FUNDS, AuthOutcome.LOCKED})
+#: The strikes that can set a new lock: every other strike happens during a lock, which
+#: the gate's statement never moves (and LOCKED_BAD_KEY must stay as silent as a 401).
+_LOCKING = frozenset({AuthOutcome.BAD_KEY, AuthOutcome.NO_FUNDS})
 
 
 class Notifier(Protocol):
@@ -57,11 +58,11 @@ class NotifierSlot:
 def newly_locked(auth: Authorization, now: int) -> AccountLocked | None:
     """The lock notice when this very pass through the gate set the lock.
 
-    The gate's statement keeps an existing lock's end unchanged and answers `locked` while it
-    lasts, so a lock that ends in the future next to a strike outcome other than `locked`
-    was set by this request: exactly one notice per lock.
+    The gate's statement keeps an existing lock's end unchanged and answers `locked` (or
+    `locked_bad_key`) while it lasts, so a lock that ends in the future next to a `bad_key`
+    or `no_funds` verdict was set by this request: exactly one notice per lock.
     """
-    if auth.outcome not in _STRIKES or auth.outcome is AuthOutcome.LOCKED:
+    if auth.outcome not in _LOCKING:
         return None
     if auth.account_id is None or auth.locked_until is None or auth.locked_until <= now:
         return None

@@ -1,18 +1,20 @@
-"""Top-up with Telegram Stars (/topup, the checkout, the receipt) and the admins' /refund.
+"""Top-up with Telegram Stars: /topup, the invoice, the checkout and the receipt.
 
 Invariants:
 - Invoices are in XTR with an empty provider token; their payload, `topup:<account id>:<stars>`,
   names the account and the amount and nothing secret.
+- Money in is never refused because of a lock: a locked account is offered the amounts,
+  sent the invoice and approved at checkout like any other. Storage lifts a lock that
+  no-funds strikes alone set when the payment is credited; the receipt says whether the
+  lock was lifted or stays (wrong keys or an admin set it).
 - The pre-checkout query is refused (with a reason the user sees) unless the payload is
-  well formed, matches the price, names the payer's own account, and that account is not
-  locked; Telegram takes no Stars from a refused checkout.
+  well formed, matches the price and names the payer's own account; Telegram takes no
+  Stars from a refused checkout.
 - A successful payment is credited by storage once per `telegram_payment_charge_id`, at
-  STARS_RATE as configured when the payment arrives; a repeated delivery of the same update
-  credits nothing and sends no second receipt.
-- /refund takes the credit back in storage first (refused, before Telegram is called, when
-  the user has already spent part of it), then asks Telegram to return the Stars; when
-  Telegram refuses, the credit is given back. So the balance never goes below zero and
-  Stars are never returned while the credit stays.
+  STARS_RATE as configured when the payment arrives, and only in Stars (XTR); a repeated
+  delivery of the same update credits nothing and sends no second receipt.
+- The admins' /refund is in bot/refunds.py; this module's router registers it, so one
+  router carries every payment update (private chats, before the catch-all).
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
@@ -36,25 +37,17 @@ from aiogram.types import (
 from bot import render
 from bot.buttons import best_effort
 from bot.config import BotConfig
-from bot.texts import Texts, texts_for
+from bot.refunds import refund
+from bot.texts import Texts
 from storage.accounts import AccountStore, Clock
 from storage.models import Account
 from storage.money import format_money, to_units
-from storage.payments import (
-    AlreadyRefundedError,
-    PayerUnknownError,
-    PaymentOutcome,
-    PaymentStore,
-    RefundExceedsBalanceError,
-    UnknownPaymentError,
-)
+from storage.payments import PayerUnknownError, PaymentStore
 
 logger = logging.getLogger(__name__)
 
 STARS = "XTR"
 _PAYLOAD_PREFIX = "topup"
-#: Telegram's answer when the Stars of a charge were already returned.
-_ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"
 
 
 class TopupCallback(CallbackData, prefix="topup"):
@@ -112,16 +105,13 @@ async def _payer(accounts: AccountStore, telegram_id: int) -> Account | None:
 
 
 async def offer_amounts(
-    message: Message, accounts: AccountStore, config: BotConfig, texts: Texts, clock: Clock
+    message: Message, accounts: AccountStore, config: BotConfig, texts: Texts
 ) -> None:
-    """The amounts as buttons; an unregistered or locked account is told why not instead."""
+    """The amounts as buttons, locked or not; an unregistered user is told to /start."""
     user = message.from_user
     account = await _payer(accounts, user.id) if user is not None else None
     if account is None:
         await message.answer(texts.not_registered)
-        return
-    if account.is_locked(clock()):
-        await message.answer(texts.topup_locked)
         return
     rate = format_money(to_units(config.stars_rate), config.currency)
     await message.answer(
@@ -136,7 +126,6 @@ async def send_invoice(
     accounts: AccountStore,
     config: BotConfig,
     texts: Texts,
-    clock: Clock,
 ) -> None:
     """Send the XTR invoice for a pressed amount to the presser's private chat."""
     stars = callback_data.stars
@@ -146,8 +135,6 @@ async def send_invoice(
         refusal = texts.topup_bad_amount
     elif account is None:
         refusal = texts.not_registered
-    elif account.is_locked(clock()):
-        refusal = texts.topup_locked
     if refusal is not None or account is None:
         await best_effort(callback.answer(refusal, show_alert=True), "refuse a /topup button")
         return
@@ -166,11 +153,9 @@ async def send_invoice(
     await best_effort(callback.answer(), "answer a /topup button")
 
 
-async def pre_checkout(
-    query: PreCheckoutQuery, accounts: AccountStore, texts: Texts, clock: Clock
-) -> None:
+async def pre_checkout(query: PreCheckoutQuery, accounts: AccountStore, texts: Texts) -> None:
     """Approve the checkout, or refuse it with the reason (Telegram then takes nothing)."""
-    refusal = await _checkout_refusal(query, accounts, texts, clock)
+    refusal = await _checkout_refusal(query, accounts, texts)
     if refusal is None:
         await query.answer(ok=True)
         return
@@ -179,7 +164,7 @@ async def pre_checkout(
 
 
 async def _checkout_refusal(
-    query: PreCheckoutQuery, accounts: AccountStore, texts: Texts, clock: Clock
+    query: PreCheckoutQuery, accounts: AccountStore, texts: Texts
 ) -> str | None:
     parsed = parse_payload(query.invoice_payload)
     if parsed is None or query.currency != STARS or parsed[1] != query.total_amount:
@@ -189,17 +174,22 @@ async def _checkout_refusal(
         return texts.topup_refused_unknown
     if account.id != parsed[0]:
         return texts.topup_refused_invalid
-    if account.is_locked(clock()):
-        return texts.topup_locked
     return None
 
 
 async def on_successful_payment(
-    message: Message, payments: PaymentStore, config: BotConfig, texts: Texts
+    message: Message, payments: PaymentStore, config: BotConfig, texts: Texts, clock: Clock
 ) -> None:
     """Credit the payment once and send the receipt; a repeated update changes nothing."""
     paid, user = message.successful_payment, message.from_user
-    if paid is None or user is None or paid.currency != STARS:
+    if paid is None or user is None:
+        return
+    if paid.currency != STARS:
+        logger.error(
+            "payment %s in %s, not Stars: not credited",
+            paid.telegram_payment_charge_id,
+            paid.currency,
+        )
         return
     charge_id, stars = paid.telegram_payment_charge_id, paid.total_amount
     try:
@@ -216,103 +206,9 @@ async def on_successful_payment(
         logger.info("payment %s was delivered again: already credited", charge_id)
         return
     logger.info("telegram user %d paid %d Stars (%s)", user.id, stars, charge_id)
-    await message.answer(_with_amounts(texts.topup_receipt, outcome, config))
-
-
-def _with_amounts(template: str, outcome: PaymentOutcome, config: BotConfig, **extra: str) -> str:
-    """Fill a payment template: stars, credit, balance, charge id, username (all escaped)."""
-    return template.format(
-        stars=outcome.payment.stars,
-        credit=format_money(outcome.payment.amount, config.currency),
-        balance=format_money(outcome.account.balance, config.currency),
-        charge_id=render.escape(outcome.payment.charge_id),
-        username=render.escape(outcome.account.username),
-        **extra,
-    )
-
-
-async def refund(
-    message: Message,
-    command: CommandObject,
-    bot: Bot,
-    payments: PaymentStore,
-    config: BotConfig,
-    texts: Texts,
-) -> None:
-    """Admins only: reverse a payment's credit, then return its Stars through Telegram."""
-    user = message.from_user
-    if user is None or user.id not in config.admin_ids:
-        logger.warning("refused /refund from telegram user %s", user.id if user else None)
-        await message.answer(texts.refund_not_admin)
-        return
-    words = (command.args or "").split()
-    if len(words) != 1:
-        await message.answer(texts.refund_usage)
-        return
-    actor = f"telegram:{user.id}"
-    reversed_ = await _reverse(message, payments, words[0], actor, config, texts)
-    if reversed_ is None:
-        return
-    if not await _return_stars(bot, reversed_, payments, actor, message, texts):
-        return
-    logger.info("admin %d refunded payment %s", user.id, reversed_.payment.charge_id)
-    await message.answer(_with_amounts(texts.refund_done, reversed_, config))
-    notice = _with_amounts(
-        texts_for(reversed_.account.language).refund_user_notice, reversed_, config
-    )
-    await best_effort(
-        bot.send_message(reversed_.payment.telegram_id, notice), "tell the user of a refund"
-    )
-
-
-async def _reverse(
-    message: Message,
-    payments: PaymentStore,
-    charge_id: str,
-    actor: str,
-    config: BotConfig,
-    texts: Texts,
-) -> PaymentOutcome | None:
-    """Take the credit back in storage, or tell the admin why not (then None)."""
-    shown = render.escape(charge_id)
-    try:
-        return await payments.refund(charge_id, actor)
-    except UnknownPaymentError:
-        await message.answer(texts.refund_unknown.format(charge_id=shown))
-    except AlreadyRefundedError:
-        await message.answer(texts.refund_already.format(charge_id=shown))
-    except RefundExceedsBalanceError as error:
-        credit = format_money(error.payment.amount, config.currency)
-        available = format_money(error.available, config.currency)
-        await message.answer(
-            texts.refund_spent.format(charge_id=shown, credit=credit, available=available)
-        )
-    return None
-
-
-async def _return_stars(
-    bot: Bot,
-    reversed_: PaymentOutcome,
-    payments: PaymentStore,
-    actor: str,
-    message: Message,
-    texts: Texts,
-) -> bool:
-    """Ask Telegram to return the Stars; on refusal give the credit back and say why."""
-    payment = reversed_.payment
-    try:
-        await bot.refund_star_payment(
-            user_id=payment.telegram_id, telegram_payment_charge_id=payment.charge_id
-        )
-    except TelegramAPIError as error:
-        if _ALREADY_REFUNDED in error.message:
-            return True  # the Stars are back with the user already: keep the reversal
-        logger.warning("Telegram refused the refund of %s: %s", payment.charge_id, error)
-        await payments.undo_refund(payment.charge_id, actor)
-        await message.answer(
-            texts.refund_failed.format(
-                charge_id=render.escape(payment.charge_id), error=render.escape(error.message)
-            )
-        )
-        return False
-    return True
+    receipt = render.payment_text(texts.topup_receipt, outcome, config.currency)
+    if outcome.lock_lifted:
+        receipt = f"{receipt}\n\n{texts.topup_lock_lifted}"
+    elif outcome.account.is_locked(clock()):
+        receipt = f"{receipt}\n\n{texts.topup_still_locked}"
+    await message.answer(receipt)

@@ -13,6 +13,7 @@ from html import escape as _html_escape
 from bot.texts import Texts
 from storage.models import Account
 from storage.money import format_money
+from storage.payments import PaymentOutcome
 
 #: The model the examples call: cheap and served by the default catalog.
 EXAMPLE_MODEL = "gpt-4o-mini"
@@ -176,4 +177,16 @@ def new_key(texts: Texts, account: Account, key: str) -> str:
             f"<code>{escape(key)}</code>",
             texts.key_once,
         ]
+    )
+
+
+def payment_text(template: str, outcome: PaymentOutcome, currency: str, **extra: str) -> str:
+    """Fill a payment template: stars, credit, balance, charge id, username (all escaped)."""
+    return template.format(
+        stars=outcome.payment.stars,
+        credit=format_money(outcome.payment.amount, currency),
+        balance=format_money(outcome.account.balance, currency),
+        charge_id=escape(outcome.payment.charge_id),
+        username=escape(outcome.account.username),
+        **extra,
     )

@@ -85,10 +85,11 @@ class Texts:
     topup_invoice_description: str
     topup_price_label: str
     topup_bad_amount: str
-    topup_locked: str
     topup_refused_unknown: str
     topup_refused_invalid: str
     topup_receipt: str
+    topup_lock_lifted: str
+    topup_still_locked: str
     topup_payer_unknown: str
     refund_not_admin: str
     refund_usage: str

@@ -132,9 +132,6 @@ ENGLISH = Texts(
     ),
     topup_price_label="{stars} Stars",
     topup_bad_amount="That amount is not offered. Send /topup to choose one.",
-    topup_locked=(
-        "Your account is locked, so it cannot be topped up now. /balance shows until when."
-    ),
     topup_refused_unknown="You have no myapi account yet. Send /start first, then /topup.",
     topup_refused_invalid="This invoice is no longer valid. Send /topup for a new one.",
     topup_receipt=(
@@ -143,6 +140,15 @@ ENGLISH = Texts(
         "Credited: {credit}\n"
         "Balance: <b>{balance}</b>\n"
         "Payment id (for support): <code>{charge_id}</code>"
+    ),
+    topup_lock_lifted=(
+        "Your account was locked after requests refused for an insufficient balance: this "
+        "payment lifted the lock, and your key works again."
+    ),
+    topup_still_locked=(
+        "Your account stays locked: this lock was not caused by an insufficient balance (a "
+        "wrong key or an administrator set it), so a payment does not lift it. /balance "
+        "shows until when."
     ),
     topup_payer_unknown=(
         "Your payment of {stars} Stars arrived, but you have no account to credit. Send "

@@ -25,7 +25,7 @@ from storage.models import (
     Registration,
     Settlement,
 )
-from storage.policy import AccessPolicy
+from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
 from storage.sql import (
     INSERT_LEDGER,
     account_where,
@@ -37,10 +37,9 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 
-_LOCKED = "(locked_until IS NOT NULL AND locked_until > :now)"
-_BASE_STRIKES = (
-    "(CASE WHEN locked_until IS NOT NULL AND locked_until <= :now THEN 0 ELSE strikes END)"
-)
+# A lock until unblocked (`LOCKED_UNTIL_UNBLOCKED`) holds however late the clock.
+_LOCKED = "(locked_until IS NOT NULL AND (locked_until > :now OR locked_until = :forever))"
+_BASE_STRIKES = f"(CASE WHEN locked_until IS NOT NULL AND NOT {_LOCKED} THEN 0 ELSE strikes END)"
 _FUNDED = "(:hold = 0 OR balance - reserved >= :hold)"
 _LIMIT = "COALESCE(rate_limit, :rate_limit)"
 _IN_WINDOW = "(CASE WHEN rate_window = :window THEN rate_count ELSE 0 END)"
@@ -50,14 +49,20 @@ _PASSES = f"({_KEY_OK} AND {_WITHIN_RATE} AND {_FUNDED})"
 _RATE_LIMITED = f"({_KEY_OK} AND NOT {_WITHIN_RATE})"
 
 # One statement: every SET expression sees the row as it was, so the verdict, the strike
-# count, the lock, the rate window and the hold are computed from one consistent row
-# version. An expired lock counts as no lock and restarts the strike count. Being over the
-# rate is not a strike (the key was right); it holds nothing and counts nothing.
+# count, the lock, its cause, the rate window and the hold are computed from one consistent
+# row version. The key is checked before the lock, so a wrong key on a locked account gets
+# a verdict of its own that the gate answers exactly like an unknown name: only the right
+# key learns of the lock. Attempts during a lock are strikes (the owner sees the count) but
+# never move the lock's end nor its cause, so nobody can lengthen someone else's lock or
+# keep a top-up from lifting it. An expired lock counts as no lock and restarts the run.
+# Being over the rate is not a strike (the key was right); it holds and counts nothing.
+# A run's cause is 'no_funds' only while every strike in it was a no-funds one.
 _AUTHORIZE = f"""
 UPDATE accounts SET
     auth_result = CASE
+        WHEN key_hash <> :key_hash THEN
+            CASE WHEN {_LOCKED} THEN 'locked_bad_key' ELSE 'bad_key' END
         WHEN {_LOCKED} THEN 'locked'
-        WHEN key_hash <> :key_hash THEN 'bad_key'
         WHEN NOT {_WITHIN_RATE} THEN 'rate_limited'
         WHEN NOT {_FUNDED} THEN 'no_funds'
         ELSE 'ok' END,
@@ -70,6 +75,12 @@ UPDATE accounts SET
         WHEN {_LOCKED} OR {_RATE_LIMITED} THEN locked_until
         WHEN {_BASE_STRIKES} + 1 >= :lock_strikes THEN :lock_until
         ELSE NULL END,
+    lock_cause = CASE
+        WHEN {_PASSES} THEN NULL
+        WHEN {_LOCKED} OR {_RATE_LIMITED} THEN lock_cause
+        WHEN key_hash <> :key_hash THEN 'bad_key'
+        WHEN {_BASE_STRIKES} = 0 THEN 'no_funds'
+        ELSE lock_cause END,
     rate_count = CASE WHEN {_PASSES} THEN {_IN_WINDOW} + 1 ELSE rate_count END,
     rate_window = CASE WHEN {_PASSES} THEN :window ELSE rate_window END,
     reserved = reserved + CASE WHEN {_PASSES} THEN :hold ELSE 0 END,
@@ -102,6 +113,26 @@ SELECT id FROM accounts
 WHERE id IN (SELECT account_id FROM holds WHERE created_at < :cutoff)
 ORDER BY id FOR UPDATE
 """
+
+# Money in lifts a lock only no-funds strikes set, and only once something is available
+# again; its own statement, run in the transaction that wrote the money's ledger row.
+_LIFT_NO_FUNDS_LOCK = f"""
+UPDATE accounts SET strikes = 0, locked_until = NULL, lock_cause = NULL
+WHERE id = :account_id AND lock_cause = 'no_funds' AND {_LOCKED} AND balance - reserved > 0
+RETURNING id
+"""
+
+
+async def lift_no_funds_lock(executor: Executor, account_id: int, now: int) -> bool:
+    """After money came in: lift the account's lock when no-funds strikes alone set it.
+
+    Call it after the ledger row, in the same transaction. True when a lock was lifted. A
+    lock any wrong key took part in, or an admin's block, stays (see `storage.schema_locks`).
+    """
+    params = {"account_id": account_id, "now": now, "forever": LOCKED_UNTIL_UNBLOCKED}
+    return await executor.fetch_one(_LIFT_NO_FUNDS_LOCK, params) is not None
+
+
 _RELEASE_STALE_HOLDS = """
 WITH stale AS (DELETE FROM holds WHERE created_at < :cutoff RETURNING account_id, amount),
 totals AS (SELECT account_id, SUM(amount) AS amount FROM stale GROUP BY account_id)
@@ -162,6 +193,7 @@ class AccountStore:
             "key_hash": hash_key(key),
             "hold": hold,
             "now": now,
+            "forever": LOCKED_UNTIL_UNBLOCKED,
             "lock_strikes": self._policy.lock_strikes,
             "lock_until": self._policy.lock_until(now),
             "request_id": request_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from storage.accounts import Clock
+from storage.accounts import Clock, lift_no_funds_lock
 from storage.database import Database, Executor
 from storage.errors import (
     BalanceWouldGoNegativeError,
@@ -95,7 +95,11 @@ class AccountAdmin:
         return Registration(account=created, created=True, secret=key.secret)
 
     async def credit(self, username: str, amount: int, note: str | None, actor: str) -> Account:
-        """Add (or, negative, take) `amount` units; the balance never goes below zero."""
+        """Add (or, negative, take) `amount` units; the balance never goes below zero.
+
+        Money in is never refused because of a lock; a credit lifts a lock that no-funds
+        strikes alone set (`lift_no_funds_lock`), in the same transaction.
+        """
         async with self._db.transaction() as tx:
             account = await self._existing(tx, username)
             if account.balance + amount < 0:
@@ -104,6 +108,8 @@ class AccountAdmin:
                 account.id, "adjust", amount, self._clock(), actor=actor, note=note
             )
             await tx.execute(INSERT_LEDGER, params)
+            if amount > 0:
+                await lift_no_funds_lock(tx, account.id, self._clock())
             await self._record(tx, actor, "credit", account.id, f"{amount} {note or ''}".strip())
             updated = await account_where(tx, "id = :id", account.id)
         assert updated is not None
@@ -112,11 +118,14 @@ class AccountAdmin:
     async def _set_lock(
         self, username: str, locked_until: int | None, actor: str, action: str, detail: str | None
     ) -> Account:
+        """Set or clear an admin's lock; its cause, 'admin', keeps money from lifting it."""
+        cause = None if locked_until is None else "admin"
         async with self._db.transaction() as tx:
             row = await tx.fetch_one(
-                f"""UPDATE accounts SET strikes = 0, locked_until = :locked_until
+                f"""UPDATE accounts SET strikes = 0, locked_until = :locked_until,
+                        lock_cause = :cause
                     WHERE username = :username RETURNING {ACCOUNT_COLUMNS}""",
-                {"username": username.lower(), "locked_until": locked_until},
+                {"username": username.lower(), "locked_until": locked_until, "cause": cause},
             )
             if row is None:
                 raise UnknownAccountError(username)
@@ -125,7 +134,7 @@ class AccountAdmin:
         return account
 
     async def block(self, username: str, actor: str, reason: str | None = None) -> Account:
-        """Lock the account until someone unblocks it."""
+        """Lock the account until someone unblocks it: never by itself, nor by money in."""
         return await self._set_lock(username, LOCKED_UNTIL_UNBLOCKED, actor, "block", reason)
 
     async def unblock(self, username: str, actor: str) -> Account:

@@ -10,12 +10,17 @@ from storage.policy import LOCKED_UNTIL_UNBLOCKED
 
 
 class AuthOutcome(StrEnum):
-    """The gate's verdict, in the order the rules are checked."""
+    """The gate's verdict, in the order the rules are checked.
+
+    A wrong key is checked before the lock: BAD_KEY and LOCKED_BAD_KEY (a wrong key for a
+    locked account) must answer exactly like UNKNOWN, so only the right key learns of a lock.
+    """
 
     OK = "ok"
     UNKNOWN = "unknown"
-    LOCKED = "locked"
     BAD_KEY = "bad_key"
+    LOCKED_BAD_KEY = "locked_bad_key"
+    LOCKED = "locked"
     RATE_LIMITED = "rate_limited"
     NO_FUNDS = "no_funds"
 
@@ -33,13 +38,18 @@ class Account:
     language: str | None
     created_at: int
     last_seen_at: int | None
+    #: Why the current strikes (and their lock) happened: see `storage.schema_locks`.
+    lock_cause: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Account:
         return cls(**{name: row[name] for name in cls.__slots__})
 
     def is_locked(self, now: int) -> bool:
-        return self.locked_until is not None and self.locked_until > now
+        """A lock until unblocked holds however late the clock; any other ends by itself."""
+        if self.locked_until is None:
+            return False
+        return self.locked_until > now or self.locked_until == LOCKED_UNTIL_UNBLOCKED
 
     @property
     def locked_until_unblocked(self) -> bool:

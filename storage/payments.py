@@ -10,6 +10,9 @@ Invariants:
   available money (balance less holds) covers it: the balance never goes below zero and
   two admins cannot reverse one payment twice. The caller then asks Telegram to refund the
   Stars; if Telegram refuses, `undo_refund` gives the credit back ('refund_undone').
+- Money in is never refused because of a lock, and a credit (or a refund undone) lifts a
+  lock that no-funds strikes alone set, in the same transaction as its ledger row
+  (`storage.accounts.lift_no_funds_lock`).
 - Money moves only through ledger rows (the `ledger_applies` trigger moves the balance);
   every reversal is also an `admin_actions` row naming its actor.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.accounts import Clock
+from storage.accounts import Clock, lift_no_funds_lock
 from storage.database import Database, Executor, Row
 from storage.errors import StorageError
 from storage.models import Account
@@ -106,11 +109,13 @@ class Payment:
 @dataclass(frozen=True, slots=True)
 class PaymentOutcome:
     """A payment and the account after it; `applied` is False for a repeated delivery
-    (or a refund undo that found nothing to undo), which changed nothing."""
+    (or a refund undo that found nothing to undo), which changed nothing. `lock_lifted`:
+    this money lifted a lock that no-funds strikes had set."""
 
     payment: Payment
     account: Account
     applied: bool
+    lock_lifted: bool = False
 
 
 class PaymentStore:
@@ -143,6 +148,7 @@ class PaymentStore:
             "payload": payload,
             "now": now,
         }
+        lifted = False
         async with self._db.transaction() as tx:
             row = await tx.fetch_one(_INSERT_PAYMENT, params)
             if row is not None:
@@ -153,11 +159,12 @@ class PaymentStore:
                     payment.account_id, "topup", amount, now, actor=actor, note=note
                 )
                 await tx.execute(INSERT_LEDGER, entry)
+                lifted = await lift_no_funds_lock(tx, payment.account_id, now)
             else:
                 payment = await self._existing(tx, charge_id, PayerUnknownError(telegram_id))
             account = await account_where(tx, "id = :id", payment.account_id)
         assert account is not None
-        return PaymentOutcome(payment, account, applied=row is not None)
+        return PaymentOutcome(payment, account, applied=row is not None, lock_lifted=lifted)
 
     async def refund(self, charge_id: str, actor: str) -> PaymentOutcome:
         """Claim the payment's refund and take its credit back, never below zero.
@@ -185,6 +192,7 @@ class PaymentStore:
     async def undo_refund(self, charge_id: str, actor: str) -> PaymentOutcome:
         """Give back a reversed credit when Telegram refused to refund the Stars."""
         now = self._clock()
+        lifted = False
         async with self._db.transaction() as tx:
             row = await tx.fetch_one(_UNCLAIM_REFUND, {"charge_id": charge_id})
             if row is None:
@@ -192,9 +200,10 @@ class PaymentStore:
             else:
                 payment = Payment.from_row(row)
                 await self._move(tx, payment, "refund_undone", payment.amount, actor, now)
+                lifted = await lift_no_funds_lock(tx, payment.account_id, now)
             account = await account_where(tx, "id = :id", payment.account_id)
         assert account is not None
-        return PaymentOutcome(payment, account, applied=row is not None)
+        return PaymentOutcome(payment, account, applied=row is not None, lock_lifted=lifted)
 
     async def _existing(self, tx: Executor, charge_id: str, missing: PaymentError) -> Payment:
         row = await tx.fetch_one(

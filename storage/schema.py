@@ -13,6 +13,7 @@ without the other.
 from __future__ import annotations
 
 from storage.schema_images import IMAGES_MIGRATION
+from storage.schema_locks import LOCK_CAUSE_MIGRATION
 from storage.schema_settle import SETTLE_MIGRATION
 
 _ACCOUNTS = """
@@ -305,3 +306,4 @@ MIGRATIONS.append(
 
 MIGRATIONS.append(IMAGES_MIGRATION)
 MIGRATIONS.append(SETTLE_MIGRATION)
+MIGRATIONS.append(LOCK_CAUSE_MIGRATION)

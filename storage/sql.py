@@ -8,7 +8,7 @@ from storage.models import Account
 
 ACCOUNT_COLUMNS = (
     "id, telegram_id, username, key_prefix, balance, reserved, strikes, locked_until, "
-    "language, created_at, last_seen_at"
+    "language, created_at, last_seen_at, lock_cause"
 )
 
 INSERT_LEDGER = """

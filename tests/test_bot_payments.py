@@ -128,14 +128,6 @@ async def test_checkout_of_an_active_account_is_approved(tested: BotHarness) -> 
     assert "error_message" not in answer.params
 
 
-async def test_checkout_of_a_blocked_account_is_refused(tested: BotHarness) -> None:
-    await tested.register(USER, "alice")
-    account = await tested.storage.admin.block("alice", actor="cli")
-    answer = await checkout(tested, f"topup:{account.id}:100")
-    assert answer.params["ok"] is False
-    assert answer.params["error_message"] == ENGLISH.topup_locked
-
-
 @pytest.mark.parametrize("payload", ["topup:x:100", "other", "topup:999:100", "topup:1:50"])
 async def test_checkout_with_a_payload_that_is_not_this_users_is_refused(
     tested: BotHarness, payload: str
