@@ -7,6 +7,7 @@ from aiohttp import web
 from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, BODY_TIMEOUT, create_error_middleware
 from api.library.routes import add_library_routes
+from api.relay import DEFAULT_STREAM_DRAIN_SECONDS, STREAM_DRAIN
 from api.routes import account, anthropic, audio, chat, docs, embeddings, images, models
 from api.routes.google import gemini_models
 from api.routes.stability import text_to_image
@@ -19,12 +20,14 @@ def create_api_app(
     max_body_bytes: int,
     max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
     body_read_seconds: float = 30.0,
+    stream_drain_seconds: float = DEFAULT_STREAM_DRAIN_SECONDS,
 ) -> web.Application:
     """Build the app; `context` may be given later (by a cleanup_ctx) but before serving."""
     app = web.Application(middlewares=[create_error_middleware()], client_max_size=max_body_bytes)
     app[BODY_LIMIT] = max_body_bytes
     app[BODY_TIMEOUT] = body_read_seconds
     app[AUDIO_BODY_LIMIT] = max_audio_bytes
+    app[STREAM_DRAIN] = stream_drain_seconds
     if context is not None:
         app[CONTEXT] = context
     router = app.router

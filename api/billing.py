@@ -4,6 +4,10 @@ Invariant: a call that passed the gate is finished exactly once, whatever happen
 between: the context manager's exit writes its usage record, which releases the hold and
 charges the cost in one statement, also on errors and on cancellation. A call is charged
 for what it produced (the handler's `Bill.charge`), never for what it did not.
+
+Invariant: only a provider's own usage is charged as it is (`Bill.charge_tokens`); an
+estimated charge (`Bill.charge_estimate`) never exceeds the call's hold, and this class is the
+one place that cap is applied.
 """
 
 from __future__ import annotations
@@ -35,8 +39,13 @@ CLIENT_CLOSED = 499
 
 @dataclass(slots=True)
 class Bill:
-    """What the handler learned about the call; the billing context settles from it."""
+    """What the handler learned about the call; the billing context settles from it.
 
+    `held` is what the gate held for the call: the most it may cost unless the provider
+    itself reports more.
+    """
+
+    held: int
     input_units: int = 0
     output_units: int = 0
     cost: int = 0
@@ -50,6 +59,19 @@ class Bill:
         """Charge token usage at the model's prices."""
         cost = model.cost(usage.input_tokens, usage.output_tokens)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
+
+    def charge_estimate(self, model: Model, usage: TokenUsage) -> None:
+        """Charge an estimate of what was produced, never more than the hold.
+
+        An estimate is ours, not the provider's: a prompt or an output guessed too high
+        must not cost the user more than they were told the call could cost.
+        """
+        cost = min(model.cost(usage.input_tokens, usage.output_tokens), self.held)
+        self.charge(usage.input_tokens, usage.output_tokens, cost)
+
+    def charge_hold(self, usage: TokenUsage) -> None:
+        """Charge the whole hold (what was produced is unknown), recording `usage` as seen."""
+        self.charge(usage.input_tokens, usage.output_tokens, self.held)
 
 
 def _failed_status(error: BaseException) -> int:
@@ -78,7 +100,7 @@ async def billed_call(
     assert auth.account_id is not None
     in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
     started = time.monotonic()
-    bill = Bill()
+    bill = Bill(held=auth.hold)
     with in_flight.call():
         try:
             with in_flight.running():

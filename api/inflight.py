@@ -34,6 +34,9 @@ class InFlight:
     def __init__(self) -> None:
         self._running: set[asyncio.Task[Any]] = set()
         self._open: set[asyncio.Task[Any]] = set()
+        #: Set once the grace period is over: a call cancelled from then on was abandoned by
+        #: the service, not left by its client (the relay then has no time to read on).
+        self.abandoned = False
 
     @contextmanager
     def call(self) -> Iterator[None]:
@@ -59,6 +62,7 @@ class InFlight:
 
     def cancel_running(self) -> None:
         """The grace period is over: abandon the calls still running (each still settles)."""
+        self.abandoned = True
         if self._running:
             logger.warning("grace period over: cancelling %d running calls", len(self._running))
         for task in self._running:

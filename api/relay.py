@@ -1,28 +1,43 @@
 """Relaying a provider's event stream to the client, for every streaming route.
 
 One relay for all of them, so the rules of DESIGN.md hold the same everywhere: events pass
-on as soon as each is complete, never buffered whole; a client that goes away stops the
-relay (leaving the block closes the upstream call); a stream the provider breaks off ends
-with an error event in that provider's own shape; and the call is billed for what the
-stream produced, by the scanner's reading of it, or not at all when nothing was.
+on as soon as each is complete, never buffered whole; a stream the provider breaks off ends
+with an error event in that provider's own shape; and the call is billed from the provider's
+own usage whenever it arrives.
+
+How a stream ends decides what it costs (README, "How a call ends"):
+- the provider's usage arrived: that usage, as it is;
+- the client left first: the relay reads on, discarding, for at most the drain bound
+  (STREAM_DRAIN_SECONDS), and bills the usage if it comes, else the whole hold; leaving a
+  stream must never make its unseen output (reasoning, tool arguments, thinking) cheaper;
+- the provider broke off or ended without usage: an estimate of what was produced (prompt
+  without media payloads, output counted), never above the hold, nothing when nothing was;
+- a shutdown past its grace period cancelled the call: the service abandoned it, not the
+  client, so there is no time to read on and the estimate is billed, as for a break.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, suppress
 from typing import Protocol
 
 from aiohttp import web
 
 from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
 from api.errors import REQUEST_ID
+from api.inflight import IN_FLIGHT
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.openai_compat import TokenUsage
 
 logger = logging.getLogger(__name__)
+
+#: How long a relay whose client left reads on for the provider's usage (seconds).
+STREAM_DRAIN: web.AppKey[float] = web.AppKey("stream_drain_seconds", float)
+DEFAULT_STREAM_DRAIN_SECONDS = 120.0
 
 
 class StreamScanner(Protocol):
@@ -39,8 +54,12 @@ class StreamScanner(Protocol):
         """The upstream ended normally: whatever is left to pass on."""
         ...
 
-    def billable(self, prompt_estimate: int) -> TokenUsage | None:
-        """What the stream produced, to bill; None when it produced nothing."""
+    def reported(self) -> TokenUsage | None:
+        """The provider's own final usage, once it has arrived; None before."""
+        ...
+
+    def produced(self, prompt_estimate: int) -> TokenUsage | None:
+        """An estimate of what the stream produced so far; None when it produced nothing."""
         ...
 
 
@@ -51,35 +70,108 @@ async def relay_stream(
     bill: Bill,
     *,
     model: Model,
-    held: int,
     prompt_estimate: Callable[[], int],
     error_event: Callable[[UpstreamError], bytes],
 ) -> web.StreamResponse:
-    """Open the upstream stream, relay it, and record on `bill` what it produced.
+    """Open the upstream stream, relay it, and record on `bill` what it cost.
 
     A refusal before the first byte raises from `opened` (an ordinary error answer).
-    `prompt_estimate` is called at the end, and only matters when the provider's own usage
-    never came: computing it up front would cost every stream for the rare broken one.
+    `prompt_estimate` is called at the end, and only when the provider's own usage never
+    came: computing it up front would cost every stream for the rare broken one.
     """
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
             "Cache-Control": "no-cache",
-            HELD_HEADER: str(held),
+            HELD_HEADER: str(bill.held),
         }
     )
+    client_left = False
     try:
         async with opened as chunks:
-            await response.prepare(request)
-            bill.status = await _pass_on(chunks, scanner, response, error_event)
+            try:
+                await response.prepare(request)
+                bill.status = await _pass_on(chunks, scanner, response, error_event)
+            except (ConnectionResetError, asyncio.CancelledError) as left:
+                if _abandoned_by_shutdown(request, left):
+                    raise
+                client_left = True
+                await _after_client_left(request, left, chunks, scanner, bill)
+                return response
         await response.write_eof()
-    except ConnectionResetError:
-        logger.info("request %s: the client left mid-stream", request[REQUEST_ID])
+    except ConnectionResetError:  # the last write: every event had been read and billed
+        logger.info("request %s: the client left at the stream's end", request[REQUEST_ID])
         bill.status = CLIENT_CLOSED
     finally:
-        if usage := scanner.billable(prompt_estimate()):
-            bill.charge_tokens(model, usage)
+        _settle(bill, scanner, model, prompt_estimate, client_left=client_left)
     return response
+
+
+def _abandoned_by_shutdown(request: web.Request, error: BaseException) -> bool:
+    """Whether `error` is shutdown's cancellation after its grace period, not a client's."""
+    in_flight = request.config_dict.get(IN_FLIGHT)
+    return isinstance(error, asyncio.CancelledError) and bool(in_flight and in_flight.abandoned)
+
+
+async def _after_client_left(
+    request: web.Request,
+    left: BaseException,
+    chunks: AsyncIterator[bytes],
+    scanner: StreamScanner,
+    bill: Bill,
+) -> None:
+    """Read on to the provider's usage, then end as the client's leaving showed up.
+
+    A cancelled handler (a server that cancels handlers on disconnect) is un-cancelled for
+    the bounded drain and cancelled again after it, so the billing context still sees a
+    cancellation; a failed write (`web.run_app`, which cancels nothing) just returns.
+    """
+    logger.info("request %s: the client left mid-stream; reading on", request[REQUEST_ID])
+    bill.status = CLIENT_CLOSED
+    cancelled = isinstance(left, asyncio.CancelledError)
+    task = asyncio.current_task()
+    if cancelled and task is not None:
+        task.uncancel()
+    seconds = request.config_dict.get(STREAM_DRAIN, DEFAULT_STREAM_DRAIN_SECONDS)
+    await _drain(chunks, scanner, seconds)
+    if cancelled:
+        raise left
+
+
+async def _drain(chunks: AsyncIterator[bytes], scanner: StreamScanner, seconds: float) -> None:
+    """Read the upstream, discarding, until its usage arrives, it ends, or `seconds` pass.
+
+    Nothing reaches the client any more; the scanner reads every event as before.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in chunks:
+                scanner.feed(chunk)
+                if scanner.reported() is not None:
+                    return
+            scanner.finish()
+    except (TimeoutError, UpstreamError) as error:
+        logger.info("the provider's usage did not come after the client left: %s", error)
+
+
+def _settle(
+    bill: Bill,
+    scanner: StreamScanner,
+    model: Model,
+    prompt_estimate: Callable[[], int],
+    *,
+    client_left: bool,
+) -> None:
+    """Record the stream's cost on `bill`, by the rules in this module's docstring."""
+    if (usage := scanner.reported()) is not None:
+        bill.charge_tokens(model, usage)
+        return
+    prompt = prompt_estimate()
+    estimate = scanner.produced(prompt)
+    if client_left:
+        bill.charge_hold(estimate or TokenUsage(prompt, 0))
+    elif estimate is not None:
+        bill.charge_estimate(model, estimate)
 
 
 async def _pass_on(
@@ -98,7 +190,8 @@ async def _pass_on(
             if events := scanner.feed(chunk):
                 await response.write(events)
     except UpstreamError as error:
-        await response.write(error_event(error))
+        with suppress(ConnectionResetError):  # the upstream is over: nothing left to read
+            await response.write(error_event(error))
         return error.status
     if rest := scanner.finish():
         await response.write(rest)

@@ -66,6 +66,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
         max_body_bytes=settings.max_body_bytes,
         max_audio_bytes=settings.max_audio_bytes,
         body_read_seconds=settings.body_read_timeout_seconds,
+        stream_drain_seconds=settings.stream_drain_seconds,
     )
     registry = Registry(
         load_catalog(settings.catalog_file, settings.price_markup), settings.provider_configs()

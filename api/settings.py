@@ -104,6 +104,7 @@ class Settings(BaseSettings):
     body_read_timeout_seconds: float = Field(default=30.0, gt=0)
     upstream_connect_timeout: float = Field(default=10.0, gt=0)
     upstream_read_timeout: float = Field(default=120.0, gt=0)
+    stream_drain_seconds: float = Field(default=120.0, ge=0)
     upstream_max_connections: int = Field(default=256, ge=1)
     catalog_file: Path | None = None
     price_markup: Decimal = Field(default=Decimal("1"), gt=0)

@@ -135,15 +135,21 @@ class EventScanner:
             self._read(rest)
         return rest
 
-    def billable(self, prompt_estimate: int) -> TokenUsage | None:
-        """What the stream produced: the upstream's own figures when its final usage came;
-        after a break, the events counted so far; None when nothing was produced at all."""
-        input_tokens = _input_tokens(self._usage) if self.started else prompt_estimate
-        if self.finished:
-            return TokenUsage(input_tokens, self._usage.get("output_tokens", 0))
-        if self.output_events:
-            return TokenUsage(input_tokens, self.output_events)
+    def reported(self) -> TokenUsage | None:
+        """Anthropic's own figures, once both `message_start` (the input) and the final
+        `message_delta` (the output) have passed: billed as they are."""
+        if self.started and self.finished:
+            return TokenUsage(_input_tokens(self._usage), self._usage.get("output_tokens", 0))
         return None
+
+    def produced(self, prompt_estimate: int) -> TokenUsage | None:
+        """Without the final usage (a break): the input `message_start` gave (else the
+        estimate) and the output events counted; None when nothing was produced at all."""
+        if not (self.output_events or self.finished):
+            return None
+        input_tokens = _input_tokens(self._usage) if self.started else prompt_estimate
+        output = self._usage.get("output_tokens", 0) if self.finished else self.output_events
+        return TokenUsage(input_tokens, output)
 
     def _read(self, event: bytes) -> None:
         name, data = _parse_event(event)

@@ -151,11 +151,6 @@ def max_prompt_tokens(value: object) -> int:
     return len(str(value).encode())
 
 
-def estimated_prompt_tokens(body: JsonObject) -> int:
-    """The likely prompt tokens, for billing a stream that ended without Google's usage."""
-    return max_prompt_tokens(body) // _BYTES_PER_TOKEN + 1
-
-
 def hold_for_generation(
     model: Model, body: JsonObject, max_output_tokens: int | None, candidate_count: int | None
 ) -> int:
@@ -269,15 +264,14 @@ class GeminiStreamScanner:
         if (usage := usage_of(data)) is not None:
             self.usage = usage
 
-    def billable(self, prompt_estimate: int) -> TokenUsage | None:
-        """What the stream cost: Google's final usage when it ended normally.
+    def reported(self) -> TokenUsage | None:
+        """Google's final usage, once the stream has ended normally: billed as it is."""
+        return self.usage if self.ended else None
 
-        A stream that broke off, or ended without usage, pays for the output it produced:
-        the larger of the last usage seen (Google's chunks carry a running one) and the
-        output counted here; nothing when nothing was produced.
-        """
-        if self.ended and self.usage is not None:
-            return self.usage
+    def produced(self, prompt_estimate: int) -> TokenUsage | None:
+        """Without Google's final usage (a break, or an ending without usage): the larger of
+        the last running usage seen and the output counted here; None when nothing was
+        produced."""
         produced = -(-self.output_bytes // _BYTES_PER_TOKEN)
         if produced == 0:
             return None

@@ -120,7 +120,7 @@ class Upstream:
 
     @staticmethod
     def chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-        return _chunks(response)
+        return _Chunks(response)
 
 
 def parse_json(body: bytes) -> Any:
@@ -131,15 +131,28 @@ def parse_json(body: bytes) -> Any:
         raise UpstreamError(502, "the provider answered with malformed JSON") from error
 
 
-async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+class _Chunks:
     """The upstream's bytes as they arrive.
 
-    Only this generator's own reads are mapped: an error in the consumer (a client gone
-    while its chunk is written) is raised in the consumer's frame, never in here.
+    An iterator object, not an async generator: a cancellation that reaches a generator's
+    await closes it for good, and a relay whose handler was cancelled (its client left) must
+    still read on to the provider's usage. aiohttp's `readany` loses nothing when cancelled.
+    Only this iterator's own reads are mapped: an error in the consumer (a client gone while
+    its chunk is written) is raised in the consumer's frame, never in here.
     """
-    with _mapped_transport_errors("the provider's stream broke off"):
-        async for chunk in response.content.iter_any():
-            yield chunk
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._content = response.content
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        with _mapped_transport_errors("the provider's stream broke off"):
+            chunk = await self._content.readany()
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
 
 
 @contextmanager

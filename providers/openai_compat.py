@@ -160,11 +160,13 @@ class UsageScanner:
         rest, self._pending = self._pending, b""
         return self._keep(rest) if rest.strip() else b""
 
-    def billable(self, prompt_estimate: int) -> TokenUsage | None:
-        """The upstream's own figures; after a break, the prompt estimate and the content
-        events produced; None when nothing was produced."""
-        if self.usage is not None:
-            return self.usage
+    def reported(self) -> TokenUsage | None:
+        """The provider's own usage, once its usage chunk has passed: billed as it is."""
+        return self.usage
+
+    def produced(self, prompt_estimate: int) -> TokenUsage | None:
+        """Without the provider's usage (a break): the prompt estimate and the content
+        events counted; None when nothing was produced."""
         if self.output_events:
             return TokenUsage(prompt_estimate, self.output_events)
         return None

@@ -128,7 +128,7 @@ def test_the_scanner_passes_every_byte_on_whatever_the_chunking() -> None:
         chunks = [STREAM[i : i + size] for i in range(0, len(STREAM), size)]
         relayed = b"".join(scanner.feed(chunk) for chunk in chunks) + scanner.finish()
         assert relayed == STREAM
-        assert scanner.billable(prompt_estimate=999) == TokenUsage(40, 7)
+        assert scanner.reported() == TokenUsage(40, 7)
 
 
 def test_an_event_is_passed_on_only_once_it_is_complete() -> None:
@@ -144,25 +144,26 @@ def test_the_last_message_delta_counts_and_input_includes_the_cache() -> None:
     scanner.feed(event("message_start", message={"usage": cached}))
     scanner.feed(event("message_delta", usage={"output_tokens": 2}))
     scanner.feed(event("message_delta", usage={"output_tokens": 9}))
-    assert scanner.billable(prompt_estimate=999) == TokenUsage(40, 9)
+    assert scanner.reported() == TokenUsage(40, 9)
 
 
 def test_a_broken_stream_is_billed_for_the_output_events_it_produced() -> None:
     scanner = EventScanner()
     scanner.feed(START + text_delta("a") + text_delta("b") + text_delta("c")[:20])
-    assert scanner.billable(prompt_estimate=999) == TokenUsage(40, 2)
+    assert scanner.reported() is None
+    assert scanner.produced(prompt_estimate=999) == TokenUsage(40, 2)
 
 
 def test_without_message_start_the_input_is_the_estimate() -> None:
     scanner = EventScanner()
     scanner.feed(text_delta("a"))
-    assert scanner.billable(prompt_estimate=12) == TokenUsage(12, 1)
+    assert scanner.produced(prompt_estimate=12) == TokenUsage(12, 1)
 
 
 def test_a_stream_that_produced_nothing_bills_nothing() -> None:
     scanner = EventScanner()
     scanner.feed(START + event("ping"))
-    assert scanner.billable(prompt_estimate=12) is None
+    assert scanner.produced(prompt_estimate=12) is None
 
 
 def test_text_that_mentions_event_names_is_only_text() -> None:
@@ -170,14 +171,14 @@ def test_text_that_mentions_event_names_is_only_text() -> None:
     scanner.feed(
         START + text_delta('event: message_delta\ndata: {"usage": {"output_tokens": 99}}')
     )
-    assert scanner.billable(prompt_estimate=12) == TokenUsage(40, 1)
+    assert scanner.produced(prompt_estimate=12) == TokenUsage(40, 1)
 
 
 def test_crlf_line_endings_are_understood_and_kept() -> None:
     crlf = STREAM.replace(b"\n", b"\r\n")
     scanner = EventScanner()
     assert scanner.feed(crlf[:100]) + scanner.feed(crlf[100:]) + scanner.finish() == crlf
-    assert scanner.billable(prompt_estimate=999) == TokenUsage(40, 7)
+    assert scanner.reported() == TokenUsage(40, 7)
 
 
 def test_an_upstream_error_event_marks_the_stream_failed() -> None:
@@ -185,7 +186,7 @@ def test_an_upstream_error_event_marks_the_stream_failed() -> None:
     error = {"type": "overloaded_error", "message": "Overloaded"}
     scanner.feed(START + text_delta("a") + event("error", error=error))
     assert scanner.failed
-    assert scanner.billable(prompt_estimate=12) == TokenUsage(40, 1)
+    assert scanner.produced(prompt_estimate=12) == TokenUsage(40, 1)
 
 
 def test_the_gateways_own_error_event_has_anthropics_shape() -> None:

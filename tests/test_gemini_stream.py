@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from providers.catalog import load_catalog
-from providers.gemini import estimated_prompt_tokens, hold_for_generation
+from providers.gemini import hold_for_generation
+from providers.prompt_estimate import gemini_prompt_tokens
 from tests.conftest import ApiHarness
 from tests.fakes.gemini import FakeGemini
 from tests.ledger import account_state, calls, the_call
@@ -128,7 +129,7 @@ async def test_a_stream_cut_without_any_usage_is_billed_from_the_estimate(
     response = await api.client.post(URL, json=BODY, headers={"x-goog-api-key": key})
     await response.read()
     [call] = await calls(api)
-    expected = (estimated_prompt_tokens(BODY), output_tokens("Hello", " from"))
+    expected = (gemini_prompt_tokens(BODY), output_tokens("Hello", " from"))
     assert (call["input_units"], call["output_units"]) == expected
     assert await account_state(api) == (CREDIT - MODEL.cost(*expected), 0, 0)
 
@@ -141,8 +142,10 @@ async def test_a_stream_that_ends_without_usage_is_billed_from_its_output(
     response = await api.client.post(URL, json=BODY, headers={"x-goog-api-key": key})
     await response.read()
     [call] = await calls(api)
-    expected = (estimated_prompt_tokens(BODY), output_tokens(fake_gemini.reply))
+    expected = (gemini_prompt_tokens(BODY), output_tokens(fake_gemini.reply))
     assert (call["status"], call["input_units"], call["output_units"]) == (200, *expected)
+    assert call["cost"] == MODEL.cost(*expected) < call["held"]
+    assert await account_state(api) == (CREDIT - call["cost"], 0, 0)
 
 
 async def test_a_stream_cut_before_any_output_is_free(
@@ -176,7 +179,7 @@ async def test_a_stream_that_stalls_ends_with_504_and_pays_for_its_output(
     assert await account_state(api) == (CREDIT - call["cost"], 0, 0)
 
 
-async def test_a_client_leaving_mid_stream_pays_for_what_was_produced(
+async def test_a_client_leaving_mid_stream_pays_the_usage_that_follows(
     api: ApiHarness, fake_gemini: FakeGemini
 ) -> None:
     fake_gemini.pause_stream = asyncio.Event()
@@ -186,10 +189,8 @@ async def test_a_client_leaving_mid_stream_pays_for_what_was_produced(
         assert b'"text": "Hello"' in await sent.content.readany()
         sent.close()  # the client goes away with the stream half done
     fake_gemini.pause_stream.set()
-    call = await the_call(api)
-    assert call["status"] == 499
-    # at least what the client had received, at most the whole reply
-    assert output_tokens("Hello") <= call["output_units"] <= output_tokens(fake_gemini.reply)
-    assert call["input_units"] == fake_gemini.prompt_tokens
-    assert call["cost"] == MODEL.cost(call["input_units"], call["output_units"]) < call["held"]
+    call = await the_call(api)  # the gateway read on to Google's final usage
+    usage = (fake_gemini.prompt_tokens, fake_gemini.candidates_tokens)
+    assert (call["status"], call["input_units"], call["output_units"]) == (499, *usage)
+    assert call["cost"] == MODEL.cost(*usage)
     assert await account_state(api) == (CREDIT - call["cost"], 0, 0)

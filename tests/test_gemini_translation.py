@@ -152,23 +152,24 @@ def test_lf_delimited_events_are_understood_too() -> None:
 def test_a_normal_end_bills_the_final_usage() -> None:
     scanner = GeminiStreamScanner()
     scanner.feed(text_chunk("Hello there", {"promptTokenCount": 4, "candidatesTokenCount": 1}))
+    assert scanner.reported() is None  # running usage, until the stream has ended
     scanner.finish()
-    assert scanner.billable(prompt_estimate=99) == TokenUsage(4, 1)
+    assert scanner.reported() == TokenUsage(4, 1)
 
 
 def test_a_broken_stream_bills_the_larger_of_running_usage_and_counted_output() -> None:
     scanner = GeminiStreamScanner()
     scanner.feed(text_chunk("Hello there", {"promptTokenCount": 4}))
-    assert scanner.billable(prompt_estimate=99) == TokenUsage(4, 3)  # 11 bytes -> 3 tokens
+    assert scanner.produced(prompt_estimate=99) == TokenUsage(4, 3)  # 11 bytes -> 3 tokens
     scanner.feed(text_chunk("!", {"promptTokenCount": 4, "candidatesTokenCount": 9}))
-    assert scanner.billable(prompt_estimate=99) == TokenUsage(4, 9)
+    assert scanner.produced(prompt_estimate=99) == TokenUsage(4, 9)
 
 
 def test_a_broken_stream_without_output_bills_nothing() -> None:
     scanner = GeminiStreamScanner()
     scanner.feed(event({"usageMetadata": {"promptTokenCount": 4}}))
-    assert scanner.billable(prompt_estimate=99) is None
-    assert GeminiStreamScanner().billable(prompt_estimate=99) is None
+    assert scanner.produced(prompt_estimate=99) is None
+    assert GeminiStreamScanner().produced(prompt_estimate=99) is None
 
 
 def test_stability_bills_only_delivered_artifacts() -> None:

@@ -24,7 +24,6 @@ from api.relay import relay_stream
 from api.routes.kinds import route_of_kind
 from providers.anthropic import (
     EventScanner,
-    estimate_input_tokens,
     forwarded_headers,
     hold_for_messages,
     messages_payload,
@@ -32,6 +31,7 @@ from providers.anthropic import (
 )
 from providers.anthropic_client import AnthropicClient
 from providers.catalog import ModelKind
+from providers.prompt_estimate import anthropic_prompt_tokens
 
 
 class MessagesRequest(BaseModel):
@@ -70,8 +70,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
                     EventScanner(),
                     bill,
                     model=route.model,
-                    held=auth.hold,
-                    prompt_estimate=lambda: estimate_input_tokens(payload),
+                    prompt_estimate=lambda: anthropic_prompt_tokens(payload),
                     error_event=lambda error: stream_error_event(error.message),
                 )
             message = await client.complete(route, payload, headers)

@@ -27,9 +27,9 @@ from providers.openai_compat import (
     UsageScanner,
     chat_payload,
     client_wants_usage,
-    estimate_input_tokens,
     hold_for_chat,
 )
+from providers.prompt_estimate import openai_prompt_tokens
 
 
 class ChatRequest(BaseModel):
@@ -66,8 +66,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                     UsageScanner(forward_usage_chunk=client_wants_usage(body)),
                     bill,
                     model=route.model,
-                    held=auth.hold,
-                    prompt_estimate=lambda: estimate_input_tokens(payload),
+                    prompt_estimate=lambda: openai_prompt_tokens(payload),
                     error_event=_stream_error_event,
                 )
             completion = await backend.complete(route, payload)

@@ -30,7 +30,6 @@ from providers.gemini import (
     GeminiMethod,
     GeminiStreamScanner,
     GeminiTarget,
-    estimated_prompt_tokens,
     forwarded_body,
     forwarded_params,
     hold_for_generation,
@@ -38,6 +37,7 @@ from providers.gemini import (
     stream_error_event,
 )
 from providers.gemini_client import GeminiClient
+from providers.prompt_estimate import gemini_prompt_tokens
 from providers.registry import Route
 
 logger = logging.getLogger(__name__)
@@ -92,15 +92,13 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
             return once.replay
         async with billed_call(context, auth, route, request) as bill:
             if target.method is GeminiMethod.STREAM:
-                estimate = estimated_prompt_tokens(body)
                 return await relay_stream(
                     request,
                     client.stream(route, call),
                     GeminiStreamScanner(),
                     bill,
                     model=route.model,
-                    held=auth.hold,
-                    prompt_estimate=lambda: estimate,
+                    prompt_estimate=lambda: gemini_prompt_tokens(body),
                     error_event=lambda error: stream_error_event(error.status, error.message),
                 )
             completion = await client.generate(route, call)

@@ -4,8 +4,9 @@ It records every request (path, headers, parsed body) so tests can check what th
 forwarded, and every byte of every stream it sent, so tests can check the relay altered
 none. Switches per test: the usage, an error status (answered in Anthropic's error shape),
 a delay before answering (to provoke the gateway's read timeout), and for streams a pause
-after some text deltas until `resume` is set, a cut (the connection dropped mid-stream), or
-a hang (nothing more sent until the gateway lets go).
+after some text deltas until `resume` is set, a cut (the connection dropped mid-stream), a
+hang (nothing more sent until the gateway lets go), the final usage held back until
+`usage_gate` is set (late, or never), or usage left out.
 
 Its server cancels a handler whose client went away, so a hanging stream ends with it.
 """
@@ -54,6 +55,8 @@ class FakeAnthropic:
     pause_after: int | None = None  # text deltas sent before waiting for `resume`
     cut_after: int | None = None  # text deltas sent before the connection is dropped
     hang_after: int | None = None  # text deltas sent before sending nothing more
+    omit_usage: bool = False  # message_start and message_delta without their usage
+    usage_gate: asyncio.Event | None = None  # when set, awaited before the final usage
     resume: asyncio.Event = field(default_factory=asyncio.Event)
     requests: list[ReceivedRequest] = field(default_factory=list)
     sent: bytearray = field(default_factory=bytearray)
@@ -102,7 +105,7 @@ class FakeAnthropic:
 
     def _message(self, body: dict[str, Any], *, final: bool) -> dict[str, Any]:
         """The message object; at a stream's start it has no content and no stop reason."""
-        return {
+        message: dict[str, Any] = {
             "id": MESSAGE_ID,
             "type": "message",
             "role": "assistant",
@@ -112,6 +115,9 @@ class FakeAnthropic:
             "stop_sequence": None,
             "usage": self._usage(self.output_tokens if final else 1),
         }
+        if self.omit_usage and not final:
+            del message["usage"]
+        return message
 
     async def _stream(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         response = web.StreamResponse(
@@ -130,10 +136,15 @@ class FakeAnthropic:
                 return response
             delta = {"type": "text_delta", "text": piece}
             await self._event(response, "content_block_delta", index=0, delta=delta)
+        if self.usage_gate is not None:
+            await self.usage_gate.wait()
         await self._event(response, "content_block_stop", index=0)
         stop = {"stop_reason": "end_turn", "stop_sequence": None}
-        usage = {"output_tokens": self.output_tokens}
-        await self._event(response, "message_delta", delta=stop, usage=usage)
+        if self.omit_usage:
+            await self._event(response, "message_delta", delta=stop)
+        else:
+            usage = {"output_tokens": self.output_tokens}
+            await self._event(response, "message_delta", delta=stop, usage=usage)
         await self._event(response, "message_stop")
         await response.write_eof()
         return response

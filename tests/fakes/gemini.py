@@ -5,7 +5,7 @@
 count, the last one the whole usage, as Google's do) and countTokens; errors have Google's
 shape. Every request is recorded (path, query, headers, parsed body) and every streamed byte
 kept, so tests can compare what the client got with what was sent. Switches per test: an
-error status, a delay, a stream cut or paused mid-way, usage left out.
+error status, a delay, a stream cut or paused mid-way, usage held back or left out.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ class FakeGemini:
     omit_usage: bool = False
     #: When set, a stream waits for this event after its first chunk.
     pause_stream: asyncio.Event | None = None
+    #: When set, a stream waits for this event before its last chunk (the one with the
+    #: whole usage): usage that comes late, or never while it stays unset.
+    usage_gate: asyncio.Event | None = None
     requests: list[GeminiRequest] = field(default_factory=list)
     streamed: bytearray = field(default_factory=bytearray)
 
@@ -117,6 +120,8 @@ class FakeGemini:
                 assert request.transport is not None
                 request.transport.close()  # the provider dies mid-stream
                 return response
+            if sent == last and self.usage_gate is not None:
+                await self.usage_gate.wait()
             event = f"data: {json.dumps(self._chunk(piece, model, sent == last))}\r\n\r\n"
             self.streamed += event.encode()
             await response.write(event.encode())

@@ -2,8 +2,8 @@
 
 It records every request it receives (path, headers, parsed body) so tests can check what
 the gateway forwarded. Its behaviour is switched per test through `FakeUpstream` fields: a
-fixed usage, an error status with the provider's error body, or a delay (to provoke the
-gateway's read timeout).
+fixed usage, an error status with the provider's error body, a delay (to provoke the
+gateway's read timeout), and for streams a cut, a pause, usage held back or left out.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ class FakeUpstream:
     malformed_json: bool = False
     #: When set, a stream waits for this event after its first content chunk.
     pause_stream: asyncio.Event | None = None
+    #: When set, a stream waits for this event before its usage chunk: usage that comes
+    #: late, or never while the event stays unset (the test sets it before it ends).
+    usage_gate: asyncio.Event | None = None
     requests: list[ReceivedRequest] = field(default_factory=list)
     #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py).
     media: FakeMedia = field(default_factory=FakeMedia)
@@ -114,6 +117,8 @@ class FakeUpstream:
                 await self.pause_stream.wait()
         done = {"index": 0, "delta": {}, "finish_reason": "stop"}
         await _send_event(response, {**base, "choices": [done]})
+        if self.usage_gate is not None:
+            await self.usage_gate.wait()
         if body.get("stream_options", {}).get("include_usage") and not self.omit_usage:
             await _send_event(response, {**base, "choices": [], "usage": self._usage()})
         await response.write(b"data: [DONE]\n\n")
