@@ -139,7 +139,8 @@ async def credit(
     config: BotConfig,
     texts: Texts,
 ) -> None:
-    """Add or take money through the ledger; storage refuses to go below zero."""
+    """Add or take money through the ledger; storage refuses a debit that would take money
+    running calls hold (or go below zero)."""
     words = (command.args or "").split(maxsplit=2)
     units = admin_render.parse_amount(words[1]) if len(words) >= 2 else None
     if units is None:
@@ -154,9 +155,12 @@ async def credit(
         return
     except BalanceWouldGoNegativeError as error:
         balance = format_money(error.balance, config.currency)
+        held = format_money(error.held, config.currency)
         username = escape(error.username)
         await message.answer(
-            texts.credit_below_zero.format(username=username, balance=balance, amount=amount)
+            texts.credit_below_zero.format(
+                username=username, balance=balance, held=held, amount=amount
+            )
         )
         return
     logger.info("%s changed the balance of %s by %d", _actor(message), account.username, units)

@@ -87,8 +87,8 @@ ENGLISH = Texts(
     ),
     credit_done="Balance of <code>{username}</code> changed by {amount}: now <b>{balance}</b>.",
     credit_below_zero=(
-        "Nothing changed: <code>{username}</code> has {balance}, and {amount} would take the "
-        "balance below zero."
+        "Nothing changed: <code>{username}</code> has {balance}, {held} of it held by calls "
+        "still running, and {amount} would take the balance below zero or below what they hold."
     ),
     user_usage="Usage: <code>/user &lt;username&gt;</code>",
     user_title="<b>Account</b> <code>{username}</code>",

@@ -87,8 +87,8 @@ RUSSIAN = Texts(
     ),
     credit_done="Баланс <code>{username}</code> изменён на {amount}: теперь <b>{balance}</b>.",
     credit_below_zero=(
-        "Ничего не изменено: у <code>{username}</code> {balance}, и {amount} сделало бы "
-        "баланс отрицательным."
+        "Ничего не изменено: у <code>{username}</code> {balance}, из них {held} удерживают "
+        "идущие вызовы, и {amount} сделало бы баланс отрицательным или меньше удержанного."
     ),
     user_usage="Использование: <code>/user &lt;имя пользователя&gt;</code>",
     user_title="<b>Аккаунт</b> <code>{username}</code>",

@@ -7,7 +7,9 @@ rounded up, so the service never undercharges by a rounding.
 
 Units by kind of model: chat and embeddings are priced per 1M tokens (input and output),
 speech per 1M input characters (`input_per_1m`), transcription per minute of audio, and
-images per image, by "<size>/<quality>" (or one flat `per_image`).
+images per image, by "<size>/<quality>" (or one flat `per_image`); an image model that also
+bills its prompt (gpt-image) prices its text input tokens at `input_per_1m` and its image
+input tokens at `image_input_per_1m`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Model:
     per_minute: int = 0
     per_image: int = 0
     image_prices: dict[str, int] = field(default_factory=dict)
+    image_input_per_1m: int = 0
 
     def cost(self, input_units: int, output_units: int) -> int:
         """Tokens (or characters, for speech) at the per-1M prices, rounded up to a unit."""
@@ -88,7 +91,17 @@ class Model:
             shown = {f"per_image_{key}": price for key, price in self.image_prices.items()}
         else:
             shown["per_image"] = self.per_image
+        if self.kind is ModelKind.IMAGE:
+            shown.update(self._image_input_prices())
         return {name: _decimal_text(units) for name, units in shown.items()}
+
+    def _image_input_prices(self) -> dict[str, int]:
+        """What an image model charges for its prompt besides the image, when it does."""
+        prices = {
+            "input_per_1m_text_tokens": self.input_per_1m,
+            "input_per_1m_image_tokens": self.image_input_per_1m,
+        }
+        return {name: units for name, units in prices.items() if units}
 
 
 def _decimal_text(units: int) -> str:
@@ -133,6 +146,9 @@ def _price(value: object, markup: Decimal, where: str, per: int = 1) -> int:
     return int((amount * markup * _UNITS).to_integral_value(rounding=ROUND_CEILING))
 
 
+_PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image", "image_input_per_1m")
+
+
 def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     try:
         kind = ModelKind(entry.get("kind", "chat"))
@@ -144,7 +160,7 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
         raise CatalogError(f"model {name!r} lacks the field 'max_output_tokens'")
     prices = {
         field_name: _price(entry[field_name], markup, f"{name}.{field_name}")
-        for field_name in ("input_per_1m", "output_per_1m", "per_minute", "per_image")
+        for field_name in _PRICE_FIELDS
         if field_name in entry
     }
     images = entry.get("image_prices", {})

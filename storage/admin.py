@@ -26,6 +26,7 @@ from storage.policy import LOCKED_UNTIL_UNBLOCKED
 from storage.sql import (
     ACCOUNT_COLUMNS,
     INSERT_LEDGER,
+    INSERT_LEDGER_IF_AVAILABLE,
     account_where,
     insert_account,
     ledger_params,
@@ -95,19 +96,22 @@ class AccountAdmin:
         return Registration(account=created, created=True, secret=key.secret)
 
     async def credit(self, username: str, amount: int, note: str | None, actor: str) -> Account:
-        """Add (or, negative, take) `amount` units; the balance never goes below zero.
+        """Add (or, negative, take) `amount` units.
 
+        A debit never takes money that running calls hold: the balance stays at or above
+        `reserved` (so above zero), checked in the statement that writes the ledger row.
         Money in is never refused because of a lock; a credit lifts a lock that no-funds
         strikes alone set (`lift_no_funds_lock`), in the same transaction.
         """
         async with self._db.transaction() as tx:
             account = await self._existing(tx, username)
-            if account.balance + amount < 0:
-                raise BalanceWouldGoNegativeError(account.username, account.balance, amount)
             params = ledger_params(
                 account.id, "adjust", amount, self._clock(), actor=actor, note=note
             )
-            await tx.execute(INSERT_LEDGER, params)
+            if await tx.fetch_one(INSERT_LEDGER_IF_AVAILABLE, params) is None:
+                raise BalanceWouldGoNegativeError(
+                    account.username, account.balance, amount, account.reserved
+                )
             if amount > 0:
                 await lift_no_funds_lock(tx, account.id, self._clock())
             await self._record(tx, actor, "credit", account.id, f"{amount} {note or ''}".strip())

@@ -40,9 +40,14 @@ class InvalidUsernameError(StorageError):
 
 
 class BalanceWouldGoNegativeError(StorageError):
-    def __init__(self, username: str, balance: int, amount: int) -> None:
-        self.username, self.balance, self.amount = username, balance, amount
-        super().__init__(f"{username}'s balance {balance} cannot take {amount}: never below zero")
+    """A debit larger than the available money: `balance` less the `held` of running calls."""
+
+    def __init__(self, username: str, balance: int, amount: int, held: int = 0) -> None:
+        self.username, self.balance, self.amount, self.held = username, balance, amount, held
+        super().__init__(
+            f"{username}'s balance {balance} ({held} held by running calls) cannot take "
+            f"{amount}: never below zero, nor below what running calls hold"
+        )
 
 
 class KeyChangedError(StorageError):

@@ -7,7 +7,8 @@ Invariants:
   inserts nothing, so it credits nothing.
 - A refund first claims the payment (`refunded_at` set only while it is NULL) and takes the
   credit back with a 'refund' ledger row, in one transaction, only while the account's
-  available money (balance less holds) covers it: the balance never goes below zero and
+  available money (balance less holds) covers it, checked in the very statement that
+  writes the row (`INSERT_LEDGER_IF_AVAILABLE`): the balance never goes below zero and
   two admins cannot reverse one payment twice. The caller then asks Telegram to refund the
   Stars; if Telegram refuses, `undo_refund` gives the credit back ('refund_undone').
 - Money in is never refused because of a lock, and a credit (or a refund undone) lifts a
@@ -25,7 +26,13 @@ from storage.accounts import Clock, lift_no_funds_lock
 from storage.database import Database, Executor, Row
 from storage.errors import StorageError
 from storage.models import Account
-from storage.sql import ACCOUNT_COLUMNS, INSERT_LEDGER, account_where, ledger_params
+from storage.sql import (
+    ACCOUNT_COLUMNS,
+    INSERT_LEDGER,
+    INSERT_LEDGER_IF_AVAILABLE,
+    account_where,
+    ledger_params,
+)
 
 _PAYMENT_COLUMNS = (
     "charge_id, account_id, telegram_id, stars, amount, payload, created_at, refunded_at, "
@@ -182,9 +189,8 @@ class PaymentStore:
                 raise AlreadyRefundedError(charge_id)
             payment = Payment.from_row(row)
             account = await self._locked_account(tx, payment.account_id)
-            if account.available < payment.amount:
+            if not await self._move(tx, payment, "refund", -payment.amount, actor, now):
                 raise RefundExceedsBalanceError(payment, account.available)
-            await self._move(tx, payment, "refund", -payment.amount, actor, now)
             updated = await account_where(tx, "id = :id", payment.account_id)
         assert updated is not None
         return PaymentOutcome(payment, updated, applied=True)
@@ -225,13 +231,17 @@ class PaymentStore:
 
     async def _move(
         self, tx: Executor, payment: Payment, kind: str, amount: int, actor: str, now: int
-    ) -> None:
-        """The ledger row and the admin record of a reversal (or of its undoing)."""
+    ) -> bool:
+        """The ledger row and the admin record of a reversal (or of its undoing).
+
+        A reversal is written only while the money available (balance less what running
+        calls hold) covers it, checked in the statement that writes it; False when it is
+        not (nothing written).
+        """
         note = f"{payment.stars} Stars, charge {payment.charge_id}"
-        await tx.execute(
-            INSERT_LEDGER,
-            ledger_params(payment.account_id, kind, amount, now, actor=actor, note=note),
-        )
+        params = ledger_params(payment.account_id, kind, amount, now, actor=actor, note=note)
+        if await tx.fetch_one(INSERT_LEDGER_IF_AVAILABLE, params) is None:
+            return False
         await tx.execute(
             """INSERT INTO admin_actions (actor, action, account_id, detail, created_at)
                VALUES (:actor, :action, :account_id, :detail, :now)""",
@@ -243,3 +253,4 @@ class PaymentStore:
                 "now": now,
             },
         )
+        return True

@@ -20,6 +20,24 @@ INSERT INTO ledger (
     :request_id, :actor, :note, :now
 )"""
 
+#: INSERT_LEDGER for money that may go out: a debit is written only while the account's
+#: available money (balance less what running calls hold) covers it, checked in the same
+#: statement whose trigger moves the balance. A credit (amount >= 0) is never refused.
+#: RETURNING gives one row when written, none when refused. Callers lock the account row
+#: first (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so no hold can slip in
+#: between the statement's read and its write.
+INSERT_LEDGER_IF_AVAILABLE = """
+INSERT INTO ledger (
+    account_id, kind, amount, released, model, input_tokens, output_tokens, request_id,
+    actor, note, created_at
+)
+SELECT id, :kind, :amount, :released, :model, :input_tokens, :output_tokens, :request_id,
+    :actor, :note, :now
+FROM accounts
+WHERE id = :account_id
+  AND (CAST(:amount AS BIGINT) >= 0 OR balance - reserved + CAST(:amount AS BIGINT) >= 0)
+RETURNING id"""
+
 
 def ledger_params(
     account_id: int, kind: str, amount: int, now: int, **extra: object

@@ -190,10 +190,27 @@ async def test_credit_never_takes_the_balance_below_zero(tested: BotHarness) -> 
     await tested.register(ALICE, "alice")
     text = await tested.reply(ADMIN, "/credit alice -1.500001")
     assert text == ENGLISH.credit_below_zero.format(
-        username="alice", balance="1.50 USD", amount="-1.500001 USD"
+        username="alice", balance="1.50 USD", held="0.00 USD", amount="-1.500001 USD"
     )
     assert (await tested.account("alice")).balance == 1_500_000
     assert await tested.storage.admin.history("alice") == []
+
+
+async def test_credit_cannot_take_money_a_running_call_holds(tested: BotHarness) -> None:
+    key = await tested.register(ALICE, "alice")
+    auth = await tested.accounts.authorize("alice", key, hold=500_000, request_id="r-1")
+    assert auth.outcome is AuthOutcome.OK
+    text = await tested.reply(ADMIN, "/credit alice -1.000001")
+    assert text == ENGLISH.credit_below_zero.format(
+        username="alice", balance="1.50 USD", held="0.50 USD", amount="-1.000001 USD"
+    )
+    account = await tested.account("alice")
+    assert (account.balance, account.reserved) == (1_500_000, 500_000)
+    assert await tested.storage.admin.history("alice") == []
+    text = await tested.reply(ADMIN, "/credit alice -1")
+    assert text == ENGLISH.credit_done.format(
+        username="alice", amount="-1.00 USD", balance="0.50 USD"
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from providers.catalog import load_catalog, parse_catalog
 from providers.errors import CatalogError
 from providers.registry import Registry
 from tests.conftest import ApiHarness
-from tests.ledger import account_state
+from tests.ledger import account_state, calls
 from tests.test_library_create import FIELDS, START, bearer
 
 DALL_E_3_1024 = 40_000  # dall-e-3 1024x1024/standard: 0.040 USD
@@ -96,3 +96,21 @@ async def test_a_resolution_the_catalog_does_not_offer_is_a_503_that_costs_nothi
     assert (error["param"], "256x256" in error["message"]) == ("resolution", True)
     assert api.upstream.requests == []
     assert await account_state(api) == (START, 0, 0)
+
+
+async def test_a_gpt_image_library_model_bills_the_prompts_tokens_too(
+    api: ApiHarness, aiohttp_client: AiohttpClient
+) -> None:
+    api.upstream.media.text_tokens = 12
+    client = await _client_with_library(api, aiohttp_client, {"1024x1024": "gpt-image-1"})
+    key = await api.register()
+    fields = {**FIELDS, "resolution": "1024x1024"}
+    response = await client.post("/api/v1/images", data=fields, headers=bearer(key))
+    assert response.status == 201
+    # gpt-image-1 1024x1024/medium: 0.042 USD; 12 prompt tokens at 5.00 USD per 1M: 60 units
+    cost = 42_000 + 60
+    assert (await response.json())["data"]["cost_units"] == cost
+    assert await account_state(api) == (START - cost, 0, 0)
+    [call] = await calls(api)
+    assert (call["input_units"], call["cost"]) == (12, cost)
+    assert call["held"] == 42_000 + 5 * len(api.upstream.requests[0].body["prompt"].encode())

@@ -103,7 +103,8 @@ async def test_gpt_image_1_is_priced_by_quality_and_always_answers_base64(
     [received] = api.upstream.requests
     assert "response_format" not in received.body
     assert received.body["background"] == "transparent"
-    assert await api.balance() == 10**6 - 250_000
+    # the image, and the 2 prompt tokens the fake reports at 5.00 USD per 1M
+    assert await api.balance() == 10**6 - 250_000 - 10
 
 
 async def test_a_base64_image_is_passed_on_byte_for_byte(api: ApiHarness) -> None:

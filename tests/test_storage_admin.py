@@ -134,3 +134,28 @@ async def test_concurrent_rotations_of_one_shown_key_rotate_once(storage: Storag
         return_exceptions=True,
     )
     assert sum(isinstance(r, KeyChangedError) for r in results) == 3
+
+
+async def test_a_debit_cannot_take_money_held_by_a_running_call(storage: Storage) -> None:
+    created = await storage.admin.create_account("acme", 100, actor="cli")
+    assert created.secret is not None
+    auth = await storage.accounts.authorize("acme", created.secret, hold=70, request_id="r-1")
+    assert auth.outcome is AuthOutcome.OK
+    with pytest.raises(BalanceWouldGoNegativeError) as refused:
+        await storage.admin.credit("acme", -31, None, actor="cli")
+    assert (refused.value.balance, refused.value.held) == (100, 70)
+    account = await storage.accounts.by_username("acme")
+    assert account is not None
+    assert (account.balance, account.reserved) == (100, 70)
+    assert len(await storage.admin.history("acme")) == 1  # only the creation
+    taken = await storage.admin.credit("acme", -30, None, actor="cli")
+    assert (taken.balance, taken.reserved) == (70, 70)
+    assert await storage.accounts.mismatched_balances() == []
+
+
+async def test_a_credit_is_never_refused_while_calls_hold_money(storage: Storage) -> None:
+    created = await storage.admin.create_account("acme", 100, actor="cli")
+    assert created.secret is not None
+    await storage.accounts.authorize("acme", created.secret, hold=100, request_id="r-1")
+    account = await storage.admin.credit("acme", 5, "bonus", actor="cli")
+    assert (account.balance, account.reserved) == (105, 100)

@@ -115,3 +115,22 @@ async def test_undoing_a_refund_gives_the_credit_back_and_allows_a_new_refund(
     kinds = [kind for kind, _ in await ledger_kinds(storage, account_id)]
     assert kinds == ["topup", "refund", "refund_undone"]
     assert (await payments.refund(CHARGE, actor="telegram:1")).account.balance == 0
+
+
+async def test_a_refund_of_money_held_by_a_running_call_is_refused(
+    storage: Storage, payments: PaymentStore
+) -> None:
+    registration = await storage.accounts.register_telegram_user(TELEGRAM_ID, "alice", 0, "en")
+    assert registration.secret is not None
+    await payments.credit(TELEGRAM_ID, CHARGE, 100, CREDIT, "topup:1:100")
+    await storage.accounts.authorize("alice", registration.secret, hold=1, request_id="r-1")
+    with pytest.raises(RefundExceedsBalanceError) as refused:
+        await payments.refund(CHARGE, actor="telegram:1")
+    assert refused.value.available == CREDIT - 1
+    payment = await payments.by_charge_id(CHARGE)
+    assert payment is not None
+    assert payment.refunded_at is None
+    account = await storage.accounts.by_username("alice")
+    assert account is not None
+    assert (account.balance, account.reserved) == (CREDIT, 1)
+    assert await ledger_kinds(storage, registration.account.id) == [("topup", CREDIT)]

@@ -1,9 +1,10 @@
 """Making one library image: the model for its resolution, the provider call, the filter.
 
 The model comes from the catalog's `[image_library]` table and is priced like any image
-call (`providers.openai_media.plan_image`), so the hold and the bill follow the one rule
-every image route follows. The filter runs in a worker thread: decoding and re-encoding a
-1024x1024 picture takes milliseconds of CPU the event loop must not spend.
+call (`providers.openai_media.plan_image`, and `providers.image_tokens` for a model that
+bills its prompt), so the hold and the bill follow the one rule every image route follows.
+The filter runs in a worker thread: decoding and re-encoding a 1024x1024 picture takes
+milliseconds of CPU the event loop must not spend.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from api.library.params import CreateImage
 from api.library.vocabulary import build_prompt
 from providers.errors import UpstreamError
 from providers.http import Upstream
+from providers.image_tokens import InputTokens, PromptBill
 from providers.openai_media import (
     ImagePlan,
     JsonObject,
@@ -38,6 +40,22 @@ class LibraryPlan:
     image: ImagePlan
     prompt: str
     payload: JsonObject
+    prompt_bill: PromptBill
+
+    @property
+    def hold(self) -> int:
+        """One image and the longest the prompt can tokenise (for a model that bills it)."""
+        return self.image.hold + self.prompt_bill.hold
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """The filtered image and the input tokens its answer reported; `cost` is the image
+    and those tokens at the plan's prices."""
+
+    image: ProcessedImage
+    tokens: InputTokens
+    cost: int
 
 
 def plan_generation(registry: Registry, create: CreateImage) -> LibraryPlan:
@@ -66,7 +84,8 @@ def plan_generation(registry: Registry, create: CreateImage) -> LibraryPlan:
             f"the image library's model {name} cannot make this image: {error.message}",
             param="resolution",
         ) from error
-    return LibraryPlan(route, plan, prompt, image_payload(body, route.model, plan))
+    payload = image_payload(body, route.model, plan)
+    return LibraryPlan(route, plan, prompt, payload, PromptBill.for_request(route.model, body))
 
 
 def returned_image(data: object) -> bytes:
@@ -84,12 +103,14 @@ def returned_image(data: object) -> bytes:
 
 async def generate(
     upstream: Upstream, plan: LibraryPlan, image_filter: ImageFilter | None
-) -> ProcessedImage:
+) -> Generated:
     """Call the provider and apply the filter; an unreadable image is the provider's 502."""
     client = OpenAIMediaClient(upstream)
     reply = await client.post_json(plan.route, "/images/generations", plan.payload)
     data = returned_image(reply.data)
+    tokens = plan.prompt_bill.reported(reply.data)
     try:
-        return await asyncio.to_thread(apply_filter, data, image_filter)
+        image = await asyncio.to_thread(apply_filter, data, image_filter)
     except ImagingError as error:
         raise UpstreamError(502, f"the provider's image cannot be used: {error}") from error
+    return Generated(image, tokens, plan.image.cost(1) + plan.prompt_bill.cost(tokens))

@@ -23,8 +23,7 @@ from api.credentials import Credentials, take_credentials
 from api.errors import REQUEST_ID, NotFoundError, QuotaExceededError
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
-from api.library.generation import LibraryPlan, generate, plan_generation
-from api.library.imaging import ProcessedImage
+from api.library.generation import Generated, LibraryPlan, generate, plan_generation
 from api.library.params import (
     CreateImage,
     ListImages,
@@ -66,7 +65,7 @@ async def _ensure_room(store: ImageStore, account_id: int) -> None:
 
 
 def _new_image(
-    account_id: int, create: CreateImage, plan: LibraryPlan, made: ProcessedImage, request_id: str
+    account_id: int, create: CreateImage, plan: LibraryPlan, made: Generated, request_id: str
 ) -> NewImage:
     return NewImage(
         account_id=account_id,
@@ -78,10 +77,10 @@ def _new_image(
         medium=None if create.medium is None else create.medium.value,
         filter=None if create.filter is None else create.filter.value,
         model=plan.route.model.name,
-        cost=plan.image.cost(1),
+        cost=made.cost,
         request_id=request_id,
-        content_type=made.content_type,
-        data=made.data,
+        content_type=made.image.content_type,
+        data=made.image.data,
     )
 
 
@@ -92,7 +91,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
     create = validated(CreateImage, fields)
     plan = plan_generation(context.registry, create)
     key = idempotency_key(request, stream=False)
-    auth = await admit(request, credentials, plan.image.hold)
+    auth = await admit(request, credentials, plan.hold)
     account_id, store = _account(auth), context.images
     async with idempotent(request, key, auth, plan.route, fields) as once:
         if once.replay is not None:
@@ -105,7 +104,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
             if stored is None:
                 usage = await store.usage(account_id)
                 raise _quota_error(store, usage.count, usage.bytes, len(new.data))
-            bill.charge(0, 1, new.cost)
+            bill.charge(made.tokens.total, 1, new.cost)
             bill.status = 201
             record = image_record(stored, _root(request))
             bill.response = once.keep(web.json_response(record, status=201))

@@ -21,7 +21,8 @@ from api.credentials import take_credentials
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
-from api.routes.kinds import route_of_kind
+from api.routes.kinds import refuse_unpriced, route_of_kind
+from providers import unpriced
 from providers.anthropic import (
     EventScanner,
     forwarded_headers,
@@ -54,6 +55,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     credentials = take_credentials(request, body)
     call = validated(MessagesRequest, body)
     route = route_of_kind(context.registry, call.model, ModelKind.CHAT)
+    refuse_unpriced(unpriced.anthropic_messages(body))
     key = idempotency_key(request, stream=call.stream)
     auth = await admit(request, credentials, hold_for_messages(body, route.model, call.max_tokens))
     payload = messages_payload(body, route.model)

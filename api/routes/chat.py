@@ -20,7 +20,8 @@ from api.credentials import take_credentials
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
-from api.routes.kinds import route_of_kind
+from api.routes.kinds import refuse_unpriced, route_of_kind
+from providers import unpriced
 from providers.catalog import ModelKind
 from providers.errors import UpstreamError
 from providers.openai_compat import (
@@ -51,6 +52,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     credentials = take_credentials(request, body)
     chat = validated(ChatRequest, body)
     route = route_of_kind(context.registry, chat.model, ModelKind.CHAT)
+    refuse_unpriced(unpriced.openai_chat(body, route.model.upstream))
     key = idempotency_key(request, stream=chat.stream)
     auth = await admit(request, credentials, hold_for_chat(body, route.model))
     payload = chat_payload(body, route.model)

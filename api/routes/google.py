@@ -23,7 +23,8 @@ from api.errors import InvalidRequestError, NotFoundError
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
-from api.routes.kinds import route_of_kind
+from api.routes.kinds import refuse_unpriced, route_of_kind
+from providers import unpriced
 from providers.catalog import ModelKind
 from providers.gemini import (
     GeminiCall,
@@ -81,6 +82,7 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
         return await _count_tokens(request, credentials, route, call)
     fields = validated(GenerateContentRequest, body)
     route = _gemini_route(context, target.model)
+    refuse_unpriced(unpriced.gemini_generation(body))
     config = fields.generation_config or GenerationConfig()
     hold = hold_for_generation(route.model, body, config.max_output_tokens, config.candidate_count)
     call = await _call(request, target, route, body, stripped)

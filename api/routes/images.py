@@ -2,7 +2,9 @@
 
 The size and quality are checked against the model's price table before the gate (an
 unpriced one is a 400 naming the priced ones, nothing written); the hold is `n` images at
-that price, the bill the images the answer actually carries.
+that price, the bill the images the answer actually carries. A model that bills its prompt
+(gpt-image) also holds the prompt's longest tokenisation and bills the input tokens its
+answer reports (`providers.image_tokens`); a streamed image is refused before the gate.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
-from api.routes.kinds import as_invalid_request, route_of_kind
+from api.routes.kinds import as_invalid_request, refuse_unpriced, route_of_kind
+from providers import unpriced
 from providers.catalog import ModelKind
+from providers.image_tokens import PromptBill
 from providers.openai_media import image_payload, images_returned, plan_image
 from providers.openai_media_client import OpenAIMediaClient
 
@@ -42,10 +46,12 @@ async def create_image(request: web.Request) -> web.StreamResponse:
     credentials = take_credentials(request, body)
     image = validated(ImageRequest, body)
     route = route_of_kind(context.registry, image.model, ModelKind.IMAGE)
+    refuse_unpriced(unpriced.openai_image(body))
     with as_invalid_request():
         plan = plan_image(route.model, body)
+    prompt = PromptBill.for_request(route.model, body)
     key = idempotency_key(request, stream=False)
-    auth = await admit(request, credentials, plan.hold)
+    auth = await admit(request, credentials, plan.hold + prompt.hold)
     client = OpenAIMediaClient(context.upstream)
     payload = image_payload(body, route.model, plan)
     async with idempotent(request, key, auth, route, body) as once:
@@ -54,7 +60,8 @@ async def create_image(request: web.Request) -> web.StreamResponse:
         async with billed_call(context, auth, route, request) as bill:
             reply = await client.post_json(route, "/images/generations", payload)
             returned = images_returned(reply.data)
-            bill.charge(0, returned, plan.cost(returned))
+            tokens = prompt.reported(reply.data)
+            bill.charge(tokens.total, returned, plan.cost(returned) + prompt.cost(tokens))
             bill.response = once.keep(
                 web.Response(body=reply.body, content_type="application/json")
             )

@@ -1,4 +1,5 @@
-"""Helpers shared by the routes that serve one kind of model (embeddings, images, audio)."""
+"""Helpers shared by the routes: the kind of model a route serves, and the 400s of options
+it cannot take."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from api.errors import InvalidRequestError
 from providers.catalog import ModelKind
 from providers.openai_media import MediaRequestError
 from providers.registry import Registry, Route
+from providers.unpriced import Unpriced
 
 
 def route_of_kind(registry: Registry, name: str, *kinds: ModelKind) -> Route:
@@ -34,3 +36,12 @@ def as_invalid_request() -> Iterator[None]:
         yield
     except MediaRequestError as error:
         raise InvalidRequestError(error.message, param=error.param) from error
+
+
+def refuse_unpriced(found: Unpriced | None) -> None:
+    """An option the catalog cannot price (`providers.unpriced`), as a 400 naming the field.
+
+    Called before the gate, so the refusal holds nothing and counts no strike.
+    """
+    if found is not None:
+        raise InvalidRequestError(found.message, param=found.param, code="option_not_priced")

@@ -47,6 +47,11 @@ class FakeMedia:
     #: The length a transcription answer states (verbose_json `duration`, json `usage`).
     reported_seconds: float | None = None
     transcript: str = "Hello from the fake transcriber"
+    #: A gpt-image answer's `usage`, as OpenAI reports it: text input tokens (None: one per
+    #: word of the prompt) and image input tokens; `report_image_usage` False leaves it out.
+    text_tokens: int | None = None
+    image_input_tokens: int = 0
+    report_image_usage: bool = True
 
 
 async def _form_body(request: web.Request) -> dict[str, Any]:
@@ -139,7 +144,25 @@ class MediaRoutes:
         b64 = body.get("response_format") == "b64_json" or body["model"] == "gpt-image-1"
         image = {"b64_json": base64.b64encode(self._image(body)).decode()} if b64 else None
         data = [image or {"url": f"https://images.example/{i}.png"} for i in range(count)]
-        return web.json_response({"created": int(time.time()), "data": data})
+        answer: dict[str, Any] = {"created": int(time.time()), "data": data}
+        if str(body["model"]).startswith("gpt-image") and self.fake.media.report_image_usage:
+            answer["usage"] = self._image_usage(str(body.get("prompt", "")), count)
+        return web.json_response(answer)
+
+    def _image_usage(self, prompt: str, count: int) -> dict[str, Any]:
+        media = self.fake.media
+        text = len(prompt.split()) if media.text_tokens is None else media.text_tokens
+        inputs = text + media.image_input_tokens
+        output = 4160 * count
+        return {
+            "input_tokens": inputs,
+            "input_tokens_details": {
+                "text_tokens": text,
+                "image_tokens": media.image_input_tokens,
+            },
+            "output_tokens": output,
+            "total_tokens": inputs + output,
+        }
 
     def _image(self, body: dict[str, Any]) -> bytes:
         media = self.fake.media
