@@ -31,6 +31,7 @@ from providers.anthropic import (
     stream_error_event,
 )
 from providers.anthropic_client import AnthropicClient
+from providers.anthropic_holds import context_window, max_input_tokens
 from providers.catalog import ModelKind
 
 
@@ -55,7 +56,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     call = validated(MessagesRequest, body)
     route = route_of_kind(context.registry, call.model, ModelKind.CHAT)
     key = idempotency_key(request, stream=call.stream)
-    auth = await admit(request, credentials, hold_for_messages(body, route.model, call.max_tokens))
+    beta = request.headers.get("anthropic-beta")
+    hold = hold_for_messages(body, route.model, call.max_tokens, beta)
+    auth = await admit(request, credentials, hold)
     payload = messages_payload(body, route.model)
     client = AnthropicClient(context.upstream)
     headers = forwarded_headers(request.headers)
@@ -71,7 +74,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
                     bill,
                     model=route.model,
                     held=auth.hold,
-                    prompt_estimate=lambda: estimate_input_tokens(payload),
+                    prompt_estimate=lambda: min(
+                        estimate_input_tokens(payload),
+                        max_input_tokens(body, route.model, context_window(route.model, beta)),
+                    ),
                     error_event=lambda error: stream_error_event(error.message),
                 )
             message = await client.complete(route, payload, headers)
