@@ -39,8 +39,9 @@ def _positive_int(body: JsonObject, field: str) -> int | None:
 def requested_output_tokens(body: JsonObject, model: Model) -> int:
     """One choice's output bound: the larger of `max_completion_tokens` and `max_tokens`.
 
-    Providers differ in which one wins when both are sent (OpenAI takes the first, others
-    the second), so the larger of the two, capped by the model's maximum, bounds either.
+    Providers differ in which one they obey when both are sent (OpenAI the first, some
+    OpenAI-compatible servers the second), so the larger of the two, capped by the model's
+    maximum, bounds either without refusing a request the provider would take.
     """
     limits = [value for f in _OUTPUT_LIMITS if (value := _positive_int(body, f)) is not None]
     return min(max(limits, default=model.max_output_tokens), model.max_output_tokens)
