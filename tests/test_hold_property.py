@@ -63,8 +63,8 @@ async def check(api: ApiHarness, maximal: MaximalProvider, path: str, body: Any)
     rows = await api.storage.database.fetch_all(
         "SELECT model, cost, held, shortfall FROM calls ORDER BY id DESC LIMIT 1"
     )
-    if response.status == 400 and len(maximal.billed) == before:
-        return  # refused (by the gateway or, for an over-long prompt, by the provider)
+    if response.status in (400, 413) and len(maximal.billed) == before:
+        return  # refused: by the gateway (a body over its limit too) or, too long, the provider
     assert response.status == 200, await response.text()
     [(_, prompt, output)] = maximal.billed[before:]
     call = dict(rows[0])
