@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from providers.errors import ProviderUnavailableError, UnknownModelError, UpstreamError
+from providers.errors import (
+    ProviderUnavailableError,
+    UnboundedRequestError,
+    UnknownModelError,
+    UpstreamError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +163,8 @@ def _translate(exception: Exception, request: web.Request) -> ApiError | None:
             param="model",
             code="model_not_found",
         )
+    if isinstance(exception, UnboundedRequestError):
+        return InvalidRequestError(exception.message, param=exception.param)
     if isinstance(exception, ProviderUnavailableError):
         return ServiceUnavailableError(
             f"the provider {exception.provider!r} is not configured on this service; "

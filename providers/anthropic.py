@@ -13,14 +13,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from providers.anthropic_holds import hold_for_messages as hold_for_messages
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.openai_compat import JsonObject, TokenUsage
 
 #: What the Anthropic SDK sends, and what the API requires when a client sends nothing.
 DEFAULT_VERSION = "2023-06-01"
-#: Roughly four bytes of prompt per token. The hold is an estimate (what is billed is the
-#: upstream's usage), so a plain ratio over the prompt's JSON is the right trade-off.
+#: Roughly four bytes of prompt per token: the likely count, only for billing a stream that
+#: broke off before Anthropic reported its usage (the hold is `anthropic_holds`' bound).
 _BYTES_PER_TOKEN = 4
 #: The request fields that are part of the prompt and so count towards its input tokens.
 _PROMPT_FIELDS = ("system", "messages", "tools")
@@ -51,16 +52,10 @@ def messages_payload(body: JsonObject, model: Model) -> JsonObject:
 
 
 def estimate_input_tokens(body: JsonObject) -> int:
-    """A generous estimate of the prompt's tokens from the size of its parts."""
+    """The likely prompt tokens from the size of its parts: not a bound, never a hold."""
     prompt = {name: body[name] for name in _PROMPT_FIELDS if name in body}
-    return len(json.dumps(prompt, ensure_ascii=False).encode()) // _BYTES_PER_TOKEN + 1
-
-
-def hold_for_messages(body: JsonObject, model: Model, max_tokens: int) -> int:
-    """What to pre-authorize (at least one unit): the prompt estimate plus `max_tokens`,
-    capped by the model's own maximum output, since Anthropic never produces more."""
-    output = min(max_tokens, model.max_output_tokens)
-    return max(1, model.cost(estimate_input_tokens(body), output))
+    text = json.dumps(prompt, ensure_ascii=False)
+    return len(text.encode("utf-8", "surrogatepass")) // _BYTES_PER_TOKEN + 1
 
 
 def _count(value: object) -> int | None:

@@ -42,7 +42,12 @@ def _ceil_div(numerator: int, denominator: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """One sellable model. Invariant: every price is a non-negative whole number of units."""
+    """One sellable model. Invariant: every price is a non-negative whole number of units.
+
+    `context_window` is the most prompt tokens the provider accepts for this model (it
+    refuses a longer prompt), so it bounds every hold's prompt; 0 means unknown, and then a
+    prompt part of unknown size cannot be held (the catalog file requires it for chat).
+    """
 
     name: str
     provider: str
@@ -55,6 +60,7 @@ class Model:
     per_image: int = 0
     image_prices: dict[str, int] = field(default_factory=dict)
     image_input_per_1m: int = 0
+    context_window: int = 0
 
     def cost(self, input_units: int, output_units: int) -> int:
         """Tokens (or characters, for speech) at the per-1M prices, rounded up to a unit."""
@@ -149,6 +155,12 @@ def _price(value: object, markup: Decimal, where: str, per: int = 1) -> int:
 _PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image", "image_input_per_1m")
 
 
+def _whole(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise CatalogError(f"{where}: a whole number of tokens, got {value!r}")
+    return value
+
+
 def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     try:
         kind = ModelKind(entry.get("kind", "chat"))
@@ -156,8 +168,9 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
         raise CatalogError(f"{name}.kind: {error}") from error
     if "provider" not in entry:
         raise CatalogError(f"model {name!r} lacks the field 'provider'")
-    if kind is ModelKind.CHAT and "max_output_tokens" not in entry:
-        raise CatalogError(f"model {name!r} lacks the field 'max_output_tokens'")
+    for required in ("max_output_tokens", "context_window"):
+        if kind is ModelKind.CHAT and required not in entry:
+            raise CatalogError(f"model {name!r} lacks the field {required!r}")
     prices = {
         field_name: _price(entry[field_name], markup, f"{name}.{field_name}")
         for field_name in _PRICE_FIELDS
@@ -170,6 +183,7 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
         upstream=str(entry.get("upstream", name.partition(":")[2] or name)),
         kind=kind,
         max_output_tokens=int(entry.get("max_output_tokens", 0)),
+        context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
         image_prices={k: _price(v, markup, f"{name}.image_prices.{k}") for k, v in images.items()},
         **prices,
     )

@@ -17,6 +17,18 @@ class UnknownModelError(ProviderError):
         super().__init__(f"unknown model {model!r}")
 
 
+class UnboundedRequestError(ProviderError):
+    """A request whose cost cannot be bounded from above here, so it cannot be held.
+
+    The edge answers it as a 400 naming `param`, before the gate: nothing is written.
+    """
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
 class ProviderUnavailableError(ProviderError):
     """The model's provider has no API key configured."""
 

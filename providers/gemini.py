@@ -15,23 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from providers.catalog import Model
 from providers.errors import UpstreamError
+from providers.gemini_holds import hold_for_generation as hold_for_generation
 from providers.openai_compat import JsonObject, TokenUsage
 
 #: The API versions Google serves (and the google-genai SDK's `api_version` values).
 API_VERSIONS = ("v1", "v1beta")
 #: Likely bytes of text per token: only for billing a stream that ended without usage.
 _BYTES_PER_TOKEN = 4
-#: The most one inline image can cost: Gemini tiles a large image into 768-pixel tiles of
-#: 258 tokens each; this covers 31 tiles, more than any image the API accepts produces.
-_IMAGE_PART_TOKENS = 8192
-_INLINE_DATA_KEYS = ("inlineData", "inline_data")
-#: The most a part that names a file by URI (`fileData`: a Files API upload, a YouTube
-#: video) can cost: its size is not known here, so it is held at the largest prompt any
-#: Gemini model takes (2M tokens, Gemini 1.5 Pro's context); no file can cost more.
-_FILE_PART_TOKENS = 2_097_152
-_FILE_DATA_KEYS = ("fileData", "file_data")
 #: A blank line ends an event; Google writes CRLF line ends, other servers LF.
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n")
 #: google.rpc status names, so an error event reads like one of Google's own.
@@ -113,54 +104,6 @@ def forwarded_body(body: JsonObject, raw: bytes, upstream_model: str, stripped: 
     if not stripped:
         return raw
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _media_tokens(inline: JsonObject) -> int:
-    """The most one inline part can cost: an image at its maximum, other media by size.
-
-    Audio (32 tokens a second) and video (under 300 a second) cost far less than a token
-    per four bytes of any real encoding, so the decoded size over four bounds them.
-    """
-    mime = inline.get("mimeType") or inline.get("mime_type") or ""
-    if isinstance(mime, str) and mime.startswith("image/"):
-        return _IMAGE_PART_TOKENS
-    data = inline.get("data")
-    decoded = len(data) * 3 // 4 if isinstance(data, str) else 0
-    return max(_IMAGE_PART_TOKENS, decoded // _BYTES_PER_TOKEN)
-
-
-def max_prompt_tokens(value: object) -> int:
-    """An upper bound of the request's prompt tokens, so a hold covers the real charge.
-
-    A token is at least one byte of text, so the bytes of every key and value bound the
-    text; inline media count as `_media_tokens`, whatever their base64 size; a part that
-    references a file by URI counts as `_FILE_PART_TOKENS`, the most any file can be.
-    """
-    if isinstance(value, dict):
-        total = 0
-        for key, item in value.items():
-            if key in _INLINE_DATA_KEYS and isinstance(item, dict):
-                total += _media_tokens(item)
-            elif key in _FILE_DATA_KEYS and isinstance(item, dict):
-                total += _FILE_PART_TOKENS
-            else:
-                total += len(key) + max_prompt_tokens(item)
-        return total
-    if isinstance(value, list):
-        return sum(max_prompt_tokens(item) for item in value)
-    return len(str(value).encode())
-
-
-def hold_for_generation(
-    model: Model, body: JsonObject, max_output_tokens: int | None, candidate_count: int | None
-) -> int:
-    """The most a call can cost: the prompt's bound plus every candidate's output bound.
-
-    `maxOutputTokens` (capped by the model's) bounds each candidate, thinking included.
-    """
-    per_candidate = min(max_output_tokens or model.max_output_tokens, model.max_output_tokens)
-    output = per_candidate * (candidate_count or 1)
-    return max(1, model.cost(max_prompt_tokens(body), output))
 
 
 def _count(usage: JsonObject, field: str) -> int:

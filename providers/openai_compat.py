@@ -1,25 +1,24 @@
 """Pure translation for OpenAI-compatible chat: request payloads, usage, stream scanning.
 
 Nothing here does I/O, so every rule is tested with plain values. The I/O lives in
-`providers.http`.
+`providers.http`; the hold (the most a call can cost) in `providers.openai_holds`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from providers.catalog import Model
 from providers.errors import UpstreamError
-
-JsonObject = dict[str, Any]
+from providers.openai_holds import hold_for_chat as hold_for_chat
+from providers.openai_holds import max_input_tokens as max_input_tokens
+from providers.openai_holds import requested_output_tokens as requested_output_tokens
+from providers.prompt_bound import JsonObject as JsonObject
 
 #: Roughly four bytes of text per token in OpenAI's tokenizers: the likely count, used to
 #: bill a stream that ended without the provider's usage.
 _BYTES_PER_TOKEN = 4
-#: The most tokens one image part can cost (OpenAI's high-detail tiles stay below this).
-_IMAGE_PART_TOKENS = 1600
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,55 +36,14 @@ class Completion:
     usage: TokenUsage
 
 
-def requested_output_tokens(body: JsonObject, model: Model) -> int:
-    """The output bound a hold must cover: the client's max tokens, capped by the model's."""
-    for field in ("max_completion_tokens", "max_tokens"):
-        value = body.get(field)
-        if isinstance(value, int) and value > 0:
-            return min(value, model.max_output_tokens)
-    return model.max_output_tokens
-
-
 def _messages_size(body: JsonObject) -> int:
-    return len(json.dumps(body.get("messages", []), ensure_ascii=False).encode())
+    text = json.dumps(body.get("messages", []), ensure_ascii=False)
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def estimate_input_tokens(body: JsonObject) -> int:
     """The likely number of prompt tokens, from the size of the messages."""
     return _messages_size(body) // _BYTES_PER_TOKEN + 1
-
-
-def _text_bytes_and_images(value: object) -> tuple[int, int]:
-    """Bytes of every key and value in `value`, and its image parts (not their bytes)."""
-    if isinstance(value, dict):
-        if value.get("type") == "image_url":
-            return 0, 1
-        pairs = [_text_bytes_and_images(item) for item in value.values()]
-        keys = sum(len(str(key)) for key in value)
-        return keys + sum(b for b, _ in pairs), sum(i for _, i in pairs)
-    if isinstance(value, list):
-        pairs = [_text_bytes_and_images(item) for item in value]
-        return sum(b for b, _ in pairs), sum(i for _, i in pairs)
-    return len(str(value).encode()), 0
-
-
-def max_input_tokens(body: JsonObject) -> int:
-    """An upper bound of the prompt's tokens, so a hold covers the real charge.
-
-    A BPE token is at least one byte of text, so the bytes of the messages' keys and values
-    bound the text's tokens, plus a few framing tokens per message; each image part adds the
-    most an image can cost, whatever its URL or base64 size.
-    """
-    messages = body.get("messages", [])
-    text, images = _text_bytes_and_images(messages)
-    framing = 4 * len(messages) if isinstance(messages, list) else 0
-    return text + framing + images * _IMAGE_PART_TOKENS
-
-
-def hold_for_chat(body: JsonObject, model: Model) -> int:
-    """What to pre-authorize for a chat call: the most it can cost (at least one unit)."""
-    output = requested_output_tokens(body, model)
-    return max(1, model.cost(max_input_tokens(body), output))
 
 
 def chat_payload(body: JsonObject, model: Model) -> JsonObject:

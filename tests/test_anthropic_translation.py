@@ -16,9 +16,11 @@ from providers.anthropic import (
     stream_error_event,
     usage_from_message,
 )
+from providers.anthropic_holds import max_input_tokens
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.openai_compat import TokenUsage
+from providers.prompt_bound import json_bytes
 
 HAIKU = Model(
     name="claude-3-5-haiku-latest",
@@ -27,6 +29,7 @@ HAIKU = Model(
     input_per_1m=800_000,
     output_per_1m=4_000_000,
     max_output_tokens=8192,
+    context_window=200_000,
 )
 BODY: dict[str, Any] = {
     "model": "claude-3-5-haiku-latest",
@@ -84,13 +87,22 @@ def test_the_prompt_estimate_counts_system_messages_and_tools() -> None:
 
 
 def test_the_hold_prices_max_tokens_capped_by_the_models_maximum() -> None:
-    estimate = estimate_input_tokens(BODY)
-    assert hold_for_messages(BODY, HAIKU, 100) == HAIKU.cost(estimate, 100)
-    assert hold_for_messages(BODY, HAIKU, 10**9) == HAIKU.cost(estimate, 8192)
+    prompt = json_bytes(BODY) + 16 + 8 * len(BODY["messages"])  # every byte, and framing
+    assert hold_for_messages(BODY, HAIKU, 100) == HAIKU.cost(prompt, 100)
+    assert hold_for_messages(BODY, HAIKU, 10**9) == HAIKU.cost(prompt, 8192)
+
+
+def test_tools_add_the_tool_use_system_prompt_and_each_tools_framing() -> None:
+    tools = [{"name": "lookup", "input_schema": {"type": "object"}}]
+    body = {**BODY, "tools": tools}
+    prompt = json_bytes(body) + 16 + 8 * len(BODY["messages"]) + 512 + 1024
+    assert max_input_tokens(body, HAIKU, 200_000) == prompt
 
 
 def test_a_hold_is_at_least_one_unit() -> None:
-    free = Model(name="m", provider="anthropic", upstream="m", max_output_tokens=10)
+    free = Model(
+        name="m", provider="anthropic", upstream="m", max_output_tokens=10, context_window=10
+    )
     assert hold_for_messages(BODY, free, 10) == 1
 
 

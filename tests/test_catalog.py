@@ -16,6 +16,7 @@ provider = "openai"
 input_per_1m = "0.15"
 output_per_1m = "0.60"
 max_output_tokens = 100
+context_window = 1000
 """
 
 
@@ -43,6 +44,8 @@ def test_markup_multiplies_every_price() -> None:
         (ONE.replace('"0.15"', '"cheap"'), "not a decimal"),
         (ONE.replace('"0.15"', '"-1"'), "negative"),
         (ONE.replace("max_output_tokens = 100\n", ""), "max_output_tokens"),
+        (ONE.replace("context_window = 1000\n", ""), "context_window"),
+        (ONE.replace("context_window = 1000", 'context_window = "big"'), "context_window"),
         ("markup = ", "not valid TOML"),
         ("", "has no models"),
     ],

@@ -19,7 +19,11 @@ URL = "/google/v1beta/models/gemini-1.5-flash:generateContent"
 IMAGE = {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgoAAAANSUhEUg=="}}
 BODY: dict[str, Any] = {
     "contents": [{"role": "user", "parts": [{"text": "What is this?"}, IMAGE]}],
-    "generationConfig": {"temperature": 0.2, "maxOutputTokens": 100},
+    "generationConfig": {
+        "temperature": 0.2,
+        "maxOutputTokens": 100,
+        "thinkingConfig": {"thinkingBudget": 0},  # else thinking is bounded by the model only
+    },
     "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
 }
 CREDIT = 10**6
@@ -85,7 +89,7 @@ async def test_a_call_debits_exactly_its_usage_and_says_so(
     assert response.headers["X-Myapi-Cost-Units"] == "675"
     assert response.headers["X-Myapi-Balance-Units"] == str(CREDIT - 675)
     assert await account_state(api) == (CREDIT - 675, 0, 0)
-    held = hold_for_generation(MODEL, BODY, 100, None)
+    held = hold_for_generation(BODY, MODEL)
     assert await calls(api) == [
         {
             "endpoint": URL,

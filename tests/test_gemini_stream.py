@@ -40,9 +40,7 @@ async def test_a_stream_is_relayed_byte_for_byte_and_billed_from_the_final_usage
     key = await api.register(credit=CREDIT)
     response = await api.client.post(URL, json=BODY, headers={"x-goog-api-key": key})
     assert response.headers["Content-Type"].startswith("text/event-stream")
-    assert response.headers["X-Myapi-Held-Units"] == str(
-        hold_for_generation(MODEL, BODY, None, None)
-    )
+    assert response.headers["X-Myapi-Held-Units"] == str(hold_for_generation(BODY, MODEL))
     assert await response.read() == bytes(fake_gemini.streamed)
     assert await account_state(api) == (CREDIT - 675, 0, 0)
     [call] = await calls(api)

@@ -14,18 +14,18 @@ from providers.gemini import (
     GeminiTarget,
     forwarded_body,
     forwarded_params,
-    hold_for_generation,
-    max_prompt_tokens,
     parse_target,
     upstream_url,
     usage_of,
 )
+from providers.gemini_holds import hold_for_generation, max_prompt_tokens
 from providers.openai_compat import TokenUsage
+from providers.prompt_bound import json_bytes
 from providers.stability import delivered_images, text_to_image_url
 
 MODEL = parse_catalog(
     '[models.m]\nprovider = "gemini"\nupstream = "up-m"\ninput_per_1m = "1"\n'
-    'output_per_1m = "2"\nmax_output_tokens = 1000\n'
+    'output_per_1m = "2"\nmax_output_tokens = 1000\ncontext_window = 50000\n'
 ).get("m")
 
 
@@ -84,35 +84,57 @@ def test_an_inline_image_counts_its_maximum_not_its_base64_size() -> None:
         image = {"inlineData": {"mimeType": "image/jpeg", "data": data}}
         return {"contents": [{"parts": [image]}]}
 
-    assert max_prompt_tokens(with_image("A" * 10)) == max_prompt_tokens(with_image("A" * 10**6))
-    assert max_prompt_tokens(with_image("A")) >= 8192
-    audio = {
-        "contents": [{"parts": [{"inlineData": {"mimeType": "audio/ogg", "data": "A" * 10**6}}]}]
-    }
-    assert max_prompt_tokens(audio) >= 10**6 * 3 // 4 // 4
+    small, large = with_image("A" * 10), with_image("A" * 10**6)
+    assert max_prompt_tokens(small, MODEL) == max_prompt_tokens(large, MODEL)
+    bare: dict[str, object] = {"contents": [{"parts": [{}]}]}
+    key = len('"inlineData":')  # the key stays text; its value counts as an image
+    assert max_prompt_tokens(small, MODEL) == max_prompt_tokens(bare, MODEL) + key + 8192
 
 
-def test_a_file_named_by_uri_is_held_at_the_largest_prompt_gemini_takes() -> None:
+def test_inline_audio_counts_its_base64_bytes_and_a_pdf_the_whole_window() -> None:
+    def with_media(mime: str) -> dict[str, object]:
+        return {"contents": [{"parts": [{"inlineData": {"mimeType": mime, "data": "A" * 1000}}]}]}
+
+    assert max_prompt_tokens(with_media("audio/ogg"), MODEL) > 1000
+    assert max_prompt_tokens(with_media("application/pdf"), MODEL) == 50_000
+    assert max_prompt_tokens(with_media("video/mp4"), MODEL) == 50_000
+
+
+def test_a_file_named_by_uri_is_held_at_the_context_window() -> None:
     """A YouTube video or an uploaded file can cost up to a whole context window."""
     video = {"fileUri": "https://www.youtube.com/watch?v=x", "mimeType": "video/mp4"}
     body = {"contents": [{"parts": [{"text": "sum it up"}, {"fileData": video}]}]}
-    assert max_prompt_tokens(body) >= 2_097_152
+    assert max_prompt_tokens(body, MODEL) == 50_000
     snake = {"contents": [{"parts": [{"file_data": video}, {"file_data": video}]}]}
-    assert max_prompt_tokens(snake) >= 2 * 2_097_152
+    assert max_prompt_tokens(snake, MODEL) == 50_000
 
 
-def test_text_counts_at_least_a_token_per_byte() -> None:
-    text = "привет " * 100
-    assert max_prompt_tokens({"contents": [{"parts": [{"text": text}]}]}) > len(text.encode())
+def test_text_counts_a_token_per_byte_of_the_whole_body_and_framing() -> None:
+    body = {"contents": [{"parts": [{"text": "привет " * 100}]}]}
+    assert max_prompt_tokens(body, MODEL) == json_bytes(body) + 16 + 8
 
 
 def test_the_hold_covers_every_candidates_bounded_output() -> None:
-    body: dict[str, object] = {"contents": []}
-    prompt = max_prompt_tokens(body)
-    assert hold_for_generation(MODEL, body, 100, None) == MODEL.cost(prompt, 100)
-    assert hold_for_generation(MODEL, body, 100, 3) == MODEL.cost(prompt, 300)
-    assert hold_for_generation(MODEL, body, 10**6, None) == MODEL.cost(prompt, 1000)
-    assert hold_for_generation(MODEL, body, None, None) == MODEL.cost(prompt, 1000)
+    def hold(config: dict[str, object]) -> int:
+        return hold_for_generation({"contents": [], "generationConfig": config}, MODEL)
+
+    def prompt(config: dict[str, object]) -> int:
+        return max_prompt_tokens({"contents": [], "generationConfig": config}, MODEL)
+
+    off = {"thinkingConfig": {"thinkingBudget": 0}}
+    config: dict[str, object] = {"maxOutputTokens": 100, **off}
+    assert hold(config) == MODEL.cost(prompt(config), 100)
+    config = {"maxOutputTokens": 100, "candidateCount": 3, **off}
+    assert hold(config) == MODEL.cost(prompt(config), 300)
+    config = {"maxOutputTokens": 100, "thinkingConfig": {"thinkingBudget": 50}}
+    assert hold(config) == MODEL.cost(prompt(config), 150)
+    unbounded_configs: list[dict[str, object]] = [
+        {"maxOutputTokens": 10**6, **off},
+        {"maxOutputTokens": 100},
+        {},
+    ]
+    for unbounded in unbounded_configs:
+        assert hold(unbounded) == MODEL.cost(prompt(unbounded), 1000)
 
 
 def test_usage_bills_thinking_as_output_and_tool_prompts_as_input() -> None:

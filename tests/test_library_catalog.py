@@ -32,6 +32,7 @@ per_image = "0.02"
 provider = "openai"
 input_per_1m = "1"
 max_output_tokens = 10
+context_window = 100
 """
 
 

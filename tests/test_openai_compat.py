@@ -17,10 +17,11 @@ from providers.openai_compat import (
     requested_output_tokens,
     usage_from,
 )
+from providers.prompt_bound import json_bytes
 
 MODEL = parse_catalog(
     '[models.m]\nprovider = "openai"\nupstream = "up-m"\ninput_per_1m = "1"\n'
-    'output_per_1m = "2"\nmax_output_tokens = 1000\n'
+    'output_per_1m = "2"\nmax_output_tokens = 1000\ncontext_window = 100000\n'
 ).get("m")
 
 
@@ -28,12 +29,17 @@ def test_output_bound_is_max_tokens_capped_by_the_model() -> None:
     assert requested_output_tokens({"max_tokens": 10}, MODEL) == 10
     assert requested_output_tokens({"max_completion_tokens": 5000}, MODEL) == 1000
     assert requested_output_tokens({}, MODEL) == 1000
+    both = {"max_completion_tokens": 1, "max_tokens": 500}
+    assert requested_output_tokens(both, MODEL) == 500  # the larger of the two
 
 
 def test_hold_prices_the_maximum_output_and_the_prompt() -> None:
     body = {"messages": [{"role": "user", "content": "x" * 400}], "max_tokens": 100}
     hold = hold_for_chat(body, MODEL)
-    assert hold >= MODEL.cost(100, 100)  # at least 400 bytes / 4 prompt tokens + 100 output
+    # every byte of the body's compact JSON, 16 + 8 framing tokens, 100 output tokens
+    assert hold == MODEL.cost(json_bytes(body) + 24, 100)
+    triple = {**body, "n": 3}
+    assert hold_for_chat(triple, MODEL) == MODEL.cost(json_bytes(triple) + 24, 300)
 
 
 def test_payload_uses_the_upstream_name_and_asks_a_stream_for_usage() -> None:
@@ -92,13 +98,23 @@ def test_the_input_bound_counts_text_bytes_and_images_not_their_base64() -> None
     plain = {"messages": [{"role": "user", "content": text}]}
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 100_000}}
     vision = {"messages": [{"role": "user", "content": [{"type": "text", "text": text}, image]}]}
-    assert 1000 <= max_input_tokens(plain) < 1100
-    assert max_input_tokens(vision) - max_input_tokens(plain) < 2000
+    assert max_input_tokens(plain, MODEL) == json_bytes(plain) + 24
+    with_text = {"messages": [{"role": "user", "content": [{"type": "text", "text": text}]}]}
+    image_bound = max_input_tokens(vision, MODEL) - max_input_tokens(with_text, MODEL)
+    assert image_bound == 48_169 + 1  # the image at its maximum, and the comma before it
 
 
 def test_the_hold_covers_a_prompt_of_one_token_per_byte() -> None:
     body = {"messages": [{"role": "user", "content": "é" * 300}], "max_tokens": 10}
     assert hold_for_chat(body, MODEL) >= MODEL.cost(600, 10)  # 600 bytes of UTF-8
+
+
+def test_the_context_window_caps_the_prompt_and_files_count_as_all_of_it() -> None:
+    long = {"messages": [{"role": "user", "content": "x" * 200_000}]}
+    assert max_input_tokens(long, MODEL) == 100_000
+    file = {"type": "file", "file": {"file_id": "file-1"}}
+    body = {"messages": [{"role": "user", "content": [file]}]}
+    assert max_input_tokens(body, MODEL) == 100_000
 
 
 def test_scanner_counts_the_same_whether_events_come_whole_or_split() -> None:

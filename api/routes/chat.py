@@ -2,7 +2,9 @@
 
 Order matters: the body is validated and the model resolved before the gate, so bad input
 and unknown models change nothing in the database; the gate then holds the most the call can
-cost; the billing context settles or releases that hold exactly once.
+cost (`providers.openai_holds`: every choice's output and the prompt's upper bound; a
+request that cannot be bounded is a 400 before the gate); the billing context settles or
+releases that hold exactly once. A broken stream's likely prompt is capped by that bound.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class ChatRequest(BaseModel):
     stream: bool = False
     max_tokens: int | None = Field(default=None, ge=1)
     max_completion_tokens: int | None = Field(default=None, ge=1)
+    n: int | None = Field(default=None, ge=1)
     stream_options: dict[str, Any] | None = None
 
 

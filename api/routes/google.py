@@ -47,7 +47,8 @@ _CREDENTIAL_FIELDS = frozenset({"username", "key"})
 
 
 class GenerationConfig(BaseModel):
-    """The fields the hold relies on, in either of the spellings Google's API accepts."""
+    """The fields the hold relies on, for the API's description and the first spelling's
+    types; the hold itself reads every spelling (`providers.gemini_holds.output_bound`)."""
 
     model_config = ConfigDict(extra="allow", strict=True)
 
@@ -80,11 +81,10 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
         route = _gemini_route(context, target.model)
         call = await _call(request, target, route, body, stripped)
         return await _count_tokens(request, credentials, route, call)
-    fields = validated(GenerateContentRequest, body)
+    validated(GenerateContentRequest, body)
     route = _gemini_route(context, target.model)
     refuse_unpriced(unpriced.gemini_generation(body))
-    config = fields.generation_config or GenerationConfig()
-    hold = hold_for_generation(route.model, body, config.max_output_tokens, config.candidate_count)
+    hold = hold_for_generation(body, route.model)
     call = await _call(request, target, route, body, stripped)
     key = idempotency_key(request, stream=target.method is GeminiMethod.STREAM)
     auth = await admit(request, credentials, hold)

@@ -1,0 +1,117 @@
+"""A fake provider that bills honestly AND as high as each provider's rules allow.
+
+It serves OpenAI chat, Anthropic Messages and Gemini generateContent from one server, and
+counts usage from the request by its own statement of the rules (kept apart from the
+gateway's code on purpose): every byte of every string and key in the body is a prompt
+token, each image costs the provider's largest image, a part of unknown size the whole
+context window, and each choice or candidate produces the full output it was allowed.
+Like the real providers, it refuses (400) a prompt longer than the model's context window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from providers.catalog import Catalog
+
+#: The most one image costs, by provider: gpt-4o-mini's high detail (8 tiles of 5,667 and
+#: 2,833), Claude's 2,576-pixel images (4,784), Gemini's 31 tiles of 258.
+NATIVE = ("anthropic", "gemini")
+IMAGE_TOKENS = {"openai": 48_169, "anthropic": 4_784, "gemini": 31 * 258}
+
+
+def text_bytes(value: object) -> int:
+    """Bytes of every key and string (numbers as written): a token each, at most."""
+    if isinstance(value, dict):
+        return sum(len(str(k).encode()) + text_bytes(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(text_bytes(item) for item in value)
+    return len(str(value).encode("utf-8", "surrogatepass"))
+
+
+@dataclass
+class MaximalProvider:
+    """Answers each dialect with the highest usage its provider could bill for the body."""
+
+    catalog: Catalog
+    billed: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self._openai)
+        app.router.add_post("/v1/messages", self._anthropic)
+        app.router.add_post("/{version}/models/{model_and_method}", self._gemini)
+        return app
+
+    def _limits(self, dialect: str, upstream: str) -> tuple[int, int]:
+        """The model's (max output, context window); OpenAI's dialect serves several."""
+        model = next(
+            m
+            for m in self.catalog.models.values()
+            if m.upstream == upstream and (dialect == "openai") != (m.provider in NATIVE)
+        )
+        return model.max_output_tokens, model.context_window
+
+    def _answer(self, upstream: str, prompt: int, output: int, window: int) -> web.Response | None:
+        if prompt > window:
+            error = {"message": "prompt is too long", "type": "invalid_request_error"}
+            return web.json_response({"error": error}, status=400)
+        self.billed.append((upstream, prompt, output))
+        return None
+
+    async def _openai(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        most, window = self._limits("openai", body["model"])
+        images = [p for p in _parts(body.get("messages")) if p.get("type") == "image_url"]
+        prompt = text_bytes(body) - sum(text_bytes(p) for p in images)
+        prompt += len(images) * IMAGE_TOKENS["openai"]
+        limits = [body[f] for f in ("max_tokens", "max_completion_tokens") if f in body]
+        output = (body.get("n") or 1) * min(max(limits, default=most), most)
+        refused = self._answer(body["model"], prompt, output, window)
+        usage = {"prompt_tokens": prompt, "completion_tokens": output}
+        return refused or web.json_response({"choices": [], "usage": usage})
+
+    async def _anthropic(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        most, window = self._limits("anthropic", body["model"])
+        images = [p for p in _parts(body.get("messages")) if p.get("type") == "image"]
+        prompt = text_bytes(body) - sum(text_bytes(p) for p in images)
+        prompt += len(images) * IMAGE_TOKENS["anthropic"]
+        output = min(body["max_tokens"], most)
+        refused = self._answer(body["model"], prompt, output, window)
+        usage = {"input_tokens": prompt, "output_tokens": output}
+        return refused or web.json_response({"type": "message", "content": [], "usage": usage})
+
+    async def _gemini(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        upstream = request.match_info["model_and_method"].rpartition(":")[0]
+        most, window = self._limits("gemini", upstream)
+        images = [p["inlineData"] for p in _parts(body.get("contents")) if "inlineData" in p]
+        prompt = text_bytes(body) - sum(text_bytes(p) for p in images)
+        prompt += len(images) * IMAGE_TOKENS["gemini"]
+        config = body.get("generationConfig", {})
+        budget = config.get("thinkingConfig", {}).get("thinkingBudget")
+        per_candidate = most
+        if "maxOutputTokens" in config and budget is not None and budget >= 0:
+            per_candidate = min(most, config["maxOutputTokens"] + budget)
+        thoughts = per_candidate // 2
+        output = config.get("candidateCount", 1) * per_candidate
+        refused = self._answer(upstream, prompt, output, window)
+        usage = {
+            "promptTokenCount": prompt,
+            "candidatesTokenCount": output - thoughts,
+            "thoughtsTokenCount": thoughts,
+        }
+        return refused or web.json_response({"candidates": [], "usageMetadata": usage})
+
+
+def _parts(turns: object) -> list[dict[str, Any]]:
+    """The content parts of OpenAI or Anthropic messages and of Gemini contents."""
+    found: list[dict[str, Any]] = []
+    for turn in turns if isinstance(turns, list) else []:
+        content = turn.get("content", turn.get("parts"))
+        found += [p for p in content if isinstance(p, dict)] if isinstance(content, list) else []
+    return found
