@@ -58,7 +58,7 @@ class Dialect:
     long_reply: Callable[[int], None]
     #: The body with `image` (base64) as a media part of the prompt.
     with_image: Callable[[str], dict[str, Any]]
-    #: The body with the output bounded at one token.
+    #: The body with the output (thinking included) bounded at one token.
     one_output_token: Callable[[], dict[str, Any]]
     releases: list[Callable[[], None]] = field(default_factory=list)
 
@@ -171,7 +171,10 @@ def gemini(fake: FakeGemini) -> Dialect:
         break_off_after=lambda count: setattr(fake, "cut_stream_after", count),
         long_reply=lambda count: setattr(fake, "pieces", ("word ",) * count),
         with_image=image,
-        one_output_token=lambda: {**body, "generationConfig": {"maxOutputTokens": 1}},
+        one_output_token=lambda: {
+            **body,
+            "generationConfig": {"maxOutputTokens": 1, "thinkingConfig": {"thinkingBudget": 0}},
+        },
         releases=[pause.set, gate.set],
     )
 
