@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import OPERATOR_KEY, ApiHarness
 
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
+
 BODY: dict[str, Any] = {
     "model": "gpt-4o-mini",
     "messages": [{"role": "user", "content": "Say hi"}],

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import ApiHarness
 from tests.test_storage_accounts import table_snapshot
+
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
 
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.conftest import ApiHarness
+
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
 
 BODY: dict[str, Any] = {
     "model": "gpt-4o-mini",

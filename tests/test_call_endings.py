@@ -16,6 +16,8 @@ from providers.openai_compat import estimate_input_tokens
 from storage.database import Row
 from tests.conftest import ApiHarness
 
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
+
 MODEL = load_catalog().get("gpt-4o-mini")
 MESSAGES = [{"role": "user", "content": "hi there"}]
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": MESSAGES}
