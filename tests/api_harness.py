@@ -3,6 +3,7 @@ PostgreSQL) and the fake upstream, with what money tests need to look at afterwa
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from aiohttp import ClientSession, web
@@ -16,6 +17,7 @@ from providers.http import Upstream
 from providers.openai_client import OpenAICompatibleClient
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 from storage import AccessPolicy, Storage, open_storage
+from storage.database import Row
 from tests.clock import FakeClock
 from tests.fakes.upstream import FakeUpstream
 
@@ -58,6 +60,20 @@ class ApiHarness:
         account = await self.storage.accounts.by_username(username)
         assert account is not None
         return account.balance
+
+    async def settled_calls(self, count: int = 1) -> list[Row]:
+        """The usage records, once `count` calls have settled.
+
+        A stream settles after its last byte has reached the client, so a test that reads the
+        balance as soon as the body ends races the settlement (and loses more often on
+        PostgreSQL). Polled with a bound, never a fixed sleep.
+        """
+        for _ in range(500):
+            rows = await self.storage.database.fetch_all("SELECT * FROM calls ORDER BY id")
+            if len(rows) >= count:
+                return rows
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{count} calls never settled")
 
     async def after_restart(self) -> list[AccountMoney]:
         """Every account as the service's next start-up leaves it, once it has released the

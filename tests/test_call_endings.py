@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientSession
 
 from providers.catalog import load_catalog
-from providers.openai_compat import estimate_input_tokens
+from providers.openai_compat import estimate_input_tokens, hold_for_chat
 from storage.database import Row
 from tests.conftest import ApiHarness
 
@@ -23,6 +23,8 @@ MESSAGES = [{"role": "user", "content": "hi there"}]
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": MESSAGES}
 STREAM: dict[str, Any] = {**BODY, "stream": True}
 CREDIT = 10**6
+#: What today's estimate holds for STREAM: each ending below releases exactly this.
+STREAM_HOLD = hold_for_chat(STREAM, MODEL)
 
 
 async def the_call(api: ApiHarness) -> Row:
@@ -86,7 +88,7 @@ async def test_a_stream_cut_mid_way_is_billed_for_what_was_produced(api: ApiHarn
     assert '"upstream_error"' in text  # the break travels as a last event
     call = await the_call(api)
     input_tokens = estimate_input_tokens({"messages": MESSAGES, "model": MODEL.upstream})
-    assert (call["status"], call["output_units"]) == (502, 2)
+    assert (call["status"], call["output_units"], call["held"]) == (502, 2, STREAM_HOLD)
     assert call["cost"] == MODEL.cost(input_tokens, 2) == CREDIT - await api.balance()
     await assert_no_hold(api)
 
@@ -99,7 +101,8 @@ async def test_a_stream_without_usage_is_billed_from_counted_output(api: ApiHarn
     call = await the_call(api)
     words = len(api.upstream.reply.split(" "))
     assert (call["status"], call["output_units"]) == (200, words)
-    assert 0 < call["cost"] < call["held"]  # never free, never the whole hold
+    assert call["held"] == STREAM_HOLD
+    assert 0 < call["cost"] < STREAM_HOLD  # never free, never the whole hold
     await assert_no_hold(api)
 
 
@@ -116,7 +119,7 @@ async def test_a_client_leaving_mid_stream_pays_for_what_was_produced(api: ApiHa
     assert call["status"] == 499
     assert 1 <= call["output_units"] < len(api.upstream.reply.split(" ")) + 1
     assert call["cost"] == MODEL.cost(call["input_units"], call["output_units"])
-    assert call["cost"] < call["held"]
+    assert call["cost"] < call["held"] == STREAM_HOLD
     await assert_no_hold(api)
 
 
@@ -159,7 +162,8 @@ async def test_with_production_settings_a_leaving_client_is_noticed_at_the_next_
     # the whole reply (the rest may have arrived in the same read as the failed write).
     assert call["status"] == 499
     assert 2 <= call["output_units"] <= len(api.upstream.reply.split(" "))
-    assert call["cost"] == MODEL.cost(call["input_units"], call["output_units"]) < call["held"]
+    assert call["held"] == STREAM_HOLD
+    assert call["cost"] == MODEL.cost(call["input_units"], call["output_units"]) < STREAM_HOLD
     await assert_no_hold(api)
 
 
