@@ -1,36 +1,30 @@
-"""Fixtures shared by the suite: an injected clock, and storage on SQLite and PostgreSQL.
+"""Fixtures shared by the suite: an injected clock, storage on SQLite and PostgreSQL, the API
+harness and the bot harness.
 
-The storage fixture runs each test against a real SQLite file, and against PostgreSQL in a
-schema of its own when a server answers at MYAPI_TEST_POSTGRES_DSN (default: the local one),
-skipping with the reason otherwise.
+Storage tests run on both databases (`database_url`); the API harness runs on SQLite, and on
+both in a module marked `pytest.mark.both_databases` (the money modules). PostgreSQL lives in
+a schema of its own per test at MYAPI_TEST_POSTGRES_DSN (default: the local server); where
+none answers its tests skip with the reason, or fail under CI (tests/databases.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import pytest
-from aiohttp import ClientSession, web
-from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
-from api.context import ApiContext
-from api.limits import FailedAuthLimiter
-from providers.backends import ChatBackends
-from providers.catalog import load_catalog
-from providers.http import Upstream, UpstreamLimits, create_client_session
-from providers.openai_client import OpenAICompatibleClient
-from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
+from providers.http import UpstreamLimits, create_client_session
+from providers.registry import PROVIDER_NAMES
 from storage import DEFAULT_IMAGE_QUOTA, AccessPolicy, ImageQuota, Storage, open_storage
+from tests.api_harness import OPERATOR_KEY, ApiHarness, build_context
+from tests.clock import START, FakeClock
+from tests.databases import POSTGRES_DSN, postgres_schema, require_postgres
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.server import serve_app
@@ -40,23 +34,10 @@ from tests.fakes.upstream import FakeUpstream, serve
 if TYPE_CHECKING:
     from tests.bot_harness import BotHarness
 
-POSTGRES_DSN = os.environ.get(
-    "MYAPI_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
-START = 1_800_000_000
+__all__ = ["OPERATOR_KEY", "START", "ApiHarness", "FakeClock"]
 
-
-@dataclass
-class FakeClock:
-    """Epoch seconds that move only when a test says so."""
-
-    now: int = START
-
-    def __call__(self) -> int:
-        return self.now
-
-    def advance(self, seconds: int) -> None:
-        self.now += seconds
+#: Each database a test can run on, and the fixture that makes its URL.
+DATABASES = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}
 
 
 @pytest.fixture
@@ -71,39 +52,15 @@ def policy() -> AccessPolicy:
     return AccessPolicy(lock_strikes=5, lock_seconds=30 * 60, requests_per_minute=0)
 
 
-async def _postgres_unreachable_reason() -> str | None:
-    try:
-        connection = await asyncpg.connect(POSTGRES_DSN, timeout=3)
-    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
-        return f"PostgreSQL is not reachable at MYAPI_TEST_POSTGRES_DSN ({error!r})"
-    await connection.close()
-    return None
-
-
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(POSTGRES_DSN)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A DSN whose search_path is a fresh schema, dropped after the test.
 
     Sync on purpose: schema set-up runs on its own short loop, before the test's loop.
     """
-    reason = asyncio.run(_postgres_unreachable_reason())
-    if reason:
-        pytest.skip(reason)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_DSN else "?"
-    try:
-        yield f"{POSTGRES_DSN}{separator}search_path={schema}"
-    finally:
-        asyncio.run(_admin(f"DROP SCHEMA {schema} CASCADE"))
+    require_postgres(POSTGRES_DSN, os.environ)
+    with postgres_schema(POSTGRES_DSN) as url:
+        yield url
 
 
 @pytest.fixture
@@ -111,11 +68,25 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'myapi.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=list(DATABASES))
 def database_url(request: pytest.FixtureRequest) -> str:
-    """Every storage test runs on both databases (PostgreSQL skips when absent)."""
-    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    return str(request.getfixturevalue(name))
+    """Every storage test runs on both databases."""
+    return str(request.getfixturevalue(DATABASES[request.param]))
+
+
+@pytest.fixture
+def api_database_url(request: pytest.FixtureRequest) -> str:
+    """The API harness's database: SQLite, or each of both where `pytest_generate_tests`
+    parametrizes it (modules marked `both_databases`)."""
+    return str(request.getfixturevalue(DATABASES[getattr(request, "param", "sqlite")]))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the API harness of `both_databases` tests on SQLite and on PostgreSQL: the money
+    rules over HTTP must hold on the database that several replicas share, too."""
+    marked = metafunc.definition.get_closest_marker("both_databases") is not None
+    if marked and "api_database_url" in metafunc.fixturenames:
+        metafunc.parametrize("api_database_url", list(DATABASES), indirect=True)
 
 
 @pytest.fixture
@@ -130,33 +101,6 @@ async def storage(
 
 
 # --- the API over a real fake upstream -------------------------------------------------
-
-OPERATOR_KEY = "sk-operator-secret-0123456789"
-
-
-@dataclass
-class ApiHarness:
-    """A running API app (aiohttp test client), its storage and its fake upstream."""
-
-    client: TestClient[web.Request, web.Application]
-    storage: Storage
-    upstream: FakeUpstream
-    clock: FakeClock
-    context: ApiContext
-
-    async def register(
-        self, telegram_id: int = 7, name: str = "alice", credit: int = 10**6
-    ) -> str:
-        registration = await self.storage.accounts.register_telegram_user(
-            telegram_id, name, credit, "en"
-        )
-        assert registration.secret is not None
-        return registration.secret
-
-    async def balance(self, username: str = "alice") -> int:
-        account = await self.storage.accounts.by_username(username)
-        assert account is not None
-        return account.balance
 
 
 @pytest.fixture
@@ -210,27 +154,6 @@ async def provider_urls(
         yield urls
 
 
-def build_context(
-    storage: Storage, provider_urls: dict[str, str], session: ClientSession, clock: FakeClock
-) -> ApiContext:
-    providers = {
-        name: ProviderConfig(name, provider_urls[name], OPERATOR_KEY) for name in PROVIDER_NAMES
-    }
-    providers["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
-    upstream = Upstream(session)
-    return ApiContext(
-        accounts=storage.accounts,
-        registry=Registry(load_catalog(), providers),
-        chat=ChatBackends(OpenAICompatibleClient(upstream)),
-        upstream=upstream,
-        currency="USD",
-        clock=clock,
-        idempotency=storage.idempotency,
-        images=storage.images,
-        failed_auth=FailedAuthLimiter(0, clock),  # off: tests of the limit build their own
-    )
-
-
 @pytest.fixture
 def upstream_read_timeout() -> float:
     """Seconds the gateway waits for the fake upstream; a test parametrizes it to time out."""
@@ -248,13 +171,13 @@ async def api(
     aiohttp_client: AiohttpClient,
     image_quota: ImageQuota,
     upstream_read_timeout: float,
-    sqlite_url: str,
+    api_database_url: str,
     provider_urls: dict[str, str],
     fake_upstream: FakeUpstream,
     clock: FakeClock,
     policy: AccessPolicy,
 ) -> AsyncIterator[ApiHarness]:
-    storage = await open_storage(sqlite_url, policy, clock, image_quota=image_quota)
+    storage = await open_storage(api_database_url, policy, clock, image_quota=image_quota)
     limits = UpstreamLimits(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )
@@ -262,7 +185,7 @@ async def api(
     context = build_context(storage, provider_urls, session, clock)
     client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
     try:
-        yield ApiHarness(client, storage, fake_upstream, clock, context)
+        yield ApiHarness(client, storage, fake_upstream, clock, context, api_database_url, policy)
     finally:
         await session.close()
         await storage.close()

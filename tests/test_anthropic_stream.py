@@ -15,6 +15,8 @@ import aiohttp
 import pytest
 from aiohttp.client import ClientResponse
 
+from providers.anthropic import hold_for_messages
+from providers.catalog import load_catalog
 from storage.models import CallRecord, Settlement
 from tests.conftest import ApiHarness
 from tests.fakes.anthropic import FakeAnthropic
@@ -83,7 +85,8 @@ async def test_the_client_gets_the_upstreams_bytes_unchanged(
     response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
     assert response.status == 200
     assert response.headers["Content-Type"] == "text/event-stream"
-    assert int(response.headers["X-Myapi-Held-Units"]) > 0
+    haiku = load_catalog().get("claude-3-5-haiku-latest")
+    assert response.headers["X-Myapi-Held-Units"] == str(hold_for_messages(BODY, haiku, 256))
     assert await response.read() == bytes(fake_anthropic.sent)
     assert fake_anthropic.requests[0].body["stream"] is True
 

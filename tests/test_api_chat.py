@@ -6,7 +6,11 @@ from typing import Any
 
 import pytest
 
+from providers.catalog import load_catalog
+from providers.openai_compat import hold_for_chat
 from tests.conftest import OPERATOR_KEY, ApiHarness
+
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
 
 BODY: dict[str, Any] = {
     "model": "gpt-4o-mini",
@@ -148,6 +152,20 @@ async def test_a_hold_larger_than_the_balance_is_402(api: ApiHarness) -> None:
     assert "max_tokens" in error["message"]
     assert "top up" in error["message"]
     assert api.upstream.requests == []
+
+
+async def test_a_balance_of_exactly_the_hold_is_enough_and_one_unit_less_is_not(
+    api: ApiHarness,
+) -> None:
+    """The gate holds exactly the estimate, no more and no less."""
+    hold = hold_for_chat(BODY, load_catalog().get("gpt-4o-mini"))
+    short = await api.register(telegram_id=1, name="short", credit=hold - 1)
+    enough = await api.register(telegram_id=2, name="enough", credit=hold)
+    refused = await api.client.post("/v1/chat/completions", json={**BODY, "key": short})
+    served = await api.client.post("/v1/chat/completions", json={**BODY, "key": enough})
+    assert (refused.status, served.status) == (402, 200)
+    [call] = await api.storage.database.fetch_all("SELECT held FROM calls")
+    assert call["held"] == hold
 
 
 async def test_lowering_max_tokens_makes_a_small_balance_enough(api: ApiHarness) -> None:

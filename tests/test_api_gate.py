@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import ApiHarness
 from tests.test_storage_accounts import table_snapshot
+from tests.test_storage_keys import with_wrong_tail
+
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
 
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
@@ -87,3 +92,19 @@ async def test_a_wrong_key_without_username_is_401_and_no_strike(api: ApiHarness
     account = await api.storage.accounts.by_username("alice")
     assert account is not None
     assert account.strikes == 0
+
+
+async def test_the_right_prefix_with_a_wrong_tail_is_401_every_way_it_is_sent(
+    api: ApiHarness,
+) -> None:
+    """The display prefix is shown in the bot and the logs: it must open nothing."""
+    forged = with_wrong_tail(await api.register())
+    assert (await call(api, "alice", forged))[0] == 401
+    assert (await call(api, None, forged))[0] == 401
+    bearer = {"Authorization": f"Bearer {forged}"}
+    response = await api.client.post("/v1/chat/completions", json=BODY, headers=bearer)
+    assert response.status == 401
+    assert api.upstream.requests == []
+    account = await api.storage.accounts.by_username("alice")
+    assert account is not None
+    assert (account.strikes, account.balance, account.reserved) == (1, 10**6, 0)

@@ -13,6 +13,8 @@ from api.billing import BALANCE_HEADER, COST_HEADER
 from tests.conftest import ApiHarness
 from tests.fakes.upstream import FakeUpstream
 
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
+
 BODY: dict[str, Any] = {
     "model": "gpt-4o-mini",
     "messages": [{"role": "user", "content": "Say hi"}],

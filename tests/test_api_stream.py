@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from providers.catalog import load_catalog
+from providers.openai_compat import hold_for_chat
 from tests.conftest import ApiHarness
+
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
 
 BODY: dict[str, Any] = {
     "model": "gpt-4o-mini",
@@ -27,7 +33,8 @@ async def test_stream_is_relayed_and_billed_from_the_final_usage(api: ApiHarness
     assert received[-1] == "[DONE]"
     words = [json.loads(e)["choices"][0]["delta"].get("content", "") for e in received[:-1]]
     assert "".join(words).strip() == api.upstream.reply
-    assert await api.balance() == 10**6 - 1350
+    [call] = await api.settled_calls()
+    assert call["cost"] == 1350 == 10**6 - await api.balance()
 
 
 async def test_the_usage_chunk_is_hidden_unless_the_client_asked(api: ApiHarness) -> None:
@@ -58,4 +65,7 @@ async def test_a_stream_announces_what_it_holds(api: ApiHarness) -> None:
     key = await api.register()
     response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
     await response.read()
-    assert int(response.headers["X-Myapi-Held-Units"]) > 0
+    hold = hold_for_chat(BODY, load_catalog().get("gpt-4o-mini"))
+    assert response.headers["X-Myapi-Held-Units"] == str(hold)
+    [call] = await api.settled_calls()
+    assert call["held"] == hold

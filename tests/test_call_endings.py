@@ -12,15 +12,20 @@ import pytest
 from aiohttp import ClientSession
 
 from providers.catalog import load_catalog
+from providers.openai_compat import hold_for_chat
 from providers.prompt_estimate import openai_prompt_tokens
 from storage.database import Row
 from tests.conftest import ApiHarness
+
+pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
 
 MODEL = load_catalog().get("gpt-4o-mini")
 MESSAGES = [{"role": "user", "content": "hi there"}]
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": MESSAGES}
 STREAM: dict[str, Any] = {**BODY, "stream": True}
 CREDIT = 10**6
+#: What today's estimate holds for STREAM: each ending below releases exactly this.
+STREAM_HOLD = hold_for_chat(STREAM, MODEL)
 
 
 async def the_call(api: ApiHarness) -> Row:
@@ -84,7 +89,7 @@ async def test_a_stream_cut_mid_way_is_billed_for_what_was_produced(api: ApiHarn
     assert '"upstream_error"' in text  # the break travels as a last event
     call = await the_call(api)
     input_tokens = openai_prompt_tokens({"messages": MESSAGES, "model": MODEL.upstream})
-    assert (call["status"], call["output_units"]) == (502, 2)
+    assert (call["status"], call["output_units"], call["held"]) == (502, 2, STREAM_HOLD)
     assert call["cost"] == MODEL.cost(input_tokens, 2) == CREDIT - await api.balance()
     await assert_no_hold(api)
 
@@ -102,7 +107,8 @@ async def test_a_stream_without_usage_is_billed_from_counted_output(api: ApiHarn
         input_tokens,
         words,
     )
-    assert call["cost"] == MODEL.cost(input_tokens, words) < call["held"]  # never free
+    # never free, never the whole hold
+    assert call["cost"] == MODEL.cost(input_tokens, words) < call["held"] == STREAM_HOLD
     assert await api.balance() == CREDIT - call["cost"]
     await assert_no_hold(api)
 
@@ -119,6 +125,7 @@ async def test_a_client_leaving_mid_stream_pays_the_usage_that_follows(api: ApiH
     call = await the_call(api)  # the gateway read on to the provider's usage
     assert (call["status"], call["input_units"], call["output_units"]) == (499, 12, 5)
     assert call["cost"] == MODEL.cost(12, 5) == CREDIT - await api.balance()
+    assert call["held"] == STREAM_HOLD
     await assert_no_hold(api)
 
 
@@ -159,6 +166,7 @@ async def test_with_production_settings_a_leaving_client_is_noticed_at_the_next_
     call = await the_call(api)  # the failed write is noticed, then the relay reads on
     assert (call["status"], call["input_units"], call["output_units"]) == (499, 12, 5)
     assert call["cost"] == MODEL.cost(12, 5) == CREDIT - await api.balance()
+    assert call["held"] == STREAM_HOLD
     await assert_no_hold(api)
 
 

@@ -141,7 +141,9 @@ async def test_an_idle_account_is_warned_then_its_data_deleted(
     clock.advance(5 * DAY)  # 13 days idle
     assert await jobs.run_once() == JobReport(idle_warned=1)
     assert recorder.notices[-1] == DeletionSoon(account_id, 14, START + 14 * DAY)
-    clock.advance(DAY)
+    clock.advance(DAY - 1)  # a second before the date the notice gave
+    assert await jobs.run_once() == JobReport()
+    clock.advance(1)
     assert await jobs.run_once() == JobReport(idle_deleted=1)
     assert await jobs.run_once() == JobReport()
 
@@ -189,6 +191,73 @@ async def test_switched_off_jobs_change_nothing(storage: Storage, clock: FakeClo
         assert await jobs.run_once() == JobReport()
     assert recorder.notices == []
     assert await balance_and_ledger(storage, account_id) == before
+    assert await storage.accounts.by_username("alice") is not None
+
+
+async def test_a_late_first_run_warns_and_deletes_only_half_the_notice_later(
+    storage: Storage, clock: FakeClock
+) -> None:
+    """The service was down for a month: the account is long past the idle period, yet it
+    is deleted no sooner than half the notice period after its warning was claimed."""
+    account_id = (await storage.accounts.register_telegram_user(7, "alice", 0, "en")).account.id
+    jobs, recorder = jobs_for(storage, clock)
+    clock.advance(30 * DAY)
+    assert await jobs.run_once() == JobReport(idle_warned=1)
+    assert await jobs.run_once() == JobReport()  # another replica, or a restart, at once
+    clock.advance(DAY // 2 - 1)
+    assert await jobs.run_once() == JobReport()
+    assert [type(notice) for notice in recorder.notices] == [DeletionSoon]
+    clock.advance(1)
+    assert await jobs.run_once() == JobReport(idle_deleted=1)
+    assert await storage.accounts.by_username("alice") is None
+    assert await storage.accounts.ledger_total(account_id) == 0
+
+
+async def test_a_warning_from_before_the_last_activity_does_not_count(
+    storage: Storage, clock: FakeClock
+) -> None:
+    await storage.accounts.register_telegram_user(7, "alice", 0, "en")
+    key = (await storage.admin.rotate_key("alice", "test"))[1]
+    jobs, _ = jobs_for(storage, clock)
+    clock.advance(13 * DAY)
+    assert await jobs.run_once() == JobReport(idle_warned=1)
+    clock.advance(DAY // 2)
+    assert (await storage.accounts.authorize("alice", key, 0)).outcome is AuthOutcome.OK
+    clock.advance(30 * DAY)  # idle again, and no run meanwhile
+    assert await jobs.run_once() == JobReport(idle_warned=1)  # a new warning, no deletion
+    assert await storage.accounts.by_username("alice") is not None
+    clock.advance(DAY // 2)
+    assert await jobs.run_once() == JobReport(idle_deleted=1)
+
+
+async def test_operator_made_accounts_are_never_warned_withdrawn_or_deleted(
+    storage: Storage, clock: FakeClock
+) -> None:
+    """Retention covers Telegram registrations only: an operator-made account (a partner,
+    the first user) is the operator's own business, even empty and idle for a month."""
+    empty = await storage.admin.create_account("acme", 0, "cli")
+    funded = await storage.admin.create_account("partner", TRIAL, "cli")
+    jobs, recorder = jobs_for(storage, clock)
+    for _ in range(30):
+        clock.advance(DAY)
+        assert await jobs.run_once() == JobReport()
+    assert recorder.notices == []
+    for registration in (empty, funded):
+        assert registration.secret is not None
+        username = registration.account.username
+        auth = await storage.accounts.authorize(username, registration.secret, 0)
+        assert (auth.outcome, auth.balance) == (AuthOutcome.OK, registration.account.balance)
+
+
+async def test_with_the_inactivity_job_off_an_empty_idle_account_is_kept(
+    storage: Storage, clock: FakeClock
+) -> None:
+    await storage.accounts.register_telegram_user(7, "alice", 0, "en")
+    jobs, recorder = jobs_for(storage, clock, inactivity=False)
+    for _ in range(30):
+        clock.advance(DAY)
+        assert await jobs.run_once() == JobReport()
+    assert recorder.notices == []
     assert await storage.accounts.by_username("alice") is not None
 
 
