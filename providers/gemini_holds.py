@@ -23,7 +23,6 @@ _RESPONSE_KEYS = ("functionResponse", "function_response")
 _SYSTEM_KEYS = ("systemInstruction", "system_instruction")
 _CACHE_KEYS = ("cachedContent", "cached_content")
 _CONFIG_KEYS = ("generationConfig", "generation_config")
-_THINKING_KEYS = ("thinkingConfig", "thinking_config")
 #: Media whose tokens their base64 bytes bound: text (a token per decoded byte at most) and
 #: audio (32 tokens a second, below a token per base64 byte for any codec of >= 192 bit/s).
 #: Video and documents (a PDF's pages are images too) have sizes unknown here.
@@ -106,30 +105,18 @@ def _whole_numbers(configs: list[JsonObject], name: str, minimum: int) -> list[i
     return values
 
 
-def _thinking_bound(configs: list[JsonObject]) -> int | None:
-    """The most tokens thinking may add to each candidate; None when nothing bounds it.
-
-    Google documents `thinkingBudget` as separate from `maxOutputTokens`, so thinking is
-    bounded only by a budget the client set (0 turns it off); a dynamic budget (-1), a
-    `thinkingLevel` or no thinking config at all leave only the model's maximum output.
-    """
-    thinking = [found for config in configs for found in _objects(config, _THINKING_KEYS)]
-    budgets = _whole_numbers(thinking, "thinking_budget", -1)
-    if not budgets or -1 in budgets:
-        return None
-    return max(budgets)
-
-
 def output_bound(body: JsonObject, model: Model) -> int:
-    """Every candidate's output bound: `maxOutputTokens` plus the thinking budget, capped by
-    the model's maximum output, times the largest `candidateCount`."""
+    """Every candidate's output bound: `maxOutputTokens` capped by the model's maximum
+    output, times the largest `candidateCount`.
+
+    Thinking is inside that bound: Google's API stops a candidate at `maxOutputTokens`
+    thoughts and answer together (a small limit ends in MAX_TOKENS with thoughts only), so
+    no thinking budget needs adding to it.
+    """
     configs = _objects(body, _CONFIG_KEYS)
     limits = _whole_numbers(configs, "max_output_tokens", 1)
     candidates = max(_whole_numbers(configs, "candidate_count", 1), default=1)
-    thinking = _thinking_bound(configs)
-    per_candidate = model.max_output_tokens
-    if limits and thinking is not None:
-        per_candidate = min(per_candidate, max(limits) + thinking)
+    per_candidate = min(max(limits, default=model.max_output_tokens), model.max_output_tokens)
     return per_candidate * candidates
 
 

@@ -127,12 +127,8 @@ def test_the_hold_covers_every_candidates_bounded_output() -> None:
     config = {"maxOutputTokens": 100, "candidateCount": 3, **off}
     assert hold(config) == MODEL.cost(prompt(config), 300)
     config = {"maxOutputTokens": 100, "thinkingConfig": {"thinkingBudget": 50}}
-    assert hold(config) == MODEL.cost(prompt(config), 150)
-    unbounded_configs: list[dict[str, object]] = [
-        {"maxOutputTokens": 10**6, **off},
-        {"maxOutputTokens": 100},
-        {},
-    ]
+    assert hold(config) == MODEL.cost(prompt(config), 100)  # thoughts count inside the limit
+    unbounded_configs: list[dict[str, object]] = [{"maxOutputTokens": 10**6, **off}, {}]
     for unbounded in unbounded_configs:
         assert hold(unbounded) == MODEL.cost(prompt(unbounded), 1000)
 

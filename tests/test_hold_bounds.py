@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from providers.catalog import load_catalog
+from providers.gemini_holds import max_prompt_tokens
 from tests.conftest import ApiHarness
 from tests.ledger import account_state, calls
 
@@ -138,11 +139,10 @@ async def test_gemini_reads_both_spellings_of_the_config(api: ApiHarness) -> Non
     assert await held_for(api, GEMINI_URL, body) >= FLASH.cost(0, 4 * 8192)
 
 
-async def test_gemini_thinking_without_a_budget_holds_the_models_maximum(
-    api: ApiHarness,
-) -> None:
-    body = generate(generationConfig={"maxOutputTokens": 10})
-    assert await held_for(api, GEMINI_URL, body) >= FLASH.cost(0, FLASH.max_output_tokens)
+async def test_gemini_max_output_tokens_bounds_thinking_too(api: ApiHarness) -> None:
+    """Google stops thoughts and answer together at maxOutputTokens: no budget is added."""
+    body = generate(generationConfig={"maxOutputTokens": 10, "thinkingConfig": {}})
+    assert await held_for(api, GEMINI_URL, body) == FLASH.cost(max_prompt_tokens(body, FLASH), 10)
 
 
 @pytest.mark.parametrize(

@@ -93,10 +93,7 @@ class MaximalProvider:
         prompt = text_bytes(body) - sum(text_bytes(p) for p in images)
         prompt += len(images) * IMAGE_TOKENS["gemini"]
         config = body.get("generationConfig", {})
-        budget = config.get("thinkingConfig", {}).get("thinkingBudget")
-        per_candidate = most
-        if "maxOutputTokens" in config and budget is not None and budget >= 0:
-            per_candidate = min(most, config["maxOutputTokens"] + budget)
+        per_candidate = min(most, config.get("maxOutputTokens", most))  # thoughts included
         thoughts = per_candidate // 2
         output = config.get("candidateCount", 1) * per_candidate
         refused = self._answer(upstream, prompt, output, window)
