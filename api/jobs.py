@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import suppress
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from api.notify import Notifier
+from api.periodic import CleanupContext, Sleep, periodic_context
 from storage.notices import DeletionSoon, Notice, TrialExpiring, TrialWithdrawn
 from storage.retention import RetentionStore
 
 logger = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,27 +68,9 @@ def retention_context(
     build: Callable[[web.Application], RetentionJobs],
     interval_seconds: float,
     sleep: Sleep = asyncio.sleep,
-) -> Callable[[web.Application], AsyncIterator[None]]:
+) -> CleanupContext:
     """A `cleanup_ctx` entry that runs the jobs (`build` makes them once storage is open) at
-    start-up and then every interval.
-
-    A failed run is logged and the next one tries again: a database hiccup must not end
-    retention for the life of the process.
-    """
-
-    async def loop(jobs: RetentionJobs) -> None:
-        while True:
-            try:
-                await jobs.run_once()
-            except Exception:  # logged whole (not swallowed); the next run retries
-                logger.exception("retention run failed")
-            await sleep(interval_seconds)
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(loop(build(app)), name="retention-jobs")
-        yield
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-    return context
+    start-up and then every interval."""
+    return periodic_context(
+        "retention run", lambda app: build(app).run_once, interval_seconds, sleep=sleep
+    )

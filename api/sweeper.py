@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import suppress
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from aiohttp import web
 
+from api.periodic import CleanupContext, Sleep, periodic_context
 from storage.accounts import AccountStore
 from storage.idempotency import IdempotencyStore
 
 logger = logging.getLogger(__name__)
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,26 +73,15 @@ def sweep_context(
     build: Callable[[web.Application], Sweep],
     interval_seconds: float,
     sleep: Sleep = asyncio.sleep,
-) -> Callable[[web.Application], AsyncIterator[None]]:
+) -> CleanupContext:
     """A `cleanup_ctx` entry that sweeps every interval (`build` runs once storage is open).
 
-    It waits first: opening storage has just swept at start-up. A failed run is logged and
-    the next one tries again, so a database hiccup does not end sweeping for the process.
+    It waits first: opening storage has just swept at start-up.
     """
-
-    async def loop(sweep: Sweep) -> None:
-        while True:
-            await sleep(interval_seconds)
-            try:
-                await sweep.run_once()
-            except Exception:  # logged whole (not swallowed); the next run retries
-                logger.exception("stale sweep failed; retrying in %s seconds", interval_seconds)
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(loop(build(app)), name="stale-sweep")
-        yield
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
-
-    return context
+    return periodic_context(
+        "stale sweep",
+        lambda app: build(app).run_once,
+        interval_seconds,
+        sleep=sleep,
+        wait_first=True,
+    )
