@@ -4,7 +4,9 @@ Migrations 1-5 (the accounts, the ledger and the settle of a call) are defined h
 others in `storage.schema_features` (6-10), `storage.schema_images` (11),
 `storage.schema_settle` (12) and `storage.schema_locks` (13); `MIGRATIONS` puts them in
 order and checks at import that the versions are 1..n. Applied by
-`storage.migrations.migrate`. Never edit a released migration: add the next one.
+`storage.migrations.migrate`. Never edit a released migration: add the next one. What they
+add up to today, the settle triggers included, is described in storage/schema.sqlite.sql
+and storage/schema.postgresql.sql (`python -m storage.describe` regenerates both).
 
 Invariant kept by the schema itself: `accounts.balance` equals the sum of the account's
 `ledger.amount`, and `accounts.reserved` is what open holds keep back. The trigger
