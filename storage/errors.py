@@ -67,3 +67,11 @@ class DatabaseInUseError(StorageError):
             f"another process is already serving the SQLite database {database}: stop it "
             "first, or give this one its own DATABASE_URL (several replicas need PostgreSQL)"
         )
+
+
+class MigrationOrderError(StorageError):
+    """The release's migrations are not numbered 1..n in order, or two share a name.
+
+    Raised at import: an applied migration is recorded by its version alone, so a gap, a
+    repeat or a renumbering would make an existing database skip or replay statements.
+    """

@@ -20,6 +20,8 @@ Invariants kept by the schema itself:
 
 from __future__ import annotations
 
+from storage.schema_migration import Migration
+
 _IMAGES = """
 CREATE TABLE images (
     id {pk},
@@ -91,4 +93,6 @@ _POSTGRES = [
         FOR EACH ROW EXECUTE FUNCTION images_forgotten()""",
 ]
 
-IMAGES_MIGRATION: dict[str, list[str]] = {"sqlite": _SQLITE, "postgresql": _POSTGRES}
+IMAGES_MIGRATION = Migration(
+    11, "image_library", sqlite=tuple(_SQLITE), postgresql=tuple(_POSTGRES)
+)

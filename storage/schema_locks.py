@@ -15,6 +15,8 @@ paying must never undo a lock that guessing took part in, nor an admin's block.
 
 from __future__ import annotations
 
-_LOCK_CAUSE = ["ALTER TABLE accounts ADD COLUMN lock_cause TEXT"]
+from storage.schema_migration import Migration
 
-LOCK_CAUSE_MIGRATION: dict[str, list[str]] = {"sqlite": _LOCK_CAUSE, "postgresql": _LOCK_CAUSE}
+_LOCK_CAUSE = ("ALTER TABLE accounts ADD COLUMN lock_cause TEXT",)
+
+LOCK_CAUSE_MIGRATION = Migration(13, "lock_cause", sqlite=_LOCK_CAUSE, postgresql=_LOCK_CAUSE)

@@ -20,6 +20,8 @@ Invariants after this migration:
 
 from __future__ import annotations
 
+from storage.schema_migration import Migration
+
 _CHARGE_ROW = """
 INSERT INTO ledger (account_id, kind, amount, model, input_tokens, output_tokens,
                     request_id, created_at)
@@ -58,4 +60,6 @@ _POSTGRES = [
         $$ LANGUAGE plpgsql""",
 ]
 
-SETTLE_MIGRATION: dict[str, list[str]] = {"sqlite": _SQLITE, "postgresql": _POSTGRES}
+SETTLE_MIGRATION = Migration(
+    12, "settle_after_lost_hold", sqlite=tuple(_SQLITE), postgresql=tuple(_POSTGRES)
+)
