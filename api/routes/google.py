@@ -43,8 +43,6 @@ from providers.registry import Route
 
 logger = logging.getLogger(__name__)
 
-_CREDENTIAL_FIELDS = frozenset({"username", "key"})
-
 
 class GenerationConfig(BaseModel):
     """The fields the hold relies on, for the API's description and the first spelling's
@@ -75,17 +73,16 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     target = _target(request)
     body = await read_json_object(request)
-    stripped = not _CREDENTIAL_FIELDS.isdisjoint(body)
     credentials = take_credentials(request, body)
     if target.method is GeminiMethod.COUNT_TOKENS:
         route = _gemini_route(context, target.model)
-        call = await _call(request, target, route, body, stripped)
+        call = await _call(request, target, route, body, credentials.stripped)
         return await _count_tokens(request, credentials, route, call)
     validated(GenerateContentRequest, body)
     route = _gemini_route(context, target.model)
     refuse_unpriced(unpriced.gemini_generation(body))
     hold = hold_for_generation(body, route.model)
-    call = await _call(request, target, route, body, stripped)
+    call = await _call(request, target, route, body, credentials.stripped)
     key = idempotency_key(request, stream=target.method is GeminiMethod.STREAM)
     auth = await admit(request, credentials, hold)
     client = GeminiClient(context.upstream)

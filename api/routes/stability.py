@@ -29,8 +29,6 @@ from providers.registry import Route
 from providers.stability import MAX_SAMPLES, delivered_images, image_size, price_per_image
 from providers.stability_client import StabilityClient
 
-_CREDENTIAL_FIELDS = frozenset({"username", "key"})
-
 
 class TextToImageRequest(BaseModel):
     """The fields the gateway relies on; every other field passes through untouched."""
@@ -46,7 +44,6 @@ class TextToImageRequest(BaseModel):
 async def text_to_image(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     body = await read_json_object(request)
-    stripped = not _CREDENTIAL_FIELDS.isdisjoint(body)
     credentials = take_credentials(request, body)
     fields = validated(TextToImageRequest, body)
     route = _engine_route(context, request.match_info["engine_id"])
@@ -57,7 +54,7 @@ async def text_to_image(request: web.Request) -> web.StreamResponse:
             f"{route.model.name} has no price for {size} images: see GET /v1/models",
             param="width",
         )
-    payload = json.dumps(body).encode() if stripped else await request.read()
+    payload = json.dumps(body).encode() if credentials.stripped else await request.read()
     key = idempotency_key(request, stream=False)
     auth = await admit(request, credentials, price * fields.samples)
     async with idempotent(request, key, auth, route, body) as once:
