@@ -98,16 +98,13 @@ def request_fingerprint(request: web.Request, body: dict[str, Any]) -> str:
 @asynccontextmanager
 async def idempotent(
     request: web.Request,
-    key: str | None,
+    key: str,
     auth: Authorization,
     route: Route,
     body: dict[str, Any],
 ) -> AsyncIterator[Once]:
     """Claim `key` for this call, or answer from what an earlier call with it left."""
     once = Once()
-    if key is None:
-        yield once
-        return
     context = context_of(request)
     assert auth.account_id is not None
     store = context.idempotency
