@@ -20,10 +20,16 @@ _MAX_FIELD_LENGTH = 256
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """Invariant: `key` is non-empty; `username`, when given, is lowercased."""
+    """Invariant: `key` is non-empty; `username`, when given, is lowercased.
+
+    `stripped` says the body carried `username` or `key` (even as null) and they were
+    removed from it: the bytes the client sent are then no longer the body to forward, so a
+    route that forwards the client's own bytes must encode the body again.
+    """
 
     username: str | None
     key: str
+    stripped: bool = False
 
 
 def _text_field(body: dict[str, Any], name: str) -> str | None:
@@ -53,7 +59,9 @@ def _header_key(request: web.Request) -> str | None:
 def take_credentials(request: web.Request, body: dict[str, Any] | None) -> Credentials:
     """Read (and, from a body, remove) the caller's credentials."""
     username = key = None
+    stripped = False
     if body is not None:
+        stripped = "username" in body or "key" in body
         username = _text_field(body, "username")
         key = _text_field(body, "key")
     key = key or _header_key(request)
@@ -63,4 +71,4 @@ def take_credentials(request: web.Request, body: dict[str, Any] | None) -> Crede
             "`key` in the JSON body; /start in the Telegram bot gives you both",
             code="missing_api_key",
         )
-    return Credentials(username=username.lower() if username else None, key=key)
+    return Credentials(username=username.lower() if username else None, key=key, stripped=stripped)

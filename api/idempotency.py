@@ -1,24 +1,15 @@
-"""`Idempotency-Key` for billable JSON routes: a retry replays the answer, never re-bills.
+"""`Idempotency-Key` for billable routes: a retry replays the answer, never re-bills.
 
-A route opts in with two calls: `idempotency_key(request, stream=...)` before the gate (a
-bad header or a stream is a 400 that changes nothing in the database), and
-`async with idempotent(...) as once` right after it, around the billed call:
+Routes do not use this module directly: the billed-request pipeline (`api.pipeline`) checks
+the header with `idempotency_key` before the gate (a bad header or a stream is a 400 that
+changes nothing in the database) and wraps the billed call in `idempotent` right after it.
 
-    key = idempotency_key(request, stream=call.stream)
-    auth = await admit(request, credentials, hold)
-    async with idempotent(request, key, auth, route, body) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, route, request) as bill:
-            ...
-            bill.response = once.keep(web.Response(...))
-            return bill.response
-
-Invariants: without the header nothing here touches the database. With it, the key is
-claimed in the database before the upstream call, so a duplicate on any replica gets 409
-and never a second upstream call. Only a 2xx answer the handler `keep`s is stored; any other
-ending frees the key for a retry. A replay, a 409 and a 422 release the gate's hold through
-a zero-cost usage record (`billed_call`), so nothing is charged and nothing stays held.
+Invariants: without the header nothing here runs, so nothing touches the database. With
+it, the key is claimed in the database before the upstream call, so a duplicate on any
+replica gets 409 and never a second upstream call. Only a 2xx answer the handler `keep`s is
+stored, after the billing has set its cost headers; any other ending frees the key for a
+retry. A replay, a 409 and a 422 release the gate's hold through a zero-cost usage record
+(`billed_call`), so nothing is charged and nothing stays held.
 
 Which requests are "the same": the method, the path and the JSON body once `take_credentials`
 has removed `username`/`key`, compared as canonical JSON (sorted keys, no whitespace), so a
@@ -107,16 +98,13 @@ def request_fingerprint(request: web.Request, body: dict[str, Any]) -> str:
 @asynccontextmanager
 async def idempotent(
     request: web.Request,
-    key: str | None,
+    key: str,
     auth: Authorization,
     route: Route,
     body: dict[str, Any],
 ) -> AsyncIterator[Once]:
     """Claim `key` for this call, or answer from what an earlier call with it left."""
     once = Once()
-    if key is None:
-        yield once
-        return
     context = context_of(request)
     assert auth.account_id is not None
     store = context.idempotency

@@ -1,8 +1,9 @@
 """`/api/v1/images`: seed 004's image library, under its paths and parameters.
 
-A client of the seed's service changes only its base URL and key. Generation passes the
-same gate, hold and settlement as every billed call; everything else passes the gate with
-no hold and costs nothing. Invariants:
+A client of the seed's service changes only its base URL and key. Generation runs through
+the billed-request pipeline (`api.pipeline`) like every billed call, with the quota check
+and the storing inside the call; everything else passes the gate with no hold and costs
+nothing. Invariants:
 
 - every query is scoped by the caller's account, and an image that is not the caller's is
   the same 404 as one that does not exist, so ids reveal nothing;
@@ -16,13 +17,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api.billing import billed_call
 from api.body import validated
 from api.context import ApiContext, context_of
 from api.credentials import Credentials, take_credentials
 from api.errors import REQUEST_ID, NotFoundError, QuotaExceededError
 from api.gate import admit
-from api.idempotency import idempotency_key, idempotent
 from api.library.generation import Generated, LibraryPlan, generate, plan_generation
 from api.library.params import (
     CreateImage,
@@ -33,6 +32,7 @@ from api.library.params import (
     query_fields,
 )
 from api.library.render import deleted, image_page, image_record
+from api.pipeline import billed_request
 from storage.images import ImageStore, NewImage
 from storage.models import Authorization
 
@@ -90,25 +90,20 @@ async def create_image(request: web.Request) -> web.StreamResponse:
     credentials = take_credentials(request, fields)
     create = validated(CreateImage, fields)
     plan = plan_generation(context.registry, create)
-    key = idempotency_key(request, stream=False)
-    auth = await admit(request, credentials, plan.hold)
-    account_id, store = _account(auth), context.images
-    async with idempotent(request, key, auth, plan.route, fields) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, plan.route, request) as bill:
-            await _ensure_room(store, account_id)
-            made = await generate(context.upstream, plan, create.filter)
-            new = _new_image(account_id, create, plan, made, request[REQUEST_ID])
-            stored = await store.add(new)
-            if stored is None:
-                usage = await store.usage(account_id)
-                raise _quota_error(store, usage.count, usage.bytes, len(new.data))
-            bill.charge(made.tokens.total, 1, new.cost)
-            bill.status = 201
-            record = image_record(stored, _root(request))
-            bill.response = once.keep(web.json_response(record, status=201))
-            return bill.response
+    store = context.images
+    async with billed_request(request, credentials, plan.route, plan.hold, body=fields) as call:
+        if call.replay is not None:
+            return call.replay
+        await _ensure_room(store, call.account_id)
+        made = await generate(context.upstream, plan, create.filter)
+        new = _new_image(call.account_id, create, plan, made, request[REQUEST_ID])
+        stored = await store.add(new)
+        if stored is None:
+            usage = await store.usage(call.account_id)
+            raise _quota_error(store, usage.count, usage.bytes, len(new.data))
+        call.bill.charge(made.tokens.total, 1, new.cost)
+        record = image_record(stored, _root(request))
+        return call.answer(web.json_response(record, status=201))
 
 
 async def list_images(request: web.Request) -> web.Response:

@@ -1,10 +1,10 @@
-"""`POST /anthropic/v1/messages`: Anthropic's native Messages API, passed through and billed.
+"""`POST /anthropic/v1/messages`: Anthropic's native Messages API, passed through and call.
 
 The official `anthropic` SDK works with only its `base_url` changed: it sends the key as
-`x-api-key`, which the gate reads like any other credential. Order matters as in chat: the
-body is validated and the model resolved before the gate, so bad input, unknown models and
-unconfigured providers change nothing in the database; the gate then holds the most the
-call can cost; the billing context settles or releases that hold exactly once.
+`x-api-key`, which the gate reads like any other credential. As in chat, the
+body is validated and the model resolved before the billed-request pipeline
+(`api.pipeline`), so bad input, unknown models and unconfigured providers change nothing in
+the database; its hold is the most the call can cost.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.gate import admit
-from api.idempotency import idempotency_key, idempotent
+from api.pipeline import billed_request
 from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -53,33 +51,29 @@ async def messages(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
-    call = validated(MessagesRequest, body)
-    route = route_of_kind(context.registry, call.model, ModelKind.CHAT)
+    parsed = validated(MessagesRequest, body)
+    route = route_of_kind(context.registry, parsed.model, ModelKind.CHAT)
     refuse_unpriced(unpriced.anthropic_messages(body))
-    key = idempotency_key(request, stream=call.stream)
     beta = request.headers.get("anthropic-beta")
-    hold = hold_for_messages(body, route.model, call.max_tokens, beta)
-    auth = await admit(request, credentials, hold)
+    hold = hold_for_messages(body, route.model, parsed.max_tokens, beta)
     payload = messages_payload(body, route.model)
     client = AnthropicClient(context.upstream)
     headers = forwarded_headers(request.headers)
-    async with idempotent(request, key, auth, route, body) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, route, request) as bill:
-            if call.stream:
-                return await relay_stream(
-                    request,
-                    client.stream(route, payload, headers),
-                    EventScanner(),
-                    bill,
-                    model=route.model,
-                    prompt_estimate=lambda: anthropic_prompt_tokens(payload),
-                    error_event=lambda error: stream_error_event(error.message),
-                )
-            message = await client.complete(route, payload, headers)
-            bill.charge_tokens(route.model, message.usage)
-            bill.response = once.keep(
-                web.Response(body=message.body, content_type="application/json")
+    async with billed_request(
+        request, credentials, route, hold, body=body, stream=parsed.stream
+    ) as call:
+        if call.replay is not None:
+            return call.replay
+        if parsed.stream:
+            return await relay_stream(
+                request,
+                client.stream(route, payload, headers),
+                EventScanner(),
+                call.bill,
+                model=route.model,
+                prompt_estimate=lambda: anthropic_prompt_tokens(payload),
+                error_event=lambda error: stream_error_event(error.message),
             )
-            return bill.response
+        message = await client.complete(route, payload, headers)
+        call.bill.charge_tokens(route.model, message.usage)
+        return call.answer(web.Response(body=message.body, content_type="application/json"))

@@ -12,6 +12,9 @@ thread. The hold is that length rounded up to a whole second; the bill is the lo
 measured length and the provider's own figure when its answer states one (`text`, `srt`
 and `vtt` never do), capped at the hold, so a header cannot shorten the bill and the hold
 always bounds it. Uploads are read with their own limit (MAX_AUDIO_BYTES).
+
+All three run through the billed-request pipeline (`api.pipeline`) with no body to replay:
+they take no Idempotency-Key (speech is a stream; README lists the routes that do).
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill, billed_call
+from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
 from api.errors import REQUEST_ID, InvalidRequestError
-from api.gate import admit
+from api.pipeline import billed_request
 from api.routes.kinds import as_invalid_request, route_of_kind
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES, read_form
 from providers.audio_duration import audio_seconds
@@ -69,22 +72,20 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
     speech = validated(SpeechRequest, body)
     route = route_of_kind(context.registry, speech.model, ModelKind.SPEECH)
     cost = speech_cost(speech.input, route.model)
-    auth = await admit(request, credentials, max(1, cost))
     client = OpenAIMediaClient(context.upstream)
+    payload = with_upstream_model(body, route.model)
     async with (
-        billed_call(context, auth, route, request) as bill,
-        client.speech(route, with_upstream_model(body, route.model)) as audio,
+        billed_request(request, credentials, route, max(1, cost), body=None) as call,
+        client.speech(route, payload) as audio,
     ):
-        bill.charge(len(speech.input), 0, cost)
-        return await _relay(request, audio, bill, auth.hold)
+        call.bill.charge(len(speech.input), 0, cost)
+        return await _relay(request, audio, call.bill)
 
 
-async def _relay(
-    request: web.Request, audio: AudioStream, bill: Bill, held: int
-) -> web.StreamResponse:
+async def _relay(request: web.Request, audio: AudioStream, bill: Bill) -> web.StreamResponse:
     """Pass the audio on as it arrives, with the provider's Content-Type."""
     response = web.StreamResponse(
-        headers={"Content-Type": audio.content_type, HELD_HEADER: str(held)}
+        headers={"Content-Type": audio.content_type, HELD_HEADER: str(bill.held)}
     )
     await response.prepare(request)
     try:
@@ -133,9 +134,9 @@ async def _transcribe(request: web.Request, path: str) -> web.StreamResponse:
     credentials = take_credentials(request, dict(form.credentials))
     route = route_of_kind(context.registry, form.model, ModelKind.TRANSCRIPTION)
     seconds = await _measured_seconds(form.audio)
-    auth = await admit(request, credentials, max(1, route.model.audio_cost(held_seconds(seconds))))
+    hold = max(1, route.model.audio_cost(held_seconds(seconds)))
     client = OpenAIMediaClient(context.upstream)
-    async with billed_call(context, auth, route, request) as bill:
+    async with billed_request(request, credentials, route, hold, body=None) as call:
         reply = await client.post_form(route, path, transcription_parts(form, route.model))
         reported = reported_seconds(reply.data)
         if reported is not None and reported > held_seconds(seconds):
@@ -147,6 +148,7 @@ async def _transcribe(request: web.Request, path: str) -> web.StreamResponse:
                 seconds,
             )
         billed = billed_seconds(seconds, reported)
-        bill.charge(audio_milliseconds(billed), 0, route.model.audio_cost(billed))
-        bill.response = web.Response(body=reply.body, headers={"Content-Type": reply.content_type})
-        return bill.response
+        call.bill.charge(audio_milliseconds(billed), 0, route.model.audio_cost(billed))
+        return call.answer(
+            web.Response(body=reply.body, headers={"Content-Type": reply.content_type})
+        )

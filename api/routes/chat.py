@@ -1,10 +1,10 @@
 """`POST /v1/chat/completions`: OpenAI's chat, through the gate, billed from usage.
 
-Order matters: the body is validated and the model resolved before the gate, so bad input
-and unknown models change nothing in the database; the gate then holds the most the call can
-cost (`providers.openai_holds`: every choice's output and the prompt's upper bound; a
-request that cannot be bounded is a 400 before the gate); the billing context settles or
-releases that hold exactly once. A broken stream's likely prompt is capped by that bound.
+The body is validated and the model resolved before the billed-request pipeline
+(`api.pipeline`) runs, so bad input and unknown models change nothing in the database; its
+hold is the most the call can cost (`providers.openai_holds`: every choice's output and the
+prompt's upper bound; a request that cannot be bounded is a 400 before the gate). A broken
+stream's likely prompt is capped by that bound.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.gate import admit
-from api.idempotency import idempotency_key, idempotent
+from api.pipeline import billed_request
 from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -56,30 +54,27 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     chat = validated(ChatRequest, body)
     route = route_of_kind(context.registry, chat.model, ModelKind.CHAT)
     refuse_unpriced(unpriced.openai_chat(body, route.model.upstream))
-    key = idempotency_key(request, stream=chat.stream)
-    auth = await admit(request, credentials, hold_for_chat(body, route.model))
+    hold = hold_for_chat(body, route.model)
     payload = chat_payload(body, route.model)
-    async with idempotent(request, key, auth, route, body) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, route, request) as bill:
-            backend = context.chat.for_route(route)
-            if chat.stream:
-                return await relay_stream(
-                    request,
-                    backend.stream(route, payload),
-                    UsageScanner(forward_usage_chunk=client_wants_usage(body)),
-                    bill,
-                    model=route.model,
-                    prompt_estimate=lambda: openai_prompt_tokens(payload),
-                    error_event=_stream_error_event,
-                )
-            completion = await backend.complete(route, payload)
-            bill.charge_tokens(route.model, completion.usage)
-            bill.response = once.keep(
-                web.Response(body=completion.body, content_type="application/json")
+    async with billed_request(
+        request, credentials, route, hold, body=body, stream=chat.stream
+    ) as call:
+        if call.replay is not None:
+            return call.replay
+        backend = context.chat.for_route(route)
+        if chat.stream:
+            return await relay_stream(
+                request,
+                backend.stream(route, payload),
+                UsageScanner(forward_usage_chunk=client_wants_usage(body)),
+                call.bill,
+                model=route.model,
+                prompt_estimate=lambda: openai_prompt_tokens(payload),
+                error_event=_stream_error_event,
             )
-            return bill.response
+        completion = await backend.complete(route, payload)
+        call.bill.charge_tokens(route.model, completion.usage)
+        return call.answer(web.Response(body=completion.body, content_type="application/json"))
 
 
 def _stream_error_event(error: UpstreamError) -> bytes:

@@ -2,7 +2,8 @@
 
 The hold is one token per UTF-8 byte of input (or the token ids given), a bound no
 tokenizer exceeds; the bill is the provider's `usage.prompt_tokens`. Validation and model
-resolution come before the gate, so bad input changes nothing in the database.
+resolution come before the billed-request pipeline (`api.pipeline`), so bad input changes
+nothing in the database.
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError
-from api.gate import admit
-from api.idempotency import idempotency_key, idempotent
+from api.pipeline import billed_request
 from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
 from providers.openai_compat import usage_from
@@ -41,19 +40,13 @@ async def create_embeddings(request: web.Request) -> web.StreamResponse:
     if not embeddings.input:
         raise InvalidRequestError("`input` is empty: send text or a list of texts", param="input")
     route = route_of_kind(context.registry, embeddings.model, ModelKind.EMBEDDING)
-    key = idempotency_key(request, stream=False)
-    auth = await admit(request, credentials, hold_for_embeddings(body, route.model))
+    hold = hold_for_embeddings(body, route.model)
     client = OpenAIMediaClient(context.upstream)
-    async with idempotent(request, key, auth, route, body) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, route, request) as bill:
-            reply = await client.post_json(
-                route, "/embeddings", with_upstream_model(body, route.model)
-            )
-            tokens = usage_from(reply.data).input_tokens
-            bill.charge(tokens, 0, route.model.cost(tokens, 0))
-            bill.response = once.keep(
-                web.Response(body=reply.body, content_type="application/json")
-            )
-            return bill.response
+    async with billed_request(request, credentials, route, hold, body=body) as call:
+        if call.replay is not None:
+            return call.replay
+        payload = with_upstream_model(body, route.model)
+        reply = await client.post_json(route, "/embeddings", payload)
+        tokens = usage_from(reply.data).input_tokens
+        call.bill.charge(tokens, 0, route.model.cost(tokens, 0))
+        return call.answer(web.Response(body=reply.body, content_type="application/json"))

@@ -1,10 +1,10 @@
 """`POST /google/{v1,v1beta}/models/{model}:{method}`: Gemini's native API, so the
 google-genai SDK works with only its base URL and key changed.
 
-Same order as chat: the path, body and model are checked before the gate, so bad input and
-unknown models change nothing in the database; the gate holds the most the call can cost;
-the billing context settles or releases that hold exactly once. `countTokens` is free: it
-passes the gate with no hold and leaves a usage record at cost 0.
+Same order as chat: the path, body and model are checked before the billed-request pipeline
+(`api.pipeline`), so bad input and unknown models change nothing in the database; its hold
+is the most the call can cost. `countTokens` is free: it runs through the same pipeline
+with no hold (and no Idempotency-Key) and leaves a usage record at cost 0.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import ApiContext, context_of
-from api.credentials import Credentials, take_credentials
+from api.credentials import take_credentials
 from api.errors import InvalidRequestError, NotFoundError
-from api.gate import admit
-from api.idempotency import idempotency_key, idempotent
+from api.pipeline import BilledCall, billed_request
 from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -42,8 +40,6 @@ from providers.prompt_estimate import gemini_prompt_tokens
 from providers.registry import Route
 
 logger = logging.getLogger(__name__)
-
-_CREDENTIAL_FIELDS = frozenset({"username", "key"})
 
 
 class GenerationConfig(BaseModel):
@@ -75,40 +71,60 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     target = _target(request)
     body = await read_json_object(request)
-    stripped = not _CREDENTIAL_FIELDS.isdisjoint(body)
     credentials = take_credentials(request, body)
+    free = target.method is GeminiMethod.COUNT_TOKENS
+    route, hold = _priced(context, target, body)
+    outgoing = await _outgoing(request, target, route, body, credentials.stripped)
+    async with billed_request(
+        request,
+        credentials,
+        route,
+        hold,
+        body=None if free else body,
+        stream=target.method is GeminiMethod.STREAM,
+    ) as call:
+        if call.replay is not None:
+            return call.replay
+        return await _forward(request, route, outgoing, call, body)
+
+
+def _priced(context: ApiContext, target: GeminiTarget, body: dict[str, Any]) -> tuple[Route, int]:
+    """The route and its hold; `countTokens` is free, so it holds nothing (it passes the gate
+    even at zero balance) and takes no Idempotency-Key."""
     if target.method is GeminiMethod.COUNT_TOKENS:
-        route = _gemini_route(context, target.model)
-        call = await _call(request, target, route, body, stripped)
-        return await _count_tokens(request, credentials, route, call)
+        return _gemini_route(context, target.model), 0
     validated(GenerateContentRequest, body)
     route = _gemini_route(context, target.model)
     refuse_unpriced(unpriced.gemini_generation(body))
-    hold = hold_for_generation(body, route.model)
-    call = await _call(request, target, route, body, stripped)
-    key = idempotency_key(request, stream=target.method is GeminiMethod.STREAM)
-    auth = await admit(request, credentials, hold)
-    client = GeminiClient(context.upstream)
-    async with idempotent(request, key, auth, route, body) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, route, request) as bill:
-            if target.method is GeminiMethod.STREAM:
-                return await relay_stream(
-                    request,
-                    client.stream(route, call),
-                    GeminiStreamScanner(),
-                    bill,
-                    model=route.model,
-                    prompt_estimate=lambda: gemini_prompt_tokens(body),
-                    error_event=lambda error: stream_error_event(error.status, error.message),
-                )
-            completion = await client.generate(route, call)
-            bill.charge_tokens(route.model, completion.usage)
-            bill.response = once.keep(
-                web.Response(body=completion.body, content_type="application/json")
-            )
-            return bill.response
+    return route, hold_for_generation(body, route.model)
+
+
+async def _forward(
+    request: web.Request,
+    route: Route,
+    outgoing: GeminiCall,
+    call: BilledCall,
+    body: dict[str, Any],
+) -> web.StreamResponse:
+    """The provider call, billed on `call`: a count at cost 0, a stream, or a generation."""
+    client = GeminiClient(context_of(request).upstream)
+    if outgoing.method is GeminiMethod.COUNT_TOKENS:
+        counted = await client.count_tokens(route, outgoing)
+        call.bill.charge(counted.usage.input_tokens, 0, 0)
+        return call.answer(web.Response(body=counted.body, content_type="application/json"))
+    if outgoing.method is GeminiMethod.STREAM:
+        return await relay_stream(
+            request,
+            client.stream(route, outgoing),
+            GeminiStreamScanner(),
+            call.bill,
+            model=route.model,
+            prompt_estimate=lambda: gemini_prompt_tokens(body),
+            error_event=lambda error: stream_error_event(error.status, error.message),
+        )
+    completion = await client.generate(route, outgoing)
+    call.bill.charge_tokens(route.model, completion.usage)
+    return call.answer(web.Response(body=completion.body, content_type="application/json"))
 
 
 def _target(request: web.Request) -> GeminiTarget:
@@ -142,21 +158,8 @@ def _gemini_route(context: ApiContext, name: str) -> Route:
     return route_of_kind(context.registry, model.name, ModelKind.CHAT)
 
 
-async def _call(
+async def _outgoing(
     request: web.Request, target: GeminiTarget, route: Route, body: dict[str, Any], stripped: bool
 ) -> GeminiCall:
     payload = forwarded_body(body, await request.read(), route.model.upstream, stripped)
     return GeminiCall(target.version, target.method, forwarded_params(request.query), payload)
-
-
-async def _count_tokens(
-    request: web.Request, credentials: Credentials, route: Route, call: GeminiCall
-) -> web.StreamResponse:
-    """Free, so admitted with no hold (even at zero balance); the count is recorded."""
-    context = context_of(request)
-    auth = await admit(request, credentials, 0)
-    async with billed_call(context, auth, route, request) as bill:
-        counted = await GeminiClient(context.upstream).count_tokens(route, call)
-        bill.charge(counted.usage.input_tokens, 0, 0)
-        bill.response = web.Response(body=counted.body, content_type="application/json")
-        return bill.response

@@ -12,12 +12,10 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.gate import admit
-from api.idempotency import idempotency_key, idempotent
+from api.pipeline import billed_request
 from api.routes.kinds import as_invalid_request, refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
@@ -50,19 +48,14 @@ async def create_image(request: web.Request) -> web.StreamResponse:
     with as_invalid_request():
         plan = plan_image(route.model, body)
     prompt = PromptBill.for_request(route.model, body)
-    key = idempotency_key(request, stream=False)
-    auth = await admit(request, credentials, plan.hold + prompt.hold)
     client = OpenAIMediaClient(context.upstream)
     payload = image_payload(body, route.model, plan)
-    async with idempotent(request, key, auth, route, body) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, route, request) as bill:
-            reply = await client.post_json(route, "/images/generations", payload)
-            returned = images_returned(reply.data)
-            tokens = prompt.reported(reply.data)
-            bill.charge(tokens.total, returned, plan.cost(returned) + prompt.cost(tokens))
-            bill.response = once.keep(
-                web.Response(body=reply.body, content_type="application/json")
-            )
-            return bill.response
+    hold = plan.hold + prompt.hold
+    async with billed_request(request, credentials, route, hold, body=body) as call:
+        if call.replay is not None:
+            return call.replay
+        reply = await client.post_json(route, "/images/generations", payload)
+        returned = images_returned(reply.data)
+        tokens = prompt.reported(reply.data)
+        call.bill.charge(tokens.total, returned, plan.cost(returned) + prompt.cost(tokens))
+        return call.answer(web.Response(body=reply.body, content_type="application/json"))

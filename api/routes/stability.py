@@ -1,10 +1,10 @@
 """`POST /stability/v1/generation/{engine_id}/text-to-image`: Stability's v1 API, so the
 seed's program works with only its host and key changed.
 
-Same order as chat: body, engine and price are checked before the gate, so bad input and
-unknown engines change nothing in the database; the gate holds `samples` images at the
-engine's price; the call is billed per image Stability delivered (finishReason SUCCESS),
-so filtered or failed artifacts are free.
+Same order as chat: body, engine and price are checked before the billed-request pipeline
+(`api.pipeline`), so bad input and unknown engines change nothing in the database; it holds
+`samples` images at the engine's price; the call is billed per image Stability delivered
+(finishReason SUCCESS), so filtered or failed artifacts are free.
 """
 
 from __future__ import annotations
@@ -15,21 +15,17 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import billed_call
 from api.body import read_json_object, validated
 from api.context import ApiContext, context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError, NotFoundError
-from api.gate import admit
-from api.idempotency import idempotency_key, idempotent
+from api.pipeline import billed_request
 from providers.catalog import Model, ModelKind
 from providers.errors import UnknownModelError
 from providers.http import parse_json
 from providers.registry import Route
 from providers.stability import MAX_SAMPLES, delivered_images, image_size, price_per_image
 from providers.stability_client import StabilityClient
-
-_CREDENTIAL_FIELDS = frozenset({"username", "key"})
 
 
 class TextToImageRequest(BaseModel):
@@ -46,7 +42,6 @@ class TextToImageRequest(BaseModel):
 async def text_to_image(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     body = await read_json_object(request)
-    stripped = not _CREDENTIAL_FIELDS.isdisjoint(body)
     credentials = take_credentials(request, body)
     fields = validated(TextToImageRequest, body)
     route = _engine_route(context, request.match_info["engine_id"])
@@ -57,18 +52,15 @@ async def text_to_image(request: web.Request) -> web.StreamResponse:
             f"{route.model.name} has no price for {size} images: see GET /v1/models",
             param="width",
         )
-    payload = json.dumps(body).encode() if stripped else await request.read()
-    key = idempotency_key(request, stream=False)
-    auth = await admit(request, credentials, price * fields.samples)
-    async with idempotent(request, key, auth, route, body) as once:
-        if once.replay is not None:
-            return once.replay
-        async with billed_call(context, auth, route, request) as bill:
-            answer = await StabilityClient(context.upstream).text_to_image(route, payload)
-            images = delivered_images(parse_json(answer))
-            bill.charge(0, images, images * price)
-            bill.response = once.keep(web.Response(body=answer, content_type="application/json"))
-            return bill.response
+    payload = json.dumps(body).encode() if credentials.stripped else await request.read()
+    hold = price * fields.samples
+    async with billed_request(request, credentials, route, hold, body=body) as call:
+        if call.replay is not None:
+            return call.replay
+        answer = await StabilityClient(context.upstream).text_to_image(route, payload)
+        images = delivered_images(parse_json(answer))
+        call.bill.charge(0, images, images * price)
+        return call.answer(web.Response(body=answer, content_type="application/json"))
 
 
 def _catalog_engine(context: ApiContext, engine: str) -> Model:
