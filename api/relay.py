@@ -31,7 +31,7 @@ from api.errors import REQUEST_ID
 from api.inflight import IN_FLIGHT
 from providers.catalog import Model
 from providers.errors import UpstreamError
-from providers.openai_compat import TokenUsage
+from providers.usage import TokenUsage
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 from providers.anthropic_holds import hold_for_messages as hold_for_messages
 from providers.catalog import Model
 from providers.errors import UpstreamError
-from providers.openai_compat import JsonObject, TokenUsage
+from providers.usage import JsonObject, TokenUsage
 
 #: What the Anthropic SDK sends, and what the API requires when a client sends nothing.
 DEFAULT_VERSION = "2023-06-01"

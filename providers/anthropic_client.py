@@ -15,8 +15,8 @@ from aiohttp import ClientResponse
 
 from providers.anthropic import usage_from_message
 from providers.http import Upstream, parse_json
-from providers.openai_compat import Completion, JsonObject
 from providers.registry import Route
+from providers.usage import Completion, JsonObject
 
 
 def messages_url(base_url: str) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from providers.echo import EchoBackend
-from providers.openai_compat import Completion, JsonObject
 from providers.registry import Route
+from providers.usage import Completion, JsonObject
 
 
 class ChatBackend(Protocol):

@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from providers.openai_compat import Completion, JsonObject, TokenUsage, estimate_input_tokens
+from providers.openai_compat import estimate_input_tokens
 from providers.registry import Route
+from providers.usage import Completion, JsonObject, TokenUsage
 
 _BYTES_PER_TOKEN = 4
 

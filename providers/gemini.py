@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from providers.errors import UpstreamError
 from providers.gemini_holds import hold_for_generation as hold_for_generation
-from providers.openai_compat import JsonObject, TokenUsage
+from providers.usage import JsonObject, TokenUsage
 
 #: The API versions Google serves (and the google-genai SDK's `api_version` values).
 API_VERSIONS = ("v1", "v1beta")

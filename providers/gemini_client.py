@@ -15,8 +15,8 @@ from providers.gemini import (
     upstream_url,
 )
 from providers.http import Upstream, parse_json
-from providers.openai_compat import Completion, TokenUsage
 from providers.registry import Route
+from providers.usage import Completion, TokenUsage
 
 
 class GeminiClient:

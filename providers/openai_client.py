@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from aiohttp import ClientResponse
 
 from providers.http import Upstream, parse_json
-from providers.openai_compat import Completion, JsonObject, usage_from
+from providers.openai_compat import usage_from
 from providers.registry import Route
+from providers.usage import Completion, JsonObject
 
 
 class OpenAICompatibleClient:

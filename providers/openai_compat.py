@@ -7,33 +7,17 @@ Nothing here does I/O, so every rule is tested with plain values. The I/O lives 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.openai_holds import hold_for_chat as hold_for_chat
 from providers.openai_holds import max_input_tokens as max_input_tokens
 from providers.openai_holds import requested_output_tokens as requested_output_tokens
-from providers.prompt_bound import JsonObject as JsonObject
+from providers.usage import JsonObject, TokenUsage
 
 #: Roughly four bytes of text per token in OpenAI's tokenizers: the likely count, used to
 #: bill a stream that ended without the provider's usage.
 _BYTES_PER_TOKEN = 4
-
-
-@dataclass(frozen=True, slots=True)
-class TokenUsage:
-    input_tokens: int
-    output_tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """A finished non-streaming call: the upstream's bytes as sent, and the usage in them."""
-
-    body: bytes
-    content_type: str
-    usage: TokenUsage
 
 
 def _messages_size(body: JsonObject) -> int:
