@@ -1,6 +1,6 @@
 """Pure translation for Anthropic's native Messages API: payloads, headers, usage, streams.
 
-Nothing here does I/O (that is `providers.anthropic_client` over `providers.http`), so every
+Nothing here does I/O (that is `providers.dialect_client` over `providers.http`), so every
 rule is tested with plain values. The gateway is a pass-through: the client's body reaches
 Anthropic untouched but for the model name, and a stream's bytes reach the client exactly as
 Anthropic sent them; this module only reads what billing needs out of them.

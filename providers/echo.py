@@ -91,7 +91,7 @@ def echo_events(body: JsonObject, created: int) -> list[bytes]:
 
 
 class EchoBackend:
-    """A chat backend with the same interface as `OpenAICompatibleClient`, and no I/O."""
+    """A chat backend with the interface of the OpenAI-compatible `DialectClient`, no I/O."""
 
     async def complete(self, route: Route, payload: JsonObject) -> Completion:
         completion, usage = echo_completion(payload, int(time.time()))

@@ -1,6 +1,6 @@
 """Pure translation for Gemini's native API: targets, forwarded requests, holds, usage, streams.
 
-Nothing here does I/O (that is `providers.gemini_client` over `providers.http`), so every
+Nothing here does I/O (that is `providers.dialect_client` over `providers.http`), so every
 rule is tested with plain values. The gateway is a pass-through: the client's body reaches
 Google byte for byte unless something in it had to change (its credentials), and a stream's
 events reach the client exactly as Google sent them; this module only reads what billing

@@ -23,16 +23,9 @@ from api.idempotency import idempotency_key, idempotent
 from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
-from providers.anthropic import (
-    EventScanner,
-    forwarded_headers,
-    hold_for_messages,
-    messages_payload,
-    stream_error_event,
-)
-from providers.anthropic_client import AnthropicClient
+from providers.anthropic import ANTHROPIC_MESSAGES, AnthropicCall, messages_payload
 from providers.catalog import ModelKind
-from providers.prompt_estimate import anthropic_prompt_tokens
+from providers.dialect_client import DialectClient
 
 
 class MessagesRequest(BaseModel):
@@ -57,12 +50,11 @@ async def messages(request: web.Request) -> web.StreamResponse:
     route = route_of_kind(context.registry, call.model, ModelKind.CHAT)
     refuse_unpriced(unpriced.anthropic_messages(body))
     key = idempotency_key(request, stream=call.stream)
-    beta = request.headers.get("anthropic-beta")
-    hold = hold_for_messages(body, route.model, call.max_tokens, beta)
+    hold = ANTHROPIC_MESSAGES.hold(body, route.model, request.headers)
     auth = await admit(request, credentials, hold)
     payload = messages_payload(body, route.model)
-    client = AnthropicClient(context.upstream)
-    headers = forwarded_headers(request.headers)
+    client = DialectClient(context.upstream, ANTHROPIC_MESSAGES)
+    sent = AnthropicCall(payload, request.headers)
     async with idempotent(request, key, auth, route, body) as once:
         if once.replay is not None:
             return once.replay
@@ -70,14 +62,14 @@ async def messages(request: web.Request) -> web.StreamResponse:
             if call.stream:
                 return await relay_stream(
                     request,
-                    client.stream(route, payload, headers),
-                    EventScanner(),
+                    client.stream(route, sent),
+                    ANTHROPIC_MESSAGES.scanner(body),
                     bill,
                     model=route.model,
-                    prompt_estimate=lambda: anthropic_prompt_tokens(payload),
-                    error_event=lambda error: stream_error_event(error.message),
+                    prompt_estimate=lambda: ANTHROPIC_MESSAGES.prompt_tokens(payload),
+                    error_event=ANTHROPIC_MESSAGES.error_event,
                 )
-            message = await client.complete(route, payload, headers)
+            message = await client.complete(route, sent)
             bill.charge_tokens(route.model, message.usage)
             bill.response = once.keep(
                 web.Response(body=message.body, content_type="application/json")

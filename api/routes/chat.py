@@ -9,7 +9,6 @@ releases that hold exactly once. A broken stream's likely prompt is capped by th
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -25,14 +24,7 @@ from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
-from providers.errors import UpstreamError
-from providers.openai_compat import (
-    UsageScanner,
-    chat_payload,
-    client_wants_usage,
-    hold_for_chat,
-)
-from providers.prompt_estimate import openai_prompt_tokens
+from providers.openai_compat import OPENAI_CHAT, chat_payload
 
 
 class ChatRequest(BaseModel):
@@ -57,7 +49,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     route = route_of_kind(context.registry, chat.model, ModelKind.CHAT)
     refuse_unpriced(unpriced.openai_chat(body, route.model.upstream))
     key = idempotency_key(request, stream=chat.stream)
-    auth = await admit(request, credentials, hold_for_chat(body, route.model))
+    auth = await admit(request, credentials, OPENAI_CHAT.hold(body, route.model, request.headers))
     payload = chat_payload(body, route.model)
     async with idempotent(request, key, auth, route, body) as once:
         if once.replay is not None:
@@ -68,11 +60,11 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                 return await relay_stream(
                     request,
                     backend.stream(route, payload),
-                    UsageScanner(forward_usage_chunk=client_wants_usage(body)),
+                    OPENAI_CHAT.scanner(body),
                     bill,
                     model=route.model,
-                    prompt_estimate=lambda: openai_prompt_tokens(payload),
-                    error_event=_stream_error_event,
+                    prompt_estimate=lambda: OPENAI_CHAT.prompt_tokens(payload),
+                    error_event=OPENAI_CHAT.error_event,
                 )
             completion = await backend.complete(route, payload)
             bill.charge_tokens(route.model, completion.usage)
@@ -80,9 +72,3 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                 web.Response(body=completion.body, content_type="application/json")
             )
             return bill.response
-
-
-def _stream_error_event(error: UpstreamError) -> bytes:
-    """Once the stream has started, an error can only travel as one more event."""
-    event = {"error": {"message": error.message, "type": "upstream_error", "code": None}}
-    return f"data: {json.dumps(event)}\n\n".encode()

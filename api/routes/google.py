@@ -26,19 +26,16 @@ from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
+from providers.dialect_client import DialectClient
 from providers.gemini import (
+    GEMINI_GENERATION,
     GeminiCall,
     GeminiMethod,
-    GeminiStreamScanner,
     GeminiTarget,
     forwarded_body,
     forwarded_params,
-    hold_for_generation,
     parse_target,
-    stream_error_event,
 )
-from providers.gemini_client import GeminiClient
-from providers.prompt_estimate import gemini_prompt_tokens
 from providers.registry import Route
 
 logger = logging.getLogger(__name__)
@@ -84,11 +81,11 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
     validated(GenerateContentRequest, body)
     route = _gemini_route(context, target.model)
     refuse_unpriced(unpriced.gemini_generation(body))
-    hold = hold_for_generation(body, route.model)
+    hold = GEMINI_GENERATION.hold(body, route.model, request.headers)
     call = await _call(request, target, route, body, stripped)
     key = idempotency_key(request, stream=target.method is GeminiMethod.STREAM)
     auth = await admit(request, credentials, hold)
-    client = GeminiClient(context.upstream)
+    client = DialectClient(context.upstream, GEMINI_GENERATION)
     async with idempotent(request, key, auth, route, body) as once:
         if once.replay is not None:
             return once.replay
@@ -97,13 +94,13 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
                 return await relay_stream(
                     request,
                     client.stream(route, call),
-                    GeminiStreamScanner(),
+                    GEMINI_GENERATION.scanner(body),
                     bill,
                     model=route.model,
-                    prompt_estimate=lambda: gemini_prompt_tokens(body),
-                    error_event=lambda error: stream_error_event(error.status, error.message),
+                    prompt_estimate=lambda: GEMINI_GENERATION.prompt_tokens(body),
+                    error_event=GEMINI_GENERATION.error_event,
                 )
-            completion = await client.generate(route, call)
+            completion = await client.complete(route, call)
             bill.charge_tokens(route.model, completion.usage)
             bill.response = once.keep(
                 web.Response(body=completion.body, content_type="application/json")
@@ -156,7 +153,7 @@ async def _count_tokens(
     context = context_of(request)
     auth = await admit(request, credentials, 0)
     async with billed_call(context, auth, route, request) as bill:
-        counted = await GeminiClient(context.upstream).count_tokens(route, call)
+        counted = await DialectClient(context.upstream, GEMINI_GENERATION).complete(route, call)
         bill.charge(counted.usage.input_tokens, 0, 0)
         bill.response = web.Response(body=counted.body, content_type="application/json")
         return bill.response
