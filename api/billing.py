@@ -25,8 +25,8 @@ from api.errors import REQUEST_ID, ApiError
 from api.inflight import IN_FLIGHT, InFlight
 from providers.catalog import Model
 from providers.errors import UpstreamError
-from providers.openai_compat import TokenUsage
 from providers.registry import Route
+from providers.usage import TokenUsage
 from storage.models import Authorization, CallRecord
 
 #: Response headers of a billed call (integer minor units of the currency).

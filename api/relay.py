@@ -22,7 +22,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, suppress
-from typing import Protocol
 
 from aiohttp import web
 
@@ -30,37 +29,15 @@ from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
 from api.errors import REQUEST_ID
 from api.inflight import IN_FLIGHT
 from providers.catalog import Model
+from providers.dialect import StreamScanner
 from providers.errors import UpstreamError
-from providers.openai_compat import TokenUsage
+from providers.usage import TokenUsage
 
 logger = logging.getLogger(__name__)
 
 #: How long a relay whose client left reads on for the provider's usage (seconds).
 STREAM_DRAIN: web.AppKey[float] = web.AppKey("stream_drain_seconds", float)
 DEFAULT_STREAM_DRAIN_SECONDS = 120.0
-
-
-class StreamScanner(Protocol):
-    """Reads a provider's stream as it passes: what to forward, and what it produced."""
-
-    #: True when the stream itself reported a failure (an error event from the provider).
-    failed: bool
-
-    def feed(self, chunk: bytes) -> bytes:
-        """Take raw upstream bytes; return the complete events to pass on."""
-        ...
-
-    def finish(self) -> bytes:
-        """The upstream ended normally: whatever is left to pass on."""
-        ...
-
-    def reported(self) -> TokenUsage | None:
-        """The provider's own final usage, once it has arrived; None before."""
-        ...
-
-    def produced(self, prompt_estimate: int) -> TokenUsage | None:
-        """An estimate of what the stream produced so far; None when it produced nothing."""
-        ...
 
 
 async def relay_stream(

@@ -25,7 +25,6 @@ from api.sweeper import StaleSweep, sweep_context
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import Upstream, UpstreamLimits, create_client_session
-from providers.openai_client import OpenAICompatibleClient
 from providers.registry import Registry
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.money import to_units
@@ -104,7 +103,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
         app[CONTEXT] = ApiContext(
             accounts=app[STORAGE].accounts,
             registry=registry,
-            chat=ChatBackends(OpenAICompatibleClient(upstream)),
+            chat=ChatBackends.over(upstream),
             upstream=upstream,
             currency=settings.currency,
             clock=clock,

@@ -1,6 +1,6 @@
 """Pure translation for Anthropic's native Messages API: payloads, headers, usage, streams.
 
-Nothing here does I/O (that is `providers.anthropic_client` over `providers.http`), so every
+Nothing here does I/O (that is `providers.dialect_client` over `providers.http`), so every
 rule is tested with plain values. The gateway is a pass-through: the client's body reaches
 Anthropic untouched but for the model name, and a stream's bytes reach the client exactly as
 Anthropic sent them; this module only reads what billing needs out of them.
@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from providers.anthropic_holds import hold_for_messages as hold_for_messages
 from providers.catalog import Model
+from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
-from providers.openai_compat import JsonObject, TokenUsage
+from providers.prompt_estimate import anthropic_prompt_tokens
+from providers.registry import Route
+from providers.usage import JsonObject, TokenUsage
 
 #: What the Anthropic SDK sends, and what the API requires when a client sends nothing.
 DEFAULT_VERSION = "2023-06-01"
@@ -187,3 +191,61 @@ def _json(data: bytes) -> object:
         return json.loads(data)
     except ValueError:
         return None
+
+
+def messages_url(base_url: str) -> str:
+    """Where Messages live, from a base URL in the Anthropic SDK's convention (no `/v1`)."""
+    return f"{base_url.rstrip('/')}/v1/messages"
+
+
+@dataclass(frozen=True, slots=True)
+class AnthropicCall:
+    """One Messages call: the upstream payload, and the client's headers, of which only the
+    protocol ones travel on (`forwarded_headers`)."""
+
+    payload: JsonObject
+    client_headers: Mapping[str, str]
+
+
+class AnthropicMessages:
+    """Anthropic's native Messages API, as a `ChatDialect`.
+
+    Answers are asked for uncompressed, because the gateway passes the provider's bytes on
+    as they are and reads the usage out of them.
+    """
+
+    def hold(self, body: JsonObject, model: Model, client_headers: Mapping[str, str]) -> int:
+        """`body` was validated, so its `max_tokens` is a whole number of at least 1."""
+        beta = client_headers.get("anthropic-beta")
+        return hold_for_messages(body, model, body["max_tokens"], beta)
+
+    def prompt_tokens(self, body: JsonObject) -> int:
+        return anthropic_prompt_tokens(body)
+
+    def url(self, route: Route, call: AnthropicCall) -> str:
+        return messages_url(route.provider.base_url)
+
+    def headers(self, route: Route, call: AnthropicCall) -> dict[str, str]:
+        headers = forwarded_headers(call.client_headers)
+        headers["x-api-key"] = route.api_key
+        headers["Content-Type"] = "application/json"
+        headers["Accept-Encoding"] = "identity"
+        return headers
+
+    def params(self, call: AnthropicCall) -> None:
+        return None
+
+    def payload(self, call: AnthropicCall) -> bytes:
+        return json.dumps(call.payload).encode()
+
+    def usage(self, call: AnthropicCall, answer: object) -> TokenUsage:
+        return usage_from_message(answer)
+
+    def scanner(self, body: JsonObject) -> StreamScanner:
+        return EventScanner()
+
+    def error_event(self, error: UpstreamError) -> bytes:
+        return stream_error_event(error.message)
+
+
+ANTHROPIC_MESSAGES: ChatDialect[AnthropicCall] = AnthropicMessages()

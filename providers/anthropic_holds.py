@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from providers.catalog import Model
-from providers.prompt_bound import JsonObject, PromptTally, count_of
+from providers.prompt_bound import PromptTally, count_of
+from providers.usage import JsonObject
 
 #: The most one image can cost: width x height / 750 after Anthropic scales it down, which
 #: is about 1,600 tokens on most models and about 4,784 on those that read 2,576 px edges.

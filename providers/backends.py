@@ -7,9 +7,12 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from providers.dialect_client import DialectClient
 from providers.echo import EchoBackend
-from providers.openai_compat import Completion, JsonObject
+from providers.http import Upstream
+from providers.openai_compat import OPENAI_CHAT
 from providers.registry import Route
+from providers.usage import Completion, JsonObject
 
 
 class ChatBackend(Protocol):
@@ -32,6 +35,11 @@ class ChatBackends:
 
     openai_compatible: ChatBackend
     builtin: Mapping[str, ChatBackend] = field(default_factory=_builtin_backends)
+
+    @classmethod
+    def over(cls, upstream: Upstream) -> ChatBackends:
+        """OpenAI-compatible chat over the shared transport, and the built-in backends."""
+        return cls(DialectClient(upstream, OPENAI_CHAT))
 
     def for_route(self, route: Route) -> ChatBackend:
         return self.builtin.get(route.provider.name, self.openai_compatible)

@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from providers.openai_compat import Completion, JsonObject, TokenUsage, estimate_input_tokens
+from providers.openai_compat import estimate_input_tokens
 from providers.registry import Route
+from providers.usage import Completion, JsonObject, TokenUsage
 
 _BYTES_PER_TOKEN = 4
 
@@ -90,7 +91,7 @@ def echo_events(body: JsonObject, created: int) -> list[bytes]:
 
 
 class EchoBackend:
-    """A chat backend with the same interface as `OpenAICompatibleClient`, and no I/O."""
+    """A chat backend with the interface of the OpenAI-compatible `DialectClient`, no I/O."""
 
     async def complete(self, route: Route, payload: JsonObject) -> Completion:
         completion, usage = echo_completion(payload, int(time.time()))

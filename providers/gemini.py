@@ -1,6 +1,6 @@
 """Pure translation for Gemini's native API: targets, forwarded requests, holds, usage, streams.
 
-Nothing here does I/O (that is `providers.gemini_client` over `providers.http`), so every
+Nothing here does I/O (that is `providers.dialect_client` over `providers.http`), so every
 rule is tested with plain values. The gateway is a pass-through: the client's body reaches
 Google byte for byte unless something in it had to change (its credentials), and a stream's
 events reach the client exactly as Google sent them; this module only reads what billing
@@ -15,9 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from providers.catalog import Model
+from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
 from providers.gemini_holds import hold_for_generation as hold_for_generation
-from providers.openai_compat import JsonObject, TokenUsage
+from providers.prompt_estimate import gemini_prompt_tokens
+from providers.registry import Route
+from providers.usage import JsonObject, TokenUsage
 
 #: The API versions Google serves (and the google-genai SDK's `api_version` values).
 API_VERSIONS = ("v1", "v1beta")
@@ -221,3 +225,42 @@ class GeminiStreamScanner:
         if self.usage is None:
             return TokenUsage(prompt_estimate, produced)
         return TokenUsage(self.usage.input_tokens, max(produced, self.usage.output_tokens))
+
+
+class GeminiGeneration:
+    """Gemini's native API, as a `ChatDialect`: generateContent, its `alt=sse` stream, and
+    countTokens, whose count travels as the usage's input so that it can be recorded."""
+
+    def hold(self, body: JsonObject, model: Model, client_headers: Mapping[str, str]) -> int:
+        return hold_for_generation(body, model)
+
+    def prompt_tokens(self, body: JsonObject) -> int:
+        return gemini_prompt_tokens(body)
+
+    def url(self, route: Route, call: GeminiCall) -> str:
+        return upstream_url(
+            route.provider.base_url, call.version, route.model.upstream, call.method
+        )
+
+    def headers(self, route: Route, call: GeminiCall) -> dict[str, str]:
+        return upstream_headers(route.api_key)
+
+    def params(self, call: GeminiCall) -> dict[str, str]:
+        return call.params
+
+    def payload(self, call: GeminiCall) -> bytes:
+        return call.body
+
+    def usage(self, call: GeminiCall, answer: object) -> TokenUsage:
+        if call.method is GeminiMethod.COUNT_TOKENS:
+            return TokenUsage(counted_tokens(answer), 0)
+        return response_usage(answer)
+
+    def scanner(self, body: JsonObject) -> StreamScanner:
+        return GeminiStreamScanner()
+
+    def error_event(self, error: UpstreamError) -> bytes:
+        return stream_error_event(error.status, error.message)
+
+
+GEMINI_GENERATION: ChatDialect[GeminiCall] = GeminiGeneration()

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from providers.catalog import Model
 from providers.errors import UnboundedRequestError
-from providers.prompt_bound import JsonObject, PromptTally, count_of
+from providers.prompt_bound import PromptTally, count_of
+from providers.usage import JsonObject
 
 #: The most one inline image can cost: Gemini tiles a large image into 768-pixel tiles of
 #: 258 tokens each; this covers 31 tiles, more than any image the API accepts produces.

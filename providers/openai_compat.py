@@ -1,39 +1,28 @@
 """Pure translation for OpenAI-compatible chat: request payloads, usage, stream scanning.
 
 Nothing here does I/O, so every rule is tested with plain values. The I/O lives in
-`providers.http`; the hold (the most a call can cost) in `providers.openai_holds`.
+`providers.dialect_client` over `providers.http`; the hold (the most a call can cost) in
+`providers.openai_holds`; `OPENAI_CHAT` gathers the rules as one `ChatDialect`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from providers.catalog import Model
+from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
 from providers.openai_holds import hold_for_chat as hold_for_chat
 from providers.openai_holds import max_input_tokens as max_input_tokens
 from providers.openai_holds import requested_output_tokens as requested_output_tokens
-from providers.prompt_bound import JsonObject as JsonObject
+from providers.prompt_estimate import openai_prompt_tokens
+from providers.registry import Route
+from providers.usage import JsonObject, TokenUsage
 
 #: Roughly four bytes of text per token in OpenAI's tokenizers: the likely count, used to
 #: bill a stream that ended without the provider's usage.
 _BYTES_PER_TOKEN = 4
-
-
-@dataclass(frozen=True, slots=True)
-class TokenUsage:
-    input_tokens: int
-    output_tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """A finished non-streaming call: the upstream's bytes as sent, and the usage in them."""
-
-    body: bytes
-    content_type: str
-    usage: TokenUsage
 
 
 def _messages_size(body: JsonObject) -> int:
@@ -146,3 +135,47 @@ class UsageScanner:
             return False
         self.usage = usage_from(parsed)
         return not parsed.get("choices")
+
+
+def stream_error_event(message: str) -> bytes:
+    """Once a stream has started, an error can only travel as one more event."""
+    event = {"error": {"message": message, "type": "upstream_error", "code": None}}
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+class OpenAIChat:
+    """`/chat/completions` of any OpenAI-compatible provider, as a `ChatDialect`.
+
+    A call is the upstream payload `chat_payload` made: the echo backend answers the same
+    payload without the network.
+    """
+
+    def hold(self, body: JsonObject, model: Model, client_headers: Mapping[str, str]) -> int:
+        return hold_for_chat(body, model)
+
+    def prompt_tokens(self, body: JsonObject) -> int:
+        return openai_prompt_tokens(body)
+
+    def url(self, route: Route, call: JsonObject) -> str:
+        return f"{route.provider.openai_base_url}/chat/completions"
+
+    def headers(self, route: Route, call: JsonObject) -> dict[str, str]:
+        return {"Authorization": f"Bearer {route.api_key}", "Content-Type": "application/json"}
+
+    def params(self, call: JsonObject) -> None:
+        return None
+
+    def payload(self, call: JsonObject) -> bytes:
+        return json.dumps(call).encode()
+
+    def usage(self, call: JsonObject, answer: object) -> TokenUsage:
+        return usage_from(answer)
+
+    def scanner(self, body: JsonObject) -> StreamScanner:
+        return UsageScanner(forward_usage_chunk=client_wants_usage(body))
+
+    def error_event(self, error: UpstreamError) -> bytes:
+        return stream_error_event(error.message)
+
+
+OPENAI_CHAT: ChatDialect[JsonObject] = OpenAIChat()

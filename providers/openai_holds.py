@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from providers.catalog import Model
 from providers.errors import UnboundedRequestError
-from providers.prompt_bound import JsonObject, PromptTally, count_of
+from providers.prompt_bound import PromptTally, count_of
+from providers.usage import JsonObject
 
 #: The most one image part can cost on any OpenAI-compatible model here: gpt-4o-mini's
 #: high detail (a 2048 x 768 image is 8 tiles of 5,667 tokens plus 2,833), far above

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from providers.catalog import Model
 from providers.errors import UnboundedRequestError
-
-JsonObject = dict[str, Any]
+from providers.usage import JsonObject
 
 
 def json_bytes(value: object) -> int:

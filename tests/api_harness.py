@@ -14,7 +14,6 @@ from api.limits import FailedAuthLimiter
 from providers.backends import ChatBackends
 from providers.catalog import load_catalog
 from providers.http import Upstream
-from providers.openai_client import OpenAICompatibleClient
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 from storage import AccessPolicy, Storage, open_storage
 from storage.database import Row
@@ -111,7 +110,7 @@ def build_context(
     return ApiContext(
         accounts=storage.accounts,
         registry=Registry(load_catalog(), providers),
-        chat=ChatBackends(OpenAICompatibleClient(upstream)),
+        chat=ChatBackends.over(upstream),
         upstream=upstream,
         currency="USD",
         clock=clock,

@@ -20,12 +20,12 @@ from aiohttp import ClientSession
 from api.app import create_api_app
 from api.inflight import IN_FLIGHT, InFlight
 from providers.catalog import Model, load_catalog
-from providers.openai_compat import TokenUsage
 from providers.prompt_estimate import (
     anthropic_prompt_tokens,
     gemini_prompt_tokens,
     openai_prompt_tokens,
 )
+from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.gemini import FakeGemini

@@ -19,8 +19,8 @@ from providers.anthropic import (
 from providers.anthropic_holds import max_input_tokens
 from providers.catalog import Model
 from providers.errors import UpstreamError
-from providers.openai_compat import TokenUsage
 from providers.prompt_bound import json_bytes
+from providers.usage import TokenUsage
 
 HAIKU = Model(
     name="claude-3-5-haiku-latest",

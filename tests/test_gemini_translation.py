@@ -19,9 +19,9 @@ from providers.gemini import (
     usage_of,
 )
 from providers.gemini_holds import hold_for_generation, max_prompt_tokens
-from providers.openai_compat import TokenUsage
 from providers.prompt_bound import json_bytes
 from providers.stability import delivered_images, text_to_image_url
+from providers.usage import TokenUsage
 
 MODEL = parse_catalog(
     '[models.m]\nprovider = "gemini"\nupstream = "up-m"\ninput_per_1m = "1"\n'

@@ -21,16 +21,9 @@ from api.pipeline import billed_request
 from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
-from providers.anthropic import (
-    EventScanner,
-    forwarded_headers,
-    hold_for_messages,
-    messages_payload,
-    stream_error_event,
-)
-from providers.anthropic_client import AnthropicClient
+from providers.anthropic import ANTHROPIC_MESSAGES, AnthropicCall, messages_payload
 from providers.catalog import ModelKind
-from providers.prompt_estimate import anthropic_prompt_tokens
+from providers.dialect_client import DialectClient
 
 
 class MessagesRequest(BaseModel):
@@ -54,11 +47,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
     parsed = validated(MessagesRequest, body)
     route = route_of_kind(context.registry, parsed.model, ModelKind.CHAT)
     refuse_unpriced(unpriced.anthropic_messages(body))
-    beta = request.headers.get("anthropic-beta")
-    hold = hold_for_messages(body, route.model, parsed.max_tokens, beta)
+    hold = ANTHROPIC_MESSAGES.hold(body, route.model, request.headers)
     payload = messages_payload(body, route.model)
-    client = AnthropicClient(context.upstream)
-    headers = forwarded_headers(request.headers)
+    client = DialectClient(context.upstream, ANTHROPIC_MESSAGES)
+    sent = AnthropicCall(payload, request.headers)
     async with billed_request(
         request, credentials, route, hold, body=body, stream=parsed.stream
     ) as call:
@@ -67,13 +59,13 @@ async def messages(request: web.Request) -> web.StreamResponse:
         if parsed.stream:
             return await relay_stream(
                 request,
-                client.stream(route, payload, headers),
-                EventScanner(),
+                client.stream(route, sent),
+                ANTHROPIC_MESSAGES.scanner(body),
                 call.bill,
                 model=route.model,
-                prompt_estimate=lambda: anthropic_prompt_tokens(payload),
-                error_event=lambda error: stream_error_event(error.message),
+                prompt_estimate=lambda: ANTHROPIC_MESSAGES.prompt_tokens(payload),
+                error_event=ANTHROPIC_MESSAGES.error_event,
             )
-        message = await client.complete(route, payload, headers)
+        message = await client.complete(route, sent)
         call.bill.charge_tokens(route.model, message.usage)
         return call.answer(web.Response(body=message.body, content_type="application/json"))

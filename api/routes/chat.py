@@ -9,7 +9,6 @@ stream's likely prompt is capped by that bound.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -23,14 +22,7 @@ from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
-from providers.errors import UpstreamError
-from providers.openai_compat import (
-    UsageScanner,
-    chat_payload,
-    client_wants_usage,
-    hold_for_chat,
-)
-from providers.prompt_estimate import openai_prompt_tokens
+from providers.openai_compat import OPENAI_CHAT, chat_payload
 
 
 class ChatRequest(BaseModel):
@@ -54,7 +46,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     chat = validated(ChatRequest, body)
     route = route_of_kind(context.registry, chat.model, ModelKind.CHAT)
     refuse_unpriced(unpriced.openai_chat(body, route.model.upstream))
-    hold = hold_for_chat(body, route.model)
+    hold = OPENAI_CHAT.hold(body, route.model, request.headers)
     payload = chat_payload(body, route.model)
     async with billed_request(
         request, credentials, route, hold, body=body, stream=chat.stream
@@ -66,18 +58,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return await relay_stream(
                 request,
                 backend.stream(route, payload),
-                UsageScanner(forward_usage_chunk=client_wants_usage(body)),
+                OPENAI_CHAT.scanner(body),
                 call.bill,
                 model=route.model,
-                prompt_estimate=lambda: openai_prompt_tokens(payload),
-                error_event=_stream_error_event,
+                prompt_estimate=lambda: OPENAI_CHAT.prompt_tokens(payload),
+                error_event=OPENAI_CHAT.error_event,
             )
         completion = await backend.complete(route, payload)
         call.bill.charge_tokens(route.model, completion.usage)
         return call.answer(web.Response(body=completion.body, content_type="application/json"))
-
-
-def _stream_error_event(error: UpstreamError) -> bytes:
-    """Once the stream has started, an error can only travel as one more event."""
-    event = {"error": {"message": error.message, "type": "upstream_error", "code": None}}
-    return f"data: {json.dumps(event)}\n\n".encode()

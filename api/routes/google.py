@@ -24,19 +24,16 @@ from api.relay import relay_stream
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
+from providers.dialect_client import DialectClient
 from providers.gemini import (
+    GEMINI_GENERATION,
     GeminiCall,
     GeminiMethod,
-    GeminiStreamScanner,
     GeminiTarget,
     forwarded_body,
     forwarded_params,
-    hold_for_generation,
     parse_target,
-    stream_error_event,
 )
-from providers.gemini_client import GeminiClient
-from providers.prompt_estimate import gemini_prompt_tokens
 from providers.registry import Route
 
 logger = logging.getLogger(__name__)
@@ -68,12 +65,11 @@ class GenerateContentRequest(BaseModel):
 
 
 async def gemini_models(request: web.Request) -> web.StreamResponse:
-    context = context_of(request)
     target = _target(request)
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
     free = target.method is GeminiMethod.COUNT_TOKENS
-    route, hold = _priced(context, target, body)
+    route, hold = _priced(request, target, body)
     outgoing = await _outgoing(request, target, route, body, credentials.stripped)
     async with billed_request(
         request,
@@ -88,15 +84,16 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
         return await _forward(request, route, outgoing, call, body)
 
 
-def _priced(context: ApiContext, target: GeminiTarget, body: dict[str, Any]) -> tuple[Route, int]:
+def _priced(request: web.Request, target: GeminiTarget, body: dict[str, Any]) -> tuple[Route, int]:
     """The route and its hold; `countTokens` is free, so it holds nothing (it passes the gate
     even at zero balance) and takes no Idempotency-Key."""
+    context = context_of(request)
     if target.method is GeminiMethod.COUNT_TOKENS:
         return _gemini_route(context, target.model), 0
     validated(GenerateContentRequest, body)
     route = _gemini_route(context, target.model)
     refuse_unpriced(unpriced.gemini_generation(body))
-    return route, hold_for_generation(body, route.model)
+    return route, GEMINI_GENERATION.hold(body, route.model, request.headers)
 
 
 async def _forward(
@@ -107,22 +104,22 @@ async def _forward(
     body: dict[str, Any],
 ) -> web.StreamResponse:
     """The provider call, billed on `call`: a count at cost 0, a stream, or a generation."""
-    client = GeminiClient(context_of(request).upstream)
+    client = DialectClient(context_of(request).upstream, GEMINI_GENERATION)
     if outgoing.method is GeminiMethod.COUNT_TOKENS:
-        counted = await client.count_tokens(route, outgoing)
+        counted = await client.complete(route, outgoing)
         call.bill.charge(counted.usage.input_tokens, 0, 0)
         return call.answer(web.Response(body=counted.body, content_type="application/json"))
     if outgoing.method is GeminiMethod.STREAM:
         return await relay_stream(
             request,
             client.stream(route, outgoing),
-            GeminiStreamScanner(),
+            GEMINI_GENERATION.scanner(body),
             call.bill,
             model=route.model,
-            prompt_estimate=lambda: gemini_prompt_tokens(body),
-            error_event=lambda error: stream_error_event(error.status, error.message),
+            prompt_estimate=lambda: GEMINI_GENERATION.prompt_tokens(body),
+            error_event=GEMINI_GENERATION.error_event,
         )
-    completion = await client.generate(route, outgoing)
+    completion = await client.complete(route, outgoing)
     call.bill.charge_tokens(route.model, completion.usage)
     return call.answer(web.Response(body=completion.body, content_type="application/json"))
 

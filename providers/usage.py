@@ -1,0 +1,49 @@
+"""What every chat dialect reports and every billed route reads: usage and whole answers.
+
+Neutral ground: no dialect owns these types, so each dialect (OpenAI-compatible, Anthropic,
+Gemini, the built-in echo) and the API import them from here rather than from each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+#: A JSON object as `json.loads` gives it: a client's body, a payload, a provider's answer.
+JsonObject = dict[str, Any]
+
+
+class TokenUsage(NamedTuple):
+    """The tokens a call used, as billed: `input_tokens` and `output_tokens` are the totals.
+
+    Invariant: the breakdown fields are parts of those totals, never additions to them
+    (cached and cache-written input are input tokens, reasoning is output): a breakdown the
+    provider did not report stays 0, and nothing is billed from the breakdown yet, so two
+    usages with the same totals cost the same.
+
+    A NamedTuple rather than a frozen dataclass: a Gemini stream builds one per event, and a
+    tuple of nine fields is built faster than a frozen dataclass of two. Compare a usage only
+    with another `TokenUsage`.
+    """
+
+    input_tokens: int
+    output_tokens: int
+    #: Input read from the provider's prompt cache.
+    cache_read_tokens: int = 0
+    #: Input written to the provider's prompt cache.
+    cache_write_tokens: int = 0
+    #: Output spent on reasoning (thinking) that the answer does not show.
+    reasoning_tokens: int = 0
+    input_audio_tokens: int = 0
+    output_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    output_image_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A finished non-streaming call: the upstream's bytes as sent, and the usage in them."""
+
+    body: bytes
+    content_type: str
+    usage: TokenUsage
