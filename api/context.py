@@ -7,7 +7,6 @@ never read settings or the environment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -18,6 +17,7 @@ from providers.backends import ChatBackends
 from providers.http import Upstream
 from providers.registry import Registry
 from storage.accounts import AccountStore
+from storage.clock import Clock
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageStore
 
@@ -29,7 +29,7 @@ class ApiContext:
     chat: ChatBackends
     upstream: Upstream
     currency: str
-    clock: Callable[[], int]
+    clock: Clock
     idempotency: IdempotencyStore
     images: ImageStore
     failed_auth: FailedAuthLimiter

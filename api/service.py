@@ -8,7 +8,6 @@ database it uses closes.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,7 @@ from providers.http import Upstream, UpstreamLimits, create_client_session
 from providers.openai_client import OpenAICompatibleClient
 from providers.registry import Registry
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
+from storage.clock import Clock, wall_clock
 from storage.money import to_units
 from storage.notices import NoticeStore
 from storage.retention import RetentionRules, RetentionStore
@@ -40,10 +40,6 @@ logger = logging.getLogger(__name__)
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 STORAGE = web.AppKey("storage", Storage)
-
-
-def _wall_clock() -> int:
-    return int(time.time())
 
 
 def access_policy(settings: Settings) -> AccessPolicy:
@@ -59,7 +55,7 @@ def image_quota(settings: Settings) -> ImageQuota:
     return ImageQuota(settings.image_quota_images, settings.image_quota_bytes)
 
 
-def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -> web.Application:
+def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Application:
     """The whole service as one aiohttp application (API, and the bot when configured)."""
     app = create_api_app(
         None,
@@ -137,7 +133,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
     return app
 
 
-def _bot_context(settings: Settings, clock: Callable[[], int]) -> CleanupContext:
+def _bot_context(settings: Settings, clock: Clock) -> CleanupContext:
     """The bot's cleanup_ctx entry (the last one, so it stops before storage closes).
 
     aiogram is imported here, only when the bot runs: the import alone costs seconds of
@@ -183,7 +179,7 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
 
 
 def retention_jobs_context(
-    settings: Settings, clock: Callable[[], int], notifier: NotifierSlot
+    settings: Settings, clock: Clock, notifier: NotifierSlot
 ) -> CleanupContext | None:
     """The daily retention entry (the last one, so it stops first), or None when off.
 

@@ -9,7 +9,6 @@ inside its bot `cleanup_ctx` entry (after storage is open), or composes the part
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -33,7 +32,7 @@ from bot.runner import (
     webhook_lifecycle,
 )
 from storage import Storage
-from storage.accounts import Clock
+from storage.clock import Clock, wall_clock
 from storage.payments import PaymentStore
 from storage.profiles import ProfileStore
 from storage.reports import OperatorReports
@@ -50,10 +49,6 @@ __all__ = [
     "webhook_cleanup_ctx",
     "webhook_lifecycle",
 ]
-
-
-def _wall_clock() -> int:
-    return int(time.time())
 
 
 def create_bot(config: BotConfig) -> Bot:
@@ -73,7 +68,7 @@ def create_bot(config: BotConfig) -> Bot:
 
 
 def create_dispatcher(
-    storage: Storage, config: BotConfig, *, clock: Clock = _wall_clock
+    storage: Storage, config: BotConfig, *, clock: Clock = wall_clock
 ) -> Dispatcher:
     """The production dispatcher with fresh routers; dependencies travel as workflow data.
 
@@ -112,7 +107,7 @@ async def serve_bot(
     storage: Storage,
     *,
     webhook: bool,
-    clock: Clock = _wall_clock,
+    clock: Clock = wall_clock,
 ) -> AsyncIterator[None]:
     """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
 

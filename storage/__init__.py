@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from storage.accounts import AccountStore, Clock
+from storage.accounts import AccountStore
 from storage.admin import AccountAdmin
+from storage.clock import Clock
 from storage.database import Database, open_database, sqlite_path
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageQuota, ImageStore
