@@ -29,8 +29,7 @@ from providers.registry import Registry
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.clock import Clock, wall_clock
 from storage.money import to_units
-from storage.notices import NoticeStore
-from storage.retention import RetentionRules, RetentionStore
+from storage.retention import RetentionRules
 
 if TYPE_CHECKING:
     from bot.config import BotConfig
@@ -84,6 +83,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             stale_hold_seconds=settings.stale_hold_minutes * 60,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
             image_quota=image_quota(settings),
+            retention_rules=RetentionRules(settings.trial_ttl_days, settings.inactive_days),
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
@@ -112,7 +112,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             ),
             notices=Notices(
                 notifier=notifier,
-                store=NoticeStore(app[STORAGE].database),
+                store=app[STORAGE].notices,
                 low_balance_threshold=to_units(settings.low_balance_threshold),
             ),
         )
@@ -123,9 +123,9 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
     app.cleanup_ctx.append(upstream_context)
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
-        app.cleanup_ctx.append(_bot_context(settings, clock))
+        app.cleanup_ctx.append(_bot_context(settings))
         app.cleanup_ctx.append(_notices_context(settings, notifier))
-    if retention := retention_jobs_context(settings, clock, notifier):
+    if retention := retention_jobs_context(settings, notifier):
         app.cleanup_ctx.append(retention)
     if sweep := stale_sweep_context(settings):
         app.cleanup_ctx.append(sweep)
@@ -133,7 +133,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
     return app
 
 
-def _bot_context(settings: Settings, clock: Clock) -> CleanupContext:
+def _bot_context(settings: Settings) -> CleanupContext:
     """The bot's cleanup_ctx entry (the last one, so it stops before storage closes).
 
     aiogram is imported here, only when the bot runs: the import alone costs seconds of
@@ -145,7 +145,7 @@ def _bot_context(settings: Settings, clock: Clock) -> CleanupContext:
     webhook = settings.effective_bot_mode is BotMode.WEBHOOK
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        async with serve_bot(app, config, app[STORAGE], webhook=webhook, clock=clock):
+        async with serve_bot(app, config, app[STORAGE], webhook=webhook):
             yield
 
     return bot_context
@@ -164,7 +164,7 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
 
     async def notices_context(app: web.Application) -> AsyncIterator[None]:
         bot = create_bot(config)
-        sender = TelegramNotifier(bot, NoticeStore(app[STORAGE].database), config.currency)
+        sender = TelegramNotifier(bot, app[STORAGE].notices, config.currency)
         try:
             async with running(sender):
                 slot.attach(sender)
@@ -178,9 +178,7 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
     return notices_context
 
 
-def retention_jobs_context(
-    settings: Settings, clock: Clock, notifier: NotifierSlot
-) -> CleanupContext | None:
+def retention_jobs_context(settings: Settings, notifier: NotifierSlot) -> CleanupContext | None:
     """The daily retention entry (the last one, so it stops first), or None when off.
 
     Only where the bot runs: every step is announced in Telegram a day before, and the
@@ -196,10 +194,9 @@ def retention_jobs_context(
     if settings.effective_bot_mode is BotMode.OFF:
         logger.info("retention jobs run only where the bot runs (it warns users first)")
         return None
-    rules = RetentionRules(settings.trial_ttl_days, settings.inactive_days)
 
     def build(app: web.Application) -> RetentionJobs:
-        store = RetentionStore(app[STORAGE].database, clock, rules)
+        store = app[STORAGE].retention
         return RetentionJobs(store, notifier, trial=trial, inactivity=inactivity)
 
     return retention_context(build, settings.retention_interval_hours * 3600)
