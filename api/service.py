@@ -14,17 +14,14 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from api.app import create_api_app
-from api.context import CONTEXT, ApiContext
+from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
-from api.limits import FailedAuthLimiter
 from api.notify import Notices, NotifierSlot
 from api.settings import BotMode, Settings
 from api.sweeper import StaleSweep, sweep_context
-from providers.backends import ChatBackends
 from providers.catalog import load_catalog
-from providers.http import Upstream, UpstreamLimits, create_client_session
-from providers.openai_client import OpenAICompatibleClient
+from providers.http import UpstreamLimits, create_client_session
 from providers.registry import Registry
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.clock import Clock, wall_clock
@@ -96,20 +93,14 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
 
     async def upstream_context(app: web.Application) -> AsyncIterator[None]:
         session = create_client_session(limits)
-        upstream = Upstream(session)
-        app[CONTEXT] = ApiContext(
-            accounts=app[STORAGE].accounts,
-            registry=registry,
-            chat=ChatBackends(OpenAICompatibleClient(upstream)),
-            upstream=upstream,
+        app[CONTEXT] = build_api_context(
+            app[STORAGE],
+            registry,
+            session,
             currency=settings.currency,
-            clock=clock,
-            idempotency=app[STORAGE].idempotency,
-            images=app[STORAGE].images,
+            failed_auth_per_minute=settings.failed_auth_per_minute,
+            trusted_proxies=settings.trusted_proxies,
             public_base_url=settings.public_base_url,
-            failed_auth=FailedAuthLimiter(
-                settings.failed_auth_per_minute, clock, settings.trusted_proxies
-            ),
             notices=Notices(
                 notifier=notifier,
                 store=app[STORAGE].notices,
