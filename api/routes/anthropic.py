@@ -20,7 +20,9 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
+from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
 from api.relay import relay_stream
+from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.anthropic import (
@@ -83,3 +85,15 @@ async def messages(request: web.Request) -> web.StreamResponse:
                 web.Response(body=message.body, content_type="application/json")
             )
             return bill.response
+
+
+ROUTES = (RouteRow("POST", "/anthropic/v1/messages", messages),)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    messages: OperationDoc(
+        "Anthropic Messages API",
+        "anthropic",
+        body=MessagesRequest,
+        answers=STREAM_ANSWERS,
+        example={"model": "claude-3-5-haiku-latest", "max_tokens": 64, "messages": HELLO},
+    ),
+}

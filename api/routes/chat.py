@@ -21,7 +21,9 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
+from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
 from api.relay import relay_stream
+from api.route_rows import openai_rows
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
@@ -86,3 +88,15 @@ def _stream_error_event(error: UpstreamError) -> bytes:
     """Once the stream has started, an error can only travel as one more event."""
     event = {"error": {"message": error.message, "type": "upstream_error", "code": None}}
     return f"data: {json.dumps(event)}\n\n".encode()
+
+
+ROUTES = openai_rows("POST", "/chat/completions", chat_completions)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    chat_completions: OperationDoc(
+        "OpenAI chat completion",
+        "openai",
+        body=ChatRequest,
+        answers=STREAM_ANSWERS,
+        example={"model": "echo", "messages": HELLO},
+    ),
+}

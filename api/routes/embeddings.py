@@ -17,6 +17,8 @@ from api.credentials import take_credentials
 from api.errors import InvalidRequestError
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
+from api.openapi_models import Handler, OperationDoc
+from api.route_rows import openai_rows
 from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
 from providers.openai_compat import usage_from
@@ -57,3 +59,14 @@ async def create_embeddings(request: web.Request) -> web.StreamResponse:
                 web.Response(body=reply.body, content_type="application/json")
             )
             return bill.response
+
+
+ROUTES = openai_rows("POST", "/embeddings", create_embeddings)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    create_embeddings: OperationDoc(
+        "OpenAI embeddings",
+        "openai",
+        body=EmbeddingsRequest,
+        example={"model": "text-embedding-3-small", "input": "Hello"},
+    ),
+}

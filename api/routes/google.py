@@ -22,11 +22,14 @@ from api.credentials import Credentials, take_credentials
 from api.errors import InvalidRequestError, NotFoundError
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
+from api.openapi_models import STREAM_ANSWERS, Handler, OperationDoc
 from api.relay import relay_stream
+from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
 from providers.gemini import (
+    API_VERSIONS,
     GeminiCall,
     GeminiMethod,
     GeminiStreamScanner,
@@ -160,3 +163,26 @@ async def _count_tokens(
         bill.charge(counted.usage.input_tokens, 0, 0)
         bill.response = web.Response(body=counted.body, content_type="application/json")
         return bill.response
+
+
+ROUTES = (RouteRow("POST", "/google/{version}/models/{model_and_method}", gemini_models),)
+_PATH = {
+    "version": {"type": "string", "enum": list(API_VERSIONS), "examples": ["v1beta"]},
+    "model_and_method": {
+        "type": "string",
+        "pattern": f"^[^/]+:({'|'.join(method.value for method in GeminiMethod)})$",
+        "examples": ["gemini-2.5-flash:generateContent"],
+    },
+}
+_ALT = {"name": "alt", "in": "query", "required": False, "schema": {"enum": ["sse"]}}
+OPERATIONS: dict[Handler, OperationDoc] = {
+    gemini_models: OperationDoc(
+        "Gemini generateContent, streamGenerateContent (?alt=sse) and countTokens",
+        "google",
+        body=GenerateContentRequest,
+        answers=STREAM_ANSWERS,
+        query=(_ALT,),
+        path=_PATH,
+        example={"contents": [{"role": "user", "parts": [{"text": "Hello"}]}]},
+    ),
+}

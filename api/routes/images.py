@@ -18,6 +18,8 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
 from api.idempotency import idempotency_key, idempotent
+from api.openapi_models import Handler, OperationDoc
+from api.route_rows import openai_rows
 from api.routes.kinds import as_invalid_request, refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
@@ -66,3 +68,14 @@ async def create_image(request: web.Request) -> web.StreamResponse:
                 web.Response(body=reply.body, content_type="application/json")
             )
             return bill.response
+
+
+ROUTES = openai_rows("POST", "/images/generations", create_image)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    create_image: OperationDoc(
+        "OpenAI image generation",
+        "openai",
+        body=ImageRequest,
+        example={"model": "dall-e-3", "prompt": "A small robotics lab", "size": "1024x1024"},
+    ),
+}
