@@ -6,12 +6,53 @@ from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, BODY_TIMEOUT, create_error_middleware
-from api.library.routes import add_library_routes
+from api.library import docs as library_docs
+from api.library import routes as library
+from api.openapi_models import Handler, OperationDoc
 from api.relay import DEFAULT_STREAM_DRAIN_SECONDS, STREAM_DRAIN
-from api.routes import account, anthropic, audio, chat, docs, embeddings, images, models
-from api.routes.google import gemini_models
-from api.routes.stability import text_to_image
+from api.route_rows import RouteRow, add_routes
+from api.routes import (
+    account,
+    anthropic,
+    audio,
+    chat,
+    docs,
+    embeddings,
+    google,
+    images,
+    models,
+    stability,
+)
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES
+
+#: Every module's route rows, in the order they are added (each module keeps its own order).
+_ROUTES: tuple[RouteRow, ...] = (
+    *account.ROUTES,
+    *docs.ROUTES,
+    *models.ROUTES,
+    *chat.ROUTES,
+    *anthropic.ROUTES,
+    *google.ROUTES,
+    *stability.ROUTES,
+    *embeddings.ROUTES,
+    *images.ROUTES,
+    *audio.ROUTES,
+    *library.ROUTES,
+)
+#: Every module's operations for the OpenAPI document, each beside its module's routes.
+_OPERATIONS: dict[Handler, OperationDoc] = {
+    **account.OPERATIONS,
+    **docs.OPERATIONS,
+    **models.OPERATIONS,
+    **chat.OPERATIONS,
+    **anthropic.OPERATIONS,
+    **google.OPERATIONS,
+    **stability.OPERATIONS,
+    **embeddings.OPERATIONS,
+    **images.OPERATIONS,
+    **audio.OPERATIONS,
+    **library_docs.LIBRARY_OPERATIONS,
+}
 
 
 def create_api_app(
@@ -30,24 +71,5 @@ def create_api_app(
     app[STREAM_DRAIN] = stream_drain_seconds
     if context is not None:
         app[CONTEXT] = context
-    router = app.router
-    router.add_get("/health", account.health)
-    router.add_get("/openapi.json", docs.openapi_json)
-    router.add_get("/docs", docs.docs_page)
-    router.add_get("/v1/balance", account.balance_get)
-    router.add_post("/v1/balance", account.balance_post)
-    router.add_get("/proxyapi/balance", account.balance_get)
-    router.add_get("/v1/models", models.list_models)
-    router.add_post("/v1/chat/completions", chat.chat_completions)
-    router.add_post("/openai/v1/chat/completions", chat.chat_completions)
-    router.add_post("/anthropic/v1/messages", anthropic.messages)
-    router.add_post("/google/{version}/models/{model_and_method}", gemini_models)
-    router.add_post("/stability/v1/generation/{engine_id}/text-to-image", text_to_image)
-    for prefix in ("/v1", "/openai/v1"):
-        router.add_post(f"{prefix}/embeddings", embeddings.create_embeddings)
-        router.add_post(f"{prefix}/images/generations", images.create_image)
-        router.add_post(f"{prefix}/audio/speech", audio.create_speech)
-        router.add_post(f"{prefix}/audio/transcriptions", audio.create_transcription)
-        router.add_post(f"{prefix}/audio/translations", audio.create_translation)
-    add_library_routes(router)
+    add_routes(app, _ROUTES, _OPERATIONS)
     return app

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,6 +19,7 @@ from api.service import access_policy, image_quota
 from api.settings import Settings
 from providers.catalog import load_catalog
 from storage import Storage, open_storage
+from storage.clock import wall_clock
 from storage.errors import StorageError, UnknownAccountError
 from storage.models import Account
 from storage.money import format_money, to_decimal, to_units
@@ -86,7 +86,7 @@ def _account_line(account: Account, currency: str, now: int) -> str:
 
 
 async def _users(args: argparse.Namespace, storage: Storage, settings: Settings) -> None:
-    admin, currency, now = storage.admin, settings.currency, int(time.time())
+    admin, currency, now = storage.admin, settings.currency, wall_clock()
     if args.action == "add":
         credit = to_units(args.credit if args.credit is not None else settings.trial_credit)
         created = await admin.create_account(args.username, credit, ACTOR)
@@ -147,7 +147,7 @@ async def execute(argv: Sequence[str], settings: Settings) -> None:
     storage = await open_storage(
         settings.database_url,
         policy,
-        lambda: int(time.time()),
+        wall_clock,
         image_quota=image_quota(settings),
     )
     try:

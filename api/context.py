@@ -1,23 +1,25 @@
 """What the API's handlers work with, reached through one typed application key.
 
 The composition root opens storage and the upstream session in `cleanup_ctx` and stores an
-`ApiContext` under `CONTEXT`; route tests build their own. Handlers get plain objects and
-never read settings or the environment.
+`ApiContext` under `CONTEXT`; route tests build their own through the same factory,
+`build_api_context`, so what they test is wired as the service wires it. Handlers get plain
+objects and never read settings or the environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
-from api.limits import FailedAuthLimiter
+from api.limits import FailedAuthLimiter, Network
 from api.notify import Notices
 from providers.backends import ChatBackends
 from providers.http import Upstream
 from providers.registry import Registry
+from storage import Storage
 from storage.accounts import AccountStore
+from storage.clock import Clock
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageStore
 
@@ -29,7 +31,7 @@ class ApiContext:
     chat: ChatBackends
     upstream: Upstream
     currency: str
-    clock: Callable[[], int]
+    clock: Clock
     idempotency: IdempotencyStore
     images: ImageStore
     failed_auth: FailedAuthLimiter
@@ -44,3 +46,36 @@ CONTEXT = web.AppKey("api_context", ApiContext)
 
 def context_of(request: web.Request) -> ApiContext:
     return request.app[CONTEXT]
+
+
+def build_api_context(
+    storage: Storage,
+    registry: Registry,
+    session: ClientSession,
+    *,
+    currency: str,
+    failed_auth_per_minute: int = 0,
+    trusted_proxies: tuple[Network, ...] = (),
+    public_base_url: str = "",
+    notices: Notices | None = None,
+) -> ApiContext:
+    """The handlers' context over opened storage and one shared client session.
+
+    The one place the service and the route tests wire it: every clock is storage's, so the
+    gate's limits and the stores read the same time. `failed_auth_per_minute == 0` turns
+    the per-address limit off; no `notices` tells nobody.
+    """
+    upstream = Upstream(session)
+    return ApiContext(
+        accounts=storage.accounts,
+        registry=registry,
+        chat=ChatBackends.over(upstream),
+        upstream=upstream,
+        currency=currency,
+        clock=storage.clock,
+        idempotency=storage.idempotency,
+        images=storage.images,
+        failed_auth=FailedAuthLimiter(failed_auth_per_minute, storage.clock, trusted_proxies),
+        public_base_url=public_base_url,
+        notices=notices if notices is not None else Notices(),
+    )

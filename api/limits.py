@@ -15,11 +15,12 @@ the header and pick an address to be counted under).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from aiohttp import web
+
+from storage.clock import Clock
 
 Network = IPv4Network | IPv6Network
 
@@ -56,7 +57,7 @@ class FailedAuthLimiter:
     """
 
     per_minute: int
-    clock: Callable[[], int]
+    clock: Clock
     trusted_proxies: tuple[Network, ...] = ()
     _window: int = -1
     _counts: dict[str, int] = field(default_factory=dict)

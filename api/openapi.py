@@ -3,8 +3,10 @@
 Paths and methods come from `app.router`, request bodies from each route's own pydantic model
 (`model_json_schema()`), so neither can drift from the code: a route added to `api.app` shows
 up here even before anyone describes it (as "undocumented", which a test refuses). The only
-hand-written parts are what code cannot say: summaries, the multipart audio form, and the
-path parameters' accepted values. A pure function of the app: no I/O, no caching.
+hand-written parts are what code cannot say (summaries, the multipart audio form, the path
+parameters' accepted values): each routes module declares them beside its routes, and the
+app carries them (`api.route_rows.OPERATIONS`), so this module imports no route. A pure
+function of the app: no I/O, no caching.
 """
 
 from __future__ import annotations
@@ -16,13 +18,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from api.library.docs import LIBRARY_OPERATIONS
 from api.openapi_models import BodyCredentials, ErrorResponse, Handler, OperationDoc
-from api.routes import account, anthropic, audio, chat, embeddings, images, models
-from api.routes.google import GenerateContentRequest, gemini_models
-from api.routes.stability import TextToImageRequest, text_to_image
-from providers.gemini import API_VERSIONS, GeminiMethod
-from providers.stability import MAX_SAMPLES
+from api.route_rows import OPERATIONS
 
 OPENAPI_VERSION = "3.1.0"
 _REF = "#/components/schemas/{model}"
@@ -31,112 +28,6 @@ _PATH_PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 #: aiohttp registers a HEAD twin for every GET; OpenAPI tools leave it implicit too.
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 UNDOCUMENTED = "undocumented"
-
-
-_AUDIO_FORM: dict[str, Any] = {
-    "type": "object",
-    "required": ["file", "model"],
-    "properties": {
-        "file": {"type": "string", "format": "binary", "description": "the audio file"},
-        "model": {"type": "string", "minLength": 1, "examples": ["whisper-1"]},
-        "language": {"type": "string"},
-        "prompt": {"type": "string"},
-        "response_format": {"type": "string"},
-        "temperature": {"type": "string"},
-        "username": {"type": "string"},
-        "key": {"type": "string"},
-    },
-    "additionalProperties": {"type": "string"},
-}
-_STREAM = ("application/json", "text/event-stream")
-_HELLO = [{"role": "user", "content": "Hello"}]
-_GEMINI_PATH = {
-    "version": {"type": "string", "enum": list(API_VERSIONS), "examples": ["v1beta"]},
-    "model_and_method": {
-        "type": "string",
-        "pattern": f"^[^/]+:({'|'.join(method.value for method in GeminiMethod)})$",
-        "examples": ["gemini-2.5-flash:generateContent"],
-    },
-}
-_ALT = {"name": "alt", "in": "query", "required": False, "schema": {"enum": ["sse"]}}
-
-OPERATIONS: dict[Handler, OperationDoc] = {
-    **LIBRARY_OPERATIONS,
-    account.health: OperationDoc(
-        "Liveness of the service", "service", secured=False, answer=account.HealthAnswer
-    ),
-    account.balance_get: OperationDoc(
-        "Your balance (free, also at zero)", "account", answer=account.BalanceAnswer
-    ),
-    account.balance_post: OperationDoc(
-        "Your balance, credentials in the body",
-        "account",
-        body=BodyCredentials,
-        answer=account.BalanceAnswer,
-    ),
-    models.list_models: OperationDoc(
-        "The catalog, with prices", "models", secured=False, answer=models.ModelsAnswer
-    ),
-    chat.chat_completions: OperationDoc(
-        "OpenAI chat completion",
-        "openai",
-        body=chat.ChatRequest,
-        answers=_STREAM,
-        example={"model": "echo", "messages": _HELLO},
-    ),
-    embeddings.create_embeddings: OperationDoc(
-        "OpenAI embeddings",
-        "openai",
-        body=embeddings.EmbeddingsRequest,
-        example={"model": "text-embedding-3-small", "input": "Hello"},
-    ),
-    images.create_image: OperationDoc(
-        "OpenAI image generation",
-        "openai",
-        body=images.ImageRequest,
-        example={"model": "dall-e-3", "prompt": "A small robotics lab", "size": "1024x1024"},
-    ),
-    audio.create_speech: OperationDoc(
-        "OpenAI text to speech",
-        "openai",
-        body=audio.SpeechRequest,
-        answers=("audio/*",),
-        example={"model": "tts-1", "input": "Hello", "voice": "alloy"},
-    ),
-    audio.create_transcription: OperationDoc(
-        "OpenAI transcription", "openai", form=_AUDIO_FORM, answers=("application/json", "text/*")
-    ),
-    audio.create_translation: OperationDoc(
-        "OpenAI translation", "openai", form=_AUDIO_FORM, answers=("application/json", "text/*")
-    ),
-    anthropic.messages: OperationDoc(
-        "Anthropic Messages API",
-        "anthropic",
-        body=anthropic.MessagesRequest,
-        answers=_STREAM,
-        example={"model": "claude-3-5-haiku-latest", "max_tokens": 64, "messages": _HELLO},
-    ),
-    gemini_models: OperationDoc(
-        "Gemini generateContent, streamGenerateContent (?alt=sse) and countTokens",
-        "google",
-        body=GenerateContentRequest,
-        answers=_STREAM,
-        query=(_ALT,),
-        path=_GEMINI_PATH,
-        example={"contents": [{"role": "user", "parts": [{"text": "Hello"}]}]},
-    ),
-    text_to_image: OperationDoc(
-        f"Stability v1 text-to-image (samples 1 to {MAX_SAMPLES})",
-        "stability",
-        body=TextToImageRequest,
-        path={"engine_id": {"type": "string", "examples": ["stable-diffusion-xl-1024-v1-0"]}},
-        example={
-            "text_prompts": [{"text": "A small robotics lab"}],
-            "width": 1024,
-            "height": 1024,
-        },
-    ),
-}
 
 
 def documented_routes(
@@ -157,10 +48,11 @@ def build_openapi(
     """The whole document for `app`; `hidden` handlers (the docs routes) are left out."""
     schemas: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
+    operations = app.get(OPERATIONS, {})
     for route in documented_routes(app, hidden):
         assert route.resource is not None
         path = route.resource.canonical
-        doc = OPERATIONS.get(route.handler) or OperationDoc(UNDOCUMENTED, UNDOCUMENTED)
+        doc = operations.get(route.handler) or OperationDoc(UNDOCUMENTED, UNDOCUMENTED)
         method = route.method.lower()
         paths.setdefault(path, {})[method] = _operation(method, path, doc, schemas)
     for model in (ErrorResponse, BodyCredentials):

@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict
 
 Handler = Callable[[web.Request], Any]
 
+#: What a route that can stream answers with: JSON, or server-sent events when asked.
+STREAM_ANSWERS = ("application/json", "text/event-stream")
+#: The one-message conversation of the chat operations' examples.
+HELLO = [{"role": "user", "content": "Hello"}]
+
 
 class ErrorDetail(BaseModel):
     """One error, as `api.errors.error_body` renders it (OpenAI's shape, all four keys)."""

@@ -8,28 +8,25 @@ database it uses closes.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from api.app import create_api_app
-from api.context import CONTEXT, ApiContext
+from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
-from api.limits import FailedAuthLimiter
 from api.notify import Notices, NotifierSlot
 from api.settings import BotMode, Settings
 from api.sweeper import StaleSweep, sweep_context
-from providers.backends import ChatBackends
 from providers.catalog import load_catalog
-from providers.http import Upstream, UpstreamLimits, create_client_session
+from providers.http import UpstreamLimits, create_client_session
 from providers.registry import Registry
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
+from storage.clock import Clock, wall_clock
 from storage.money import to_units
-from storage.notices import NoticeStore
-from storage.retention import RetentionRules, RetentionStore
+from storage.retention import RetentionRules
 
 if TYPE_CHECKING:
     from bot.config import BotConfig
@@ -39,10 +36,6 @@ logger = logging.getLogger(__name__)
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 STORAGE = web.AppKey("storage", Storage)
-
-
-def _wall_clock() -> int:
-    return int(time.time())
 
 
 def access_policy(settings: Settings) -> AccessPolicy:
@@ -58,7 +51,7 @@ def image_quota(settings: Settings) -> ImageQuota:
     return ImageQuota(settings.image_quota_images, settings.image_quota_bytes)
 
 
-def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -> web.Application:
+def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Application:
     """The whole service as one aiohttp application (API, and the bot when configured)."""
     app = create_api_app(
         None,
@@ -87,6 +80,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
             stale_hold_seconds=settings.stale_hold_minutes * 60,
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
             image_quota=image_quota(settings),
+            retention_rules=RetentionRules(settings.trial_ttl_days, settings.inactive_days),
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
@@ -99,23 +93,17 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
 
     async def upstream_context(app: web.Application) -> AsyncIterator[None]:
         session = create_client_session(limits)
-        upstream = Upstream(session)
-        app[CONTEXT] = ApiContext(
-            accounts=app[STORAGE].accounts,
-            registry=registry,
-            chat=ChatBackends.over(upstream),
-            upstream=upstream,
+        app[CONTEXT] = build_api_context(
+            app[STORAGE],
+            registry,
+            session,
             currency=settings.currency,
-            clock=clock,
-            idempotency=app[STORAGE].idempotency,
-            images=app[STORAGE].images,
+            failed_auth_per_minute=settings.failed_auth_per_minute,
+            trusted_proxies=settings.trusted_proxies,
             public_base_url=settings.public_base_url,
-            failed_auth=FailedAuthLimiter(
-                settings.failed_auth_per_minute, clock, settings.trusted_proxies
-            ),
             notices=Notices(
                 notifier=notifier,
-                store=NoticeStore(app[STORAGE].database),
+                store=app[STORAGE].notices,
                 low_balance_threshold=to_units(settings.low_balance_threshold),
             ),
         )
@@ -126,9 +114,9 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
     app.cleanup_ctx.append(upstream_context)
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
-        app.cleanup_ctx.append(_bot_context(settings, clock))
+        app.cleanup_ctx.append(_bot_context(settings))
         app.cleanup_ctx.append(_notices_context(settings, notifier))
-    if retention := retention_jobs_context(settings, clock, notifier):
+    if retention := retention_jobs_context(settings, notifier):
         app.cleanup_ctx.append(retention)
     if sweep := stale_sweep_context(settings):
         app.cleanup_ctx.append(sweep)
@@ -136,7 +124,7 @@ def create_service(settings: Settings, clock: Callable[[], int] = _wall_clock) -
     return app
 
 
-def _bot_context(settings: Settings, clock: Callable[[], int]) -> CleanupContext:
+def _bot_context(settings: Settings) -> CleanupContext:
     """The bot's cleanup_ctx entry (the last one, so it stops before storage closes).
 
     aiogram is imported here, only when the bot runs: the import alone costs seconds of
@@ -148,7 +136,7 @@ def _bot_context(settings: Settings, clock: Callable[[], int]) -> CleanupContext
     webhook = settings.effective_bot_mode is BotMode.WEBHOOK
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        async with serve_bot(app, config, app[STORAGE], webhook=webhook, clock=clock):
+        async with serve_bot(app, config, app[STORAGE], webhook=webhook):
             yield
 
     return bot_context
@@ -167,7 +155,7 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
 
     async def notices_context(app: web.Application) -> AsyncIterator[None]:
         bot = create_bot(config)
-        sender = TelegramNotifier(bot, NoticeStore(app[STORAGE].database), config.currency)
+        sender = TelegramNotifier(bot, app[STORAGE].notices, config.currency)
         try:
             async with running(sender):
                 slot.attach(sender)
@@ -181,9 +169,7 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
     return notices_context
 
 
-def retention_jobs_context(
-    settings: Settings, clock: Callable[[], int], notifier: NotifierSlot
-) -> CleanupContext | None:
+def retention_jobs_context(settings: Settings, notifier: NotifierSlot) -> CleanupContext | None:
     """The daily retention entry (the last one, so it stops first), or None when off.
 
     Only where the bot runs: every step is announced in Telegram a day before, and the
@@ -199,10 +185,9 @@ def retention_jobs_context(
     if settings.effective_bot_mode is BotMode.OFF:
         logger.info("retention jobs run only where the bot runs (it warns users first)")
         return None
-    rules = RetentionRules(settings.trial_ttl_days, settings.inactive_days)
 
     def build(app: web.Application) -> RetentionJobs:
-        store = RetentionStore(app[STORAGE].database, clock, rules)
+        store = app[STORAGE].retention
         return RetentionJobs(store, notifier, trial=trial, inactivity=inactivity)
 
     return retention_context(build, settings.retention_interval_hours * 3600)

@@ -12,12 +12,17 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
+from pydantic import Field, FilePath, SecretStr, create_model, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from providers.registry import BUILTIN_PROVIDERS, PROVIDER_NAMES, ProviderConfig
+from providers.registry import (
+    BUILTIN_PROVIDERS,
+    DEFAULT_BASE_URLS,
+    PROVIDER_NAMES,
+    ProviderConfig,
+)
 
 
 class BotMode(StrEnum):
@@ -40,18 +45,29 @@ class LogLevel(StrEnum):
 #: Telegram's alphabet for a webhook secret_token (bot/config.py derives one in it).
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
-_DEFAULT_BASE_URLS: dict[str, str] = {
-    "openai": "https://api.openai.com/v1",
-    "gemini": "https://generativelanguage.googleapis.com",
-    "anthropic": "https://api.anthropic.com",
-    "stability": "https://api.stability.ai",
-    "groq": "https://api.groq.com/openai/v1",
-    "openrouter": "https://openrouter.ai/api/v1",
-    "qwen": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
-}
+
+def _provider_fields() -> dict[str, Any]:
+    """`<name>_api_key` and `<name>_base_url` for every provider in the registry's one list.
+
+    Generated rather than written out, so a provider is declared once (its name and default
+    base URL in providers/registry.py) and its environment variables follow from that.
+    """
+    fields: dict[str, Any] = {}
+    for name, base_url in DEFAULT_BASE_URLS.items():
+        fields[f"{name}_api_key"] = (SecretStr | None, None)
+        fields[f"{name}_base_url"] = (str, base_url)
+    return fields
 
 
-class Settings(BaseSettings):
+if TYPE_CHECKING:  # the generated fields are reached through the typed accessors below
+    _ProviderSettings = BaseSettings
+else:
+    _ProviderSettings = create_model(
+        "_ProviderSettings", __base__=BaseSettings, **_provider_fields()
+    )
+
+
+class Settings(_ProviderSettings):
     """Environment variables (names are the operator contract; see .env.example)."""
 
     # hide_input_in_errors: a rejected value may be a secret (WEBHOOK_SECRET, a key), and a
@@ -109,21 +125,6 @@ class Settings(BaseSettings):
     catalog_file: Path | None = None
     price_markup: Decimal = Field(default=Decimal("1"), gt=0)
     echo_model: bool = True
-
-    openai_api_key: SecretStr | None = None
-    openai_base_url: str = _DEFAULT_BASE_URLS["openai"]
-    gemini_api_key: SecretStr | None = None
-    gemini_base_url: str = _DEFAULT_BASE_URLS["gemini"]
-    anthropic_api_key: SecretStr | None = None
-    anthropic_base_url: str = _DEFAULT_BASE_URLS["anthropic"]
-    stability_api_key: SecretStr | None = None
-    stability_base_url: str = _DEFAULT_BASE_URLS["stability"]
-    groq_api_key: SecretStr | None = None
-    groq_base_url: str = _DEFAULT_BASE_URLS["groq"]
-    openrouter_api_key: SecretStr | None = None
-    openrouter_base_url: str = _DEFAULT_BASE_URLS["openrouter"]
-    qwen_api_key: SecretStr | None = None
-    qwen_base_url: str = _DEFAULT_BASE_URLS["qwen"]
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -212,15 +213,26 @@ class Settings(BaseSettings):
         scheme = "https" if self.tls_cert_file is not None else "http"
         return f"{scheme}://{self.api_host}:{self.api_port}"
 
+    def provider_api_key(self, name: str) -> SecretStr | None:
+        """`<NAME>_API_KEY` of one provider of PROVIDER_NAMES (None when unset)."""
+        key = getattr(self, f"{name}_api_key")
+        assert key is None or isinstance(key, SecretStr)
+        return key
+
+    def provider_base_url(self, name: str) -> str:
+        """`<NAME>_BASE_URL` of one provider of PROVIDER_NAMES (its default when unset)."""
+        base_url = getattr(self, f"{name}_base_url")
+        assert isinstance(base_url, str)
+        return base_url
+
     def provider_configs(self) -> dict[str, ProviderConfig]:
         """Each provider's upstream address and key, configured or not."""
         configs: dict[str, ProviderConfig] = {}
         for name in PROVIDER_NAMES:
-            key: SecretStr | None = getattr(self, f"{name}_api_key")
-            base_url: str = getattr(self, f"{name}_base_url")
+            key = self.provider_api_key(name)
             configs[name] = ProviderConfig(
                 name=name,
-                base_url=base_url.rstrip("/"),
+                base_url=self.provider_base_url(name).rstrip("/"),
                 api_key=key.get_secret_value() if key is not None else None,
             )
         if self.echo_model:

@@ -7,17 +7,16 @@ gate's balance check always passes and the bench measures the paid path, holds i
 
 from __future__ import annotations
 
-import time
-
 from bench.errors import BenchError
 from storage import AccessPolicy, open_storage
+from storage.clock import wall_clock
 
 BENCH_CREDIT = 10**15
 
 
 async def create_bench_user(database_url: str) -> str:
     """Register the bench user in `database_url`; its new API key (for `Bearer`)."""
-    storage = await open_storage(database_url, AccessPolicy(), lambda: int(time.time()))
+    storage = await open_storage(database_url, AccessPolicy(), wall_clock)
     try:
         registration = await storage.accounts.register_telegram_user(
             telegram_id=1, telegram_username="bench", trial_credit=BENCH_CREDIT, language="en"

@@ -9,7 +9,6 @@ inside its bot `cleanup_ctx` entry (after storage is open), or composes the part
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -33,11 +32,6 @@ from bot.runner import (
     webhook_lifecycle,
 )
 from storage import Storage
-from storage.accounts import Clock
-from storage.payments import PaymentStore
-from storage.profiles import ProfileStore
-from storage.reports import OperatorReports
-from storage.usage import UsageStore
 
 __all__ = [
     "BotConfig",
@@ -50,10 +44,6 @@ __all__ = [
     "webhook_cleanup_ctx",
     "webhook_lifecycle",
 ]
-
-
-def _wall_clock() -> int:
-    return int(time.time())
 
 
 def create_bot(config: BotConfig) -> Bot:
@@ -72,34 +62,32 @@ def create_bot(config: BotConfig) -> Bot:
     )
 
 
-def create_dispatcher(
-    storage: Storage, config: BotConfig, *, clock: Clock = _wall_clock
-) -> Dispatcher:
+def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
     """The production dispatcher with fresh routers; dependencies travel as workflow data.
 
     Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
     line uses, so /unblock is recorded with actor `telegram:<id>`), `config` and `clock`
     (epoch seconds, for lock display), `usage` and `profiles` (read-only usage and the /lang
     choice) and `images` (the image library, which /images only reads) as parameters;
-    `LanguageMiddleware` adds `texts`.
+    `LanguageMiddleware` adds `texts`. Every store and the clock are storage's own, so the
+    bot's times are the ones storage writes.
     """
     in_flight = InFlightUpdates()
-    profiles = ProfileStore(storage.database, clock)
     dispatcher = Dispatcher(
         name="myapi",
         accounts=storage.accounts,
         admin=storage.admin,
         config=config,
-        clock=clock,
-        payments=PaymentStore(storage.database, clock),
-        usage=UsageStore(storage.database, clock),
-        profiles=profiles,
-        reports=OperatorReports(storage.database, clock),
+        clock=storage.clock,
+        payments=storage.payments,
+        usage=storage.usage,
+        profiles=storage.profiles,
+        reports=storage.reports,
         images=storage.images,
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
     dispatcher.update.outer_middleware(in_flight)
-    dispatcher.update.outer_middleware(LanguageMiddleware(profiles))
+    dispatcher.update.outer_middleware(LanguageMiddleware(storage.profiles))
     dispatcher.startup.register(mark_polling_started)
     dispatcher.include_routers(*create_routers())
     return dispatcher
@@ -112,7 +100,6 @@ async def serve_bot(
     storage: Storage,
     *,
     webhook: bool,
-    clock: Clock = _wall_clock,
 ) -> AsyncIterator[None]:
     """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
 
@@ -122,7 +109,7 @@ async def serve_bot(
     Telegram is told to send: WEBHOOK_SECRET, or one derived from the token when unset.
     """
     bot = create_bot(config)
-    dispatcher = create_dispatcher(storage, config, clock=clock)
+    dispatcher = create_dispatcher(storage, config)
     lifecycle: AbstractAsyncContextManager[None]
     if webhook:
         secret = config.webhook_secret_token

@@ -23,8 +23,9 @@ from bot import admin_render
 from bot.config import BotConfig
 from bot.render import escape
 from bot.texts import Texts, texts_for
-from storage.accounts import AccountStore, Clock
+from storage.accounts import AccountStore
 from storage.admin import AccountAdmin
+from storage.clock import Clock
 from storage.errors import BalanceWouldGoNegativeError, UnknownAccountError
 from storage.models import Account
 from storage.money import format_money

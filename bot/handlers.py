@@ -31,7 +31,8 @@ from bot.menu import MenuAction, MenuCallback, menu_keyboard
 from bot.payments import create_payments_router
 from bot.texts import ENGLISH, Texts
 from bot.usage import create_usage_router, send_usage
-from storage.accounts import AccountStore, Clock
+from storage.accounts import AccountStore
+from storage.clock import Clock
 from storage.images import ImageStore
 from storage.usage import UsageStore
 

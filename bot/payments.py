@@ -39,7 +39,8 @@ from bot.buttons import best_effort
 from bot.config import BotConfig
 from bot.refunds import refund
 from bot.texts import Texts
-from storage.accounts import AccountStore, Clock
+from storage.accounts import AccountStore
+from storage.clock import Clock
 from storage.models import Account
 from storage.money import format_money, to_units
 from storage.payments import PayerUnknownError, PaymentStore

@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from providers.catalog import Catalog, Model
 from providers.errors import ProviderUnavailableError
 
-PROVIDER_NAMES = ("openai", "gemini", "anthropic", "stability", "groq", "openrouter", "qwen")
+#: Every upstream provider, declared once, with its default base URL (each following its own
+#: SDK's convention: OpenAI's includes /v1). Settings builds `<NAME>_API_KEY` and
+#: `<NAME>_BASE_URL` from this, so adding a provider here is the whole of its configuration.
+DEFAULT_BASE_URLS: dict[str, str] = {
+    "openai": "https://api.openai.com/v1",
+    "gemini": "https://generativelanguage.googleapis.com",
+    "anthropic": "https://api.anthropic.com",
+    "stability": "https://api.stability.ai",
+    "groq": "https://api.groq.com/openai/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+    "qwen": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+}
+PROVIDER_NAMES = tuple(DEFAULT_BASE_URLS)
 #: Providers served inside the process (no key, no network); the operator can switch them off.
 BUILTIN_PROVIDERS = ("echo",)
 #: What each provider's SDK base URL needs to reach its OpenAI-compatible endpoints.

@@ -8,28 +8,39 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from storage.accounts import AccountStore, Clock
+from storage.accounts import AccountStore
 from storage.admin import AccountAdmin
+from storage.clock import Clock
 from storage.database import Database, open_database, sqlite_path
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageQuota, ImageStore
 from storage.migrations import migrate
+from storage.notices import NoticeStore
 from storage.ownership import ServingLock
+from storage.payments import PaymentStore
 from storage.policy import AccessPolicy
+from storage.profiles import ProfileStore
+from storage.reports import OperatorReports
+from storage.retention import RetentionRules, RetentionStore
+from storage.usage import UsageStore
 
 logger = logging.getLogger(__name__)
 
 #: The image library's quota when the caller names none (the settings' defaults).
 DEFAULT_IMAGE_QUOTA = ImageQuota(max_count=200, max_bytes=200 * 1024 * 1024)
+#: The retention jobs' ages when the caller names none (the settings' defaults).
+DEFAULT_RETENTION_RULES = RetentionRules()
 
 __all__ = [
     "DEFAULT_IMAGE_QUOTA",
+    "DEFAULT_RETENTION_RULES",
     "AccessPolicy",
     "AccountAdmin",
     "AccountStore",
     "IdempotencyStore",
     "ImageQuota",
     "ImageStore",
+    "RetentionRules",
     "ServingLock",
     "Storage",
     "open_storage",
@@ -38,7 +49,10 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    """The opened database and the stores built on it.
+    """The opened database and every store built on it, each built once at open.
+
+    Callers take the stores from here rather than building their own, so each store exists
+    once per process and every one reads the same `clock`.
 
     `serving_lock` is set for the serving process on SQLite (see `storage.ownership`): it is
     released only after the database has closed, so no other process can recover the file
@@ -46,10 +60,17 @@ class Storage:
     """
 
     database: Database
+    clock: Clock
     accounts: AccountStore
     admin: AccountAdmin
     idempotency: IdempotencyStore
     images: ImageStore
+    notices: NoticeStore
+    payments: PaymentStore
+    profiles: ProfileStore
+    reports: OperatorReports
+    retention: RetentionStore
+    usage: UsageStore
     serving_lock: ServingLock | None = None
 
     async def close(self) -> None:
@@ -69,6 +90,7 @@ async def open_storage(
     stale_hold_seconds: int = 3600,
     idempotency_ttl_seconds: int = 24 * 3600,
     image_quota: ImageQuota = DEFAULT_IMAGE_QUOTA,
+    retention_rules: RetentionRules = DEFAULT_RETENTION_RULES,
 ) -> Storage:
     """Open DATABASE_URL, bring the schema up to date, and check the ledger.
 
@@ -81,7 +103,8 @@ async def open_storage(
     Stored idempotent answers live `idempotency_ttl_seconds`; the serving process deletes
     expired ones at start-up too. A key claimed by a call that never ended is free again
     after `stale_hold_seconds` (at once on SQLite's start-up, for the same reason as the
-    holds). `image_quota` bounds each account's image library.
+    holds). `image_quota` bounds each account's image library; `retention_rules` are the
+    retention jobs' ages.
     """
     lock = None
     if recover_holds and url.startswith("sqlite:///"):
@@ -110,10 +133,17 @@ async def open_storage(
         raise
     return Storage(
         database=database,
+        clock=clock,
         accounts=accounts,
         admin=AccountAdmin(database, clock),
         idempotency=idempotency,
         images=ImageStore(database, clock, image_quota),
+        notices=NoticeStore(database),
+        payments=PaymentStore(database, clock),
+        profiles=ProfileStore(database, clock),
+        reports=OperatorReports(database, clock),
+        retention=RetentionStore(database, clock, retention_rules),
+        usage=UsageStore(database, clock),
         serving_lock=lock,
     )
 

@@ -12,9 +12,9 @@ calls cannot both hold the same last unit of balance.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import fields
 
+from storage.clock import Clock
 from storage.database import Database, Executor
 from storage.keys import hash_key, issue_key
 from storage.models import (
@@ -34,8 +34,6 @@ from storage.sql import (
 )
 
 logger = logging.getLogger(__name__)
-
-Clock = Callable[[], int]
 
 # A lock until unblocked (`LOCKED_UNTIL_UNBLOCKED`) holds however late the clock.
 _LOCKED = "(locked_until IS NOT NULL AND (locked_until > :now OR locked_until = :forever))"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from storage.accounts import Clock, lift_no_funds_lock
+from storage.accounts import lift_no_funds_lock
+from storage.clock import Clock
 from storage.database import Database, Executor
 from storage.errors import (
     BalanceWouldGoNegativeError,

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from storage.accounts import Clock
+from storage.clock import Clock
 from storage.database import Database, Row
 
 # The table is created by migration 7 (storage/migrations.py).

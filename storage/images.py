@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from storage.accounts import Clock
+from storage.clock import Clock
 from storage.database import Database, Row
 from storage.image_models import (
     AlbumItem,

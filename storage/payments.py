@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.accounts import Clock, lift_no_funds_lock
+from storage.accounts import lift_no_funds_lock
+from storage.clock import Clock
 from storage.database import Database, Executor, Row
 from storage.errors import StorageError
 from storage.models import Account

@@ -8,7 +8,7 @@ then the bot keeps following Telegram's language; only an explicit choice (/lang
 
 from __future__ import annotations
 
-from storage.accounts import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 _CHOSEN = """

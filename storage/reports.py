@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.accounts import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 DAY_SECONDS = 24 * 3600

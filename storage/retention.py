@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.accounts import Clock
+from storage.clock import Clock
 from storage.database import Database, Row
 from storage.notices import DeletionSoon, TrialExpiring, TrialWithdrawn
 from storage.sql import INSERT_LEDGER, ledger_params

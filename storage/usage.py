@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.accounts import Clock
+from storage.clock import Clock
 from storage.database import Database
 
 SECONDS_PER_DAY = 86_400

@@ -9,11 +9,8 @@ from dataclasses import dataclass
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient
 
-from api.context import ApiContext
-from api.limits import FailedAuthLimiter
-from providers.backends import ChatBackends
+from api.context import ApiContext, build_api_context
 from providers.catalog import load_catalog
-from providers.http import Upstream
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 from storage import AccessPolicy, Storage, open_storage
 from storage.database import Row
@@ -100,21 +97,13 @@ class ApiHarness:
 
 
 def build_context(
-    storage: Storage, provider_urls: dict[str, str], session: ClientSession, clock: FakeClock
+    storage: Storage, provider_urls: dict[str, str], session: ClientSession
 ) -> ApiContext:
+    """The harness's context, from the service's own factory: every provider at its URL in
+    `provider_urls` with OPERATOR_KEY, the built-in echo, and storage's clock."""
     providers = {
         name: ProviderConfig(name, provider_urls[name], OPERATOR_KEY) for name in PROVIDER_NAMES
     }
     providers["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
-    upstream = Upstream(session)
-    return ApiContext(
-        accounts=storage.accounts,
-        registry=Registry(load_catalog(), providers),
-        chat=ChatBackends.over(upstream),
-        upstream=upstream,
-        currency="USD",
-        clock=clock,
-        idempotency=storage.idempotency,
-        images=storage.images,
-        failed_auth=FailedAuthLimiter(0, clock),  # off: tests of the limit build their own
-    )
+    # The per-address limit is off (0): tests of the limit build their own.
+    return build_api_context(storage, Registry(load_catalog(), providers), session, currency="USD")

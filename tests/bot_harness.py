@@ -177,7 +177,7 @@ async def open_bot_harness(
             )
             bot = create_bot(config)
             try:
-                dispatcher = create_dispatcher(storage, config, clock=clock)
+                dispatcher = create_dispatcher(storage, config)
                 yield harness_type(fake, bot, dispatcher, storage, config, clock)
             finally:
                 await bot.session.close()

@@ -182,7 +182,7 @@ async def api(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )
     session = create_client_session(limits)
-    context = build_context(storage, provider_urls, session, clock)
+    context = build_context(storage, provider_urls, session)
     client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
     try:
         yield ApiHarness(client, storage, fake_upstream, clock, context, api_database_url, policy)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from storage import Storage
 from tests.conftest import ApiHarness
 
 
@@ -33,3 +34,14 @@ async def the_call(api: ApiHarness) -> dict[str, Any]:
             return call
         await asyncio.sleep(0.01)
     raise AssertionError("the call was never finished")
+
+
+async def table_snapshot(storage: Storage) -> list[tuple[object, ...]]:
+    """Every account's money and strikes, then the ledger: equal before and after a request
+    that must write nothing."""
+    rows = await storage.database.fetch_all(
+        "SELECT id, balance, reserved, strikes, locked_until, auth_result FROM accounts "
+        "ORDER BY id"
+    )
+    ledger = await storage.database.fetch_all("SELECT id, amount FROM ledger ORDER BY id")
+    return [tuple(row.values()) for row in rows] + [tuple(row.values()) for row in ledger]

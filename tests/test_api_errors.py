@@ -8,16 +8,10 @@ import pytest
 
 from api.errors import RequestIds
 from tests.conftest import ApiHarness
-from tests.test_storage_accounts import table_snapshot
+from tests.error_shape import assert_openai_shape
+from tests.ledger import table_snapshot
 
 GOOD: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-
-
-def assert_openai_shape(body: dict[str, Any]) -> None:
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"message", "type", "code", "param"}
-    assert isinstance(body["error"]["message"], str)
-    assert body["error"]["message"]
 
 
 @pytest.mark.parametrize(

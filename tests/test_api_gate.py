@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ApiHarness
-from tests.test_storage_accounts import table_snapshot
-from tests.test_storage_keys import with_wrong_tail
+from tests.key_forms import with_wrong_tail
+from tests.ledger import table_snapshot
 
 pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database
 

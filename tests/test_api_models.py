@@ -11,7 +11,7 @@ from api.app import create_api_app
 from providers.catalog import load_catalog
 from providers.registry import ProviderConfig, Registry
 from tests.conftest import ApiHarness
-from tests.test_sdk_openai import sdk
+from tests.sdk_clients import sdk
 
 
 async def _listed(client: Any) -> dict[str, dict[str, Any]]:

@@ -10,56 +10,18 @@ Images are stored directly in storage (`BotHarness.store_image`), named `img-0`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from bot.images import MAX_CAPTION_NAME
 from bot.texts import ENGLISH, RUSSIAN
 from storage.images import StoredImage
 from tests.bot_harness import BASE_URL, BotHarness, buttons, png
-from tests.fakes.telegram import SentPhoto, callback_update, message_update
-
-SENDS = {"sendmessage", "sendphoto", "sendmediagroup"}
-
-
-@dataclass
-class Sent:
-    """What the bot sent for one update, in order."""
-
-    methods: list[str]
-    photos: list[SentPhoto]
-    messages: list[dict[str, Any]]
-
-    @property
-    def names(self) -> list[str]:
-        """The image names the photos show: each caption's first line."""
-        return [(photo.caption or "").split("\n", 1)[0] for photo in self.photos]
-
-
-async def sent_for(tested: BotHarness, raw: dict[str, Any]) -> Sent:
-    calls, photos = len(tested.fake.calls), len(tested.fake.sent_photos)
-    messages = len(tested.fake.sent_messages)
-    await tested.feed(raw)
-    methods = [c.method.lower() for c in tested.fake.calls[calls:] if c.method.lower() in SENDS]
-    return Sent(methods, tested.fake.sent_photos[photos:], tested.fake.sent_messages[messages:])
+from tests.bot_images import Sent, load_more, sent_for
+from tests.fakes.telegram import callback_update, message_update
 
 
 async def images(tested: BotHarness, user_id: int = 42, language_code: str = "en") -> Sent:
     update_id = tested.next_id()
     raw = message_update(update_id, update_id, user_id, "/images", language_code=language_code)
     return await sent_for(tested, raw)
-
-
-async def load_more(
-    tested: BotHarness, message: dict[str, Any], user_id: int = 42, language_code: str = "en"
-) -> Sent:
-    """Press the only button under `message` (a "Load more")."""
-    [data] = buttons(message).values()
-    update_id = tested.next_id()
-    query = callback_update(
-        update_id, f"q{update_id}", user_id, data, message, language_code=language_code
-    )
-    return await sent_for(tested, query)
 
 
 async def library(tested: BotHarness, count: int, username: str = "alice") -> list[StoredImage]:

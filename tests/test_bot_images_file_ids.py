@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from bot.texts import ENGLISH
 from tests.bot_harness import BotHarness, png
+from tests.bot_images import load_more
 from tests.fakes.telegram import Call, message_update
-from tests.test_bot_images import load_more
 
 SENDS = {"sendphoto", "sendmediagroup"}
 

@@ -12,8 +12,7 @@ import pytest
 
 from bot.texts import ENGLISH, RUSSIAN
 from tests.bot_harness import BotHarness
-from tests.fakes.telegram import successful_payment_update
-from tests.test_bot_payments import (
+from tests.bot_payments import (
     CHARGE,
     PER_100_STARS,
     TRIAL,
@@ -24,6 +23,7 @@ from tests.test_bot_payments import (
     press_amount,
     texts_sent,
 )
+from tests.fakes.telegram import successful_payment_update
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ pinned one by one so each fix stays fixed even if the fuzzer stops generating th
 from __future__ import annotations
 
 from tests.conftest import ApiHarness
-from tests.test_api_errors import assert_openai_shape
-from tests.test_storage_accounts import table_snapshot
+from tests.error_shape import assert_openai_shape
+from tests.ledger import table_snapshot
 
 _BOUNDARY = "fuzzboundary"
 

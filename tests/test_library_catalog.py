@@ -14,7 +14,7 @@ from providers.errors import CatalogError
 from providers.registry import Registry
 from tests.conftest import ApiHarness
 from tests.ledger import account_state, calls
-from tests.test_library_create import FIELDS, START, bearer
+from tests.library_calls import FIELDS, START, bearer
 
 DALL_E_3_1024 = 40_000  # dall-e-3 1024x1024/standard: 0.040 USD
 IMAGE_MODELS = """

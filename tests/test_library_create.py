@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import pytest
 from PIL import Image
@@ -12,20 +11,9 @@ from storage.images import QuotaUsage
 from tests.conftest import OPERATOR_KEY, ApiHarness
 from tests.fakes.openai_media import solid_png
 from tests.ledger import account_state, calls
+from tests.library_calls import DALL_E_2_256, FIELDS, START, bearer, create
 
-START = 10**6  # the harness's credit: 1 USD
-DALL_E_2_256 = 16_000  # dall-e-2 256x256/standard: 0.016 USD
 DALL_E_2_1024 = 20_000  # dall-e-2 1024x1024/standard: 0.020 USD
-FIELDS = {"name": "Lighthouse", "description": "a lighthouse at dusk", "resolution": "256x256"}
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-async def create(api: ApiHarness, key: str, **fields: Any) -> Any:
-    """The seed's way: form-urlencoded fields and a Bearer key."""
-    return await api.client.post("/api/v1/images", data={**FIELDS, **fields}, headers=bearer(key))
 
 
 def pixel(data: bytes) -> tuple[int, ...]:

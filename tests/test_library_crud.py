@@ -12,7 +12,7 @@ import httpx
 from tests.conftest import ApiHarness
 from tests.fakes.openai_media import solid_png
 from tests.ledger import account_state
-from tests.test_library_create import DALL_E_2_256, START
+from tests.library_calls import DALL_E_2_256, START
 
 
 async def test_a_seed_client_creates_finds_changes_fetches_and_deletes_an_image(

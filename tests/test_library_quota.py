@@ -13,7 +13,7 @@ from storage.images import ImageQuota, QuotaUsage
 from tests.conftest import ApiHarness
 from tests.fakes.openai_media import solid_png
 from tests.ledger import account_state, calls
-from tests.test_library_create import DALL_E_2_256, START, bearer, create
+from tests.library_calls import DALL_E_2_256, START, bearer, create
 
 ONE_IMAGE = len(solid_png((256, 256), (200, 100, 50)))
 

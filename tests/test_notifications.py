@@ -23,7 +23,7 @@ from bot.config import BotConfig
 from bot.notify import TelegramNotifier
 from storage import Storage
 from storage.models import AuthOutcome
-from storage.notices import AccountLocked, LowBalance, Notice, NoticeStore
+from storage.notices import AccountLocked, LowBalance, Notice
 from storage.policy import LOCKED_UNTIL_UNBLOCKED
 from tests.conftest import START, ApiHarness
 from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
@@ -81,7 +81,7 @@ async def recorded(
 ) -> tuple[TestClient[web.Request, web.Application], RecordingNotifier]:
     """The API app of the `api` harness, with a recording notifier and a 0.50 threshold."""
     recorder = RecordingNotifier()
-    notices = Notices(recorder, NoticeStore(api.storage.database), 500_000)
+    notices = Notices(recorder, api.storage.notices, 500_000)
     context = dataclasses.replace(api.context, notices=notices)
     return await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024)), recorder
 
@@ -128,7 +128,7 @@ async def test_low_balance_is_warned_once_per_crossing(storage: Storage) -> None
     registration = await storage.accounts.register_telegram_user(7, "alice", 1_000_000, "en")
     account_id = registration.account.id
     recorder = RecordingNotifier()
-    notices = Notices(recorder, NoticeStore(storage.database), 500_000)
+    notices = Notices(recorder, storage.notices, 500_000)
 
     await notices.after_settlement(account_id, 1_000_000)  # above: nothing
     await storage.admin.credit("alice", -600_000, None, "test")
@@ -147,7 +147,7 @@ async def test_low_balance_is_warned_once_per_crossing(storage: Storage) -> None
 async def test_no_threshold_means_no_warning(storage: Storage) -> None:
     registration = await storage.accounts.register_telegram_user(7, "alice", 0, "en")
     recorder = RecordingNotifier()
-    notices = Notices(recorder, NoticeStore(storage.database), 0)
+    notices = Notices(recorder, storage.notices, 0)
     await notices.after_settlement(registration.account.id, 0)
     assert recorder.notices == []
 
@@ -186,7 +186,7 @@ async def test_the_bot_delivers_the_lock_notice_after_honouring_a_429(
 ) -> None:
     fake, config = flooding
     bot, sleeps = create_bot(config), Sleeps()
-    sender = TelegramNotifier(bot, NoticeStore(api.storage.database), "USD", sleep=sleeps)
+    sender = TelegramNotifier(bot, api.storage.notices, "USD", sleep=sleeps)
     context = dataclasses.replace(api.context, notices=Notices(sender))
     client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
     try:
@@ -210,7 +210,7 @@ async def test_a_lock_only_an_admin_lifts_says_so_in_russian(
     fake.floods = 0
     registration = await storage.accounts.register_telegram_user(8, "boris", 0, "ru")
     bot = create_bot(config)
-    sender = TelegramNotifier(bot, NoticeStore(storage.database), "USD", sleep=Sleeps())
+    sender = TelegramNotifier(bot, storage.notices, "USD", sleep=Sleeps())
     notice = AccountLocked(
         registration.account.id, AuthOutcome.NO_FUNDS, 5, LOCKED_UNTIL_UNBLOCKED
     )
@@ -230,7 +230,7 @@ async def test_accounts_without_telegram_get_nothing(
     fake, config = flooding
     registration = await storage.admin.create_account("partner", 0, "cli")
     bot = create_bot(config)
-    sender = TelegramNotifier(bot, NoticeStore(storage.database), "USD", sleep=Sleeps())
+    sender = TelegramNotifier(bot, storage.notices, "USD", sleep=Sleeps())
     try:
         assert not await sender.deliver(LowBalance(registration.account.id, 0, 1))
     finally:

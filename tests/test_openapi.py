@@ -14,7 +14,7 @@ from api.routes.chat import ChatRequest
 from api.routes.docs import DOCS_HANDLERS
 from api.routes.google import GenerateContentRequest
 from tests.conftest import ApiHarness
-from tests.test_api_errors import assert_openai_shape
+from tests.error_shape import assert_openai_shape
 
 
 async def _document(api: ApiHarness) -> dict[str, Any]:

@@ -37,8 +37,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.openapi_models import ErrorResponse
 from tests.conftest import ApiHarness
+from tests.error_shape import assert_openai_shape
 from tests.ledger import account_state
-from tests.test_api_errors import assert_openai_shape
 
 pytestmark = pytest.mark.fake_providers("anthropic", "gemini", "stability")
 

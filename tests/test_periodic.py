@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.jobs import retention_context
-from tests.test_stale_sweep import SteppedSleep
+from tests.sleeps import SteppedSleep
 
 INTERVAL = 86_400.0
 

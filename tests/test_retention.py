@@ -16,7 +16,7 @@ from api.settings import Settings
 from storage import Storage
 from storage.models import AuthOutcome
 from storage.notices import DeletionSoon, Notice, TrialExpiring, TrialWithdrawn
-from storage.retention import DAY, RetentionRules, RetentionStore, unspent_trial
+from storage.retention import DAY, unspent_trial
 from tests.conftest import START, FakeClock
 
 TRIAL = 1_000_000
@@ -31,11 +31,10 @@ class RecordingNotifier:
 
 
 def jobs_for(
-    storage: Storage, clock: FakeClock, *, trial: bool = True, inactivity: bool = True
+    storage: Storage, *, trial: bool = True, inactivity: bool = True
 ) -> tuple[RetentionJobs, RecordingNotifier]:
     recorder = RecordingNotifier()
-    store = RetentionStore(storage.database, clock, RetentionRules())
-    return RetentionJobs(store, recorder, trial=trial, inactivity=inactivity), recorder
+    return RetentionJobs(storage.retention, recorder, trial=trial, inactivity=inactivity), recorder
 
 
 async def register(storage: Storage, telegram_id: int = 7, name: str = "alice") -> int:
@@ -76,7 +75,7 @@ async def test_trial_is_warned_a_day_before_and_withdrawn_after_the_ttl(
 ) -> None:
     account_id = await register(storage)
     await storage.admin.credit("alice", -300_000, "spent", "test")
-    jobs, recorder = jobs_for(storage, clock, inactivity=False)
+    jobs, recorder = jobs_for(storage, inactivity=False)
 
     clock.advance(6 * DAY - 1)
     assert await jobs.run_once() == JobReport()
@@ -100,7 +99,7 @@ async def test_running_the_jobs_twice_changes_nothing_more(
     storage: Storage, clock: FakeClock
 ) -> None:
     account_id = await register(storage)
-    jobs, recorder = jobs_for(storage, clock)
+    jobs, recorder = jobs_for(storage)
     clock.advance(6 * DAY)
     await jobs.run_once()
     assert await jobs.run_once() == JobReport()
@@ -117,7 +116,7 @@ async def test_only_the_unspent_trial_is_withdrawn_not_paid_money(
 ) -> None:
     account_id = await register(storage)
     await storage.admin.credit("alice", 5_000_000, "top-up", "test")
-    jobs, recorder = jobs_for(storage, clock, inactivity=False)
+    jobs, recorder = jobs_for(storage, inactivity=False)
     clock.advance(6 * DAY)
     await jobs.run_once()
     clock.advance(DAY)
@@ -131,7 +130,7 @@ async def test_an_idle_account_is_warned_then_its_data_deleted(
 ) -> None:
     account_id = await register(storage)
     key = (await storage.admin.rotate_key("alice", "test"))[1]
-    jobs, recorder = jobs_for(storage, clock)
+    jobs, recorder = jobs_for(storage)
     clock.advance(7 * DAY)
     await jobs.run_once()  # the trial warning is a day late: nothing is withdrawn yet
     clock.advance(DAY)
@@ -160,7 +159,7 @@ async def test_using_the_api_after_the_warning_keeps_the_account(
 ) -> None:
     await storage.accounts.register_telegram_user(7, "alice", 0, "en")
     key = (await storage.admin.rotate_key("alice", "test"))[1]
-    jobs, _ = jobs_for(storage, clock)
+    jobs, _ = jobs_for(storage)
     clock.advance(13 * DAY)
     assert await jobs.run_once() == JobReport(idle_warned=1)
     clock.advance(DAY // 2)
@@ -175,7 +174,7 @@ async def test_accounts_holding_money_are_never_deleted(
 ) -> None:
     await register(storage)
     await storage.admin.credit("alice", 2_000_000, "top-up", "test")
-    jobs, _ = jobs_for(storage, clock, trial=False)
+    jobs, _ = jobs_for(storage, trial=False)
     for _ in range(30):
         clock.advance(DAY)
         assert (await jobs.run_once()).idle_deleted == 0
@@ -184,7 +183,7 @@ async def test_accounts_holding_money_are_never_deleted(
 
 async def test_switched_off_jobs_change_nothing(storage: Storage, clock: FakeClock) -> None:
     account_id = await register(storage)
-    jobs, recorder = jobs_for(storage, clock, trial=False, inactivity=False)
+    jobs, recorder = jobs_for(storage, trial=False, inactivity=False)
     before = await balance_and_ledger(storage, account_id)
     for _ in range(30):
         clock.advance(DAY)
@@ -200,7 +199,7 @@ async def test_a_late_first_run_warns_and_deletes_only_half_the_notice_later(
     """The service was down for a month: the account is long past the idle period, yet it
     is deleted no sooner than half the notice period after its warning was claimed."""
     account_id = (await storage.accounts.register_telegram_user(7, "alice", 0, "en")).account.id
-    jobs, recorder = jobs_for(storage, clock)
+    jobs, recorder = jobs_for(storage)
     clock.advance(30 * DAY)
     assert await jobs.run_once() == JobReport(idle_warned=1)
     assert await jobs.run_once() == JobReport()  # another replica, or a restart, at once
@@ -218,7 +217,7 @@ async def test_a_warning_from_before_the_last_activity_does_not_count(
 ) -> None:
     await storage.accounts.register_telegram_user(7, "alice", 0, "en")
     key = (await storage.admin.rotate_key("alice", "test"))[1]
-    jobs, _ = jobs_for(storage, clock)
+    jobs, _ = jobs_for(storage)
     clock.advance(13 * DAY)
     assert await jobs.run_once() == JobReport(idle_warned=1)
     clock.advance(DAY // 2)
@@ -237,7 +236,7 @@ async def test_operator_made_accounts_are_never_warned_withdrawn_or_deleted(
     the first user) is the operator's own business, even empty and idle for a month."""
     empty = await storage.admin.create_account("acme", 0, "cli")
     funded = await storage.admin.create_account("partner", TRIAL, "cli")
-    jobs, recorder = jobs_for(storage, clock)
+    jobs, recorder = jobs_for(storage)
     for _ in range(30):
         clock.advance(DAY)
         assert await jobs.run_once() == JobReport()
@@ -253,7 +252,7 @@ async def test_with_the_inactivity_job_off_an_empty_idle_account_is_kept(
     storage: Storage, clock: FakeClock
 ) -> None:
     await storage.accounts.register_telegram_user(7, "alice", 0, "en")
-    jobs, recorder = jobs_for(storage, clock, inactivity=False)
+    jobs, recorder = jobs_for(storage, inactivity=False)
     for _ in range(30):
         clock.advance(DAY)
         assert await jobs.run_once() == JobReport()
@@ -268,8 +267,8 @@ def _settings(**values: str) -> Settings:
 def test_the_jobs_run_only_where_the_bot_runs_to_warn_first() -> None:
     """A process without the bot would claim warnings nobody sends, then delete."""
     slot = NotifierSlot()
-    assert retention_jobs_context(_settings(), FakeClock(), slot) is None
+    assert retention_jobs_context(_settings(), slot) is None
     with_bot = _settings(bot_token="123:abc")
-    assert retention_jobs_context(with_bot, FakeClock(), slot) is not None
+    assert retention_jobs_context(with_bot, slot) is not None
     switched_off = _settings(bot_token="123:abc", retention_jobs="false")
-    assert retention_jobs_context(switched_off, FakeClock(), slot) is None
+    assert retention_jobs_context(switched_off, slot) is None

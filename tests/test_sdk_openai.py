@@ -7,10 +7,7 @@ import pytest
 from openai.types.chat import ChatCompletionContentPartParam
 
 from tests.conftest import ApiHarness
-
-
-def sdk(api: ApiHarness, key: str) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(api_key=key, base_url=str(api.client.make_url("/v1")), max_retries=0)
+from tests.sdk_clients import sdk
 
 
 async def test_chat_completion_through_the_sdk(api: ApiHarness) -> None:

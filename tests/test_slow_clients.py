@@ -10,7 +10,7 @@ import pytest
 from api.app import create_api_app
 from tests.conftest import ApiHarness
 from tests.fakes.server import serve_app
-from tests.test_storage_accounts import table_snapshot
+from tests.ledger import table_snapshot
 
 
 async def send_slowly(url: str, body: bytes, sent: int) -> tuple[int, dict[str, object]]:

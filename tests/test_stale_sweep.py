@@ -7,7 +7,6 @@ sleep is a fake the test steps through, so nothing here sleeps.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,32 +21,12 @@ from storage import AccessPolicy, Storage, open_storage
 from storage.idempotency import ClaimState
 from storage.models import AuthOutcome
 from tests.conftest import FakeClock
+from tests.sleeps import SteppedSleep
 
 STALE = 3600
 INTERVAL = 300.0
 CREDIT = 10_000
 LEFT_BY_CRASH = 6053
-
-
-class SteppedSleep:
-    """A fake `asyncio.sleep`: records each wait and returns only when the test says so."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self._waiting: asyncio.Queue[float] = asyncio.Queue()
-        self._go: asyncio.Queue[None] = asyncio.Queue()
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await self._waiting.put(seconds)
-        await self._go.get()
-
-    async def reached(self) -> None:
-        """Until the loop is waiting again (so the run before it has finished)."""
-        await asyncio.wait_for(self._waiting.get(), timeout=5)
-
-    def wake(self) -> None:
-        self._go.put_nowait(None)
 
 
 @asynccontextmanager

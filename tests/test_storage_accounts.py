@@ -11,6 +11,7 @@ from storage.errors import UnknownAccountError
 from storage.models import AuthOutcome, CallRecord
 from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
 from tests.conftest import FakeClock
+from tests.ledger import table_snapshot
 
 TRIAL = 1_000_000
 
@@ -19,15 +20,6 @@ async def register(storage: Storage, telegram_id: int = 7, name: str | None = "A
     registration = await storage.accounts.register_telegram_user(telegram_id, name, TRIAL, "en")
     assert registration.secret is not None
     return registration.secret
-
-
-async def table_snapshot(storage: Storage) -> list[tuple[object, ...]]:
-    rows = await storage.database.fetch_all(
-        "SELECT id, balance, reserved, strikes, locked_until, auth_result FROM accounts "
-        "ORDER BY id"
-    )
-    ledger = await storage.database.fetch_all("SELECT id, amount FROM ledger ORDER BY id")
-    return [tuple(row.values()) for row in rows] + [tuple(row.values()) for row in ledger]
 
 
 async def test_registration_grants_the_trial_credit_through_the_ledger(storage: Storage) -> None:

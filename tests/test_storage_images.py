@@ -13,7 +13,7 @@ import pytest
 
 from storage import ImageQuota, Storage
 from storage.images import ImageContent, ImageQuery, QuotaUsage, StoredImage
-from storage.retention import DAY, RetentionRules, RetentionStore
+from storage.retention import DAY
 from tests.conftest import START, FakeClock
 from tests.stored_images import an_account, new_image, opened_with_quota, stored
 
@@ -208,7 +208,7 @@ async def test_a_favourite_can_be_unmarked(storage: Storage) -> None:
 async def idle_alice_deleted_by_retention(storage: Storage, clock: FakeClock) -> tuple[int, int]:
     """Alice (with an image) goes idle and retention deletes her data; Bob, registered later
     with an image of his own, stays. Returns (alice, bob)."""
-    retention = RetentionStore(storage.database, clock, RetentionRules())
+    retention = storage.retention
     alice = await an_account(storage, 1, "alice")
     await stored(storage, new_image(alice, "alices"))
     clock.advance(13 * DAY)

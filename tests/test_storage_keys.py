@@ -17,15 +17,11 @@ import pytest
 from storage import Storage
 from storage.keys import KEY_PREFIX
 from storage.models import AuthOutcome
+from tests.key_forms import with_wrong_tail
 
 
 def sha256_of(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def with_wrong_tail(secret: str) -> str:
-    """The same key but its last character: the prefix and nearly every byte are right."""
-    return secret[:-1] + ("A" if secret[-1] != "A" else "B")
 
 
 async def _registered(storage: Storage) -> str:

@@ -23,7 +23,7 @@ YEAR = 365 * 24 * 3600
 
 @pytest.fixture
 def payments(storage: Storage, clock: FakeClock) -> PaymentStore:
-    return PaymentStore(storage.database, clock)
+    return storage.payments
 
 
 async def register(storage: Storage, trial: int = 0) -> str:

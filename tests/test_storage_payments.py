@@ -21,7 +21,7 @@ CREDIT = 1_300_000  # 100 Stars at 0.013
 
 @pytest.fixture
 def payments(storage: Storage, clock: FakeClock) -> PaymentStore:
-    return PaymentStore(storage.database, clock)
+    return storage.payments
 
 
 async def register(storage: Storage, trial: int = 0) -> int:

@@ -12,7 +12,7 @@ NOON = 1_800_000_000 - 1_800_000_000 % DAY_SECONDS + 12 * 3600
 
 
 def reports(storage: Storage, clock: FakeClock) -> OperatorReports:
-    return OperatorReports(storage.database, clock)
+    return storage.reports
 
 
 async def spend_at(storage: Storage, clock: FakeClock, username: str, at: int, cost: int) -> None:

@@ -4,8 +4,7 @@ databases: UTC day boundaries from the injected clock, newest first, charged cos
 from __future__ import annotations
 
 from storage import Storage
-from storage.profiles import ProfileStore
-from storage.usage import SECONDS_PER_DAY, UsageStore, day_start
+from storage.usage import SECONDS_PER_DAY, day_start
 from tests.calls import record_call
 from tests.conftest import FakeClock
 
@@ -34,7 +33,7 @@ async def test_recent_calls_are_the_latest_newest_first(
     account_id = await an_account(storage)
     for number in range(12):
         await a_call(storage, account_id, f"m{number}", number)
-    calls = await UsageStore(storage.database, clock).recent_calls(account_id, 10)
+    calls = await storage.usage.recent_calls(account_id, 10)
     assert [call.model for call in calls] == [f"m{n}" for n in range(11, 1, -1)]
 
 
@@ -42,7 +41,7 @@ async def test_recent_calls_are_only_the_accounts_own(storage: Storage, clock: F
     alice = await an_account(storage)
     other = await storage.accounts.register_telegram_user(7, "bob", 1_000_000, "en")
     await a_call(storage, other.account.id, "bobs", 5)
-    assert await UsageStore(storage.database, clock).recent_calls(alice) == []
+    assert await storage.usage.recent_calls(alice) == []
 
 
 async def test_spend_counts_utc_days_from_the_clock(storage: Storage, clock: FakeClock) -> None:
@@ -57,7 +56,7 @@ async def test_spend_counts_utc_days_from_the_clock(storage: Storage, clock: Fak
         clock.now = when
         await a_call(storage, account_id, f"at{when}", cost)
     clock.now = today + DAY - 1
-    usage = UsageStore(storage.database, clock)
+    usage = storage.usage
     assert await usage.spent_over_days(account_id, 1) == 1000
     assert await usage.spent_over_days(account_id, 7) == 1110
 
@@ -73,7 +72,7 @@ async def test_daily_spend_has_every_day_oldest_first(storage: Storage, clock: F
     ]:
         clock.now = when
         await a_call(storage, account_id, f"at{when}", cost)
-    days = await UsageStore(storage.database, clock).daily_spend(account_id, 14)
+    days = await storage.usage.daily_spend(account_id, 14)
     assert [day.day_start for day in days] == [today - n * DAY for n in range(13, -1, -1)]
     assert [day.spent for day in days] == [3] + [0] * 12 + [9]
 
@@ -83,21 +82,21 @@ async def test_spend_is_what_was_charged_not_the_shortfall(
 ) -> None:
     account_id = await an_account(storage, credit=50)
     await a_call(storage, account_id, "big", 80)
-    usage = UsageStore(storage.database, clock)
+    usage = storage.usage
     assert await usage.spent_over_days(account_id, 1) == 50
     assert [call.cost for call in await usage.recent_calls(account_id)] == [50]
 
 
 async def test_no_language_is_chosen_at_registration(storage: Storage, clock: FakeClock) -> None:
     await an_account(storage)
-    assert await ProfileStore(storage.database, clock).chosen_language(42) is None
+    assert await storage.profiles.chosen_language(42) is None
 
 
 async def test_a_chosen_language_is_stored_on_the_account(
     storage: Storage, clock: FakeClock
 ) -> None:
     await an_account(storage)
-    profiles = ProfileStore(storage.database, clock)
+    profiles = storage.profiles
     assert await profiles.choose_language(42, "ru")
     assert await profiles.chosen_language(42) == "ru"
     account = await storage.accounts.by_telegram_id(42)
@@ -108,6 +107,6 @@ async def test_a_chosen_language_is_stored_on_the_account(
 async def test_choosing_without_an_account_stores_nothing(
     storage: Storage, clock: FakeClock
 ) -> None:
-    profiles = ProfileStore(storage.database, clock)
+    profiles = storage.profiles
     assert not await profiles.choose_language(42, "ru")
     assert await profiles.chosen_language(42) is None

@@ -1,4 +1,5 @@
-"""The image library's operations in the OpenAPI document (`api.openapi` merges them)."""
+"""The image library's operations in the OpenAPI document (`api.app` adds them beside its
+routes, `api.library.routes.ROUTES`)."""
 
 from __future__ import annotations
 

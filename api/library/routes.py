@@ -33,6 +33,7 @@ from api.library.params import (
 )
 from api.library.render import deleted, image_page, image_record
 from api.pipeline import billed_request
+from api.route_rows import RouteRow
 from storage.images import ImageStore, NewImage
 from storage.models import Authorization
 
@@ -199,11 +200,12 @@ async def image_content(request: web.Request) -> web.Response:
     )
 
 
-def add_library_routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/api/v1/images", list_images)
-    router.add_post("/api/v1/images", create_image)
-    router.add_get("/api/v1/images/{image_id}", show_image)
-    router.add_put("/api/v1/images/{image_id}", update_image)
-    router.add_patch("/api/v1/images/{image_id}", update_image)
-    router.add_delete("/api/v1/images/{image_id}", delete_image)
-    router.add_get("/api/v1/images/{image_id}/content", image_content)
+ROUTES = (
+    RouteRow("GET", "/api/v1/images", list_images),
+    RouteRow("POST", "/api/v1/images", create_image),
+    RouteRow("GET", "/api/v1/images/{image_id}", show_image),
+    RouteRow("PUT", "/api/v1/images/{image_id}", update_image),
+    RouteRow("PATCH", "/api/v1/images/{image_id}", update_image),
+    RouteRow("DELETE", "/api/v1/images/{image_id}", delete_image),
+    RouteRow("GET", "/api/v1/images/{image_id}/content", image_content),
+)

@@ -15,6 +15,8 @@ from api.body import read_json_object
 from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
+from api.openapi_models import BodyCredentials, Handler, OperationDoc
+from api.route_rows import RouteRow
 from storage.money import to_decimal
 
 
@@ -61,3 +63,23 @@ async def balance_post(request: web.Request) -> web.Response:
 
 async def health(request: web.Request) -> web.Response:
     return web.json_response(HealthAnswer(status="ok").model_dump())
+
+
+ROUTES = (
+    RouteRow("GET", "/health", health),
+    RouteRow("GET", "/v1/balance", balance_get),
+    RouteRow("POST", "/v1/balance", balance_post),
+    RouteRow("GET", "/proxyapi/balance", balance_get),
+)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    health: OperationDoc("Liveness of the service", "service", secured=False, answer=HealthAnswer),
+    balance_get: OperationDoc(
+        "Your balance (free, also at zero)", "account", answer=BalanceAnswer
+    ),
+    balance_post: OperationDoc(
+        "Your balance, credentials in the body",
+        "account",
+        body=BodyCredentials,
+        answer=BalanceAnswer,
+    ),
+}

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
+from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import billed_request
 from api.relay import relay_stream
+from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.anthropic import ANTHROPIC_MESSAGES, AnthropicCall, messages_payload
@@ -69,3 +71,15 @@ async def messages(request: web.Request) -> web.StreamResponse:
         message = await client.complete(route, sent)
         call.bill.charge_tokens(route.model, message.usage)
         return call.answer(web.Response(body=message.body, content_type="application/json"))
+
+
+ROUTES = (RouteRow("POST", "/anthropic/v1/messages", messages),)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    messages: OperationDoc(
+        "Anthropic Messages API",
+        "anthropic",
+        body=MessagesRequest,
+        answers=STREAM_ANSWERS,
+        example={"model": "claude-3-5-haiku-latest", "max_tokens": 64, "messages": HELLO},
+    ),
+}

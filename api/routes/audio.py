@@ -31,7 +31,9 @@ from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
 from api.errors import REQUEST_ID, InvalidRequestError
+from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
+from api.route_rows import openai_rows
 from api.routes.kinds import as_invalid_request, route_of_kind
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES, read_form
 from providers.audio_duration import audio_seconds
@@ -152,3 +154,42 @@ async def _transcribe(request: web.Request, path: str) -> web.StreamResponse:
         return call.answer(
             web.Response(body=reply.body, headers={"Content-Type": reply.content_type})
         )
+
+
+ROUTES = (
+    *openai_rows("POST", "/audio/speech", create_speech),
+    *openai_rows("POST", "/audio/transcriptions", create_transcription),
+    *openai_rows("POST", "/audio/translations", create_translation),
+)
+#: The multipart form of transcriptions and translations (OpenAI's fields, and ours).
+_AUDIO_FORM: dict[str, Any] = {
+    "type": "object",
+    "required": ["file", "model"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the audio file"},
+        "model": {"type": "string", "minLength": 1, "examples": ["whisper-1"]},
+        "language": {"type": "string"},
+        "prompt": {"type": "string"},
+        "response_format": {"type": "string"},
+        "temperature": {"type": "string"},
+        "username": {"type": "string"},
+        "key": {"type": "string"},
+    },
+    "additionalProperties": {"type": "string"},
+}
+_TEXT_ANSWERS = ("application/json", "text/*")
+OPERATIONS: dict[Handler, OperationDoc] = {
+    create_speech: OperationDoc(
+        "OpenAI text to speech",
+        "openai",
+        body=SpeechRequest,
+        answers=("audio/*",),
+        example={"model": "tts-1", "input": "Hello", "voice": "alloy"},
+    ),
+    create_transcription: OperationDoc(
+        "OpenAI transcription", "openai", form=_AUDIO_FORM, answers=_TEXT_ANSWERS
+    ),
+    create_translation: OperationDoc(
+        "OpenAI translation", "openai", form=_AUDIO_FORM, answers=_TEXT_ANSWERS
+    ),
+}

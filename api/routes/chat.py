@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
+from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import billed_request
 from api.relay import relay_stream
+from api.route_rows import openai_rows
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
@@ -67,3 +69,15 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         completion = await backend.complete(route, payload)
         call.bill.charge_tokens(route.model, completion.usage)
         return call.answer(web.Response(body=completion.body, content_type="application/json"))
+
+
+ROUTES = openai_rows("POST", "/chat/completions", chat_completions)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    chat_completions: OperationDoc(
+        "OpenAI chat completion",
+        "openai",
+        body=ChatRequest,
+        answers=STREAM_ANSWERS,
+        example={"model": "echo", "messages": HELLO},
+    ),
+}

@@ -16,6 +16,8 @@ from aiohttp import web
 
 from api.docs_page import CONTENT_SECURITY_POLICY, render_docs
 from api.openapi import build_openapi
+from api.openapi_models import Handler, OperationDoc
+from api.route_rows import RouteRow
 
 
 def _version() -> str:
@@ -49,3 +51,7 @@ async def docs_page(request: web.Request) -> web.Response:
 
 
 DOCS_HANDLERS = frozenset({openapi_json, docs_page})
+
+ROUTES = (RouteRow("GET", "/openapi.json", openapi_json), RouteRow("GET", "/docs", docs_page))
+#: None: the docs routes leave themselves out of the document (DOCS_HANDLERS).
+OPERATIONS: dict[Handler, OperationDoc] = {}

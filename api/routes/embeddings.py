@@ -15,7 +15,9 @@ from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError
+from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
+from api.route_rows import openai_rows
 from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
 from providers.openai_compat import usage_from
@@ -50,3 +52,14 @@ async def create_embeddings(request: web.Request) -> web.StreamResponse:
         tokens = usage_from(reply.data).input_tokens
         call.bill.charge(tokens, 0, route.model.cost(tokens, 0))
         return call.answer(web.Response(body=reply.body, content_type="application/json"))
+
+
+ROUTES = openai_rows("POST", "/embeddings", create_embeddings)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    create_embeddings: OperationDoc(
+        "OpenAI embeddings",
+        "openai",
+        body=EmbeddingsRequest,
+        example={"model": "text-embedding-3-small", "input": "Hello"},
+    ),
+}

@@ -19,13 +19,16 @@ from api.body import read_json_object, validated
 from api.context import ApiContext, context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError, NotFoundError
+from api.openapi_models import STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import BilledCall, billed_request
 from api.relay import relay_stream
+from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
 from providers.dialect_client import DialectClient
 from providers.gemini import (
+    API_VERSIONS,
     GEMINI_GENERATION,
     GeminiCall,
     GeminiMethod,
@@ -160,3 +163,26 @@ async def _outgoing(
 ) -> GeminiCall:
     payload = forwarded_body(body, await request.read(), route.model.upstream, stripped)
     return GeminiCall(target.version, target.method, forwarded_params(request.query), payload)
+
+
+ROUTES = (RouteRow("POST", "/google/{version}/models/{model_and_method}", gemini_models),)
+_PATH = {
+    "version": {"type": "string", "enum": list(API_VERSIONS), "examples": ["v1beta"]},
+    "model_and_method": {
+        "type": "string",
+        "pattern": f"^[^/]+:({'|'.join(method.value for method in GeminiMethod)})$",
+        "examples": ["gemini-2.5-flash:generateContent"],
+    },
+}
+_ALT = {"name": "alt", "in": "query", "required": False, "schema": {"enum": ["sse"]}}
+OPERATIONS: dict[Handler, OperationDoc] = {
+    gemini_models: OperationDoc(
+        "Gemini generateContent, streamGenerateContent (?alt=sse) and countTokens",
+        "google",
+        body=GenerateContentRequest,
+        answers=STREAM_ANSWERS,
+        query=(_ALT,),
+        path=_PATH,
+        example={"contents": [{"role": "user", "parts": [{"text": "Hello"}]}]},
+    ),
+}

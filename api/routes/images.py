@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
+from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
+from api.route_rows import openai_rows
 from api.routes.kinds import as_invalid_request, refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
@@ -59,3 +61,14 @@ async def create_image(request: web.Request) -> web.StreamResponse:
         tokens = prompt.reported(reply.data)
         call.bill.charge(tokens.total, returned, plan.cost(returned) + prompt.cost(tokens))
         return call.answer(web.Response(body=reply.body, content_type="application/json"))
+
+
+ROUTES = openai_rows("POST", "/images/generations", create_image)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    create_image: OperationDoc(
+        "OpenAI image generation",
+        "openai",
+        body=ImageRequest,
+        example={"model": "dall-e-3", "prompt": "A small robotics lab", "size": "1024x1024"},
+    ),
+}

@@ -8,6 +8,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from api.context import context_of
+from api.openapi_models import Handler, OperationDoc
+from api.route_rows import RouteRow
 
 
 class ListedModel(BaseModel):
@@ -48,3 +50,11 @@ async def list_models(request: web.Request) -> web.Response:
         for model in context.registry.catalog.models.values()
     ]
     return web.json_response(ModelsAnswer(data=data).model_dump(mode="json"))
+
+
+ROUTES = (RouteRow("GET", "/v1/models", list_models),)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    list_models: OperationDoc(
+        "The catalog, with prices", "models", secured=False, answer=ModelsAnswer
+    ),
+}

@@ -19,7 +19,9 @@ from api.body import read_json_object, validated
 from api.context import ApiContext, context_of
 from api.credentials import take_credentials
 from api.errors import InvalidRequestError, NotFoundError
+from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
+from api.route_rows import RouteRow
 from providers.catalog import Model, ModelKind
 from providers.errors import UnknownModelError
 from providers.http import parse_json
@@ -88,3 +90,19 @@ def _engine_route(context: ApiContext, engine: str) -> Route:
     if model.kind is not ModelKind.IMAGE:
         raise InvalidRequestError(f"{engine!r} is a {model.kind} model, not an image model")
     return context.registry.route(model.name)
+
+
+ROUTES = (RouteRow("POST", "/stability/v1/generation/{engine_id}/text-to-image", text_to_image),)
+OPERATIONS: dict[Handler, OperationDoc] = {
+    text_to_image: OperationDoc(
+        f"Stability v1 text-to-image (samples 1 to {MAX_SAMPLES})",
+        "stability",
+        body=TextToImageRequest,
+        path={"engine_id": {"type": "string", "examples": ["stable-diffusion-xl-1024-v1-0"]}},
+        example={
+            "text_prompts": [{"text": "A small robotics lab"}],
+            "width": 1024,
+            "height": 1024,
+        },
+    ),
+}
