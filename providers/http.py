@@ -148,11 +148,25 @@ class _Chunks:
         return self
 
     async def __anext__(self) -> bytes:
-        with _mapped_transport_errors("the provider's stream broke off"):
+        # A plain try, not `_mapped_transport_errors`: entering a generator-based context
+        # manager on every chunk costs a stream measurably; a try costs nothing unless raised.
+        try:
             chunk = await self._content.readany()
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise _transport_error(_BROKE_OFF, error) from error
         if not chunk:
             raise StopAsyncIteration
         return chunk
+
+
+_BROKE_OFF = "the provider's stream broke off"
+
+
+def _transport_error(what: str, error: BaseException) -> UpstreamError:
+    """The status a client should see for one of aiohttp's transport failures."""
+    if isinstance(error, TimeoutError | aiohttp.ServerTimeoutError):
+        return UpstreamTimeoutError(f"{what}: the provider did not answer in time")
+    return UpstreamError(502, f"{what}: {type(error).__name__}")
 
 
 @contextmanager
@@ -160,7 +174,5 @@ def _mapped_transport_errors(what: str) -> Iterator[None]:
     """Turn aiohttp's transport failures into the statuses a client should see."""
     try:
         yield
-    except (TimeoutError, aiohttp.ServerTimeoutError) as error:
-        raise UpstreamTimeoutError(f"{what}: the provider did not answer in time") from error
-    except aiohttp.ClientError as error:
-        raise UpstreamError(502, f"{what}: {type(error).__name__}") from error
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise _transport_error(what, error) from error
