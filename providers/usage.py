@@ -30,8 +30,11 @@ class TokenUsage(NamedTuple):
     output_tokens: int
     #: Input read from the provider's prompt cache.
     cache_read_tokens: int = 0
-    #: Input written to the provider's prompt cache.
+    #: Input written to the provider's prompt cache (every write, whatever its lifetime).
     cache_write_tokens: int = 0
+    #: The part of `cache_write_tokens` written for an hour (Anthropic prices it above the
+    #: five-minute writes).
+    cache_write_1h_tokens: int = 0
     #: Output spent on reasoning (thinking) that the answer does not show.
     reasoning_tokens: int = 0
     input_audio_tokens: int = 0
