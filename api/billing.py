@@ -56,8 +56,8 @@ class Bill:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
 
     def charge_tokens(self, model: Model, usage: TokenUsage) -> None:
-        """Charge token usage at the model's prices."""
-        cost = model.cost(usage.input_tokens, usage.output_tokens)
+        """Charge token usage at the model's prices, each usage category at its own."""
+        cost = model.cost_of(usage)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
     def charge_estimate(self, model: Model, usage: TokenUsage) -> None:
@@ -66,7 +66,7 @@ class Bill:
         An estimate is ours, not the provider's: a prompt or an output guessed too high
         must not cost the user more than they were told the call could cost.
         """
-        cost = min(model.cost(usage.input_tokens, usage.output_tokens), self.held)
+        cost = min(model.cost_of(usage), self.held)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
     def charge_hold(self, usage: TokenUsage) -> None:

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from api.service import access_policy, image_quota
 from api.settings import Settings
 from providers.catalog import load_catalog
+from providers.registry import Registry
 from storage import Storage, open_storage
 from storage.clock import wall_clock
 from storage.errors import StorageError, UnknownAccountError
@@ -131,13 +132,20 @@ async def _show(storage: Storage, username: str, currency: str, now: int) -> Non
 
 
 def _models(settings: Settings) -> None:
+    """One line per model: availability, each category's price, and the prices' source;
+    an unavailable model's reason on the next line."""
     catalog = load_catalog(settings.catalog_file, settings.price_markup)
-    providers = settings.provider_configs()
+    registry = Registry(catalog, settings.provider_configs())
     for model in catalog.models.values():
-        provider = providers.get(model.provider)
-        state = "available" if provider and provider.available else "not configured"
+        reason = registry.unavailable_reason(model)
+        state = "unpriced" if model.unpriced else "not configured" if reason else "available"
         prices = ", ".join(f"{name} {value}" for name, value in model.prices().items())
-        print(f"{model.name:<44} {model.provider:<11} {state:<15} {prices} {settings.currency}")
+        print(
+            f"{model.name:<44} {model.provider:<11} {state:<15} {prices} {settings.currency} "
+            f"(from {model.price_source()})"
+        )
+        if reason:
+            print(f"    {reason}")
 
 
 async def execute(argv: Sequence[str], settings: Settings) -> None:

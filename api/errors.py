@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from providers.errors import (
+    ModelUnpricedError,
     ProviderUnavailableError,
     UnboundedRequestError,
     UnknownModelError,
@@ -165,6 +166,12 @@ def _translate(exception: Exception, request: web.Request) -> ApiError | None:
         )
     if isinstance(exception, UnboundedRequestError):
         return InvalidRequestError(exception.message, param=exception.param)
+    if isinstance(exception, ModelUnpricedError):
+        return ServiceUnavailableError(
+            f"{exception.reason}; nothing was charged: choose another model from GET /v1/models",
+            param="model",
+            code="model_unpriced",
+        )
     if isinstance(exception, ProviderUnavailableError):
         return ServiceUnavailableError(
             f"the provider {exception.provider!r} is not configured on this service; "

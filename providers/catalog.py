@@ -22,7 +22,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from providers import list_prices
 from providers.errors import CatalogError, UnknownModelError
+from providers.prices import CATALOG_FIELDS, TokenPrices, build, decimal_text
+from providers.usage import TokenUsage
 
 _UNITS = 1_000_000  # minor units per currency unit
 _PER_MILLION = 1_000_000  # token and character prices are per 1M
@@ -61,11 +64,46 @@ class Model:
     image_prices: dict[str, int] = field(default_factory=dict)
     image_input_per_1m: int = 0
     context_window: int = 0
+    #: Chat and embeddings: each usage category at its own price (None for other kinds).
+    token_prices: TokenPrices | None = None
+    #: Why the model cannot be billed ("" when it can): it is listed but not callable.
+    unpriced: str = ""
 
     def cost(self, input_units: int, output_units: int) -> int:
-        """Tokens (or characters, for speech) at the per-1M prices, rounded up to a unit."""
+        """The holds' price: tokens (or characters, for speech) at the per-1M prices,
+        rounded up. For token-priced models every input token is at the highest input
+        category's price and every output token at the highest output one (tiers included),
+        so it is never below `cost_of` a usage with those totals."""
+        if self.token_prices is not None:
+            return self.token_prices.bound(input_units, output_units)
         micro = input_units * self.input_per_1m + output_units * self.output_per_1m
         return _ceil_div(micro, _PER_MILLION)
+
+    def cost_of(self, usage: TokenUsage) -> int:
+        """What a call's usage costs, each category at its own price, rounded up once."""
+        if self.token_prices is not None:
+            return self.token_prices.cost(usage)
+        return self.cost(usage.input_tokens, usage.output_tokens)
+
+    @property
+    def max_input_per_1m(self) -> int:
+        """The highest price per 1M of any input category: what a hold prices input at."""
+        if self.token_prices is not None:
+            return self.token_prices.highest("input")
+        return self.input_per_1m
+
+    @property
+    def max_output_per_1m(self) -> int:
+        """The highest price per 1M of any output category: what a hold prices output at."""
+        if self.token_prices is not None:
+            return self.token_prices.highest("output")
+        return self.output_per_1m
+
+    def price_source(self) -> str:
+        """Where the prices came from: genai-prices' version, `catalog`, or both."""
+        if self.token_prices is not None and self.token_prices.units:
+            return self.token_prices.source()
+        return "catalog"
 
     def audio_cost(self, seconds: float) -> int:
         """Audio at the per-minute price; a started millisecond counts."""
@@ -85,6 +123,8 @@ class Model:
             ModelKind.EMBEDDING: ("input_per_1m_tokens", "output_per_1m_tokens"),
             ModelKind.SPEECH: ("per_1m_characters", ""),
         }
+        if self.token_prices is not None:
+            return self.token_prices.shown()
         shown: dict[str, int] = {}
         if self.kind in names:
             input_name, output_name = names[self.kind]
@@ -99,7 +139,7 @@ class Model:
             shown["per_image"] = self.per_image
         if self.kind is ModelKind.IMAGE:
             shown.update(self._image_input_prices())
-        return {name: _decimal_text(units) for name, units in shown.items()}
+        return {name: decimal_text(units) for name, units in shown.items()}
 
     def _image_input_prices(self) -> dict[str, int]:
         """What an image model charges for its prompt besides the image, when it does."""
@@ -108,10 +148,6 @@ class Model:
             "input_per_1m_image_tokens": self.image_input_per_1m,
         }
         return {name: units for name, units in prices.items() if units}
-
-
-def _decimal_text(units: int) -> str:
-    return str((Decimal(units) / _UNITS).normalize()) if units else "0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +176,7 @@ class Catalog:
         return model
 
 
-def _price(value: object, markup: Decimal, where: str, per: int = 1) -> int:
+def _decimal(value: object, where: str) -> Decimal:
     if not isinstance(value, str):
         raise CatalogError(f'{where}: prices are decimal strings such as "0.15", got {value!r}')
     try:
@@ -149,7 +185,40 @@ def _price(value: object, markup: Decimal, where: str, per: int = 1) -> int:
         raise CatalogError(f"{where}: {value!r} is not a decimal number") from error
     if amount < 0 or not amount.is_finite():
         raise CatalogError(f"{where}: a price cannot be negative")
+    return amount
+
+
+def _price(value: object, markup: Decimal, where: str) -> int:
+    amount = _decimal(value, where)
     return int((amount * markup * _UNITS).to_integral_value(rounding=ROUND_CEILING))
+
+
+def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Decimal) -> Model:
+    """A chat or embedding model: its list prices with the catalog's fields over them."""
+    provider = str(entry["provider"])
+    upstream = str(entry.get("upstream", name.partition(":")[2] or name))
+    overrides = {
+        key: _decimal(entry[field_name], f"{name}.{field_name}")
+        for key, field_name in CATALOG_FIELDS.items()
+        if field_name in entry
+    }
+    listed = list_prices.resolve(provider, upstream, overrides)
+    needs_output = kind is ModelKind.CHAT
+    reason = list_prices.unpriced_reason(name, provider, upstream, listed, needs_output)
+    prices = build(listed, markup)
+    base = {unit.usage_key: unit.base for unit in prices.units}
+    return Model(
+        name=name,
+        provider=provider,
+        upstream=upstream,
+        kind=kind,
+        input_per_1m=base.get("input_tokens", 0),
+        output_per_1m=base.get("output_tokens", 0),
+        max_output_tokens=int(entry.get("max_output_tokens", 0)),
+        context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
+        token_prices=prices,
+        unpriced=reason,
+    )
 
 
 _PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image", "image_input_per_1m")
@@ -171,10 +240,11 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     for required in ("max_output_tokens", "context_window"):
         if kind is ModelKind.CHAT and required not in entry:
             raise CatalogError(f"model {name!r} lacks the field {required!r}")
+    if kind in (ModelKind.CHAT, ModelKind.EMBEDDING):
+        return _token_prices(name, kind, entry, markup)
     prices = {
-        field_name: _price(entry[field_name], markup, f"{name}.{field_name}")
+        field_name: _price(entry.get(field_name, "0"), markup, f"{name}.{field_name}")
         for field_name in _PRICE_FIELDS
-        if field_name in entry
     }
     images = entry.get("image_prices", {})
     return Model(
@@ -185,7 +255,11 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
         max_output_tokens=int(entry.get("max_output_tokens", 0)),
         context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
         image_prices={k: _price(v, markup, f"{name}.image_prices.{k}") for k, v in images.items()},
-        **prices,
+        input_per_1m=prices["input_per_1m"],
+        output_per_1m=prices["output_per_1m"],
+        per_minute=prices["per_minute"],
+        per_image=prices["per_image"],
+        image_input_per_1m=prices["image_input_per_1m"],
     )
 
 

@@ -37,6 +37,15 @@ class ProviderUnavailableError(ProviderError):
         super().__init__(f"provider {provider!r} is not configured")
 
 
+class ModelUnpricedError(ProviderError):
+    """Neither the list prices nor the catalog price the model: it cannot be billed."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        super().__init__(reason)
+
+
 class UpstreamError(ProviderError):
     """The provider's call failed; `status` is what the client should see."""
 

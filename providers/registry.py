@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from providers.catalog import Catalog, Model
-from providers.errors import ProviderUnavailableError
+from providers.errors import ModelUnpricedError, ProviderUnavailableError
 
 #: Every upstream provider, declared once, with its default base URL (each following its own
 #: SDK's convention: OpenAI's includes /v1). Settings builds `<NAME>_API_KEY` and
@@ -67,9 +67,21 @@ class Registry:
         self.catalog = catalog
         self.providers = providers
 
+    def unavailable_reason(self, model: Model) -> str:
+        """Why a listed model cannot be called now, or "" when it can."""
+        provider = self.providers.get(model.provider)
+        if model.unpriced:
+            return model.unpriced
+        if provider is None or not provider.available:
+            return f"the provider {model.provider!r} is not configured"
+        return ""
+
     def route(self, model_name: str) -> Route:
-        """Resolve a model name; UnknownModelError or ProviderUnavailableError otherwise."""
+        """Resolve a model name; UnknownModelError, ModelUnpricedError or
+        ProviderUnavailableError otherwise (before any hold: nothing is charged)."""
         model = self.catalog.get(model_name)
+        if model.unpriced:
+            raise ModelUnpricedError(model.name, model.unpriced)
         provider = self.providers.get(model.provider)
         if provider is None or not provider.available:
             raise ProviderUnavailableError(model.provider)

@@ -8,7 +8,7 @@ from typing import Any
 from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
-from providers.catalog import load_catalog
+from providers.catalog import load_catalog, parse_catalog
 from providers.registry import ProviderConfig, Registry
 from tests.conftest import ApiHarness
 from tests.sdk_clients import sdk
@@ -25,6 +25,7 @@ async def _listed(client: Any) -> dict[str, dict[str, Any]]:
 async def test_every_catalog_model_is_listed_with_its_kind_and_prices(api: ApiHarness) -> None:
     listed = await _listed(api.client)
     assert set(listed) == set(load_catalog().models)
+    model = load_catalog().get("gpt-4o-mini")
     assert listed["gpt-4o-mini"] == {
         "id": "gpt-4o-mini",
         "object": "model",
@@ -32,12 +33,9 @@ async def test_every_catalog_model_is_listed_with_its_kind_and_prices(api: ApiHa
         "owned_by": "openai",
         "available": True,
         "kind": "chat",
-        "pricing": {
-            "currency": "USD",
-            "input_per_1m_tokens": "0.15",
-            "output_per_1m_tokens": "0.6",
-        },
+        "pricing": {"currency": "USD", **model.prices(), "source": model.price_source()},
     }
+    assert listed["gpt-4o-mini"]["pricing"]["input_per_1m_tokens"] == "0.15"
     assert listed["dall-e-2"]["pricing"]["per_image_256x256/standard"] == "0.016"
 
 
@@ -59,3 +57,27 @@ async def test_the_openai_sdk_lists_the_models(api: ApiHarness) -> None:
     async with sdk(api, key) as client:
         models = [model.id async for model in client.models.list()]
     assert set(models) == set(load_catalog().models)
+
+
+async def test_an_unpriced_model_is_listed_unavailable_and_refused_with_nothing_charged(
+    api: ApiHarness, aiohttp_client: AiohttpClient
+) -> None:
+    text = 'markup = "1"\n[models."qwen:no-price"]\nprovider = "qwen"\n'
+    text += "max_output_tokens = 100\ncontext_window = 1000\n"
+    catalog = parse_catalog(text)
+    providers = dict(api.context.registry.providers)
+    providers["qwen"] = ProviderConfig("qwen", "http://127.0.0.1:9/v1", "key")
+    context = dataclasses.replace(api.context, registry=Registry(catalog, providers))
+    client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
+    listed = (await _listed(client))["qwen:no-price"]
+    assert listed["available"] is False
+    assert "has no price" in listed["reason"]
+    key = await api.register()
+    balance = await api.balance()
+    body = {"model": "qwen:no-price", "messages": [{"role": "user", "content": "hi"}]}
+    response = await client.post(
+        "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status == 503
+    assert (await response.json())["error"]["code"] == "model_unpriced"
+    assert await api.balance() == balance

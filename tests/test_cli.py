@@ -13,6 +13,7 @@ import pytest
 
 from api.cli import run_command
 from api.settings import Settings
+from providers.catalog import load_catalog
 from storage import AccessPolicy, open_storage
 from tests.stored_images import new_image
 
@@ -131,9 +132,12 @@ def test_models_lists_prices_and_availability(
     code, out = cli(settings, capsys, "models")
     assert code == 0
     assert re.search(r"echo\s+echo\s+available", out)
+    model = load_catalog().get("gpt-4o-mini")
+    prices = ", ".join(f"{name} {value}" for name, value in model.prices().items())
+    assert prices.startswith("input_per_1m_tokens 0.15, output_per_1m_tokens 0.6")
     assert re.search(
-        r"gpt-4o-mini\s+openai\s+not configured\s+"
-        r"input_per_1m_tokens 0.15, output_per_1m_tokens 0.6 USD",
+        rf"gpt-4o-mini\s+openai\s+not configured\s+{re.escape(prices)} USD "
+        rf"\(from {re.escape(model.price_source())}\)",
         out,
     )
     assert re.search(r"whisper-1\s+openai\s+not configured\s+per_minute 0.006 USD", out)

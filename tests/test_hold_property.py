@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from providers.catalog import load_catalog
 from providers.registry import PROVIDER_NAMES
+from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 from tests.fakes.maximal import MaximalProvider
 from tests.fakes.server import serve_app
@@ -68,7 +69,7 @@ async def check(api: ApiHarness, maximal: MaximalProvider, path: str, body: Any)
     assert response.status == 200, await response.text()
     [(_, prompt, output)] = maximal.billed[before:]
     call = dict(rows[0])
-    expected = CATALOG.get(call["model"]).cost(prompt, output)
+    expected = CATALOG.get(call["model"]).cost_of(TokenUsage(prompt, output))
     assert (call["cost"], call["shortfall"]) == (expected, 0)
     assert call["cost"] <= call["held"]
 

@@ -13,8 +13,10 @@ from api.route_rows import RouteRow
 
 
 class ListedModel(BaseModel):
-    """OpenAI's model object, plus what this service adds: whether its provider is
-    configured, its kind, and its prices as decimal strings of `pricing.currency`."""
+    """OpenAI's model object, plus what this service adds: whether it can be called (its
+    provider configured and a price known) and if not `reason`, its kind, and its prices
+    as decimal strings of `pricing.currency`, with `pricing.source` saying where they came
+    from."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -25,6 +27,7 @@ class ListedModel(BaseModel):
     available: bool
     kind: str
     pricing: dict[str, str]
+    reason: str | None = None
 
 
 class ModelsAnswer(BaseModel):
@@ -36,20 +39,24 @@ class ModelsAnswer(BaseModel):
 
 async def list_models(request: web.Request) -> web.Response:
     context = context_of(request)
-    providers = context.registry.providers
+    registry = context.registry
     data = [
         ListedModel(
             id=model.name,
             owned_by=model.provider,
-            available=bool(
-                providers.get(model.provider, None) and providers[model.provider].available
-            ),
+            available=not registry.unavailable_reason(model),
             kind=model.kind,
-            pricing={"currency": context.currency, **model.prices()},
+            pricing={
+                "currency": context.currency,
+                **model.prices(),
+                "source": model.price_source(),
+            },
+            reason=registry.unavailable_reason(model) or None,
         )
-        for model in context.registry.catalog.models.values()
+        for model in registry.catalog.models.values()
     ]
-    return web.json_response(ModelsAnswer(data=data).model_dump(mode="json"))
+    answer = ModelsAnswer(data=data).model_dump(mode="json", exclude_none=True)
+    return web.json_response(answer)
 
 
 ROUTES = (RouteRow("GET", "/v1/models", list_models),)
