@@ -110,6 +110,12 @@ class UnitPrice:
     def highest(self) -> int:
         return max((self.base, *(tier.per_1m for tier in self.tiers)))
 
+    def highest_up_to(self, input_tokens: int) -> int:
+        """The highest price per 1M of any call with at most `input_tokens` input tokens:
+        tiers that start above it cannot apply to such a call."""
+        reached = (tier.per_1m for tier in self.tiers if input_tokens > tier.start)
+        return max((self.base, *reached))
+
 
 @dataclass(frozen=True, slots=True)
 class TokenPrices:
@@ -133,15 +139,27 @@ class TokenPrices:
             micro += leaf * unit.at(usage.input_tokens)
         return -(-micro // _PER)
 
-    def highest(self, direction: str) -> int:
-        """The highest price per 1M of any unit in that direction (tiers included)."""
-        return max((u.highest for u in self.units if u.direction == direction), default=0)
+    def highest(self, direction: str, input_tokens: int | None = None) -> int:
+        """The highest price per 1M of any unit in that direction: over every tier, or over
+        the tiers a call of at most `input_tokens` input tokens can reach."""
+        return max(
+            (
+                unit.highest if input_tokens is None else unit.highest_up_to(input_tokens)
+                for unit in self.units
+                if unit.direction == direction
+            ),
+            default=0,
+        )
 
     def bound(self, input_tokens: int, output_tokens: int) -> int:
         """Every input token at the highest input price, every output token at the highest
-        output price, plus any per-request price: never below `cost` for those totals."""
-        micro = input_tokens * self.highest("input") + output_tokens * self.highest("output")
-        return -(-(micro + self.highest("request")) // _PER)
+        output price, plus any per-request price: never below `cost` for a usage of at most
+        those totals. A long-context tier counts only when `input_tokens` (the prompt's
+        upper bound) passes its start: a smaller prompt can never be billed at it."""
+        reach = input_tokens
+        micro = input_tokens * self.highest("input", reach)
+        micro += output_tokens * self.highest("output", reach)
+        return -(-(micro + self.highest("request", reach)) // _PER)
 
     def price(self, usage_key: str) -> UnitPrice | None:
         return next((unit for unit in self.units if unit.usage_key == usage_key), None)

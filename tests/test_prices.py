@@ -149,3 +149,27 @@ def test_a_model_no_source_prices_is_unpriced_with_the_reason() -> None:
 def test_prices_are_shown_as_plain_decimals() -> None:
     assert CATALOG.get("gpt-4o").prices()["output_per_1m_tokens"] == "10"
     assert "E" not in "".join(CATALOG.get("gpt-4").prices().values())
+
+
+@settings(max_examples=60, deadline=None)
+@given(usage=usages(), slack=st.integers(0, 200_000))
+def test_a_hold_for_a_larger_prompt_bound_is_never_below_the_charge(
+    usage: TokenUsage, slack: int
+) -> None:
+    """The hold prices the prompt's upper bound, which a call's real input never exceeds."""
+    for model in CATALOG.models.values():
+        if model.token_prices is not None:
+            hold = model.cost(usage.input_tokens + slack, usage.output_tokens)
+            assert model.cost_of(usage) <= hold, model.name
+
+
+def test_a_prompt_bound_below_a_tier_is_held_at_the_base_price() -> None:
+    """A long-context tier is held only when the prompt's bound can reach it."""
+    model = CATALOG.get("gemini-2.5-pro")
+    assert model.token_prices is not None
+    unit = model.token_prices.price("input_tokens")
+    assert unit is not None
+    start, base = unit.tiers[0].start, unit.base
+    assert unit.tiers[0].per_1m > base
+    assert model.cost(start, 0) == -(-start * base // 1_000_000)
+    assert model.cost(start + 1, 0) == -(-(start + 1) * unit.tiers[0].per_1m // 1_000_000)
