@@ -35,6 +35,8 @@ BALANCE_HEADER = "X-Myapi-Balance-Units"
 HELD_HEADER = "X-Myapi-Held-Units"
 #: The status recorded for a call whose client went away before it ended.
 CLIENT_CLOSED = 499
+#: The `TokenUsage` fields recorded beside a call's totals, each a `CallRecord` field too.
+_BREAKDOWN_FIELDS = TokenUsage._fields[2:]
 
 
 @dataclass(slots=True)
@@ -51,12 +53,16 @@ class Bill:
     cost: int = 0
     status: int = 200
     response: web.StreamResponse | None = None
+    #: The token usage charged, breakdown included, recorded with the call; None for calls
+    #: billed in other units.
+    usage: TokenUsage | None = None
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
 
     def charge_tokens(self, model: Model, usage: TokenUsage) -> None:
         """Charge token usage at the model's prices, each usage category at its own."""
+        self.usage = usage
         cost = model.cost_of(usage)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
@@ -66,11 +72,13 @@ class Bill:
         An estimate is ours, not the provider's: a prompt or an output guessed too high
         must not cost the user more than they were told the call could cost.
         """
+        self.usage = usage
         cost = min(model.cost_of(usage), self.held)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
     def charge_hold(self, usage: TokenUsage) -> None:
         """Charge the whole hold (what was produced is unknown), recording `usage` as seen."""
+        self.usage = usage
         self.charge(usage.input_tokens, usage.output_tokens, self.held)
 
 
@@ -86,6 +94,13 @@ def _failed_status(error: BaseException) -> int:
     if isinstance(error, asyncio.CancelledError):
         return CLIENT_CLOSED
     return 500
+
+
+def _breakdown(usage: TokenUsage | None) -> dict[str, int]:
+    """The usage's breakdown as `CallRecord` fields, named alike (the totals are the units)."""
+    if usage is None:
+        return {}
+    return {name: getattr(usage, name) for name in _BREAKDOWN_FIELDS}
 
 
 @asynccontextmanager
@@ -121,6 +136,7 @@ async def billed_call(
                 cost=bill.cost,
                 held=auth.hold,
                 latency_ms=int((time.monotonic() - started) * 1000),
+                **_breakdown(bill.usage),
             )
             settlement = await context.accounts.finish_call(record)
             await context.notices.after_settlement(auth.account_id, settlement.balance)

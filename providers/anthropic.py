@@ -34,6 +34,9 @@ _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 #: The usage fields that together are the input Anthropic bills (cache writes and reads
 #: are input tokens too, only priced differently by Anthropic).
 _INPUT_FIELDS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+#: Where `_counts` keeps `cache_creation.ephemeral_1h_input_tokens`, the part of the cache
+#: writes made for an hour (the rest are five-minute writes).
+_WRITES_1H = "cache_creation_1h"
 
 
 def forwarded_headers(client_headers: Mapping[str, str]) -> dict[str, str]:
@@ -74,9 +77,29 @@ def _input_tokens(usage: Mapping[str, int]) -> int:
 
 
 def _counts(usage: Mapping[str, Any]) -> dict[str, int]:
-    """The usage figures that are present and whole numbers."""
+    """The usage figures that are present and whole numbers, the one-hour cache writes
+    (nested in `cache_creation`) among them as `_WRITES_1H`."""
     found = {name: _count(usage.get(name)) for name in (*_INPUT_FIELDS, "output_tokens")}
+    split = usage.get("cache_creation")
+    if isinstance(split, dict):
+        found[_WRITES_1H] = _count(split.get("ephemeral_1h_input_tokens"))
     return {name: value for name, value in found.items() if value is not None}
+
+
+def _usage(counts: Mapping[str, int], output_tokens: int) -> TokenUsage:
+    """The usage as billed: every input field (plain, cache writes, cache reads) is input.
+
+    Thinking is part of `output_tokens` and not reported apart, so reasoning stays 0. The
+    one-hour writes are capped at all writes, which they are a part of.
+    """
+    writes = counts.get("cache_creation_input_tokens", 0)
+    return TokenUsage(
+        input_tokens=_input_tokens(counts),
+        output_tokens=output_tokens,
+        cache_read_tokens=counts.get("cache_read_input_tokens", 0),
+        cache_write_tokens=writes,
+        cache_write_1h_tokens=min(counts.get(_WRITES_1H, 0), writes),
+    )
 
 
 def usage_from_message(data: object) -> TokenUsage:
@@ -87,7 +110,7 @@ def usage_from_message(data: object) -> TokenUsage:
     counts = _counts(usage)
     if "input_tokens" not in counts or "output_tokens" not in counts:
         raise UpstreamError(502, "the provider's usage figures are not whole numbers")
-    return TokenUsage(_input_tokens(counts), counts["output_tokens"])
+    return _usage(counts, counts["output_tokens"])
 
 
 def stream_error_event(message: str) -> bytes:
@@ -103,8 +126,9 @@ class EventScanner:
     Invariants: the bytes passed on are exactly the upstream's, each event as soon as its
     terminating blank line arrives (an event cut in half by a broken upstream is never passed
     on, so the client's stream stays well-formed); only `message_start`, `message_delta` and
-    `error` events are parsed as JSON; `output_tokens` is the LAST `message_delta` figure,
-    since Anthropic's counts there are cumulative.
+    `error` events are parsed as JSON; every figure (output, and the input and cache figures
+    a `message_delta` may repeat) is the LAST one reported, since Anthropic's counts there
+    are cumulative; `message_start`'s cache split stands unless a later event restates it.
     """
 
     def __init__(self) -> None:
@@ -138,7 +162,7 @@ class EventScanner:
         """Anthropic's own figures, once both `message_start` (the input) and the final
         `message_delta` (the output) have passed: billed as they are."""
         if self.started and self.finished:
-            return TokenUsage(_input_tokens(self._usage), self._usage.get("output_tokens", 0))
+            return _usage(self._usage, self._usage.get("output_tokens", 0))
         return None
 
     def produced(self, prompt_estimate: int) -> TokenUsage | None:
@@ -146,9 +170,10 @@ class EventScanner:
         estimate) and the output events counted; None when nothing was produced at all."""
         if not (self.output_events or self.finished):
             return None
-        input_tokens = _input_tokens(self._usage) if self.started else prompt_estimate
         output = self._usage.get("output_tokens", 0) if self.finished else self.output_events
-        return TokenUsage(input_tokens, output)
+        if self.started:
+            return _usage(self._usage, output)
+        return TokenUsage(prompt_estimate, output)
 
     def _read(self, event: bytes) -> None:
         name, data = _parse_event(event)

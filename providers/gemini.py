@@ -19,6 +19,7 @@ from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
 from providers.gemini_holds import hold_for_generation as hold_for_generation
+from providers.gemini_usage import usage_of as usage_of
 from providers.prompt_estimate import gemini_prompt_tokens
 from providers.registry import Route
 from providers.usage import JsonObject, TokenUsage
@@ -108,24 +109,6 @@ def forwarded_body(body: JsonObject, raw: bytes, upstream_model: str, stripped: 
     if not stripped:
         return raw
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _count(usage: JsonObject, field: str) -> int:
-    value = usage.get(field, 0)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise UpstreamError(502, f"the provider's {field} is not a whole number")
-    return value
-
-
-def usage_of(data: object) -> TokenUsage | None:
-    """Google's `usageMetadata`, as billed: thinking is output, tool-use prompts are input."""
-    usage = data.get("usageMetadata") if isinstance(data, dict) else None
-    if not isinstance(usage, dict):
-        return None
-    return TokenUsage(
-        input_tokens=_count(usage, "promptTokenCount") + _count(usage, "toolUsePromptTokenCount"),
-        output_tokens=_count(usage, "candidatesTokenCount") + _count(usage, "thoughtsTokenCount"),
-    )
 
 
 def response_usage(data: object) -> TokenUsage:
@@ -224,7 +207,7 @@ class GeminiStreamScanner:
             return None
         if self.usage is None:
             return TokenUsage(prompt_estimate, produced)
-        return TokenUsage(self.usage.input_tokens, max(produced, self.usage.output_tokens))
+        return self.usage._replace(output_tokens=max(produced, self.usage.output_tokens))
 
 
 class GeminiGeneration:

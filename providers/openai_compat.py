@@ -56,7 +56,12 @@ def client_wants_usage(body: JsonObject) -> bool:
 
 
 def usage_from(data: object) -> TokenUsage:
-    """Read OpenAI's `usage` object; a response without one cannot be billed honestly."""
+    """Read OpenAI's `usage` object; a response without one cannot be billed honestly.
+
+    The breakdown comes from `prompt_tokens_details` and `completion_tokens_details`, whose
+    figures are parts of `prompt_tokens` and `completion_tokens` (so each is capped at its
+    total); a detail that is absent or null, as many compatible providers send, is 0.
+    """
     usage = data.get("usage") if isinstance(data, dict) else None
     if not isinstance(usage, dict):
         raise UpstreamError(502, "the provider's response carried no usage to bill")
@@ -64,7 +69,37 @@ def usage_from(data: object) -> TokenUsage:
     completion = usage.get("completion_tokens", 0)
     if not isinstance(prompt, int) or not isinstance(completion, int):
         raise UpstreamError(502, "the provider's usage figures are not whole numbers")
-    return TokenUsage(input_tokens=prompt, output_tokens=completion)
+    asked = usage.get("prompt_tokens_details")
+    made = usage.get("completion_tokens_details")
+    if not isinstance(asked, dict) and not isinstance(made, dict):
+        return TokenUsage(input_tokens=prompt, output_tokens=completion)
+    return _with_details(prompt, completion, asked, made)
+
+
+def _with_details(prompt: int, completion: int, asked: object, made: object) -> TokenUsage:
+    asked = asked if isinstance(asked, dict) else {}
+    made = made if isinstance(made, dict) else {}
+    return TokenUsage(
+        input_tokens=prompt,
+        output_tokens=completion,
+        cache_read_tokens=_part(asked, "cached_tokens", prompt),
+        cache_write_tokens=_part(asked, "cache_write_tokens", prompt),
+        reasoning_tokens=_part(made, "reasoning_tokens", completion),
+        input_audio_tokens=_part(asked, "audio_tokens", prompt),
+        output_audio_tokens=_part(made, "audio_tokens", completion),
+        input_image_tokens=_part(asked, "image_tokens", prompt),
+        output_image_tokens=_part(made, "image_tokens", completion),
+    )
+
+
+def _part(details: JsonObject, name: str, total: int) -> int:
+    """A detail figure, never above the `total` it is a part of; absent or null is 0."""
+    value = details.get(name)
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise UpstreamError(502, f"the provider's {name} is not a whole number")
+    return min(value, total)
 
 
 def _carries_usage(chunk: bytes) -> bool:

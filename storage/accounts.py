@@ -146,9 +146,15 @@ _CHARGEABLE = "CASE WHEN balance <= 0 THEN 0 WHEN :cost <= balance THEN :cost EL
 # row is locked first), so concurrent calls of one user can never take it below zero.
 _INSERT_CALL = f"""
 INSERT INTO calls (request_id, account_id, endpoint, provider, model, status, input_units,
-                   output_units, cost, shortfall, balance_after, held, latency_ms, created_at)
+                   output_units, cost, shortfall, balance_after, held, latency_ms, created_at,
+                   cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
+                   reasoning_tokens, input_audio_tokens, output_audio_tokens,
+                   input_image_tokens, output_image_tokens)
 SELECT :request_id, id, :endpoint, :provider, :model, :status, :input_units, :output_units,
-       {_CHARGEABLE}, :cost - {_CHARGEABLE}, balance - {_CHARGEABLE}, :held, :latency_ms, :now
+       {_CHARGEABLE}, :cost - {_CHARGEABLE}, balance - {_CHARGEABLE}, :held, :latency_ms, :now,
+       :cache_read_tokens, :cache_write_tokens, :cache_write_1h_tokens,
+       :reasoning_tokens, :input_audio_tokens, :output_audio_tokens,
+       :input_image_tokens, :output_image_tokens
 FROM accounts WHERE id = :account_id{{lock}}
 RETURNING id, cost, shortfall, balance_after
 """

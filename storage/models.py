@@ -107,6 +107,16 @@ class CallRecord:
     cost: int
     held: int
     latency_ms: int
+    #: The usage breakdown of a token call (`storage.schema_usage`): each a PART of
+    #: `input_units` or `output_units`, 0 when not reported.
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+    reasoning_tokens: int = 0
+    input_audio_tokens: int = 0
+    output_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    output_image_tokens: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,8 @@ def test_message_usage_counts_cache_writes_and_reads_as_input() -> None:
         "cache_read_input_tokens": 30,
         "output_tokens": 4,
     }
-    assert usage_from_message({"usage": usage}) == TokenUsage(60, 4)
+    expected = TokenUsage(60, 4, cache_read_tokens=30, cache_write_tokens=20)
+    assert usage_from_message({"usage": usage}) == expected
     assert usage_from_message({"usage": {"input_tokens": 10, "output_tokens": 4}}) == TokenUsage(
         10, 4
     )
@@ -156,7 +157,7 @@ def test_the_last_message_delta_counts_and_input_includes_the_cache() -> None:
     scanner.feed(event("message_start", message={"usage": cached}))
     scanner.feed(event("message_delta", usage={"output_tokens": 2}))
     scanner.feed(event("message_delta", usage={"output_tokens": 9}))
-    assert scanner.reported() == TokenUsage(40, 9)
+    assert scanner.reported() == TokenUsage(40, 9, cache_read_tokens=35)
 
 
 def test_a_broken_stream_is_billed_for_the_output_events_it_produced() -> None:

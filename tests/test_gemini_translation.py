@@ -141,7 +141,7 @@ def test_usage_bills_thinking_as_output_and_tool_prompts_as_input() -> None:
         "thoughtsTokenCount": 3,
         "totalTokenCount": 25,
     }
-    assert usage_of({"usageMetadata": usage}) == TokenUsage(15, 10)
+    assert usage_of({"usageMetadata": usage}) == TokenUsage(15, 10, reasoning_tokens=3)
     assert usage_of({"candidates": []}) is None
     with pytest.raises(UpstreamError) as raised:
         usage_of({"usageMetadata": {"promptTokenCount": "10"}})

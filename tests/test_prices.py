@@ -3,15 +3,15 @@ per field, the hold above every charge, and an unpriced model refused."""
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
-from genai_prices import Usage, calc_price
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providers.catalog import Model, load_catalog, parse_catalog
+from providers.catalog import load_catalog, parse_catalog
 from providers.list_prices import SOURCE
 from providers.usage import TokenUsage
+from tests.source_prices import source_units
 
 CATALOG = load_catalog()
 #: Every token-priced model whose list price comes from genai-prices.
@@ -20,7 +20,6 @@ LISTED = [
     for model in CATALOG.models.values()
     if model.token_prices is not None and model.price_source() == SOURCE
 ]
-_PROVIDER_IDS = {"gemini": "google"}
 
 
 @st.composite
@@ -50,33 +49,12 @@ def usages(draw: st.DrawFn) -> TokenUsage:
     )
 
 
-def _source_units(model: Model, usage: TokenUsage) -> int:
-    """genai-prices' own price for the usage, in minor units rounded up."""
-    source = Usage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cache_write_1h_tokens=usage.cache_write_1h_tokens,
-        cache_write_5m_tokens=usage.cache_write_tokens - usage.cache_write_1h_tokens,
-        output_reasoning_tokens=usage.reasoning_tokens,
-        input_audio_tokens=usage.input_audio_tokens,
-        output_audio_tokens=usage.output_audio_tokens,
-        input_image_tokens=usage.input_image_tokens,
-        output_image_tokens=usage.output_image_tokens,
-        cache_audio_read_tokens=0,  # not reported by our providers apart from cache reads
-    )
-    provider = _PROVIDER_IDS.get(model.provider, model.provider)
-    total = calc_price(source, model.upstream, provider_id=provider).total_price
-    return int((total * 1_000_000).to_integral_value(rounding=ROUND_CEILING))
-
-
 @settings(max_examples=60, deadline=None)
 @given(usage=usages())
 def test_every_listed_model_charges_what_genai_prices_calculates(usage: TokenUsage) -> None:
     assert len(LISTED) >= 20
     for model in LISTED:
-        assert model.cost_of(usage) == _source_units(model, usage), model.name
+        assert model.cost_of(usage) == source_units(model, usage), model.name
 
 
 @settings(max_examples=60, deadline=None)

@@ -47,6 +47,12 @@ class FakeAnthropic:
     output_tokens: int = 9
     cache_creation_input_tokens: int | None = None
     cache_read_input_tokens: int | None = None
+    #: The split of the cache writes, `{"ephemeral_5m_input_tokens": n,
+    #: "ephemeral_1h_input_tokens": m}`, sent as `usage.cache_creation` when set.
+    cache_creation: dict[str, int] | None = None
+    #: A stream's `message_delta` repeats the whole usage (input and cache figures too, as
+    #: the current API does), not only `output_tokens`.
+    cumulative_delta: bool = False
     reply: str = "Hello from the fake Anthropic"
     api_key: str | None = None  # when set, any other x-api-key is refused as the API does
     fail_status: int | None = None
@@ -95,12 +101,14 @@ class FakeAnthropic:
             return error_response(self.fail_status, self.fail_message)
         return None
 
-    def _usage(self, output_tokens: int) -> dict[str, int]:
-        usage = {"input_tokens": self.input_tokens, "output_tokens": output_tokens}
+    def _usage(self, output_tokens: int) -> dict[str, Any]:
+        usage: dict[str, Any] = {"input_tokens": self.input_tokens, "output_tokens": output_tokens}
         if self.cache_creation_input_tokens is not None:
             usage["cache_creation_input_tokens"] = self.cache_creation_input_tokens
         if self.cache_read_input_tokens is not None:
             usage["cache_read_input_tokens"] = self.cache_read_input_tokens
+        if self.cache_creation is not None:
+            usage["cache_creation"] = self.cache_creation
         return usage
 
     def _message(self, body: dict[str, Any], *, final: bool) -> dict[str, Any]:
@@ -143,7 +151,11 @@ class FakeAnthropic:
         if self.omit_usage:
             await self._event(response, "message_delta", delta=stop)
         else:
-            usage = {"output_tokens": self.output_tokens}
+            usage = (
+                self._usage(self.output_tokens)
+                if self.cumulative_delta
+                else {"output_tokens": self.output_tokens}
+            )
             await self._event(response, "message_delta", delta=stop, usage=usage)
         await self._event(response, "message_stop")
         await response.write_eof()

@@ -43,6 +43,13 @@ class FakeGemini:
     prompt_tokens: int = 9
     candidates_tokens: int = 6
     thoughts_tokens: int | None = None
+    #: Google's `cachedContentTokenCount` (part of the prompt) and `toolUsePromptTokenCount`.
+    cached_tokens: int | None = None
+    tool_use_prompt_tokens: int | None = None
+    #: `promptTokensDetails` and `candidatesTokensDetails` as (modality, tokens) pairs, e.g.
+    #: `(("TEXT", 5), ("AUDIO", 4))`; left out when empty.
+    prompt_details: tuple[tuple[str, int], ...] = ()
+    candidates_details: tuple[tuple[str, int], ...] = ()
     counted_tokens: int = 31
     pieces: tuple[str, ...] = ("Hello", " from", " the fake", " Gemini")
     fail_status: int | None = None
@@ -84,17 +91,33 @@ class FakeGemini:
             return await self._stream(request, model)
         return web.json_response(self._chunk(self.reply, model, final=True))
 
-    def _usage(self, final: bool) -> dict[str, int]:
-        if not final:  # Google's running usage: the prompt is known, the output not yet
-            return {"promptTokenCount": self.prompt_tokens, "totalTokenCount": self.prompt_tokens}
-        usage = {
-            "promptTokenCount": self.prompt_tokens,
-            "candidatesTokenCount": self.candidates_tokens,
-            "totalTokenCount": self.prompt_tokens + self.candidates_tokens,
-        }
+    def _usage(self, final: bool) -> dict[str, Any]:
+        """Google's usage: the running one (every event but the last) knows the prompt side
+        only, the final one everything."""
+        usage = self._prompt_usage()
+        if not final:
+            return usage
+        usage["candidatesTokenCount"] = self.candidates_tokens
+        usage["totalTokenCount"] += self.candidates_tokens
         if self.thoughts_tokens is not None:
             usage["thoughtsTokenCount"] = self.thoughts_tokens
             usage["totalTokenCount"] += self.thoughts_tokens
+        if self.candidates_details:
+            usage["candidatesTokensDetails"] = _details(self.candidates_details)
+        return usage
+
+    def _prompt_usage(self) -> dict[str, Any]:
+        usage: dict[str, Any] = {
+            "promptTokenCount": self.prompt_tokens,
+            "totalTokenCount": self.prompt_tokens,
+        }
+        if self.cached_tokens is not None:
+            usage["cachedContentTokenCount"] = self.cached_tokens
+        if self.tool_use_prompt_tokens is not None:
+            usage["toolUsePromptTokenCount"] = self.tool_use_prompt_tokens
+            usage["totalTokenCount"] += self.tool_use_prompt_tokens
+        if self.prompt_details:
+            usage["promptTokensDetails"] = _details(self.prompt_details)
         return usage
 
     def _chunk(self, text: str, model: str, final: bool) -> dict[str, Any]:
@@ -129,6 +152,10 @@ class FakeGemini:
                 await self.pause_stream.wait()
         await response.write_eof()
         return response
+
+
+def _details(pairs: tuple[tuple[str, int], ...]) -> list[dict[str, Any]]:
+    return [{"modality": modality, "tokenCount": tokens} for modality, tokens in pairs]
 
 
 def error_response(status: int, message: str) -> web.Response:

@@ -35,6 +35,10 @@ class FakeUpstream:
 
     prompt_tokens: int = 12
     completion_tokens: int = 5
+    #: OpenAI's `prompt_tokens_details` and `completion_tokens_details` (e.g. cached_tokens,
+    #: reasoning_tokens, audio_tokens), sent as given when set, streamed or not.
+    prompt_details: dict[str, int | None] | None = None
+    completion_details: dict[str, int | None] | None = None
     reply: str = "Hello from the fake upstream"
     fail_status: int | None = None
     fail_message: str = "The server had an error while processing your request."
@@ -79,12 +83,17 @@ class FakeUpstream:
             )
         return web.json_response(self._completion(body))
 
-    def _usage(self) -> dict[str, int]:
-        return {
+    def _usage(self) -> dict[str, Any]:
+        usage: dict[str, Any] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
         }
+        if self.prompt_details is not None:
+            usage["prompt_tokens_details"] = self.prompt_details
+        if self.completion_details is not None:
+            usage["completion_tokens_details"] = self.completion_details
+        return usage
 
     def _completion(self, body: dict[str, Any]) -> dict[str, Any]:
         return {

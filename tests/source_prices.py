@@ -1,0 +1,39 @@
+"""What the price source itself charges for a usage: the independent side of billing tests.
+
+Our charge (`Model.cost_of`) is computed from prices converted once into minor units; these
+helpers ask genai-prices' own calculator for the same usage, so a test compares the two
+instead of repeating our arithmetic.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING
+
+from genai_prices import Usage, calc_price
+
+from providers.catalog import Model
+from providers.usage import TokenUsage
+
+#: Our provider names that genai-prices spells differently.
+_PROVIDER_IDS = {"gemini": "google"}
+
+
+def source_units(model: Model, usage: TokenUsage) -> int:
+    """genai-prices' own price for `usage` on `model`, in minor units rounded up."""
+    source = Usage(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cache_write_1h_tokens=usage.cache_write_1h_tokens,
+        cache_write_5m_tokens=usage.cache_write_tokens - usage.cache_write_1h_tokens,
+        output_reasoning_tokens=usage.reasoning_tokens,
+        input_audio_tokens=usage.input_audio_tokens,
+        output_audio_tokens=usage.output_audio_tokens,
+        input_image_tokens=usage.input_image_tokens,
+        output_image_tokens=usage.output_image_tokens,
+        cache_audio_read_tokens=0,  # not reported by our providers apart from cache reads
+    )
+    provider = _PROVIDER_IDS.get(model.provider, model.provider)
+    total = calc_price(source, model.upstream, provider_id=provider).total_price
+    return int((total * 1_000_000).to_integral_value(rounding=ROUND_CEILING))
