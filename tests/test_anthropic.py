@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
+from providers.catalog import load_catalog
 from providers.registry import ProviderConfig
+from providers.usage import TokenUsage
 from storage.models import Account
 from tests.conftest import OPERATOR_KEY, ApiHarness
 from tests.fakes.anthropic import MESSAGE_ID, FakeAnthropic
+from tests.source_prices import source_units
 
 PATH = "/anthropic/v1/messages"
 BODY: dict[str, Any] = {
@@ -121,7 +124,7 @@ async def test_a_call_debits_exactly_its_usage_at_the_models_price(
     ]
 
 
-async def test_cache_writes_and_reads_are_billed_as_input(
+async def test_cache_writes_and_reads_are_input_billed_at_their_own_prices(
     api: ApiHarness, fake_anthropic: FakeAnthropic
 ) -> None:
     fake_anthropic.input_tokens, fake_anthropic.output_tokens = 500, 2000
@@ -131,8 +134,11 @@ async def test_cache_writes_and_reads_are_billed_as_input(
     await api.client.post(PATH, json={**BODY, "key": key})
     row = await api.storage.database.fetch_one("SELECT input_units, cost FROM calls")
     assert row is not None
-    assert dict(row) == {"input_units": 1000, "cost": 8800}
-    assert await api.balance() == CREDIT - 8800
+    usage = TokenUsage(1000, 2000, cache_read_tokens=200, cache_write_tokens=300)
+    cost = source_units(load_catalog().get(BODY["model"]), usage)
+    assert cost < load_catalog().get(BODY["model"]).cost_of(TokenUsage(1000, 2000))
+    assert dict(row) == {"input_units": 1000, "cost": cost}
+    assert await api.balance() == CREDIT - cost
 
 
 async def test_upstream_400_passes_the_providers_message_and_costs_nothing(

@@ -17,9 +17,11 @@ from aiohttp.client import ClientResponse
 
 from providers.anthropic import hold_for_messages
 from providers.catalog import load_catalog
+from providers.usage import TokenUsage
 from storage.models import CallRecord, Settlement
 from tests.conftest import ApiHarness
 from tests.fakes.anthropic import FakeAnthropic
+from tests.source_prices import source_units
 
 PATH = "/anthropic/v1/messages"
 BODY: dict[str, Any] = {
@@ -100,8 +102,10 @@ async def test_a_stream_is_billed_from_message_start_and_the_last_message_delta(
     response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
     await response.read()
     call = await the_call(api, settled)
-    assert call == {"status": 200, "input_units": 1000, "output_units": 2000, "cost": 8800}
-    assert await api.balance() == CREDIT - 8800
+    usage = TokenUsage(1000, 2000, cache_read_tokens=500)
+    cost = source_units(load_catalog().get(BODY["model"]), usage)  # reads at their own price
+    assert call == {"status": 200, "input_units": 1000, "output_units": 2000, "cost": cost}
+    assert await api.balance() == CREDIT - cost
 
 
 async def test_events_reach_the_client_before_the_upstream_finishes(

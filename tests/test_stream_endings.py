@@ -20,6 +20,7 @@ import pytest
 from aiohttp import ClientSession
 
 from api.inflight import InFlight
+from providers.usage import TokenUsage
 from tests import streams
 from tests.conftest import ApiHarness
 from tests.fakes.anthropic import FakeAnthropic
@@ -79,7 +80,7 @@ async def test_a_client_leaving_before_the_usage_pays_the_providers_usage(
         dialect.release_usage()  # ...and the usage only once the relay knows it
         call = await the_call(api)
     usage = dialect.usage
-    cost = dialect.model.cost(usage.input_tokens, usage.output_tokens)
+    cost = dialect.model.cost_of(usage)
     assert (call["status"], call["input_units"], call["output_units"]) == (
         499,
         usage.input_tokens,
@@ -142,7 +143,8 @@ async def test_a_broken_stream_bills_the_prompt_without_its_image_bytes(
     output = call["output_units"]
     assert output > 0
     assert (call["status"], call["input_units"]) == (502, dialect.estimate(body))
-    assert call["cost"] == dialect.model.cost(dialect.estimate(body), output) < call["held"]
+    estimate = TokenUsage(dialect.estimate(body), output)
+    assert call["cost"] == dialect.model.cost_of(estimate) < call["held"]
     assert await account_state(api) == (CREDIT - call["cost"], 0, 0)
 
 
@@ -157,7 +159,7 @@ async def test_an_estimated_ending_never_costs_more_than_the_hold(
     async with gateway(api, cancel_on_disconnect=True) as url:
         await post_whole_stream(url, dialect, key, body)
     call = await the_call(api)
-    estimated = dialect.model.cost(call["input_units"], call["output_units"])
+    estimated = dialect.model.cost_of(TokenUsage(call["input_units"], call["output_units"]))
     assert estimated > call["held"]
     assert (call["status"], call["cost"]) == (502, call["held"])
     assert await account_state(api) == (CREDIT - call["held"], 0, 0)
@@ -184,5 +186,5 @@ async def test_a_shutdown_past_its_grace_bills_what_was_seen_without_reading_on(
         dialect.release()
     expected = (dialect.estimate(dialect.body), 1)
     assert (call["status"], call["input_units"], call["output_units"]) == (499, *expected)
-    assert call["cost"] == dialect.model.cost(*expected) < call["held"]
+    assert call["cost"] == dialect.model.cost_of(TokenUsage(*expected)) < call["held"]
     assert await account_state(api) == (CREDIT - call["cost"], 0, 0)
