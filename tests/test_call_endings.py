@@ -14,6 +14,7 @@ from aiohttp import ClientSession
 from providers.catalog import load_catalog
 from providers.openai_compat import hold_for_chat
 from providers.prompt_estimate import openai_prompt_tokens
+from providers.usage import TokenUsage
 from storage.database import Row
 from tests.conftest import ApiHarness
 
@@ -50,8 +51,8 @@ async def test_success_is_billed_from_the_providers_usage(api: ApiHarness) -> No
     key = await api.register(credit=CREDIT)
     response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
     assert response.status == 200
-    assert (await the_call(api))["cost"] == MODEL.cost(12, 5)
-    assert await api.balance() == CREDIT - MODEL.cost(12, 5)
+    assert (await the_call(api))["cost"] == MODEL.cost_of(TokenUsage(12, 5))
+    assert await api.balance() == CREDIT - MODEL.cost_of(TokenUsage(12, 5))
     await assert_no_hold(api)
 
 
@@ -90,7 +91,9 @@ async def test_a_stream_cut_mid_way_is_billed_for_what_was_produced(api: ApiHarn
     call = await the_call(api)
     input_tokens = openai_prompt_tokens({"messages": MESSAGES, "model": MODEL.upstream})
     assert (call["status"], call["output_units"], call["held"]) == (502, 2, STREAM_HOLD)
-    assert call["cost"] == MODEL.cost(input_tokens, 2) == CREDIT - await api.balance()
+    assert (
+        call["cost"] == MODEL.cost_of(TokenUsage(input_tokens, 2)) == CREDIT - await api.balance()
+    )
     await assert_no_hold(api)
 
 
@@ -108,7 +111,12 @@ async def test_a_stream_without_usage_is_billed_from_counted_output(api: ApiHarn
         words,
     )
     # never free, never the whole hold
-    assert call["cost"] == MODEL.cost(input_tokens, words) < call["held"] == STREAM_HOLD
+    assert (
+        call["cost"]
+        == MODEL.cost_of(TokenUsage(input_tokens, words))
+        < call["held"]
+        == STREAM_HOLD
+    )
     assert await api.balance() == CREDIT - call["cost"]
     await assert_no_hold(api)
 
@@ -124,7 +132,7 @@ async def test_a_client_leaving_mid_stream_pays_the_usage_that_follows(api: ApiH
     api.upstream.pause_stream.set()
     call = await the_call(api)  # the gateway read on to the provider's usage
     assert (call["status"], call["input_units"], call["output_units"]) == (499, 12, 5)
-    assert call["cost"] == MODEL.cost(12, 5) == CREDIT - await api.balance()
+    assert call["cost"] == MODEL.cost_of(TokenUsage(12, 5)) == CREDIT - await api.balance()
     assert call["held"] == STREAM_HOLD
     await assert_no_hold(api)
 
@@ -133,7 +141,7 @@ async def test_many_simultaneous_calls_never_spend_more_than_the_balance(
     api: ApiHarness,
 ) -> None:
     api.upstream.prompt_tokens, api.upstream.completion_tokens = 5, 100
-    per_call = MODEL.cost(5, 100)
+    per_call = MODEL.cost_of(TokenUsage(5, 100))
     key = await api.register(credit=3 * per_call + per_call // 2)
     body = {**BODY, "key": key, "max_tokens": 100}
     responses = await asyncio.gather(
@@ -165,7 +173,7 @@ async def test_with_production_settings_a_leaving_client_is_noticed_at_the_next_
     api.upstream.pause_stream.set()
     call = await the_call(api)  # the failed write is noticed, then the relay reads on
     assert (call["status"], call["input_units"], call["output_units"]) == (499, 12, 5)
-    assert call["cost"] == MODEL.cost(12, 5) == CREDIT - await api.balance()
+    assert call["cost"] == MODEL.cost_of(TokenUsage(12, 5)) == CREDIT - await api.balance()
     assert call["held"] == STREAM_HOLD
     await assert_no_hold(api)
 
@@ -182,6 +190,6 @@ async def test_usage_beyond_the_balance_charges_down_to_zero_and_records_the_res
     assert response.headers["X-Myapi-Cost-Units"] == "50000"
     assert response.headers["X-Myapi-Balance-Units"] == "0"
     call = await the_call(api)
-    assert call["shortfall"] == MODEL.cost(10_000_000, 5) - 50_000
+    assert call["shortfall"] == MODEL.cost_of(TokenUsage(10_000_000, 5)) - 50_000
     assert await api.balance() == 0
     await assert_no_hold(api)

@@ -8,6 +8,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from providers.catalog import load_catalog
 from providers.echo import echo_events, echo_usage, last_user_text
+from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 
 ECHO = load_catalog().get("echo")
@@ -41,7 +42,7 @@ async def test_echo_answers_through_the_sdk_and_debits_exactly(api: ApiHarness) 
         reply = await client.chat.completions.create(model="echo", messages=MESSAGES)
     assert reply.choices[0].message.content == "echo these words back"
     assert reply.usage is not None
-    expected = ECHO.cost(reply.usage.prompt_tokens, reply.usage.completion_tokens)
+    expected = ECHO.cost_of(TokenUsage(reply.usage.prompt_tokens, reply.usage.completion_tokens))
     assert expected > 0
     assert await api.balance() == 10**6 - expected
     assert api.upstream.requests == []
@@ -66,7 +67,9 @@ async def test_echo_streams_through_the_sdk_with_usage(api: ApiHarness) -> None:
         expected.input_tokens,
         expected.output_tokens,
     )
-    assert await api.balance() == 10**6 - ECHO.cost(expected.input_tokens, expected.output_tokens)
+    assert await api.balance() == 10**6 - ECHO.cost_of(
+        TokenUsage(expected.input_tokens, expected.output_tokens)
+    )
 
 
 async def test_echo_goes_through_the_gate(api: ApiHarness) -> None:

@@ -12,6 +12,7 @@ import pytest
 from providers.catalog import load_catalog
 from providers.gemini import hold_for_generation
 from providers.prompt_estimate import gemini_prompt_tokens
+from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 from tests.fakes.gemini import FakeGemini
 from tests.ledger import account_state, calls, the_call
@@ -115,7 +116,7 @@ async def test_a_stream_cut_mid_way_is_billed_for_what_was_produced(
         fake_gemini.prompt_tokens,
         produced,
     )
-    assert call["cost"] == MODEL.cost(fake_gemini.prompt_tokens, produced)
+    assert call["cost"] == MODEL.cost_of(TokenUsage(fake_gemini.prompt_tokens, produced))
     assert await account_state(api) == (CREDIT - call["cost"], 0, 0)
 
 
@@ -129,7 +130,7 @@ async def test_a_stream_cut_without_any_usage_is_billed_from_the_estimate(
     [call] = await calls(api)
     expected = (gemini_prompt_tokens(BODY), output_tokens("Hello", " from"))
     assert (call["input_units"], call["output_units"]) == expected
-    assert await account_state(api) == (CREDIT - MODEL.cost(*expected), 0, 0)
+    assert await account_state(api) == (CREDIT - MODEL.cost_of(TokenUsage(*expected)), 0, 0)
 
 
 async def test_a_stream_that_ends_without_usage_is_billed_from_its_output(
@@ -142,7 +143,7 @@ async def test_a_stream_that_ends_without_usage_is_billed_from_its_output(
     [call] = await calls(api)
     expected = (gemini_prompt_tokens(BODY), output_tokens(fake_gemini.reply))
     assert (call["status"], call["input_units"], call["output_units"]) == (200, *expected)
-    assert call["cost"] == MODEL.cost(*expected) < call["held"]
+    assert call["cost"] == MODEL.cost_of(TokenUsage(*expected)) < call["held"]
     assert await account_state(api) == (CREDIT - call["cost"], 0, 0)
 
 
@@ -190,5 +191,5 @@ async def test_a_client_leaving_mid_stream_pays_the_usage_that_follows(
     call = await the_call(api)  # the gateway read on to Google's final usage
     usage = (fake_gemini.prompt_tokens, fake_gemini.candidates_tokens)
     assert (call["status"], call["input_units"], call["output_units"]) == (499, *usage)
-    assert call["cost"] == MODEL.cost(*usage)
+    assert call["cost"] == MODEL.cost_of(TokenUsage(*usage))
     assert await account_state(api) == (CREDIT - call["cost"], 0, 0)

@@ -8,6 +8,7 @@ from google import genai
 from google.genai import errors, types
 
 from providers.catalog import load_catalog
+from providers.usage import TokenUsage
 from tests.conftest import OPERATOR_KEY, ApiHarness
 from tests.fakes.gemini import FakeGemini
 from tests.ledger import account_state, calls
@@ -49,7 +50,7 @@ async def test_generate_content_through_the_sdk(api: ApiHarness, fake_gemini: Fa
     assert received.headers["x-goog-api-key"] == OPERATOR_KEY
     assert received.body["generationConfig"] == {"maxOutputTokens": 100, "temperature": 0.2}
     assert key not in str(received)
-    assert await account_state(api) == (CREDIT - MODEL.cost(1000, 2000), 0, 0)
+    assert await account_state(api) == (CREDIT - MODEL.cost_of(TokenUsage(1000, 2000)), 0, 0)
 
 
 async def test_streaming_through_the_sdk(api: ApiHarness, fake_gemini: FakeGemini) -> None:
@@ -62,7 +63,7 @@ async def test_streaming_through_the_sdk(api: ApiHarness, fake_gemini: FakeGemin
         texts = [chunk.text async for chunk in stream]
     assert texts == list(fake_gemini.pieces)
     assert fake_gemini.requests[0].query == {"alt": "sse"}
-    assert await account_state(api) == (CREDIT - MODEL.cost(1000, 2000), 0, 0)
+    assert await account_state(api) == (CREDIT - MODEL.cost_of(TokenUsage(1000, 2000)), 0, 0)
 
 
 async def test_count_tokens_through_the_sdk_is_free(
