@@ -202,7 +202,7 @@ def stale_sweep_context(settings: Settings) -> CleanupContext | None:
 
     def build(app: web.Application) -> StaleSweep:
         storage = app[STORAGE]
-        return StaleSweep(storage.accounts, storage.idempotency, stale_seconds)
+        return StaleSweep(storage.holds, storage.idempotency, stale_seconds)
 
     return sweep_context(build, settings.stale_hold_sweep_minutes * 60)
 

@@ -24,7 +24,7 @@ from typing import Protocol
 from aiohttp import web
 
 from api.periodic import CleanupContext, Sleep, periodic_context
-from storage.accounts import AccountStore
+from storage.holds import HoldRecovery
 from storage.idempotency import IdempotencyStore
 
 logger = logging.getLogger(__name__)
@@ -49,16 +49,16 @@ class StaleSweep:
     """Releases holds and claims older than `stale_seconds` (STALE_HOLD_MINUTES)."""
 
     def __init__(
-        self, accounts: AccountStore, idempotency: IdempotencyStore, stale_seconds: int
+        self, holds: HoldRecovery, idempotency: IdempotencyStore, stale_seconds: int
     ) -> None:
-        self._accounts = accounts
+        self._holds = holds
         self._idempotency = idempotency
         self._stale_seconds = stale_seconds
 
     async def run_once(self) -> SweepReport:
         """Sweep once; safe to repeat and to run on several replicas at the same time."""
         report = SweepReport(
-            accounts_released=await self._accounts.release_stale_holds(self._stale_seconds),
+            accounts_released=await self._holds.release_stale_holds(self._stale_seconds),
             claims_freed=await self._idempotency.abandon_stale_claims(),
             answers_purged=await self._idempotency.purge_expired(),
         )

@@ -12,6 +12,7 @@ from storage.accounts import AccountStore
 from storage.admin import AccountAdmin
 from storage.clock import Clock
 from storage.database import Database, open_database, sqlite_path
+from storage.holds import HoldRecovery
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageQuota, ImageStore
 from storage.migrations import migrate
@@ -63,6 +64,7 @@ class Storage:
     clock: Clock
     accounts: AccountStore
     admin: AccountAdmin
+    holds: HoldRecovery
     idempotency: IdempotencyStore
     images: ImageStore
     notices: NoticeStore
@@ -118,11 +120,12 @@ async def open_storage(
     try:
         await migrate(database)
         accounts = AccountStore(database, policy, clock)
+        holds = HoldRecovery(database, clock)
         idempotency = IdempotencyStore(
             database, clock, idempotency_ttl_seconds, stale_claim_seconds=stale_hold_seconds
         )
         if recover_holds:
-            await _recover(database, accounts, idempotency, stale_hold_seconds)
+            await _recover(database, holds, idempotency, stale_hold_seconds)
         mismatched = await accounts.mismatched_balances()
         if mismatched:
             logger.error("balance differs from the ledger for %d accounts", len(mismatched))
@@ -135,6 +138,7 @@ async def open_storage(
         database=database,
         clock=clock,
         accounts=accounts,
+        holds=holds,
         admin=AccountAdmin(database, clock),
         idempotency=idempotency,
         images=ImageStore(database, clock, image_quota),
@@ -150,7 +154,7 @@ async def open_storage(
 
 async def _recover(
     database: Database,
-    accounts: AccountStore,
+    holds: HoldRecovery,
     idempotency: IdempotencyStore,
     stale_hold_seconds: int,
 ) -> None:
@@ -158,7 +162,7 @@ async def _recover(
     older than any live call on PostgreSQL (other replicas may be mid-call)."""
     owned = database.dialect == "sqlite"
     released = await (
-        accounts.release_all_holds() if owned else accounts.release_stale_holds(stale_hold_seconds)
+        holds.release_all_holds() if owned else holds.release_stale_holds(stale_hold_seconds)
     )
     if released:
         logger.warning("released holds left by an earlier crash on %d accounts", released)

@@ -36,13 +36,13 @@ from storage.sql import (
 logger = logging.getLogger(__name__)
 
 # A lock until unblocked (`LOCKED_UNTIL_UNBLOCKED`) holds however late the clock.
-_LOCKED = "(locked_until IS NOT NULL AND (locked_until > :now OR locked_until = :forever))"
-_BASE_STRIKES = f"(CASE WHEN locked_until IS NOT NULL AND NOT {_LOCKED} THEN 0 ELSE strikes END)"
+LOCKED = "(locked_until IS NOT NULL AND (locked_until > :now OR locked_until = :forever))"
+_BASE_STRIKES = f"(CASE WHEN locked_until IS NOT NULL AND NOT {LOCKED} THEN 0 ELSE strikes END)"
 _FUNDED = "(:hold = 0 OR balance - reserved >= :hold)"
 _LIMIT = "COALESCE(rate_limit, :rate_limit)"
 _IN_WINDOW = "(CASE WHEN rate_window = :window THEN rate_count ELSE 0 END)"
 _WITHIN_RATE = f"({_LIMIT} = 0 OR {_IN_WINDOW} < {_LIMIT})"
-_KEY_OK = f"(NOT {_LOCKED} AND key_hash = :key_hash)"
+_KEY_OK = f"(NOT {LOCKED} AND key_hash = :key_hash)"
 _PASSES = f"({_KEY_OK} AND {_WITHIN_RATE} AND {_FUNDED})"
 _RATE_LIMITED = f"({_KEY_OK} AND NOT {_WITHIN_RATE})"
 
@@ -59,8 +59,8 @@ _AUTHORIZE = f"""
 UPDATE accounts SET
     auth_result = CASE
         WHEN key_hash <> :key_hash THEN
-            CASE WHEN {_LOCKED} THEN 'locked_bad_key' ELSE 'bad_key' END
-        WHEN {_LOCKED} THEN 'locked'
+            CASE WHEN {LOCKED} THEN 'locked_bad_key' ELSE 'bad_key' END
+        WHEN {LOCKED} THEN 'locked'
         WHEN NOT {_WITHIN_RATE} THEN 'rate_limited'
         WHEN NOT {_FUNDED} THEN 'no_funds'
         ELSE 'ok' END,
@@ -70,12 +70,12 @@ UPDATE accounts SET
         ELSE {_BASE_STRIKES} + 1 END,
     locked_until = CASE
         WHEN {_PASSES} THEN NULL
-        WHEN {_LOCKED} OR {_RATE_LIMITED} THEN locked_until
+        WHEN {LOCKED} OR {_RATE_LIMITED} THEN locked_until
         WHEN {_BASE_STRIKES} + 1 >= :lock_strikes THEN :lock_until
         ELSE NULL END,
     lock_cause = CASE
         WHEN {_PASSES} THEN NULL
-        WHEN {_LOCKED} OR {_RATE_LIMITED} THEN lock_cause
+        WHEN {LOCKED} OR {_RATE_LIMITED} THEN lock_cause
         WHEN key_hash <> :key_hash THEN 'bad_key'
         WHEN {_BASE_STRIKES} = 0 THEN 'no_funds'
         ELSE lock_cause END,
@@ -87,7 +87,7 @@ WHERE {{lookup}}
 RETURNING id, username, auth_result, strikes, locked_until, balance
 """
 # PostgreSQL also writes the hold as a row, in the same statement, so that holds a crashed
-# replica leaves behind can be found (see `release_stale_holds`).
+# replica leaves behind can be found (see `storage.holds`).
 _WITH_HOLD_ROW = """
 WITH gate AS ({update}),
 held AS (
@@ -101,43 +101,6 @@ SELECT * FROM gate
 def _authorize_statement(lookup: str, dialect: str) -> str:
     update = _AUTHORIZE.format(lookup=lookup)
     return _WITH_HOLD_ROW.format(update=update) if dialect == "postgresql" else update
-
-
-# The accounts are locked first, in id order, as a settle locks its account before it
-# deletes its hold row: taking the hold rows first could deadlock with a settle, and the
-# settle would be the one PostgreSQL aborts.
-_LOCK_STALE_ACCOUNTS = """
-SELECT id FROM accounts
-WHERE id IN (SELECT account_id FROM holds WHERE created_at < :cutoff)
-ORDER BY id FOR UPDATE
-"""
-
-# Money in lifts a lock only no-funds strikes set, and only once something is available
-# again; its own statement, run in the transaction that wrote the money's ledger row.
-_LIFT_NO_FUNDS_LOCK = f"""
-UPDATE accounts SET strikes = 0, locked_until = NULL, lock_cause = NULL
-WHERE id = :account_id AND lock_cause = 'no_funds' AND {_LOCKED} AND balance - reserved > 0
-RETURNING id
-"""
-
-
-async def lift_no_funds_lock(executor: Executor, account_id: int, now: int) -> bool:
-    """After money came in: lift the account's lock when no-funds strikes alone set it.
-
-    Call it after the ledger row, in the same transaction. True when a lock was lifted. A
-    lock any wrong key took part in, or an admin's block, stays (see `storage.schema_locks`).
-    """
-    params = {"account_id": account_id, "now": now, "forever": LOCKED_UNTIL_UNBLOCKED}
-    return await executor.fetch_one(_LIFT_NO_FUNDS_LOCK, params) is not None
-
-
-_RELEASE_STALE_HOLDS = """
-WITH stale AS (DELETE FROM holds WHERE created_at < :cutoff RETURNING account_id, amount),
-totals AS (SELECT account_id, SUM(amount) AS amount FROM stale GROUP BY account_id)
-UPDATE accounts SET reserved = reserved - totals.amount
-FROM totals WHERE accounts.id = totals.account_id
-RETURNING accounts.id
-"""
 
 
 _CHARGEABLE = "CASE WHEN balance <= 0 THEN 0 WHEN :cost <= balance THEN :cost ELSE balance END"
@@ -243,27 +206,6 @@ class AccountStore:
             shortfall=row["shortfall"],
             balance=row["balance_after"],
         )
-
-    async def release_stale_holds(self, older_than_seconds: int) -> int:
-        """Release holds (PostgreSQL rows) older than any call can still be running.
-
-        Several replicas share the database, so a restarting one cannot release every hold:
-        only those too old to belong to a live call. Safe beside settles and other replicas'
-        sweeps: each hold row is deleted once, and only its deleter releases it. Returns how
-        many accounts got funds back.
-        """
-        params = {"cutoff": self._clock() - older_than_seconds}
-        async with self._db.transaction() as tx:
-            await tx.fetch_all(_LOCK_STALE_ACCOUNTS, params)
-            rows = await tx.fetch_all(_RELEASE_STALE_HOLDS, params)
-        return len(rows)
-
-    async def release_all_holds(self) -> int:
-        """At start-up of the only process using the database, no hold can still be live."""
-        rows = await self._db.fetch_all(
-            "UPDATE accounts SET reserved = 0 WHERE reserved <> 0 RETURNING id"
-        )
-        return len(rows)
 
     async def register_telegram_user(
         self, telegram_id: int, telegram_username: str | None, trial_credit: int, language: str

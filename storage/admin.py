@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from storage.accounts import lift_no_funds_lock
 from storage.clock import Clock
 from storage.database import Database, Executor
 from storage.errors import (
@@ -22,6 +21,7 @@ from storage.errors import (
     UsernameTakenError,
 )
 from storage.keys import issue_key
+from storage.locks import lift_no_funds_lock
 from storage.models import Account, Registration
 from storage.policy import LOCKED_UNTIL_UNBLOCKED
 from storage.sql import (

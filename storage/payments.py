@@ -13,7 +13,7 @@ Invariants:
   Stars; if Telegram refuses, `undo_refund` gives the credit back ('refund_undone').
 - Money in is never refused because of a lock, and a credit (or a refund undone) lifts a
   lock that no-funds strikes alone set, in the same transaction as its ledger row
-  (`storage.accounts.lift_no_funds_lock`).
+  (`storage.locks.lift_no_funds_lock`).
 - Money moves only through ledger rows (the `ledger_applies` trigger moves the balance);
   every reversal is also an `admin_actions` row naming its actor.
 """
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.accounts import lift_no_funds_lock
 from storage.clock import Clock
 from storage.database import Database, Executor, Row
 from storage.errors import StorageError
+from storage.locks import lift_no_funds_lock
 from storage.models import Account
 from storage.sql import (
     ACCOUNT_COLUMNS,

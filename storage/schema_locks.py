@@ -9,7 +9,7 @@ admin's block and unblock (`storage.admin`):
 - NULL when there is no run (a success, an unblock, a lifted lock) or for rows locked before
   this migration, whose cause is unknown.
 
-Only a 'no_funds' lock is lifted by money in (see `storage.accounts.lift_no_funds_lock`):
+Only a 'no_funds' lock is lifted by money in (see `storage.locks.lift_no_funds_lock`):
 paying must never undo a lock that guessing took part in, nor an admin's block.
 """
 

@@ -64,7 +64,7 @@ async def postgres(postgres_url: str, clock: FakeClock) -> AsyncIterator[Storage
 
 
 def sweeper(storage: Storage) -> StaleSweep:
-    return StaleSweep(storage.accounts, storage.idempotency, STALE)
+    return StaleSweep(storage.holds, storage.idempotency, STALE)
 
 
 async def test_a_sweep_releases_only_holds_older_than_the_bound(

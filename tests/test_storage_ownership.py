@@ -106,7 +106,7 @@ async def test_a_settle_after_the_holds_were_wiped_still_records_and_charges(
     storage: Storage,
 ) -> None:
     account_id = await user_with_hold(storage)
-    await storage.accounts.release_all_holds()  # what a second process's recovery did
+    await storage.holds.release_all_holds()  # what a second process's recovery did
     settlement = await storage.accounts.finish_call(finished(account_id))
     rows = await storage.database.fetch_all("SELECT cost FROM calls")
     assert settlement.charged == COST
@@ -123,7 +123,7 @@ async def test_a_settle_after_a_sweep_leaves_other_calls_holds_alone(
         key = await user_with_key(storage)
         account_id = await hold(storage, key, request_id="slow")
         clock.advance(3601)
-        await storage.accounts.release_stale_holds(3600)  # "slow" still runs, past the bound
+        await storage.holds.release_stale_holds(3600)  # "slow" still runs, past the bound
         await hold(storage, key, 500, "fresh")
         await storage.accounts.finish_call(finished(account_id, "slow"))
         after = await reserved_and_balance(storage)
