@@ -1,4 +1,8 @@
-"""`GET /v1/models`: OpenAI's model list, with each model's prices and availability."""
+"""`GET /v1/models` and `GET /v1/models/{id}`: OpenAI's model list and model object, with each
+model's prices and availability.
+
+Both answer the same entry for a model, built in one place, so a client that retrieves one
+model sees exactly what the list shows for it."""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from api.context import context_of
+from api.context import ApiContext, context_of
 from api.openapi_models import Handler, OperationDoc
-from api.route_rows import RouteRow
+from api.route_rows import openai_rows
+from providers.catalog import Model
 
 
 class ListedModel(BaseModel):
@@ -37,31 +42,48 @@ class ModelsAnswer(BaseModel):
     data: list[ListedModel]
 
 
+def _entry(context: ApiContext, model: Model) -> ListedModel:
+    reason = context.registry.unavailable_reason(model)
+    return ListedModel(
+        id=model.name,
+        owned_by=model.provider,
+        available=not reason,
+        kind=model.kind,
+        pricing={"currency": context.currency, **model.prices(), "source": model.price_source()},
+        reason=reason or None,
+    )
+
+
 async def list_models(request: web.Request) -> web.Response:
     context = context_of(request)
-    registry = context.registry
-    data = [
-        ListedModel(
-            id=model.name,
-            owned_by=model.provider,
-            available=not registry.unavailable_reason(model),
-            kind=model.kind,
-            pricing={
-                "currency": context.currency,
-                **model.prices(),
-                "source": model.price_source(),
-            },
-            reason=registry.unavailable_reason(model) or None,
-        )
-        for model in registry.catalog.models.values()
-    ]
+    data = [_entry(context, model) for model in context.registry.catalog.models.values()]
     answer = ModelsAnswer(data=data).model_dump(mode="json", exclude_none=True)
     return web.json_response(answer)
 
 
-ROUTES = (RouteRow("GET", "/v1/models", list_models),)
+async def retrieve_model(request: web.Request) -> web.Response:
+    """The model by its catalog name or `provider:upstream name`, answered under its catalog
+    name; an unknown id raises UnknownModelError, which the error middleware answers as
+    OpenAI does: 404 `model_not_found`."""
+    context = context_of(request)
+    model = context.registry.catalog.get(request.match_info["model"])
+    return web.json_response(_entry(context, model).model_dump(mode="json", exclude_none=True))
+
+
+#: The id may hold slashes (`openrouter:meta-llama/...`), so it matches the rest of the path.
+ROUTES = (
+    *openai_rows("GET", "/models", list_models),
+    *openai_rows("GET", "/models/{model:.+}", retrieve_model),
+)
 OPERATIONS: dict[Handler, OperationDoc] = {
     list_models: OperationDoc(
         "The catalog, with prices", "models", secured=False, answer=ModelsAnswer
+    ),
+    retrieve_model: OperationDoc(
+        "One model of the catalog, with its prices",
+        "models",
+        secured=False,
+        answer=ListedModel,
+        path={"model": {"type": "string", "maxLength": 256, "examples": ["gpt-4o-mini"]}},
     ),
 }
