@@ -35,7 +35,8 @@ SDK_MODELS = {"openai": literal_names(ChatModel), "anthropic": literal_names(Ant
 
 
 def served(catalog: Catalog, provider: str) -> list[str]:
-    """The SDK's names the catalog serves, by name or as `provider:name`."""
+    """The SDK's names the catalog knows, by name or as `provider:name`: priced ones are
+    sold, unpriced ones listed unavailable with the reason (see below)."""
     return [
         name
         for name in SDK_MODELS[provider]
@@ -60,23 +61,34 @@ def test_every_sdk_model_the_list_prices_cover_is_served(provider: str) -> None:
     assert [name for name in left_out if listed_price(provider, name) is not None] == []
 
 
-def test_the_catalog_serves_most_of_the_anthropic_sdk_models_it_can_price() -> None:
-    names = [name for name in SDK_MODELS["anthropic"] if listed_price("anthropic", name)]
-    share = len(set(served(load_catalog(), "anthropic")) & set(names)) / len(names)
+def test_the_catalog_serves_most_of_the_anthropic_sdk_models() -> None:
+    share = len(served(load_catalog(), "anthropic")) / len(SDK_MODELS["anthropic"])
     assert share >= LEAST_SHARE
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
-async def test_every_served_sdk_model_is_listed_available(api: ApiHarness, provider: str) -> None:
+def test_an_sdk_model_is_sold_exactly_when_a_price_is_known(provider: str) -> None:
+    """A name with a list price is sold at it; one without is kept, unpriced, with why."""
+    catalog = load_catalog()
+    for name in served(catalog, provider):
+        model = catalog.get(name) if name in catalog.models else catalog.get(f"{provider}:{name}")
+        priced = listed_price(provider, model.upstream) is not None
+        assert (model.unpriced == "") == priced, name
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_every_priced_sdk_model_is_listed_available_and_the_rest_say_why(
+    api: ApiHarness, provider: str
+) -> None:
     response = await api.client.get("/v1/models")
     listed = {model["id"]: model for model in (await response.json())["data"]}
-    names = served(load_catalog(), provider)
-    unavailable = [
-        name
-        for name in names
-        if not listed.get(name, listed.get(f"{provider}:{name}", {})).get("available")
-    ]
-    assert unavailable == []
+    for name in served(load_catalog(), provider):
+        entry = listed.get(name, listed.get(f"{provider}:{name}", {}))
+        if listed_price(provider, name) is not None:
+            assert entry.get("available") is True, name
+        else:
+            assert entry.get("available") is False, name
+            assert "price" in entry.get("reason", ""), name
 
 
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
@@ -94,3 +106,19 @@ def test_every_chat_model_bounds_its_output_by_its_window_or_less() -> None:
     catalog = load_catalog()
     chat = [model for model in catalog.models.values() if model.kind == "chat"]
     assert [m.name for m in chat if m.max_output_tokens > m.context_window] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/anthropic/v1/messages", "claude-mythos-5"), ("/v1/chat/completions", "gpt-6.2-sol")],
+)
+async def test_an_unpriced_sdk_model_answers_503_and_charges_nothing(
+    api: ApiHarness, path: str, name: str
+) -> None:
+    key = await api.register(credit=10**6)
+    body = {"model": name, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+    response = await api.client.post(path, json={**body, "key": key})
+    assert response.status == 503
+    assert (await response.json())["error"]["code"] == "model_unpriced"
+    assert await api.balance() == 10**6
+    assert api.upstream.requests == []
