@@ -6,7 +6,9 @@ After that no float or Decimal touches the request path: every cost is integer a
 rounded up, so the service never undercharges by a rounding.
 
 Units by kind of model: chat and embeddings are priced per 1M tokens (input and output),
-speech per 1M input characters (`input_per_1m`), transcription per minute of audio, and
+speech per 1M input characters (`input_per_1m`), transcription per minute of audio
+(`per_minute`: whisper-1) or, without `per_minute`, per token like chat (gpt-4o-transcribe
+and its kin, billed from the usage their answer reports), and
 images per image, by "<size>/<quality>" (or one flat `per_image`); an image model that also
 bills its prompt (gpt-image) prices its text input tokens at `input_per_1m` and its image
 input tokens at `image_input_per_1m`.
@@ -64,7 +66,8 @@ class Model:
     image_prices: dict[str, int] = field(default_factory=dict)
     image_input_per_1m: int = 0
     context_window: int = 0
-    #: Chat and embeddings: each usage category at its own price (None for other kinds).
+    #: Chat, embeddings and token-billed transcription: each usage category at its own
+    #: price (None for other kinds).
     token_prices: TokenPrices | None = None
     #: Why the model cannot be billed ("" when it can): it is listed but not callable.
     unpriced: str = ""
@@ -194,7 +197,8 @@ def _price(value: object, markup: Decimal, where: str) -> int:
 
 
 def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Decimal) -> Model:
-    """A chat or embedding model: its list prices with the catalog's fields over them."""
+    """A chat, embedding or token-billed transcription model: its list prices with the
+    catalog's fields over them."""
     provider = str(entry["provider"])
     upstream = str(entry.get("upstream", name.partition(":")[2] or name))
     overrides = {
@@ -203,7 +207,7 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
         if field_name in entry
     }
     listed = list_prices.resolve(provider, upstream, overrides)
-    needs_output = kind is ModelKind.CHAT
+    needs_output = kind is not ModelKind.EMBEDDING
     reason = list_prices.unpriced_reason(name, provider, upstream, listed, needs_output)
     prices = build(listed, markup)
     base = {unit.usage_key: unit.base for unit in prices.units}
@@ -230,6 +234,12 @@ def _whole(value: object, where: str) -> int:
     return value
 
 
+def _token_transcription(kind: ModelKind, entry: dict[str, Any]) -> bool:
+    """A transcription model without `per_minute` is billed from its answer's token usage
+    (gpt-4o-transcribe and its kin), so it is priced per token like a chat model."""
+    return kind is ModelKind.TRANSCRIPTION and "per_minute" not in entry
+
+
 def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     try:
         kind = ModelKind(entry.get("kind", "chat"))
@@ -240,7 +250,7 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     for required in ("max_output_tokens", "context_window"):
         if kind is ModelKind.CHAT and required not in entry:
             raise CatalogError(f"model {name!r} lacks the field {required!r}")
-    if kind in (ModelKind.CHAT, ModelKind.EMBEDDING):
+    if kind in (ModelKind.CHAT, ModelKind.EMBEDDING) or _token_transcription(kind, entry):
         return _token_prices(name, kind, entry, markup)
     prices = {
         field_name: _price(entry.get(field_name, "0"), markup, f"{name}.{field_name}")

@@ -9,8 +9,11 @@ import openai
 import pytest
 from PIL import Image
 
+from providers.catalog import load_catalog
+from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 from tests.media_files import wav_bytes
+from tests.source_prices import source_units
 
 
 def sdk(api: ApiHarness, key: str) -> openai.AsyncOpenAI:
@@ -100,3 +103,28 @@ async def test_transcription_of_a_wav_through_the_sdk(api: ApiHarness) -> None:
     [received] = api.upstream.requests
     assert received.body["file"]["data"] == audio
     assert await api.balance() == 10**6 - 600  # 6 s at 0.006 a minute
+
+
+async def test_a_token_billed_transcription_through_the_sdk_reports_its_usage(
+    api: ApiHarness,
+) -> None:
+    key = await api.register()
+    async with sdk(api, key) as client:
+        result = await client.audio.transcriptions.create(
+            model="gpt-4o-transcribe", file=("note.wav", wav_bytes(6), "audio/wav")
+        )
+        text = await client.audio.transcriptions.create(
+            model="gpt-4o-mini-transcribe",
+            file=("note.wav", wav_bytes(6), "audio/wav"),
+            response_format="text",
+        )
+    assert result.usage is not None
+    assert result.usage.type == "tokens"
+    assert text == api.upstream.media.transcript
+    assert [request.body["response_format"] for request in api.upstream.requests[1:]] == ["json"]
+    usage = TokenUsage(input_tokens=40, output_tokens=10, input_audio_tokens=40)
+    catalog = load_catalog()
+    spent = source_units(catalog.get("gpt-4o-transcribe"), usage) + source_units(
+        catalog.get("gpt-4o-mini-transcribe"), usage
+    )
+    assert await api.balance() == 10**6 - spent

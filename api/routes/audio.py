@@ -6,12 +6,15 @@ a client that leaves mid-body is still charged (recorded as 499); a provider who
 breaks off is not (the client's connection is then closed unfinished, so the audio cannot
 pass for complete).
 
-Transcriptions and translations are priced per minute of the uploaded audio, measured
-before the call by counting its packets (never from what a header claims), in a worker
-thread. The hold is that length rounded up to a whole second; the bill is the longer of the
-measured length and the provider's own figure when its answer states one (`text`, `srt`
-and `vtt` never do), capped at the hold, so a header cannot shorten the bill and the hold
-always bounds it. Uploads are read with their own limit (MAX_AUDIO_BYTES).
+Transcriptions and translations of a per-minute model (whisper-1) are priced per minute of
+the uploaded audio, measured before the call by counting its packets (never from what a
+header claims), in a worker thread. Token-billed models (gpt-4o-transcribe and its kin) are
+billed from the usage in the answer (`api.routes.transcription_tokens`); their hold is
+sized from the same measured length. The per-minute hold is that length rounded up to a
+whole second; the bill is the longer of the measured length and the provider's own figure
+when its answer states one (`text`, `srt` and `vtt` never do), capped at the hold, so a
+header cannot shorten the bill and the hold always bounds it. Uploads are read with their
+own limit (MAX_AUDIO_BYTES).
 
 All three run through the billed-request pipeline (`api.pipeline`) with no body to replay:
 they take no Idempotency-Key (speech is a stream; README lists the routes that do).
@@ -35,6 +38,7 @@ from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
 from api.route_rows import openai_rows
 from api.routes.kinds import as_invalid_request, route_of_kind
+from api.routes.transcription_tokens import transcribe_tokens
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES, read_form
 from providers.audio_duration import audio_seconds
 from providers.catalog import ModelKind
@@ -52,6 +56,7 @@ from providers.openai_media import (
     with_upstream_model,
 )
 from providers.openai_media_client import AudioStream, OpenAIMediaClient
+from providers.transcription_tokens import is_token_billed, plan_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +141,10 @@ async def _transcribe(request: web.Request, path: str) -> web.StreamResponse:
     credentials = take_credentials(request, dict(form.credentials))
     route = route_of_kind(context.registry, form.model, ModelKind.TRANSCRIPTION)
     seconds = await _measured_seconds(form.audio)
+    if is_token_billed(route.model):
+        with as_invalid_request():
+            plan = plan_tokens(form, route.model, held_seconds(seconds))
+        return await transcribe_tokens(request, credentials, route, path, plan)
     hold = max(1, route.model.audio_cost(held_seconds(seconds)))
     client = OpenAIMediaClient(context.upstream)
     async with billed_request(request, credentials, route, hold, body=None) as call:

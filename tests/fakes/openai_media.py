@@ -16,12 +16,14 @@ import base64
 import io
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 from PIL import Image
+
+from tests.fakes.openai_transcribe import FakeTokenUsage, is_token_model, token_answer
 
 if TYPE_CHECKING:
     from tests.fakes.upstream import FakeUpstream
@@ -47,6 +49,8 @@ class FakeMedia:
     #: The length a transcription answer states (verbose_json `duration`, json `usage`).
     reported_seconds: float | None = None
     transcript: str = "Hello from the fake transcriber"
+    #: What token-billed transcription models (gpt-4o-transcribe...) report.
+    transcription_usage: FakeTokenUsage = field(default_factory=FakeTokenUsage)
     #: A gpt-image answer's `usage`, as OpenAI reports it: text input tokens (None: one per
     #: word of the prompt) and image input tokens; `report_image_usage` False leaves it out.
     text_tokens: int | None = None
@@ -190,12 +194,14 @@ class MediaRoutes:
         await response.write_eof()
         return response
 
-    async def transcription(self, request: web.Request) -> web.Response:
+    async def transcription(self, request: web.Request) -> web.StreamResponse:
         body = await _form_body(request)
         self.fake.record(request, body)
         if failed := self._failure():
             return failed
         media = self.fake.media
+        if is_token_model(body.get("model")):
+            return await token_answer(request, body, media.transcript, media.transcription_usage)
         answer: dict[str, Any] = {"text": media.transcript}
         response_format = body.get("response_format", "json")
         if response_format in ("text", "srt", "vtt"):
