@@ -18,8 +18,8 @@ class TokenUsage(NamedTuple):
 
     Invariant: the breakdown fields are parts of those totals, never additions to them
     (cached and cache-written input are input tokens, reasoning is output): a breakdown the
-    provider did not report stays 0, and nothing is billed from the breakdown yet, so two
-    usages with the same totals cost the same.
+    provider did not report stays 0, and each part is priced at its own price
+    (`providers.prices`), the rest of its total at the total's price.
 
     A NamedTuple rather than a frozen dataclass: a Gemini stream builds one per event, and a
     tuple of nine fields is built faster than a frozen dataclass of two. Compare a usage only
