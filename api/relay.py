@@ -22,6 +22,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, suppress
+from typing import Any
 
 from aiohttp import web
 
@@ -29,9 +30,9 @@ from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
 from api.errors import REQUEST_ID
 from api.inflight import IN_FLIGHT
 from providers.catalog import Model
-from providers.dialect import StreamScanner
+from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
-from providers.usage import TokenUsage
+from providers.usage import JsonObject, TokenUsage
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +44,23 @@ DEFAULT_STREAM_DRAIN_SECONDS = 120.0
 async def relay_stream(
     request: web.Request,
     opened: AbstractAsyncContextManager[AsyncIterator[bytes]],
-    scanner: StreamScanner,
     bill: Bill,
     *,
+    dialect: ChatDialect[Any],
+    body: JsonObject,
+    prompt: JsonObject,
     model: Model,
-    prompt_estimate: Callable[[], int],
-    error_event: Callable[[UpstreamError], bytes],
 ) -> web.StreamResponse:
     """Open the upstream stream, relay it, and record on `bill` what it cost.
 
-    A refusal before the first byte raises from `opened` (an ordinary error answer).
-    `prompt_estimate` is called at the end, and only when the provider's own usage never
-    came: computing it up front would cost every stream for the rare broken one.
+    The dialect reads the stream (its scanner for the client's `body`) and writes the error
+    event in its own shape. A refusal before the first byte raises from `opened` (an
+    ordinary error answer). The prompt's estimate (`dialect.prompt_tokens(prompt)`) is made
+    at the end, and only when the provider's own usage never came: computing it up front
+    would cost every stream for the rare broken one.
     """
+    scanner = dialect.scanner(body)
+    error_event = dialect.error_event
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -80,7 +85,9 @@ async def relay_stream(
         logger.info("request %s: the client left at the stream's end", request[REQUEST_ID])
         bill.status = CLIENT_CLOSED
     finally:
-        _settle(bill, scanner, model, prompt_estimate, client_left=client_left)
+        _settle(
+            bill, scanner, model, lambda: dialect.prompt_tokens(prompt), client_left=client_left
+        )
     return response
 
 

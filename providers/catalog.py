@@ -19,138 +19,18 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from providers import list_prices
 from providers.errors import CatalogError, UnknownModelError
-from providers.prices import CATALOG_FIELDS, TokenPrices, build, decimal_text
-from providers.usage import TokenUsage
+from providers.model import Model as Model
+from providers.model import ModelKind as ModelKind
+from providers.prices import CATALOG_FIELDS, build
 
 _UNITS = 1_000_000  # minor units per currency unit
 _PER_MILLION = 1_000_000  # token and character prices are per 1M
-
-
-class ModelKind(StrEnum):
-    CHAT = "chat"
-    EMBEDDING = "embedding"
-    IMAGE = "image"
-    SPEECH = "speech"
-    TRANSCRIPTION = "transcription"
-
-
-def _ceil_div(numerator: int, denominator: int) -> int:
-    return -(-numerator // denominator)
-
-
-@dataclass(frozen=True, slots=True)
-class Model:
-    """One sellable model. Invariant: every price is a non-negative whole number of units.
-
-    `context_window` is the most prompt tokens the provider accepts for this model (it
-    refuses a longer prompt), so it bounds every hold's prompt; 0 means unknown, and then a
-    prompt part of unknown size cannot be held (the catalog file requires it for chat).
-    """
-
-    name: str
-    provider: str
-    upstream: str
-    kind: ModelKind = ModelKind.CHAT
-    input_per_1m: int = 0
-    output_per_1m: int = 0
-    max_output_tokens: int = 0
-    per_minute: int = 0
-    per_image: int = 0
-    image_prices: dict[str, int] = field(default_factory=dict)
-    image_input_per_1m: int = 0
-    context_window: int = 0
-    #: Chat, embeddings and token-billed transcription: each usage category at its own
-    #: price (None for other kinds).
-    token_prices: TokenPrices | None = None
-    #: Why the model cannot be billed ("" when it can): it is listed but not callable.
-    unpriced: str = ""
-
-    def cost(self, input_units: int, output_units: int) -> int:
-        """The holds' price: tokens (or characters, for speech) at the per-1M prices,
-        rounded up. For token-priced models every input token is at the highest input
-        category's price and every output token at the highest output one (tiers included),
-        so it is never below `cost_of` a usage with those totals."""
-        if self.token_prices is not None:
-            return self.token_prices.bound(input_units, output_units)
-        micro = input_units * self.input_per_1m + output_units * self.output_per_1m
-        return _ceil_div(micro, _PER_MILLION)
-
-    def cost_of(self, usage: TokenUsage) -> int:
-        """What a call's usage costs, each category at its own price, rounded up once."""
-        if self.token_prices is not None:
-            return self.token_prices.cost(usage)
-        return self.cost(usage.input_tokens, usage.output_tokens)
-
-    @property
-    def max_input_per_1m(self) -> int:
-        """The highest price per 1M of any input category: what a hold prices input at."""
-        if self.token_prices is not None:
-            return self.token_prices.highest("input")
-        return self.input_per_1m
-
-    @property
-    def max_output_per_1m(self) -> int:
-        """The highest price per 1M of any output category: what a hold prices output at."""
-        if self.token_prices is not None:
-            return self.token_prices.highest("output")
-        return self.output_per_1m
-
-    def price_source(self) -> str:
-        """Where the prices came from: genai-prices' version, `catalog`, or both."""
-        if self.token_prices is not None and self.token_prices.units:
-            return self.token_prices.source()
-        return "catalog"
-
-    def audio_cost(self, seconds: float) -> int:
-        """Audio at the per-minute price; a started millisecond counts."""
-        milliseconds = _ceil_div(int(seconds * 1000 * 1000), 1000)
-        return _ceil_div(milliseconds * self.per_minute, 60_000)
-
-    def image_price(self, size: str, quality: str = "standard") -> int | None:
-        """The price of one image, or None when this model has no price for that size."""
-        if self.image_prices:
-            return self.image_prices.get(f"{size}/{quality}")
-        return self.per_image or None
-
-    def prices(self) -> dict[str, str]:
-        """The model's prices as decimal strings of the currency, named by what they price."""
-        names = {
-            ModelKind.CHAT: ("input_per_1m_tokens", "output_per_1m_tokens"),
-            ModelKind.EMBEDDING: ("input_per_1m_tokens", "output_per_1m_tokens"),
-            ModelKind.SPEECH: ("per_1m_characters", ""),
-        }
-        if self.token_prices is not None:
-            return self.token_prices.shown()
-        shown: dict[str, int] = {}
-        if self.kind in names:
-            input_name, output_name = names[self.kind]
-            shown[input_name] = self.input_per_1m
-            if output_name and self.output_per_1m:
-                shown[output_name] = self.output_per_1m
-        elif self.kind is ModelKind.TRANSCRIPTION:
-            shown["per_minute"] = self.per_minute
-        elif self.image_prices:
-            shown = {f"per_image_{key}": price for key, price in self.image_prices.items()}
-        else:
-            shown["per_image"] = self.per_image
-        if self.kind is ModelKind.IMAGE:
-            shown.update(self._image_input_prices())
-        return {name: decimal_text(units) for name, units in shown.items()}
-
-    def _image_input_prices(self) -> dict[str, int]:
-        """What an image model charges for its prompt besides the image, when it does."""
-        prices = {
-            "input_per_1m_text_tokens": self.input_per_1m,
-            "input_per_1m_image_tokens": self.image_input_per_1m,
-        }
-        return {name: units for name, units in prices.items() if units}
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,11 +62,11 @@ async def messages(request: web.Request) -> web.StreamResponse:
             return await relay_stream(
                 request,
                 client.stream(route, sent),
-                ANTHROPIC_MESSAGES.scanner(body),
                 call.bill,
+                dialect=ANTHROPIC_MESSAGES,
+                body=body,
+                prompt=payload,
                 model=route.model,
-                prompt_estimate=lambda: ANTHROPIC_MESSAGES.prompt_tokens(payload),
-                error_event=ANTHROPIC_MESSAGES.error_event,
             )
         message = await client.complete(route, sent)
         call.bill.charge_tokens(route.model, message.usage)

@@ -60,11 +60,11 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return await relay_stream(
                 request,
                 backend.stream(route, payload),
-                OPENAI_CHAT.scanner(body),
                 call.bill,
+                dialect=OPENAI_CHAT,
+                body=body,
+                prompt=payload,
                 model=route.model,
-                prompt_estimate=lambda: OPENAI_CHAT.prompt_tokens(payload),
-                error_event=OPENAI_CHAT.error_event,
             )
         completion = await backend.complete(route, payload)
         call.bill.charge_tokens(route.model, completion.usage)

@@ -116,11 +116,11 @@ async def _forward(
         return await relay_stream(
             request,
             client.stream(route, outgoing),
-            GEMINI_GENERATION.scanner(body),
             call.bill,
+            dialect=GEMINI_GENERATION,
+            body=body,
+            prompt=body,
             model=route.model,
-            prompt_estimate=lambda: GEMINI_GENERATION.prompt_tokens(body),
-            error_event=GEMINI_GENERATION.error_event,
         )
     completion = await client.complete(route, outgoing)
     call.bill.charge_tokens(route.model, completion.usage)
