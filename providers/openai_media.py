@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from providers.catalog import Model
 from providers.errors import ProviderError, UpstreamError
-
-JsonObject = dict[str, Any]
+from providers.usage import JsonObject
 
 #: OpenAI's limit on the text of one speech request, in characters.
 SPEECH_MAX_CHARACTERS = 4096

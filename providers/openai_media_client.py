@@ -16,8 +16,9 @@ from typing import Any
 import aiohttp
 
 from providers.http import Upstream, parse_json
-from providers.openai_media import FormPart, JsonObject
+from providers.openai_media import FormPart
 from providers.registry import Route
+from providers.usage import JsonObject
 
 
 @dataclass(frozen=True, slots=True)

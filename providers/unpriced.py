@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-JsonObject = dict[str, Any]
+from providers.usage import JsonObject
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,13 @@ from providers.http import Upstream
 from providers.image_tokens import InputTokens, PromptBill
 from providers.openai_media import (
     ImagePlan,
-    JsonObject,
     MediaRequestError,
     image_payload,
     plan_image,
 )
 from providers.openai_media_client import OpenAIMediaClient
 from providers.registry import Registry, Route
+from providers.usage import JsonObject
 
 
 @dataclass(frozen=True, slots=True)
