@@ -24,11 +24,6 @@ from providers.usage import JsonObject, TokenUsage
 
 #: What the Anthropic SDK sends, and what the API requires when a client sends nothing.
 DEFAULT_VERSION = "2023-06-01"
-#: Roughly four bytes of prompt per token: the likely count, only for billing a stream that
-#: broke off before Anthropic reported its usage (the hold is `anthropic_holds`' bound).
-_BYTES_PER_TOKEN = 4
-#: The request fields that are part of the prompt and so count towards its input tokens.
-_PROMPT_FIELDS = ("system", "messages", "tools")
 #: Where one server-sent event ends: a blank line, in any of the line endings SSE allows.
 _EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 #: The usage fields that together are the input Anthropic bills (cache writes and reads
@@ -56,13 +51,6 @@ def messages_payload(body: JsonObject, model: Model) -> JsonObject:
     payload = dict(body)
     payload["model"] = model.upstream
     return payload
-
-
-def estimate_input_tokens(body: JsonObject) -> int:
-    """The likely prompt tokens from the size of its parts: not a bound, never a hold."""
-    prompt = {name: body[name] for name in _PROMPT_FIELDS if name in body}
-    text = json.dumps(prompt, ensure_ascii=False)
-    return len(text.encode("utf-8", "surrogatepass")) // _BYTES_PER_TOKEN + 1
 
 
 def _count(value: object) -> int | None:

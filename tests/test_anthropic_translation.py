@@ -9,7 +9,6 @@ import pytest
 
 from providers.anthropic import (
     EventScanner,
-    estimate_input_tokens,
     forwarded_headers,
     hold_for_messages,
     messages_payload,
@@ -20,6 +19,7 @@ from providers.anthropic_holds import max_input_tokens
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.prompt_bound import json_bytes
+from providers.prompt_estimate import anthropic_prompt_tokens
 from providers.usage import TokenUsage
 
 HAIKU = Model(
@@ -82,8 +82,8 @@ def test_the_payload_only_renames_the_model_and_leaves_the_body_alone() -> None:
 
 def test_the_prompt_estimate_counts_system_messages_and_tools() -> None:
     tools = [{"name": "lookup", "input_schema": {"type": "object"}, "description": "x" * 400}]
-    assert estimate_input_tokens({**BODY, "tools": tools}) > estimate_input_tokens(BODY) + 100
-    assert estimate_input_tokens({**BODY, "system": ""}) < estimate_input_tokens(BODY)
+    assert anthropic_prompt_tokens({**BODY, "tools": tools}) > anthropic_prompt_tokens(BODY) + 100
+    assert anthropic_prompt_tokens({**BODY, "system": ""}) < anthropic_prompt_tokens(BODY)
 
 
 def test_the_hold_prices_max_tokens_capped_by_the_models_maximum() -> None:

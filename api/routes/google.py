@@ -9,7 +9,6 @@ with no hold (and no Idempotency-Key) and leaves a usage record at cost 0.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -38,8 +37,6 @@ from providers.gemini import (
     parse_target,
 )
 from providers.registry import Route
-
-logger = logging.getLogger(__name__)
 
 
 class GenerationConfig(BaseModel):
