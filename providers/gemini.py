@@ -18,7 +18,7 @@ from enum import StrEnum
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
-from providers.gemini_holds import hold_for_generation as hold_for_generation
+from providers.gemini_holds import hold_for_generation
 from providers.gemini_usage import usage_of as usage_of
 from providers.prompt_estimate import gemini_prompt_tokens
 from providers.registry import Route

@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
-from providers.openai_holds import hold_for_chat as hold_for_chat
-from providers.openai_holds import max_input_tokens as max_input_tokens
-from providers.openai_holds import requested_output_tokens as requested_output_tokens
+from providers.openai_holds import hold_for_chat
 from providers.prompt_estimate import openai_prompt_tokens
 from providers.registry import Route
 from providers.usage import JsonObject, TokenUsage

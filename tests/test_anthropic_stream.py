@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from aiohttp.client import ClientResponse
 
-from providers.anthropic import hold_for_messages
+from providers.anthropic_holds import hold_for_messages
 from providers.catalog import load_catalog
 from providers.usage import TokenUsage
 from storage.models import CallRecord, Settlement

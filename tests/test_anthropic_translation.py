@@ -10,12 +10,11 @@ import pytest
 from providers.anthropic import (
     EventScanner,
     forwarded_headers,
-    hold_for_messages,
     messages_payload,
     stream_error_event,
     usage_from_message,
 )
-from providers.anthropic_holds import max_input_tokens
+from providers.anthropic_holds import hold_for_messages, max_input_tokens
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.prompt_bound import json_bytes

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from providers.catalog import load_catalog
-from providers.openai_compat import hold_for_chat
+from providers.openai_holds import hold_for_chat
 from tests.conftest import OPERATOR_KEY, ApiHarness
 
 pytestmark = pytest.mark.both_databases  # the money rules, over HTTP, on each database

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientSession
 
 from providers.catalog import load_catalog
-from providers.openai_compat import hold_for_chat
+from providers.openai_holds import hold_for_chat
 from providers.prompt_estimate import openai_prompt_tokens
 from providers.usage import TokenUsage
 from storage.database import Row

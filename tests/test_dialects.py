@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from providers.anthropic import ANTHROPIC_MESSAGES, AnthropicCall, hold_for_messages
+from providers.anthropic import ANTHROPIC_MESSAGES, AnthropicCall
+from providers.anthropic_holds import hold_for_messages
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.gemini import GEMINI_GENERATION, GeminiCall, GeminiMethod

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from providers.catalog import Model, ModelKind, load_catalog
-from providers.gemini import hold_for_generation
+from providers.gemini_holds import hold_for_generation
 from providers.registry import PROVIDER_NAMES
 from tests.conftest import OPERATOR_KEY, ApiHarness
 from tests.fakes.gemini import FakeGemini

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from providers.catalog import load_catalog
-from providers.gemini import hold_for_generation
+from providers.gemini_holds import hold_for_generation
 from providers.prompt_estimate import gemini_prompt_tokens
 from providers.usage import TokenUsage
 from tests.conftest import ApiHarness

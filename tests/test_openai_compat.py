@@ -9,14 +9,8 @@ import pytest
 from providers.catalog import parse_catalog
 from providers.errors import UpstreamError
 from providers.http import upstream_error
-from providers.openai_compat import (
-    UsageScanner,
-    chat_payload,
-    hold_for_chat,
-    max_input_tokens,
-    requested_output_tokens,
-    usage_from,
-)
+from providers.openai_compat import UsageScanner, chat_payload, usage_from
+from providers.openai_holds import hold_for_chat, max_input_tokens, requested_output_tokens
 from providers.prompt_bound import json_bytes
 
 MODEL = parse_catalog(
