@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
-from api.errors import BODY_LIMIT, BODY_TIMEOUT, create_error_middleware
+from api.errors import BODY_LIMIT, BODY_TIMEOUT, create_error_middleware, stamp_request_id
 from api.library import docs as library_docs
 from api.library import routes as library
 from api.openapi_models import Handler, OperationDoc
@@ -69,6 +69,7 @@ def create_api_app(
     app[BODY_TIMEOUT] = body_read_seconds
     app[AUDIO_BODY_LIMIT] = max_audio_bytes
     app[STREAM_DRAIN] = stream_drain_seconds
+    app.on_response_prepare.append(stamp_request_id)
     if context is not None:
         app[CONTEXT] = context
     add_routes(app, _ROUTES, _OPERATIONS)

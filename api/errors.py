@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from api.json_answer import json_answer
 from providers.errors import (
     ModelUnpricedError,
     ProviderUnavailableError,
@@ -185,7 +186,7 @@ def _translate(exception: Exception, request: web.Request) -> ApiError | None:
 
 def _render(error: ApiError, request_id: str) -> web.Response:
     headers = {**error.headers, "X-Request-Id": request_id}
-    return web.json_response(error_body(error), status=error.status, headers=headers)
+    return json_answer(error_body(error), status=error.status, headers=headers)
 
 
 class RequestIds:
@@ -225,8 +226,15 @@ def create_error_middleware(ids: RequestIds | None = None) -> Middleware:
                 error = ApiError("the service failed unexpectedly; the request id says which")
                 error.status, error.type, error.code = 500, "api_error", "internal_error"
             return _render(error, request_id)
-        if not response.prepared:
-            response.headers["X-Request-Id"] = request_id
         return response
 
     return error_middleware
+
+
+async def stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare`: every answer carries its request's `X-Request-Id`, a stream's
+    and a relayed body's too, since the headers are stamped as they are sent (a middleware
+    sees a stream only after it was prepared, too late to add a header)."""
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        response.headers.setdefault("X-Request-Id", request_id)

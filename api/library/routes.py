@@ -22,6 +22,7 @@ from api.context import ApiContext, context_of
 from api.credentials import Credentials, take_credentials
 from api.errors import REQUEST_ID, NotFoundError, QuotaExceededError
 from api.gate import admit
+from api.json_answer import json_answer
 from api.library.generation import Generated, LibraryPlan, generate, plan_generation
 from api.library.params import (
     CreateImage,
@@ -104,7 +105,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
             raise _quota_error(store, usage.count, usage.bytes, len(new.data))
         call.bill.charge(made.tokens.total, 1, new.cost)
         record = image_record(stored, _root(request))
-        return call.answer(web.json_response(record, status=201))
+        return call.answer(json_answer(record, status=201))
 
 
 async def list_images(request: web.Request) -> web.Response:
@@ -114,7 +115,7 @@ async def list_images(request: web.Request) -> web.Response:
     query = validated(ListImages, fields)
     auth = await admit(request, credentials, hold=0)
     page = await context.images.find(_account(auth), query.storage_query())
-    return web.json_response(image_page(page, _root(request), request.url))
+    return json_answer(image_page(page, _root(request), request.url))
 
 
 def _root(request: web.Request) -> str:
@@ -159,7 +160,7 @@ async def show_image(request: web.Request) -> web.Response:
     image = await context.images.get(account_id, number)
     if image is None:
         raise _not_found(number)
-    return web.json_response(image_record(image, _root(request)))
+    return json_answer(image_record(image, _root(request)))
 
 
 async def update_image(request: web.Request) -> web.Response:
@@ -174,7 +175,7 @@ async def update_image(request: web.Request) -> web.Response:
         image = await store.update(account_id, number, name=change.name, favorite=change.favorite)
     if image is None:
         raise _not_found(number)
-    return web.json_response(image_record(image, _root(request)))
+    return json_answer(image_record(image, _root(request)))
 
 
 async def delete_image(request: web.Request) -> web.Response:
@@ -184,7 +185,7 @@ async def delete_image(request: web.Request) -> web.Response:
     context, account_id, number = await _caller(request, credentials)
     if not await context.images.delete(account_id, number):
         raise _not_found(number)
-    return web.json_response(deleted(number))
+    return json_answer(deleted(number))
 
 
 async def image_content(request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ from api.body import read_json_object
 from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
+from api.json_answer import json_answer
 from api.openapi_models import BodyCredentials, Handler, OperationDoc
 from api.route_rows import RouteRow
 from storage.money import to_decimal
@@ -50,7 +51,7 @@ async def _balance(request: web.Request, from_body: bool) -> web.Response:
         currency=context.currency,
         username=auth.username,
     )
-    return web.json_response(answer.model_dump())
+    return json_answer(answer.model_dump())
 
 
 async def balance_get(request: web.Request) -> web.Response:
@@ -62,7 +63,7 @@ async def balance_post(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response(HealthAnswer(status="ok").model_dump())
+    return json_answer(HealthAnswer(status="ok").model_dump())
 
 
 ROUTES = (

@@ -15,6 +15,7 @@ from weakref import WeakKeyDictionary
 from aiohttp import web
 
 from api.docs_page import CONTENT_SECURITY_POLICY, render_docs
+from api.json_answer import json_answer
 from api.openapi import build_openapi
 from api.openapi_models import Handler, OperationDoc
 from api.route_rows import RouteRow
@@ -39,7 +40,7 @@ def _document(request: web.Request) -> dict[str, Any]:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.json_response(_document(request))
+    return json_answer(_document(request))
 
 
 async def docs_page(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from api.context import ApiContext, context_of
+from api.json_answer import json_answer
 from api.openapi_models import Handler, OperationDoc
 from api.route_rows import openai_rows
 from providers.catalog import Model
@@ -58,7 +59,7 @@ async def list_models(request: web.Request) -> web.Response:
     context = context_of(request)
     data = [_entry(context, model) for model in context.registry.catalog.models.values()]
     answer = ModelsAnswer(data=data).model_dump(mode="json", exclude_none=True)
-    return web.json_response(answer)
+    return json_answer(answer)
 
 
 async def retrieve_model(request: web.Request) -> web.Response:
@@ -67,7 +68,7 @@ async def retrieve_model(request: web.Request) -> web.Response:
     OpenAI does: 404 `model_not_found`."""
     context = context_of(request)
     model = context.registry.catalog.get(request.match_info["model"])
-    return web.json_response(_entry(context, model).model_dump(mode="json", exclude_none=True))
+    return json_answer(_entry(context, model).model_dump(mode="json", exclude_none=True))
 
 
 #: The id may hold slashes (`openrouter:meta-llama/...`), so it matches the rest of the path.
