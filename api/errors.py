@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from api.error_shapes import shaped
 from api.json_answer import json_answer
 from providers.errors import (
     ModelUnpricedError,
@@ -184,9 +185,10 @@ def _translate(exception: Exception, request: web.Request) -> ApiError | None:
     return None
 
 
-def _render(error: ApiError, request_id: str) -> web.Response:
+def _render(error: ApiError, request: web.Request, request_id: str) -> web.Response:
     headers = {**error.headers, "X-Request-Id": request_id}
-    return json_answer(error_body(error), status=error.status, headers=headers)
+    body = shaped(error_body(error), error.status, request.path)
+    return json_answer(body, status=error.status, headers=headers)
 
 
 class RequestIds:
@@ -225,7 +227,7 @@ def create_error_middleware(ids: RequestIds | None = None) -> Middleware:
                 logger.exception("unhandled error in request %s", request_id)
                 error = ApiError("the service failed unexpectedly; the request id says which")
                 error.status, error.type, error.code = 500, "api_error", "internal_error"
-            return _render(error, request_id)
+            return _render(error, request, request_id)
         return response
 
     return error_middleware

@@ -39,3 +39,31 @@ async def test_errors_are_utf8_json_not_ascii_escapes(api: ApiHarness) -> None:
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert "'модель'" in raw.decode("utf-8")
     assert b"\\u04" not in raw
+
+
+async def test_google_route_errors_name_googles_status(api: ApiHarness) -> None:
+    response = await api.client.post(
+        "/google/v1beta/models/gemini-2.5-flash:generateContent",
+        json={"contents": [{"parts": [{"text": "hi"}]}]},
+        headers={"x-goog-api-key": "wrong"},
+    )
+    error = (await response.json())["error"]
+    assert response.status == 401
+    assert (error["status"], error["code"]) == ("UNAUTHENTICATED", "invalid_api_key")
+
+
+async def test_anthropic_route_errors_come_in_anthropics_envelope(api: ApiHarness) -> None:
+    await api.register()
+    response = await api.client.post(
+        "/anthropic/v1/messages",
+        json={
+            "model": "claude-haiku-4-5",
+            "max_tokens": 5,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+        headers={"x-api-key": "wrong"},
+    )
+    body = await response.json()
+    assert response.status == 401
+    assert body["type"] == "error"
+    assert body["error"]["type"] == "authentication_error"
