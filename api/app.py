@@ -14,6 +14,7 @@ from api.route_rows import RouteRow, add_routes
 from api.routes import (
     account,
     anthropic,
+    anthropic_count,
     audio,
     chat,
     docs,
@@ -21,6 +22,7 @@ from api.routes import (
     google,
     images,
     models,
+    provider_models,
     stability,
 )
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES
@@ -32,7 +34,10 @@ _ROUTES: tuple[RouteRow, ...] = (
     *models.ROUTES,
     *chat.ROUTES,
     *anthropic.ROUTES,
+    *anthropic_count.ROUTES,
     *google.ROUTES,
+    provider_models.GEMINI_GET_ROUTE,
+    *provider_models.ROUTES,
     *stability.ROUTES,
     *embeddings.ROUTES,
     *images.ROUTES,
@@ -46,7 +51,9 @@ _OPERATIONS: dict[Handler, OperationDoc] = {
     **models.OPERATIONS,
     **chat.OPERATIONS,
     **anthropic.OPERATIONS,
+    **anthropic_count.OPERATIONS,
     **google.OPERATIONS,
+    **provider_models.OPERATIONS,
     **stability.OPERATIONS,
     **embeddings.OPERATIONS,
     **images.OPERATIONS,
