@@ -40,10 +40,20 @@ class Catalog:
 
     models: dict[str, Model]
     image_library: dict[str, str] = field(default_factory=dict)
+    #: Other spellings clients send (dated snapshots, seeds' names): name -> catalog name.
+    aliases: dict[str, str] = field(default_factory=dict)
+    #: Other gateways' `vendor/` prefixes, each with the provider whose models it names.
+    alias_prefixes: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> Model:
-        """A model by its catalog name, or by `provider:upstream name`."""
-        model = self.models.get(name)
+        """A model by its catalog name, an alias, `provider:upstream name`, or another
+        gateway's `vendor/name` spelling of a catalog model of that vendor's provider.
+
+        A catalog name always wins over an alias, so an alias can never hide a model.
+        """
+        model = self.models.get(name) or self.models.get(self.aliases.get(name, ""))
+        if model is None:
+            model = self._by_vendor_prefix(name)
         if model is None and ":" in name:
             provider, _, upstream = name.partition(":")
             model = next(
@@ -57,6 +67,14 @@ class Catalog:
         if model is None:
             raise UnknownModelError(name)
         return model
+
+    def _by_vendor_prefix(self, name: str) -> Model | None:
+        vendor, slash, rest = name.partition("/")
+        provider = self.alias_prefixes.get(vendor + slash) if slash else None
+        if provider is None:
+            return None
+        model = self.models.get(rest) or self.models.get(self.aliases.get(rest, ""))
+        return model if model is not None and model.provider == provider else None
 
 
 def _decimal(value: object, where: str) -> Decimal:
@@ -172,7 +190,34 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     if not isinstance(models, dict) or not models:
         raise CatalogError("the catalog has no models: add [models.<name>] tables")
     parsed = {name: _model(name, entry, markup) for name, entry in models.items()}
-    return Catalog(parsed, _image_library(data.get("image_library", {}), parsed))
+    return Catalog(
+        parsed,
+        _image_library(data.get("image_library", {}), parsed),
+        _aliases(data.get("aliases", {}), parsed),
+        _alias_prefixes(data.get("alias_prefixes", {})),
+    )
+
+
+def _aliases(table: object, models: dict[str, Model]) -> dict[str, str]:
+    """Check `[aliases]`: each other spelling names a catalog model and is not one itself."""
+    if not isinstance(table, dict):
+        raise CatalogError('aliases must be a table of "<other name>" = "<catalog name>"')
+    for alias, name in table.items():
+        if not isinstance(name, str) or name not in models:
+            raise CatalogError(f"aliases.{alias}: {name!r} is not a model of the catalog")
+        if alias in models:
+            raise CatalogError(f"aliases.{alias}: a model of that name exists; drop the alias")
+    return dict(table)
+
+
+def _alias_prefixes(table: object) -> dict[str, str]:
+    """Check `alias_prefixes`: each `"vendor/"` maps to a provider's name."""
+    if not isinstance(table, dict) or not all(
+        isinstance(prefix, str) and prefix.endswith("/") and isinstance(provider, str)
+        for prefix, provider in table.items()
+    ):
+        raise CatalogError('alias_prefixes must be a table of "<vendor>/" = "<provider>"')
+    return dict(table)
 
 
 def _image_library(table: object, models: dict[str, Model]) -> dict[str, str]:
