@@ -21,7 +21,7 @@ from providers.catalog import load_catalog
 from providers.registry import Registry
 from storage import Storage, open_storage
 from storage.clock import wall_clock
-from storage.errors import StorageError, UnknownAccountError
+from storage.errors import BalanceWouldGoNegativeError, StorageError, UnknownAccountError
 from storage.models import Account
 from storage.money import format_money, to_decimal, to_units
 
@@ -174,9 +174,21 @@ def run_command(argv: Sequence[str], settings: Settings | None = None) -> int:
     try:
         asyncio.run(execute(argv, settings))
     except StorageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {storage_error_text(error, settings.currency)}", file=sys.stderr)
         return 1
     return 0
+
+
+def storage_error_text(error: StorageError, currency: str) -> str:
+    """The error for a person: amounts in the currency, never in minor units."""
+    if isinstance(error, BalanceWouldGoNegativeError):
+        return (
+            f"{error.username}'s balance {format_money(error.balance, currency)} "
+            f"({format_money(error.held, currency)} held by running calls) cannot take "
+            f"{format_money(error.amount, currency)}: never below zero, nor below what "
+            "running calls hold"
+        )
+    return str(error)
 
 
 def wants_server(argv: Sequence[str]) -> bool:

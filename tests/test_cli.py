@@ -91,9 +91,11 @@ def test_the_balance_never_goes_below_zero(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli(settings, capsys, "users", "add", "acme")
+    cli(settings, capsys, "users", "credit", "acme", "0.25")
     code, out = cli(settings, capsys, "users", "credit", "acme", "-5")
     assert code == 1
     assert "never below zero" in out
+    assert "balance 1.25 USD (0.00 USD held by running calls) cannot take -5.00 USD" in out
 
 
 @pytest.mark.parametrize(
