@@ -168,9 +168,9 @@ class AccountStore:
             "rate_limit": self._policy.requests_per_minute,
         }
         if username is None:
-            row = await self._db.fetch_one(self._by_key, params)
+            row = await self._db.hot.fetch_one(self._by_key, params)
         else:
-            row = await self._db.fetch_one(self._by_username, {**params, "username": username})
+            row = await self._db.hot.fetch_one(self._by_username, {**params, "username": username})
         if row is None:
             return Authorization(outcome=AuthOutcome.UNKNOWN)
         outcome = AuthOutcome(row["auth_result"])
@@ -192,7 +192,7 @@ class AccountStore:
         """
         params = {name: getattr(call, name) for name in _CALL_FIELDS}
         params["now"] = self._clock()
-        row = await self._db.fetch_one(self._insert_call, params)
+        row = await self._db.hot.fetch_one(self._insert_call, params)
         assert row is not None
         if row["shortfall"]:
             logger.warning(

@@ -7,7 +7,9 @@ them to `$n` (once per statement text, cached). Each method is one statement; a
 Invariant on SQLite: the one aiosqlite connection is shared by every coroutine, so a
 multi-statement transaction would swallow statements that other coroutines send meanwhile.
 Every statement therefore takes `_lock`, and a transaction holds it from BEGIN to COMMIT.
-Uncontended, the lock costs no thread hop; the request path uses single statements only.
+The request path's two statements (the gate's and the settlement's) go through `hot`
+instead: on SQLite a connection of their own that runs them on the loop, without a thread
+hop (`storage.sqlite_inline`); on PostgreSQL the pool itself.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ import aiosqlite
 import asyncpg
 
 from storage.errors import UnsupportedDatabaseUrlError
+from storage.sqlite_inline import InlineSqlite, WalCheckpointer
 
 Row = Mapping[str, Any]
 Params = Mapping[str, object]
+#: How long a statement waits for another writer's lock before it fails.
+_BUSY_SECONDS = 5.0
 
 
 class Executor(Protocol):
@@ -44,6 +49,8 @@ class Database(Executor, Protocol):
     """A connection (or pool) that can also open transactions and be closed."""
 
     dialect: str
+    #: For the request path's short statements by key: never a scan (see the module doc).
+    hot: Executor
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]: ...
 
@@ -75,10 +82,18 @@ class SqliteDatabase:
 
     dialect = "sqlite"
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        connection: aiosqlite.Connection,
+        hot: InlineSqlite,
+        checkpointer: WalCheckpointer,
+    ) -> None:
         self._connection = connection
         self._executor = _SqliteExecutor(connection)
         self._lock = asyncio.Lock()
+        self._inline = hot
+        self.hot: Executor = hot
+        self._checkpointer = checkpointer
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
@@ -87,8 +102,10 @@ class SqliteDatabase:
         connection.row_factory = _dict_row  # type: ignore[assignment]
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
             await connection.execute(f"PRAGMA {pragma}")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        return cls(connection)
+        await connection.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
+        checkpointer = WalCheckpointer(path)
+        checkpointer.start()
+        return cls(connection, InlineSqlite.open(path, _BUSY_SECONDS), checkpointer)
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         async with self._lock:
@@ -117,6 +134,8 @@ class SqliteDatabase:
         return self._transaction()
 
     async def close(self) -> None:
+        await self._checkpointer.stop()
+        self._inline.close()
         await self._connection.close()
 
 
@@ -168,6 +187,7 @@ class PostgresDatabase(_PostgresExecutor):
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(pool)
         self._pool = pool
+        self.hot: Executor = self
 
     @classmethod
     async def open(cls, dsn: str) -> PostgresDatabase:
