@@ -81,6 +81,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
             image_quota=image_quota(settings),
             retention_rules=RetentionRules(settings.trial_ttl_days, settings.inactive_days),
+            sqlite_synchronous=settings.sqlite_synchronous,
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():

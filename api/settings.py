@@ -23,6 +23,7 @@ from providers.registry import (
     PROVIDER_NAMES,
     ProviderConfig,
 )
+from storage.database import SqliteSynchronous
 
 
 class BotMode(StrEnum):
@@ -92,6 +93,7 @@ class Settings(_ProviderSettings):
     log_level: LogLevel = LogLevel.INFO
 
     database_url: str = "sqlite:///data/myapi.db"
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
 
     currency: str = "USD"
     trial_credit: Decimal = Decimal("1.00")

@@ -19,6 +19,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -33,6 +34,21 @@ Row = Mapping[str, Any]
 Params = Mapping[str, object]
 #: How long a statement waits for another writer's lock before it fails.
 _BUSY_SECONDS = 5.0
+
+
+class SqliteSynchronous(StrEnum):
+    """What an SQLite commit promises (its `synchronous` pragma, in WAL mode).
+
+    NORMAL: a commit survives the process's crash (the OS has it) but not a power loss or
+    an OS crash, which may undo the last commits since a checkpoint (never corrupting the
+    file: balance and ledger are written together, so they go back together). Statements
+    of the request path run on the loop. FULL: every commit is fsynced, so it survives a
+    power loss too; each costs a disk flush, so the request path's statements run on the
+    database thread like every other, never on the loop.
+    """
+
+    NORMAL = "normal"
+    FULL = "full"
 
 
 class Executor(Protocol):
@@ -85,24 +101,29 @@ class SqliteDatabase:
     def __init__(
         self,
         connection: aiosqlite.Connection,
-        hot: InlineSqlite,
-        checkpointer: WalCheckpointer,
+        inline: InlineSqlite | None,
+        checkpointer: WalCheckpointer | None,
     ) -> None:
+        """`inline` None: the request path's statements take the thread like the rest."""
         self._connection = connection
         self._executor = _SqliteExecutor(connection)
         self._lock = asyncio.Lock()
-        self._inline = hot
-        self.hot: Executor = hot
+        self._inline = inline
+        self.hot: Executor = inline if inline is not None else self
         self._checkpointer = checkpointer
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteDatabase:
+    async def open(
+        cls, path: Path, synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
+    ) -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = _dict_row  # type: ignore[assignment]
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "foreign_keys=ON"):
             await connection.execute(f"PRAGMA {pragma}")
         await connection.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
+        if synchronous is SqliteSynchronous.FULL:
+            return cls(connection, None, None)
         checkpointer = WalCheckpointer(path)
         checkpointer.start()
         return cls(connection, InlineSqlite.open(path, _BUSY_SECONDS), checkpointer)
@@ -134,8 +155,10 @@ class SqliteDatabase:
         return self._transaction()
 
     async def close(self) -> None:
-        await self._checkpointer.stop()
-        self._inline.close()
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
+        if self._inline is not None:
+            self._inline.close()
         await self._connection.close()
 
 
@@ -211,10 +234,12 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-async def open_database(url: str) -> Database:
+async def open_database(
+    url: str, sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
+) -> Database:
     """Open the database that DATABASE_URL names (the schema is not touched here)."""
     if url.startswith("sqlite:///"):
-        return await SqliteDatabase.open(sqlite_path(url))
+        return await SqliteDatabase.open(sqlite_path(url), sqlite_synchronous)
     if url.startswith(("postgresql://", "postgres://")):
         return await PostgresDatabase.open(url)
     scheme = url.split(":", 1)[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.database import SqliteDatabase, SqliteSynchronous, open_database
 from storage.sqlite_inline import InlineSqlite, WalCheckpointer
 
 INSERT = "INSERT INTO t (v) VALUES (:v) RETURNING id"
@@ -68,3 +69,22 @@ async def test_the_inline_connection_never_checkpoints_and_the_checkpointer_does
     with sqlite3.connect(path) as fresh:
         assert fresh.execute("SELECT COUNT(*) FROM t").fetchone() == (50,)
     inline.close()
+
+
+@pytest.mark.parametrize(
+    ("synchronous", "pragma", "inline"),
+    [(SqliteSynchronous.NORMAL, 1, True), (SqliteSynchronous.FULL, 2, False)],
+)
+async def test_the_durability_setting_decides_the_pragma_and_the_path(
+    tmp_path: Path, synchronous: SqliteSynchronous, pragma: int, inline: bool
+) -> None:
+    """NORMAL runs the hot statements on the loop; FULL fsyncs every commit, so they take
+    the database thread like every other statement."""
+    database = await open_database(f"sqlite:///{tmp_path}/db.sqlite", synchronous)
+    try:
+        assert isinstance(database, SqliteDatabase)
+        assert await database.hot.fetch_one("PRAGMA synchronous") == {"synchronous": pragma}
+        assert await database.fetch_one("PRAGMA synchronous") == {"synchronous": pragma}
+        assert isinstance(database.hot, InlineSqlite) is inline
+    finally:
+        await database.close()
