@@ -36,10 +36,12 @@ _PER_MILLION = 1_000_000  # token and character prices are per 1M
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """The models by name; `image_library` maps each resolution of the image library
-    (seed 004's `/api/v1/images`) to the image model that makes it."""
+    (seed 004's `/api/v1/images`) to the image model that makes it; `example_models` are
+    the chat models the users' examples prefer, in order (each one a chat model here)."""
 
     models: dict[str, Model]
     image_library: dict[str, str] = field(default_factory=dict)
+    example_models: tuple[str, ...] = ()
 
     def get(self, name: str) -> Model:
         """A model by its catalog name, or by `provider:upstream name`."""
@@ -172,7 +174,19 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     if not isinstance(models, dict) or not models:
         raise CatalogError("the catalog has no models: add [models.<name>] tables")
     parsed = {name: _model(name, entry, markup) for name, entry in models.items()}
-    return Catalog(parsed, _image_library(data.get("image_library", {}), parsed))
+    library = _image_library(data.get("image_library", {}), parsed)
+    return Catalog(parsed, library, _example_models(data.get("example_models", []), parsed))
+
+
+def _example_models(names: object, models: dict[str, Model]) -> tuple[str, ...]:
+    """Check `example_models`: a list naming chat models of this catalog."""
+    if not isinstance(names, list):
+        raise CatalogError('example_models must be a list of model names: ["gpt-4o-mini"]')
+    for name in names:
+        model = models.get(name) if isinstance(name, str) else None
+        if model is None or model.kind is not ModelKind.CHAT:
+            raise CatalogError(f"example_models: {name!r} is not a chat model here")
+    return tuple(names)
 
 
 def _image_library(table: object, models: dict[str, Model]) -> dict[str, str]:
