@@ -5,9 +5,10 @@ Redoc's page loads exactly two things, both from this service: its script
 (`docs/assets/redoc.standalone.js`) and the document (`openapi.json`); both paths are
 relative, so the page works behind a proxy that serves the API under a path prefix. Its
 Content-Security-Policy allows nothing else (Redoc styles itself inline and runs its search
-in a worker made from a blob). The built-in page loads and runs nothing at all. Every piece
-of text on it is escaped: summaries and schemas come from code, but examples and patterns
-may hold `<` or `&`.
+in a worker made from a blob; the Redocly logo its footer links from its own site is
+refused, which costs the page nothing). The built-in page loads and runs nothing at all.
+Every piece of text on it is escaped: summaries and schemas come from code, but examples
+and patterns may hold `<` or `&`.
 """
 
 from __future__ import annotations
