@@ -48,6 +48,14 @@ def context_of(request: web.Request) -> ApiContext:
     return request.app[CONTEXT]
 
 
+def base_url_of(request: web.Request) -> str:
+    """The service's address as users reach it: PUBLIC_BASE_URL when set (a proxy in front
+    may change the scheme, the host and the path prefix), else the request's own."""
+    context = request.app.get(CONTEXT)
+    configured = context.public_base_url.rstrip("/") if context is not None else ""
+    return configured or str(request.url.origin())
+
+
 def build_api_context(
     storage: Storage,
     registry: Registry,

@@ -72,3 +72,11 @@ class OperationDoc:
     success: str = "200"
     #: The model of a JSON success, where the service (not a provider) shapes the answer.
     answer: type[BaseModel] | None = None
+    #: Whether a call is held and billed (402, idempotency, the provider's failures). Every
+    #: secured operation tagged with a provider (`BILLED_TAGS`) is, whatever this says; a
+    #: public one (a provider's model list) passes no gate, so it never is.
+    billed: bool = False
+
+
+#: The tags of the providers' routes: each of their operations is billed.
+BILLED_TAGS = frozenset({"openai", "anthropic", "google", "stability"})

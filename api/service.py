@@ -7,6 +7,7 @@ database it uses closes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
@@ -115,7 +116,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
     app.cleanup_ctx.append(upstream_context)
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
-        app.cleanup_ctx.append(_bot_context(settings))
+        app.cleanup_ctx.append(_bot_context(settings, registry))
         app.cleanup_ctx.append(_notices_context(settings, notifier))
     if retention := retention_jobs_context(settings, notifier):
         app.cleanup_ctx.append(retention)
@@ -125,15 +126,16 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
     return app
 
 
-def _bot_context(settings: Settings) -> CleanupContext:
+def _bot_context(settings: Settings, registry: Registry) -> CleanupContext:
     """The bot's cleanup_ctx entry (the last one, so it stops before storage closes).
 
     aiogram is imported here, only when the bot runs: the import alone costs seconds of
     start-up and over 100 MiB, which an API-only deployment should not pay.
     """
+    from api.bot_prices import price_list  # lazy, like the bot: it imports bot
     from bot import serve_bot  # lazy on purpose: see the docstring
 
-    config = bot_config(settings)
+    config = dataclasses.replace(bot_config(settings), price_list=price_list(registry))
     webhook = settings.effective_bot_mode is BotMode.WEBHOOK
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:

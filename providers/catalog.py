@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from providers import list_prices
+from providers.catalog_tables import alias_prefixes, aliases, example_models, image_library
 from providers.errors import CatalogError, UnknownModelError
 from providers.model import Model as Model
 from providers.model import ModelKind as ModelKind
@@ -36,10 +37,12 @@ _PER_MILLION = 1_000_000  # token and character prices are per 1M
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """The models by name; `image_library` maps each resolution of the image library
-    (seed 004's `/api/v1/images`) to the image model that makes it."""
+    (seed 004's `/api/v1/images`) to the image model that makes it; `example_models` are
+    the chat models the users' examples prefer, in order (each one a chat model here)."""
 
     models: dict[str, Model]
     image_library: dict[str, str] = field(default_factory=dict)
+    example_models: tuple[str, ...] = ()
     #: Other spellings clients send (dated snapshots, seeds' names): name -> catalog name.
     aliases: dict[str, str] = field(default_factory=dict)
     #: Other gateways' `vendor/` prefixes, each with the provider whose models it names.
@@ -192,46 +195,11 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     parsed = {name: _model(name, entry, markup) for name, entry in models.items()}
     return Catalog(
         parsed,
-        _image_library(data.get("image_library", {}), parsed),
-        _aliases(data.get("aliases", {}), parsed),
-        _alias_prefixes(data.get("alias_prefixes", {})),
+        image_library(data.get("image_library", {}), parsed),
+        example_models(data.get("example_models", []), parsed),
+        aliases(data.get("aliases", {}), parsed),
+        alias_prefixes(data.get("alias_prefixes", {})),
     )
-
-
-def _aliases(table: object, models: dict[str, Model]) -> dict[str, str]:
-    """Check `[aliases]`: each other spelling names a catalog model and is not one itself."""
-    if not isinstance(table, dict):
-        raise CatalogError('aliases must be a table of "<other name>" = "<catalog name>"')
-    for alias, name in table.items():
-        if not isinstance(name, str) or name not in models:
-            raise CatalogError(f"aliases.{alias}: {name!r} is not a model of the catalog")
-        if alias in models:
-            raise CatalogError(f"aliases.{alias}: a model of that name exists; drop the alias")
-    return dict(table)
-
-
-def _alias_prefixes(table: object) -> dict[str, str]:
-    """Check `alias_prefixes`: each `"vendor/"` maps to a provider's name."""
-    if not isinstance(table, dict) or not all(
-        isinstance(prefix, str) and prefix.endswith("/") and isinstance(provider, str)
-        for prefix, provider in table.items()
-    ):
-        raise CatalogError('alias_prefixes must be a table of "<vendor>/" = "<provider>"')
-    return dict(table)
-
-
-def _image_library(table: object, models: dict[str, Model]) -> dict[str, str]:
-    """Check `[image_library]`: each "<W>x<H>" names an image model priced at that size."""
-    if not isinstance(table, dict):
-        raise CatalogError('image_library must be a table of "<size>" = "<model>"')
-    for size, name in table.items():
-        model = models.get(name) if isinstance(name, str) else None
-        if model is None or model.kind is not ModelKind.IMAGE:
-            raise CatalogError(f"image_library.{size}: {name!r} is not an image model here")
-        sized = any(key.partition("/")[0] == size for key in model.image_prices)
-        if not sized and not model.per_image:
-            raise CatalogError(f"image_library.{size}: {name} has no price for that size")
-    return dict(table)
 
 
 def load_catalog(path: Path | None = None, markup: Decimal = Decimal(1)) -> Catalog:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.body import validated
-from api.context import ApiContext, context_of
+from api.context import ApiContext, base_url_of, context_of
 from api.credentials import Credentials, take_credentials
 from api.errors import REQUEST_ID, NotFoundError, QuotaExceededError
 from api.gate import admit
@@ -104,7 +104,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
             usage = await store.usage(call.account_id)
             raise _quota_error(store, usage.count, usage.bytes, len(new.data))
         call.bill.charge(made.tokens.total, 1, new.cost)
-        record = image_record(stored, _root(request))
+        record = image_record(stored, base_url_of(request))
         return call.answer(json_answer(record, status=201))
 
 
@@ -115,13 +115,7 @@ async def list_images(request: web.Request) -> web.Response:
     query = validated(ListImages, fields)
     auth = await admit(request, credentials, hold=0)
     page = await context.images.find(_account(auth), query.storage_query())
-    return json_answer(image_page(page, _root(request), request.url))
-
-
-def _root(request: web.Request) -> str:
-    """The service's address as users reach it: PUBLIC_BASE_URL when set (a proxy in front
-    may change the scheme, the host and the path prefix), else the request's own."""
-    return context_of(request).public_base_url.rstrip("/") or str(request.url.origin())
+    return json_answer(image_page(page, base_url_of(request), request.url))
 
 
 def _account(auth: Authorization) -> int:
@@ -160,7 +154,7 @@ async def show_image(request: web.Request) -> web.Response:
     image = await context.images.get(account_id, number)
     if image is None:
         raise _not_found(number)
-    return json_answer(image_record(image, _root(request)))
+    return json_answer(image_record(image, base_url_of(request)))
 
 
 async def update_image(request: web.Request) -> web.Response:
@@ -175,7 +169,7 @@ async def update_image(request: web.Request) -> web.Response:
         image = await store.update(account_id, number, name=change.name, favorite=change.favorite)
     if image is None:
         raise _not_found(number)
-    return json_answer(image_record(image, _root(request)))
+    return json_answer(image_record(image, base_url_of(request)))
 
 
 async def delete_image(request: web.Request) -> web.Response:

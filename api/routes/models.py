@@ -1,8 +1,9 @@
 """`GET /v1/models` and `GET /v1/models/{id}`: OpenAI's model list and model object, with each
-model's prices and availability.
+model's prices, availability and token limits.
 
 Both answer the same entry for a model, built in one place, so a client that retrieves one
-model sees exactly what the list shows for it."""
+model sees exactly what the list shows for it. The additions are extra fields beside
+OpenAI's own, which the SDKs keep (their model objects allow extra fields)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ class ListedModel(BaseModel):
     """OpenAI's model object, plus what this service adds: whether it can be called (its
     provider configured and a price known) and if not `reason`, its kind, and its prices
     as decimal strings of `pricing.currency`, with `pricing.source` saying where they came
-    from."""
+    from. `max_output_tokens` is what a call without `max_tokens` is held for (the hold
+    prices it at the highest output price, plus the prompt's bound, which never exceeds
+    `context_window`), so a client can predict its hold; each is left out where the catalog
+    states none (images, audio, embeddings)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -34,6 +38,8 @@ class ListedModel(BaseModel):
     kind: str
     pricing: dict[str, str]
     reason: str | None = None
+    max_output_tokens: int | None = None
+    context_window: int | None = None
 
 
 class ModelsAnswer(BaseModel):
@@ -52,6 +58,8 @@ def _entry(context: ApiContext, model: Model) -> ListedModel:
         kind=model.kind,
         pricing={"currency": context.currency, **model.prices(), "source": model.price_source()},
         reason=reason or None,
+        max_output_tokens=model.max_output_tokens or None,
+        context_window=model.context_window or None,
     )
 
 
