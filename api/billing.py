@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from aiohttp import web
 
@@ -35,8 +35,12 @@ BALANCE_HEADER = "X-Myapi-Balance-Units"
 HELD_HEADER = "X-Myapi-Held-Units"
 #: The status recorded for a call whose client went away before it ended.
 CLIENT_CLOSED = 499
-#: The `TokenUsage` fields recorded beside a call's totals, each a `CallRecord` field too.
-_BREAKDOWN_FIELDS = TokenUsage._fields[2:]
+#: The `TokenUsage` fields recorded beside a call's totals: those `CallRecord` has a column
+#: for. A finer part is recorded within its parents (cached image input counts in
+#: `cache_read_tokens` and in `input_image_tokens`).
+_BREAKDOWN_FIELDS = tuple(
+    name for name in TokenUsage._fields[2:] if name in {f.name for f in fields(CallRecord)}
+)
 
 
 @dataclass(slots=True)
