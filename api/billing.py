@@ -25,6 +25,7 @@ from api.errors import REQUEST_ID, ApiError
 from api.inflight import IN_FLIGHT, InFlight
 from providers.catalog import Model
 from providers.errors import UpstreamError
+from providers.openai_images import ImageCharge
 from providers.registry import Route
 from providers.usage import TokenUsage
 from storage.models import Authorization, CallRecord
@@ -79,6 +80,11 @@ class Bill:
         self.usage = usage
         cost = min(model.cost_of(usage), self.held)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
+
+    def charge_image(self, charge: ImageCharge) -> None:
+        """Charge an image call as its plan priced the answer: per image, or its tokens."""
+        self.usage = charge.usage
+        self.charge(charge.input_units, charge.output_units, charge.cost)
 
     def charge_hold(self, usage: TokenUsage) -> None:
         """Charge the whole hold (what was produced is unknown), recording `usage` as seen."""
