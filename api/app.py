@@ -20,12 +20,18 @@ from api.routes import (
     docs,
     embeddings,
     google,
+    image_edits,
     images,
     models,
     provider_models,
     stability,
 )
-from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES
+from api.uploads import (
+    AUDIO_BODY_LIMIT,
+    DEFAULT_MAX_AUDIO_BYTES,
+    DEFAULT_MAX_IMAGE_BYTES,
+    IMAGE_BODY_LIMIT,
+)
 
 #: Every module's route rows, in the order they are added (each module keeps its own order).
 _ROUTES: tuple[RouteRow, ...] = (
@@ -41,6 +47,7 @@ _ROUTES: tuple[RouteRow, ...] = (
     *stability.ROUTES,
     *embeddings.ROUTES,
     *images.ROUTES,
+    *image_edits.ROUTES,
     *audio.ROUTES,
     *library.ROUTES,
 )
@@ -57,6 +64,7 @@ _OPERATIONS: dict[Handler, OperationDoc] = {
     **stability.OPERATIONS,
     **embeddings.OPERATIONS,
     **images.OPERATIONS,
+    **image_edits.OPERATIONS,
     **audio.OPERATIONS,
     **library_docs.LIBRARY_OPERATIONS,
 }
@@ -67,6 +75,7 @@ def create_api_app(
     *,
     max_body_bytes: int,
     max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     body_read_seconds: float = 30.0,
     stream_drain_seconds: float = DEFAULT_STREAM_DRAIN_SECONDS,
 ) -> web.Application:
@@ -75,6 +84,7 @@ def create_api_app(
     app[BODY_LIMIT] = max_body_bytes
     app[BODY_TIMEOUT] = body_read_seconds
     app[AUDIO_BODY_LIMIT] = max_audio_bytes
+    app[IMAGE_BODY_LIMIT] = max_image_bytes
     app[STREAM_DRAIN] = stream_drain_seconds
     app.on_response_prepare.append(stamp_request_id)
     if context is not None:

@@ -16,7 +16,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from aiohttp import web
 
@@ -25,6 +25,7 @@ from api.errors import REQUEST_ID, ApiError
 from api.inflight import IN_FLIGHT, InFlight
 from providers.catalog import Model
 from providers.errors import UpstreamError
+from providers.openai_images import ImageCharge
 from providers.registry import Route
 from providers.usage import TokenUsage
 from storage.models import Authorization, CallRecord
@@ -35,8 +36,12 @@ BALANCE_HEADER = "X-Myapi-Balance-Units"
 HELD_HEADER = "X-Myapi-Held-Units"
 #: The status recorded for a call whose client went away before it ended.
 CLIENT_CLOSED = 499
-#: The `TokenUsage` fields recorded beside a call's totals, each a `CallRecord` field too.
-_BREAKDOWN_FIELDS = TokenUsage._fields[2:]
+#: The `TokenUsage` fields recorded beside a call's totals: those `CallRecord` has a column
+#: for. A finer part is recorded within its parents (cached image input counts in
+#: `cache_read_tokens` and in `input_image_tokens`).
+_BREAKDOWN_FIELDS = tuple(
+    name for name in TokenUsage._fields[2:] if name in {f.name for f in fields(CallRecord)}
+)
 
 
 @dataclass(slots=True)
@@ -75,6 +80,11 @@ class Bill:
         self.usage = usage
         cost = min(model.cost_of(usage), self.held)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
+
+    def charge_image(self, charge: ImageCharge) -> None:
+        """Charge an image call as its plan priced the answer: per image, or its tokens."""
+        self.usage = charge.usage
+        self.charge(charge.input_units, charge.output_units, charge.cost)
 
     def charge_hold(self, usage: TokenUsage) -> None:
         """Charge the whole hold (what was produced is unknown), recording `usage` as seen."""

@@ -58,6 +58,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         None,
         max_body_bytes=settings.max_body_bytes,
         max_audio_bytes=settings.max_audio_bytes,
+        max_image_bytes=settings.max_image_bytes,
         body_read_seconds=settings.body_read_timeout_seconds,
         stream_drain_seconds=settings.stream_drain_seconds,
     )

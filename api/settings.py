@@ -119,6 +119,7 @@ class Settings(_ProviderSettings):
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_image_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     body_read_timeout_seconds: float = Field(default=30.0, gt=0)
     upstream_connect_timeout: float = Field(default=10.0, gt=0)
     upstream_read_timeout: float = Field(default=120.0, gt=0)

@@ -8,10 +8,10 @@ rounded up, so the service never undercharges by a rounding.
 Units by kind of model: chat and embeddings are priced per 1M tokens (input and output),
 speech per 1M input characters (`input_per_1m`), transcription per minute of audio
 (`per_minute`: whisper-1) or, without `per_minute`, per token like chat (gpt-4o-transcribe
-and its kin, billed from the usage their answer reports), and
-images per image, by "<size>/<quality>" (or one flat `per_image`); an image model that also
-bills its prompt (gpt-image) prices its text input tokens at `input_per_1m` and its image
-input tokens at `image_input_per_1m`.
+and its kin, billed from the usage their answer reports), and images per image, by
+"<size>/<quality>" (or one flat `per_image`: dall-e, Stability) or, with neither, per token
+like chat (the GPT image models, billed from the usage their answer reports; the hold's
+output comes from `providers.image_output`, or the model's `max_output_tokens`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 from providers import list_prices
 from providers.catalog_tables import alias_prefixes, aliases, example_models, image_library
 from providers.errors import CatalogError, UnknownModelError
+from providers.image_output import has_table
 from providers.model import Model as Model
 from providers.model import ModelKind as ModelKind
 from providers.prices import CATALOG_FIELDS, build
@@ -110,6 +111,8 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
     listed = list_prices.resolve(provider, upstream, overrides)
     needs_output = kind is not ModelKind.EMBEDDING
     reason = list_prices.unpriced_reason(name, provider, upstream, listed, needs_output)
+    if not reason and kind is ModelKind.IMAGE:
+        reason = _unbounded_image(name, upstream, entry)
     prices = build(listed, markup)
     base = {unit.usage_key: unit.base for unit in prices.units}
     return Model(
@@ -126,7 +129,9 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
     )
 
 
-_PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image", "image_input_per_1m")
+_PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image")
+#: The per-image fields of an image model; with neither, it is priced per token.
+_PER_IMAGE_FIELDS = ("image_prices", "per_image")
 
 
 def _whole(value: object, where: str) -> int:
@@ -141,6 +146,38 @@ def _token_transcription(kind: ModelKind, entry: dict[str, Any]) -> bool:
     return kind is ModelKind.TRANSCRIPTION and "per_minute" not in entry
 
 
+def _token_image(name: str, kind: ModelKind, entry: dict[str, Any]) -> bool:
+    """An image model without per-image prices is billed from its answer's token usage
+    (the GPT image models), so it is priced per token like a chat model. Both at once would
+    bill the image twice or its prompt never, so they are refused."""
+    if kind is not ModelKind.IMAGE:
+        return False
+    if "image_input_per_1m" in entry:
+        raise CatalogError(
+            f"{name}.image_input_per_1m: renamed input_image_per_1m; a GPT image model is "
+            "priced per token (leave out image_prices and per_image)"
+        )
+    per_image = any(field_name in entry for field_name in _PER_IMAGE_FIELDS)
+    tokens = [f for f in ("input_per_1m", "output_per_1m", *CATALOG_FIELDS.values()) if f in entry]
+    if per_image and tokens:
+        raise CatalogError(
+            f"model {name!r} has per-image prices and {tokens[0]}: an image model is priced "
+            "per image (image_prices, per_image) or per token, not both"
+        )
+    return not per_image
+
+
+def _unbounded_image(name: str, upstream: str, entry: dict[str, Any]) -> str:
+    """Why a token-billed image model cannot be held, or "" when it can."""
+    if has_table(upstream) or _whole(entry.get("max_output_tokens", 0), name):
+        return ""
+    return (
+        f"{name} has no token bound: the service has no output-token figures for "
+        f"{upstream} and the catalog sets no max_output_tokens (the most tokens one image "
+        "can be billed)"
+    )
+
+
 def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     try:
         kind = ModelKind(entry.get("kind", "chat"))
@@ -151,7 +188,11 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     for required in ("max_output_tokens", "context_window"):
         if kind is ModelKind.CHAT and required not in entry:
             raise CatalogError(f"model {name!r} lacks the field {required!r}")
-    if kind in (ModelKind.CHAT, ModelKind.EMBEDDING) or _token_transcription(kind, entry):
+    if (
+        kind in (ModelKind.CHAT, ModelKind.EMBEDDING)
+        or _token_transcription(kind, entry)
+        or _token_image(name, kind, entry)
+    ):
         return _token_prices(name, kind, entry, markup)
     prices = {
         field_name: _price(entry.get(field_name, "0"), markup, f"{name}.{field_name}")
@@ -170,7 +211,6 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
         output_per_1m=prices["output_per_1m"],
         per_minute=prices["per_minute"],
         per_image=prices["per_image"],
-        image_input_per_1m=prices["image_input_per_1m"],
     )
 
 

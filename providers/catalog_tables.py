@@ -8,7 +8,9 @@ with a message instead of failing a call later.
 from __future__ import annotations
 
 from providers.errors import CatalogError
+from providers.image_output import ImageTokens
 from providers.model import Model, ModelKind
+from providers.openai_media import MediaRequestError
 
 
 def image_library(table: object, models: dict[str, Model]) -> dict[str, str]:
@@ -19,10 +21,20 @@ def image_library(table: object, models: dict[str, Model]) -> dict[str, str]:
         model = models.get(name) if isinstance(name, str) else None
         if model is None or model.kind is not ModelKind.IMAGE:
             raise CatalogError(f"image_library.{size}: {name!r} is not an image model here")
-        sized = any(key.partition("/")[0] == size for key in model.image_prices)
-        if not sized and not model.per_image:
+        if not _makes(model, size):
             raise CatalogError(f"image_library.{size}: {name} has no price for that size")
     return dict(table)
+
+
+def _makes(model: Model, size: str) -> bool:
+    """Whether the model is priced for images of `size` (a GPT image model: takes it)."""
+    if model.token_prices is None:
+        return model.per_image > 0 or any(k.partition("/")[0] == size for k in model.image_prices)
+    try:
+        ImageTokens(model.upstream, model.max_output_tokens).check_size(size)
+    except MediaRequestError:
+        return False
+    return True
 
 
 def example_models(names: object, models: dict[str, Model]) -> tuple[str, ...]:

@@ -48,10 +48,9 @@ class Model:
     per_minute: int = 0
     per_image: int = 0
     image_prices: dict[str, int] = field(default_factory=dict)
-    image_input_per_1m: int = 0
     context_window: int = 0
-    #: Chat, embeddings and token-billed transcription: each usage category at its own
-    #: price (None for other kinds).
+    #: Chat, embeddings, token-billed transcription and GPT image models: each usage
+    #: category at its own price (None for other kinds).
     token_prices: TokenPrices | None = None
     #: Why the model cannot be billed ("" when it can): it is listed but not callable.
     unpriced: str = ""
@@ -124,14 +123,4 @@ class Model:
             shown = {f"per_image_{key}": price for key, price in self.image_prices.items()}
         else:
             shown["per_image"] = self.per_image
-        if self.kind is ModelKind.IMAGE:
-            shown.update(self._image_input_prices())
         return {name: decimal_text(units) for name, units in shown.items()}
-
-    def _image_input_prices(self) -> dict[str, int]:
-        """What an image model charges for its prompt besides the image, when it does."""
-        prices = {
-            "input_per_1m_text_tokens": self.input_per_1m,
-            "input_per_1m_image_tokens": self.image_input_per_1m,
-        }
-        return {name: units for name, units in prices.items() if units}

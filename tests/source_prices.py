@@ -33,6 +33,7 @@ def source_units(model: Model, usage: TokenUsage) -> int:
         input_image_tokens=usage.input_image_tokens,
         output_image_tokens=usage.output_image_tokens,
         cache_audio_read_tokens=0,  # not reported by our providers apart from cache reads
+        cache_image_read_tokens=usage.cache_read_image_tokens,
     )
     provider = _PROVIDER_IDS.get(model.provider, model.provider)
     total = calc_price(source, model.upstream, provider_id=provider).total_price

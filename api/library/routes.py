@@ -79,7 +79,7 @@ def _new_image(
         medium=None if create.medium is None else create.medium.value,
         filter=None if create.filter is None else create.filter.value,
         model=plan.route.model.name,
-        cost=made.cost,
+        cost=made.charge.cost,
         request_id=request_id,
         content_type=made.image.content_type,
         data=made.image.data,
@@ -103,7 +103,7 @@ async def create_image(request: web.Request) -> web.StreamResponse:
         if stored is None:
             usage = await store.usage(call.account_id)
             raise _quota_error(store, usage.count, usage.bytes, len(new.data))
-        call.bill.charge(made.tokens.total, 1, new.cost)
+        call.bill.charge_image(made.charge)
         record = image_record(stored, base_url_of(request))
         return call.answer(json_answer(record, status=201))
 
