@@ -77,10 +77,10 @@ def _price(value: object, markup: Decimal, where: str) -> int:
 
 
 def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Decimal) -> Model:
-    """A chat, embedding or token-billed transcription model: its list prices with the
-    catalog's fields over them."""
-    provider = str(entry["provider"])
-    upstream = str(entry.get("upstream", name.partition(":")[2] or name))
+    """A model billed from the token usage its answers report (chat, completions,
+    embeddings, token-billed transcription and speech): its list prices with the catalog's
+    fields over them."""
+    provider, upstream = _where(name, entry)
     overrides = {
         key: _decimal(entry[field_name], f"{name}.{field_name}")
         for key, field_name in CATALOG_FIELDS.items()
@@ -88,7 +88,10 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
     }
     listed = list_prices.resolve(provider, upstream, overrides)
     needs_output = kind is not ModelKind.EMBEDDING
-    reason = list_prices.unpriced_reason(name, provider, upstream, listed, needs_output)
+    text_input = kind is ModelKind.SPEECH
+    reason = list_prices.unpriced_reason(
+        name, provider, upstream, listed, needs_output, text_input
+    )
     prices = build(listed, markup)
     base = {unit.usage_key: unit.base for unit in prices.units}
     return Model(
@@ -98,11 +101,35 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
         kind=kind,
         input_per_1m=base.get("input_tokens", 0),
         output_per_1m=base.get("output_tokens", 0),
-        max_output_tokens=int(entry.get("max_output_tokens", 0)),
-        context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
+        **_limits(name, kind, entry),
         token_prices=prices,
         unpriced=reason,
     )
+
+
+def _where(name: str, entry: dict[str, Any]) -> tuple[str, str]:
+    """The provider, and the provider's own name for the model (`upstream`, else the part
+    of the catalog name after `provider:`, else the name itself)."""
+    return str(entry["provider"]), str(entry.get("upstream", name.partition(":")[2] or name))
+
+
+def _limits(name: str, kind: ModelKind, entry: dict[str, Any]) -> dict[str, Any]:
+    """The model's token limits as `Model` fields.
+
+    A chat or completion model without `max_output_tokens` has no documented output
+    limit, so an answer can be as long as the whole context window: that is what is held,
+    never a guess below it, and the model says so (`max_output_documented`).
+    """
+    window = _whole(entry.get("context_window", 0), f"{name}.context_window")
+    if "max_output_tokens" not in entry:
+        if kind not in _WINDOWED:
+            return {"context_window": window}
+        undocumented = {"max_output_tokens": window, "max_output_documented": False}
+        return {"context_window": window, **undocumented}
+    limit = _whole(entry["max_output_tokens"], f"{name}.max_output_tokens")
+    if limit < 1:
+        raise CatalogError(f"{name}.max_output_tokens: at least 1, or leave it out")
+    return {"context_window": window, "max_output_tokens": limit}
 
 
 _PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image", "image_input_per_1m")
@@ -114,42 +141,113 @@ def _whole(value: object, where: str) -> int:
     return value
 
 
-def _token_transcription(kind: ModelKind, entry: dict[str, Any]) -> bool:
-    """A transcription model without `per_minute` is billed from its answer's token usage
-    (gpt-4o-transcribe and its kin), so it is priced per token like a chat model."""
-    return kind is ModelKind.TRANSCRIPTION and "per_minute" not in entry
+#: Kinds whose calls are held for a prompt and its answer, bounded by the context window.
+_WINDOWED = (ModelKind.CHAT, ModelKind.COMPLETION)
+#: Kinds always billed from their answers' token usage.
+_TOKEN_KINDS = (*_WINDOWED, ModelKind.EMBEDDING)
 
 
-def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
+def _token_billed(kind: ModelKind, entry: dict[str, Any]) -> bool:
+    """Whether the model is billed from its answers' token usage, priced like chat.
+
+    A transcription model without `per_minute` (gpt-4o-transcribe and its kin) and a speech
+    model without a per-character `input_per_1m` (gpt-4o-mini-tts) are.
+    """
+    if kind is ModelKind.TRANSCRIPTION:
+        return "per_minute" not in entry
+    if kind is ModelKind.SPEECH:
+        return "input_per_1m" not in entry
+    return kind in _TOKEN_KINDS
+
+
+def _kind(name: str, entry: dict[str, Any]) -> ModelKind:
     try:
         kind = ModelKind(entry.get("kind", "chat"))
     except ValueError as error:
         raise CatalogError(f"{name}.kind: {error}") from error
     if "provider" not in entry:
         raise CatalogError(f"model {name!r} lacks the field 'provider'")
-    for required in ("max_output_tokens", "context_window"):
-        if kind is ModelKind.CHAT and required not in entry:
-            raise CatalogError(f"model {name!r} lacks the field {required!r}")
-    if kind in (ModelKind.CHAT, ModelKind.EMBEDDING) or _token_transcription(kind, entry):
+    if kind in _WINDOWED and "context_window" not in entry:
+        raise CatalogError(f"model {name!r} lacks the field 'context_window'")
+    unbounded = "max_output_tokens" not in entry
+    if kind is ModelKind.SPEECH and _token_billed(kind, entry) and unbounded:
+        raise CatalogError(
+            f"model {name!r} is billed per token, so it needs 'max_output_tokens' (the most "
+            "audio tokens one answer can hold) or a per-character 'input_per_1m'"
+        )
+    return kind
+
+
+def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
+    kind = _kind(name, entry)
+    if kind is ModelKind.MODERATION:
+        return _free_model(name, entry)
+    if kind is ModelKind.TRANSCRIPTION and "per_minute" not in entry:
+        per_hour = list_prices.per_audio_hour(*_where(name, entry))
+        if per_hour is not None:
+            return _per_minute_model(name, entry, per_hour, markup)
+    if _token_billed(kind, entry):
         return _token_prices(name, kind, entry, markup)
     prices = {
         field_name: _price(entry.get(field_name, "0"), markup, f"{name}.{field_name}")
         for field_name in _PRICE_FIELDS
     }
     images = entry.get("image_prices", {})
+    provider, upstream = _where(name, entry)
     return Model(
         name=name,
-        provider=str(entry["provider"]),
-        upstream=str(entry.get("upstream", name.partition(":")[2] or name)),
+        provider=provider,
+        upstream=upstream,
         kind=kind,
-        max_output_tokens=int(entry.get("max_output_tokens", 0)),
-        context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
+        **_limits(name, kind, entry),
         image_prices={k: _price(v, markup, f"{name}.image_prices.{k}") for k, v in images.items()},
         input_per_1m=prices["input_per_1m"],
         output_per_1m=prices["output_per_1m"],
         per_minute=prices["per_minute"],
         per_image=prices["per_image"],
         image_input_per_1m=prices["image_input_per_1m"],
+    )
+
+
+def _per_minute_model(
+    name: str, entry: dict[str, Any], per_hour: Decimal, markup: Decimal
+) -> Model:
+    """A transcription model the list prices price per hour of audio (gpt-transcribe):
+    billed per minute of the measured audio, like a catalog `per_minute`."""
+    provider, upstream = _where(name, entry)
+    return Model(
+        name=name,
+        provider=provider,
+        upstream=upstream,
+        kind=ModelKind.TRANSCRIPTION,
+        per_minute=_price(str(per_hour / 60), markup, f"{name}.per_minute"),
+        prices_source=list_prices.SOURCE,
+    )
+
+
+def _free_model(name: str, entry: dict[str, Any]) -> Model:
+    """A moderation model: its provider charges nothing, so neither does the service.
+
+    Only while the list prices say so: a model they price, or do not know, is unpriced
+    (listed unavailable, refused with 503) rather than served free by accident.
+    """
+    provider, upstream = _where(name, entry)
+    free = list_prices.is_free(provider, upstream)
+    reason = (
+        ""
+        if free
+        else (
+            f"{name} is sold as free, but {list_prices.SOURCE} "
+            f"{'prices' if free is False else 'does not list'} {provider}/{upstream}"
+        )
+    )
+    return Model(
+        name=name,
+        provider=provider,
+        upstream=upstream,
+        kind=ModelKind.MODERATION,
+        prices_source=list_prices.SOURCE,
+        unpriced=reason,
     )
 
 
