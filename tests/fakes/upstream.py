@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.openai_completions import CompletionRoutes
 from tests.fakes.openai_media import FakeMedia, MediaRoutes
 from tests.fakes.server import serve_app
 
@@ -63,6 +64,7 @@ class FakeUpstream:
         # Any base path, for providers whose OpenAI-compatible base is not /v1.
         app.router.add_post("/{base:.+}/chat/completions", self._chat)
         MediaRoutes(self).add_to(app)
+        CompletionRoutes(self).add_to(app)
         return app
 
     def record(self, request: web.Request, body: dict[str, Any]) -> None:

@@ -1,0 +1,45 @@
+"""The official `openai` package's legacy completions work unchanged, billed exactly."""
+
+from __future__ import annotations
+
+from providers.catalog import load_catalog
+from providers.usage import TokenUsage
+from tests.conftest import ApiHarness
+from tests.sdk_clients import sdk
+from tests.source_prices import source_units
+
+CATALOG = load_catalog()
+#: What the fake reports (FakeUpstream's defaults).
+USAGE = TokenUsage(input_tokens=12, output_tokens=5)
+
+
+async def test_a_completion_through_the_sdk(api: ApiHarness) -> None:
+    key = await api.register()
+    async with sdk(api, key) as client:
+        completion = await client.completions.create(
+            model="gpt-3.5-turbo-instruct", prompt="Say hi", max_tokens=8
+        )
+    assert completion.choices[0].text == api.upstream.reply
+    assert completion.usage is not None
+    assert completion.usage.completion_tokens == USAGE.output_tokens
+    spent = source_units(CATALOG.get("gpt-3.5-turbo-instruct"), USAGE)
+    assert await api.balance() == 10**6 - spent
+
+
+async def test_a_streamed_completion_through_the_sdk(api: ApiHarness) -> None:
+    key = await api.register()
+    async with sdk(api, key) as client:
+        stream = await client.completions.create(
+            model="davinci-002",
+            prompt=[[1, 2, 3]],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = [chunk async for chunk in stream]
+    text = "".join(chunk.choices[0].text for chunk in chunks if chunk.choices)
+    assert text == api.upstream.reply
+    assert chunks[-1].usage is not None
+    assert chunks[-1].usage.prompt_tokens == USAGE.input_tokens
+    [call] = await api.settled_calls()
+    assert call["cost"] == source_units(CATALOG.get("davinci-002"), USAGE)
+    assert await api.balance() == 10**6 - call["cost"]
