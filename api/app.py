@@ -22,6 +22,7 @@ from api.routes import (
     google,
     images,
     models,
+    moderations,
     stability,
 )
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES
@@ -37,6 +38,7 @@ _ROUTES: tuple[RouteRow, ...] = (
     *google.ROUTES,
     *stability.ROUTES,
     *embeddings.ROUTES,
+    *moderations.ROUTES,
     *images.ROUTES,
     *audio.ROUTES,
     *library.ROUTES,
@@ -52,6 +54,7 @@ _OPERATIONS: dict[Handler, OperationDoc] = {
     **google.OPERATIONS,
     **stability.OPERATIONS,
     **embeddings.OPERATIONS,
+    **moderations.OPERATIONS,
     **images.OPERATIONS,
     **audio.OPERATIONS,
     **library_docs.LIBRARY_OPERATIONS,

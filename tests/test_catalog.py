@@ -72,6 +72,19 @@ def test_the_built_in_catalog_states_no_output_limit_it_does_not_know() -> None:
     assert all(m.max_output_tokens == m.context_window > 0 for m in undocumented)
 
 
+@pytest.mark.parametrize(
+    ("upstream", "why"),
+    [("gpt-4o-mini", "prices openai/gpt-4o-mini"), ("content-filter-9", "does not list")],
+)
+def test_a_moderation_model_is_free_only_while_the_list_prices_say_so(
+    upstream: str, why: str
+) -> None:
+    """Sold as free only what the provider gives free: anything else is unavailable."""
+    text = f'[models.mod]\nprovider = "openai"\nkind = "moderation"\nupstream = "{upstream}"\n'
+    assert why in parse_catalog(text).get("mod").unpriced
+    assert load_catalog().get("omni-moderation-latest").unpriced == ""
+
+
 def test_the_built_in_catalog_loads_and_refuses_unknown_models() -> None:
     catalog = load_catalog()
     assert catalog.get("gpt-4o-mini").provider == "openai"

@@ -1,10 +1,12 @@
-"""The official `openai` package's legacy completions work unchanged, billed exactly."""
+"""The official `openai` package's legacy completions and moderations work unchanged,
+billed exactly (moderations at nothing)."""
 
 from __future__ import annotations
 
 from providers.catalog import load_catalog
 from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
+from tests.fakes.openai_completions import FLAGGED_WORD
 from tests.sdk_clients import sdk
 from tests.source_prices import source_units
 
@@ -43,3 +45,21 @@ async def test_a_streamed_completion_through_the_sdk(api: ApiHarness) -> None:
     [call] = await api.settled_calls()
     assert call["cost"] == source_units(CATALOG.get("davinci-002"), USAGE)
     assert await api.balance() == 10**6 - call["cost"]
+
+
+async def test_a_moderation_through_the_sdk_is_free(api: ApiHarness) -> None:
+    key = await api.register()
+    async with sdk(api, key) as client:
+        moderation = await client.moderations.create(
+            model="omni-moderation-2024-09-26",
+            input=[
+                {"type": "text", "text": f"I will {FLAGGED_WORD} them"},
+                {"type": "image_url", "image_url": {"url": "https://example.test/cat.png"}},
+            ],
+        )
+        default = await client.moderations.create(input="hello")
+    assert [result.flagged for result in moderation.results] == [True, False]
+    assert moderation.results[0].categories.violence is True
+    assert default.model == "omni-moderation-latest"
+    assert await api.balance() == 10**6
+    assert [call["cost"] for call in await api.settled_calls(2)] == [0, 0]

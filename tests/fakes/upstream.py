@@ -55,7 +55,9 @@ class FakeUpstream:
     #: late, or never while the event stays unset (the test sets it before it ends).
     usage_gate: asyncio.Event | None = None
     requests: list[ReceivedRequest] = field(default_factory=list)
-    #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py).
+    #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py);
+    #: legacy completions and moderations use the chat switches above
+    #: (tests/fakes/openai_completions.py).
     media: FakeMedia = field(default_factory=FakeMedia)
 
     def app(self) -> web.Application:
