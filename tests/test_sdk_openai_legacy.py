@@ -3,6 +3,8 @@ billed exactly (moderations at nothing)."""
 
 from __future__ import annotations
 
+from openai.types import ModerationMultiModalInputParam
+
 from providers.catalog import load_catalog
 from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
@@ -50,12 +52,12 @@ async def test_a_streamed_completion_through_the_sdk(api: ApiHarness) -> None:
 async def test_a_moderation_through_the_sdk_is_free(api: ApiHarness) -> None:
     key = await api.register()
     async with sdk(api, key) as client:
+        parts: list[ModerationMultiModalInputParam] = [
+            {"type": "text", "text": f"I will {FLAGGED_WORD} them"},
+            {"type": "image_url", "image_url": {"url": "https://example.test/cat.png"}},
+        ]
         moderation = await client.moderations.create(
-            model="omni-moderation-2024-09-26",
-            input=[
-                {"type": "text", "text": f"I will {FLAGGED_WORD} them"},
-                {"type": "image_url", "image_url": {"url": "https://example.test/cat.png"}},
-            ],
+            model="omni-moderation-2024-09-26", input=parts
         )
         default = await client.moderations.create(input="hello")
     assert [result.flagged for result in moderation.results] == [True, False]
