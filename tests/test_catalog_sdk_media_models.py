@@ -12,6 +12,7 @@ import typing
 
 import pytest
 from openai.types import AudioModel, ModerationModel
+from openai.types.audio.speech_model import SpeechModel
 from openai.types.completion_create_params import CompletionCreateParamsBase
 
 from providers.catalog import ModelKind, load_catalog
@@ -25,6 +26,7 @@ SDK_NAMES = {
     ModelKind.COMPLETION: COMPLETION_MODELS,
     ModelKind.MODERATION: literal_names(ModerationModel),
     ModelKind.TRANSCRIPTION: literal_names(AudioModel),
+    ModelKind.SPEECH: literal_names(SpeechModel),
 }
 NAMED = [(kind, name) for kind, names in SDK_NAMES.items() for name in names]
 
@@ -69,4 +71,4 @@ def test_the_snapshots_the_source_cannot_price_are_the_unpriced_ones() -> None:
     """Today's genai-prices prices every name but two dated snapshots, whose aliases it
     prices: those are listed, unpriced, until their own price is known."""
     unpriced = sorted(name for _, name in NAMED if CATALOG.get(name).unpriced)
-    assert unpriced == ["gpt-4o-mini-transcribe-2025-12-15"]
+    assert unpriced == ["gpt-4o-mini-transcribe-2025-12-15", "gpt-4o-mini-tts-2025-12-15"]

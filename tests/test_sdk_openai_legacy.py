@@ -1,5 +1,5 @@
-"""The official `openai` package's legacy completions and moderations work unchanged,
-billed exactly (moderations at nothing)."""
+"""The official `openai` package's legacy completions, moderations and token-billed speech
+work unchanged, billed exactly (moderations at nothing)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from providers.catalog import load_catalog
 from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 from tests.fakes.openai_completions import FLAGGED_WORD
+from tests.media_files import wav_bytes
 from tests.sdk_clients import sdk
 from tests.source_prices import source_units
 
@@ -65,3 +66,22 @@ async def test_a_moderation_through_the_sdk_is_free(api: ApiHarness) -> None:
     assert default.model == "omni-moderation-latest"
     assert await api.balance() == 10**6
     assert [call["cost"] for call in await api.settled_calls(2)] == [0, 0]
+
+
+async def test_token_billed_speech_through_the_sdk(api: ApiHarness) -> None:
+    """gpt-4o-mini-tts: the audio as sent; billed from its measured 2 s (42 audio tokens)."""
+    api.upstream.media.audio = wav_bytes(2, rate=24_000)
+    key = await api.register()
+    async with sdk(api, key) as client:
+        speech = await client.audio.speech.create(
+            model="gpt-4o-mini-tts",
+            voice="coral",
+            input="Hello",
+            instructions="Cheerful",
+            response_format="wav",
+        )
+    assert speech.content == api.upstream.media.audio
+    [call] = await api.settled_calls()
+    usage = TokenUsage(len("Hello") + len("Cheerful"), 42, output_audio_tokens=42)
+    assert call["cost"] == source_units(CATALOG.get("gpt-4o-mini-tts"), usage)
+    assert await api.balance() == 10**6 - call["cost"]
