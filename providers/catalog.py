@@ -5,13 +5,19 @@ CATALOG_FILE) as decimal strings and converted once, at load, into integer minor
 After that no float or Decimal touches the request path: every cost is integer arithmetic
 rounded up, so the service never undercharges by a rounding.
 
-Units by kind of model: chat and embeddings are priced per 1M tokens (input and output),
-speech per 1M input characters (`input_per_1m`), transcription per minute of audio
-(`per_minute`: whisper-1) or, without `per_minute`, per token like chat (gpt-4o-transcribe
-and its kin, billed from the usage their answer reports), and
-images per image, by "<size>/<quality>" (or one flat `per_image`); an image model that also
-bills its prompt (gpt-image) prices its text input tokens at `input_per_1m` and its image
-input tokens at `image_input_per_1m`.
+Units by kind of model: chat, completions and embeddings are priced per 1M tokens (input
+and output); speech per 1M input characters (`input_per_1m`: tts-1) or, without it, per
+token like chat (gpt-4o-mini-tts); transcription per minute of audio (`per_minute`:
+whisper-1), or without it per minute at the list price per audio hour (gpt-transcribe), or
+per token like chat (gpt-4o-transcribe and its kin, billed from the usage their answer
+reports); moderation is free while the list prices say so; images per image, by
+"<size>/<quality>" (or one flat `per_image`); an image model that also bills its prompt
+(gpt-image) prices its text input tokens at `input_per_1m` and its image input tokens at
+`image_input_per_1m`.
+
+Limits: chat and completion models need `context_window`; their `max_output_tokens` is the
+provider's documented limit, or, left out, the whole window (`Model.max_output_documented`
+False), never a guess below it.
 """
 
 from __future__ import annotations
@@ -30,7 +36,6 @@ from providers.model import ModelKind as ModelKind
 from providers.prices import CATALOG_FIELDS, build
 
 _UNITS = 1_000_000  # minor units per currency unit
-_PER_MILLION = 1_000_000  # token and character prices are per 1M
 
 
 @dataclass(frozen=True, slots=True)
