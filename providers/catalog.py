@@ -237,22 +237,13 @@ def _free_model(name: str, entry: dict[str, Any]) -> Model:
     (listed unavailable, refused with 503) rather than served free by accident.
     """
     provider, upstream = _where(name, entry)
-    free = list_prices.is_free(provider, upstream)
-    reason = (
-        ""
-        if free
-        else (
-            f"{name} is sold as free, but {list_prices.SOURCE} "
-            f"{'prices' if free is False else 'does not list'} {provider}/{upstream}"
-        )
-    )
     return Model(
         name=name,
         provider=provider,
         upstream=upstream,
         kind=ModelKind.MODERATION,
         prices_source=list_prices.SOURCE,
-        unpriced=reason,
+        unpriced=list_prices.not_free_reason(name, provider, upstream),
     )
 
 

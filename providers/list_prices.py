@@ -52,14 +52,17 @@ def listed_price(provider: str, upstream: str) -> ModelPrice | None:
 
 def per_audio_hour(provider: str, upstream: str) -> Decimal | None:
     """The list price of an hour of input audio for a model priced by the audio's length
-    (gpt-transcribe, whisper-1), or None for any other.
+    alone (gpt-transcribe, whisper-1), or None for any other (a model that also prices
+    tokens is billed by its tokens' usage, which this price alone would undercharge).
 
     genai-prices gives such a model the same price for `audio_hours` and its more specific
     `input_audio_hours` (a transcription's audio is all input); the higher of the two is
     the price, so a source that ever tells them apart cannot make a call cheaper.
     """
     listed = listed_price(provider, upstream)
-    hours = [getattr(listed, key, None) for key in _AUDIO_HOUR_KEYS] if listed else []
+    if listed is None or _from_source(listed):
+        return None
+    hours = [getattr(listed, key, None) for key in _AUDIO_HOUR_KEYS]
     found = [price for price in hours if isinstance(price, Decimal)]
     return max(found) if found else None
 
@@ -69,6 +72,15 @@ def is_free(provider: str, upstream: str) -> bool | None:
     moderations), False when they price it, None when they do not know it."""
     listed = listed_price(provider, upstream)
     return None if listed is None else listed == ModelPrice()
+
+
+def not_free_reason(name: str, provider: str, upstream: str) -> str:
+    """Why a model sold as free cannot be, or "" while the list prices list it as free."""
+    free = is_free(provider, upstream)
+    if free:
+        return ""
+    listing = "prices" if free is False else "does not list"
+    return f"{name} is sold as free, but {SOURCE} {listing} {provider}/{upstream}"
 
 
 def _from_source(model_price: ModelPrice) -> dict[str, ListedPrice]:
