@@ -68,10 +68,10 @@ def _suffix_bytes(body: JsonObject) -> int:
 
 
 def prompt_token_bounds(body: JsonObject, model: Model) -> list[int]:
-    """Each prompt's most tokens (at least 1: null is the end-of-text token), suffix
-    included, capped by the context window."""
+    """Each prompt's most tokens, suffix included, capped by the context window; an empty
+    or null prompt counts as one (the end-of-text token the model starts from)."""
     suffix = _suffix_bytes(body)
-    bounds = [max(1, embedding_token_bound(p) + suffix) for p in prompts_of(body.get("prompt"))]
+    bounds = [max(1, embedding_token_bound(p)) + suffix for p in prompts_of(body.get("prompt"))]
     window = model.context_window
     return [min(bound, window) for bound in bounds] if window else bounds
 

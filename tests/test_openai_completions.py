@@ -160,10 +160,14 @@ async def test_a_completion_without_a_prompt_is_400(api: ApiHarness) -> None:
     assert (response.status, (await response.json())["error"]["param"]) == (400, "prompt")
 
 
-async def test_a_null_prompt_is_one_end_of_text_prompt(api: ApiHarness) -> None:
-    await (await post(api, {**BODY, "prompt": None})).read()
+@pytest.mark.parametrize("prompt", [None, "", [""]])
+async def test_an_empty_prompt_is_one_end_of_text_token_before_the_suffix(
+    api: ApiHarness, prompt: object
+) -> None:
+    """Found by the hold property: an empty prompt with a suffix is more than the suffix."""
+    await (await post(api, {**BODY, "prompt": prompt, "suffix": "ab"})).read()
     [call] = await calls(api)
-    assert call["held"] == INSTRUCT.cost(1, 16)
+    assert call["held"] == INSTRUCT.cost(1 + 2, 16)
 
 
 async def test_chat_refuses_a_completion_model_before_anything_is_held(api: ApiHarness) -> None:
