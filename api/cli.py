@@ -146,6 +146,11 @@ def _models(settings: Settings) -> None:
         )
         if reason:
             print(f"    {reason}")
+        if not model.max_output_documented:
+            print(
+                f"    no documented maximum output: the whole {model.context_window}-token "
+                "window is held as output"
+            )
 
 
 async def execute(argv: Sequence[str], settings: Settings) -> None:

@@ -75,10 +75,10 @@ async def relay_stream(
                 await response.prepare(request)
                 bill.status = await _pass_on(chunks, scanner, response, error_event)
             except (ConnectionResetError, asyncio.CancelledError) as left:
-                if _abandoned_by_shutdown(request, left):
+                if abandoned_by_shutdown(request, left):
                     raise
                 client_left = True
-                await _after_client_left(request, left, chunks, scanner, bill)
+                await read_on_after_client_left(request, left, chunks, scanner, bill)
                 return response
         await response.write_eof()
     except ConnectionResetError:  # the last write: every event had been read and billed
@@ -91,20 +91,21 @@ async def relay_stream(
     return response
 
 
-def _abandoned_by_shutdown(request: web.Request, error: BaseException) -> bool:
+def abandoned_by_shutdown(request: web.Request, error: BaseException) -> bool:
     """Whether `error` is shutdown's cancellation after its grace period, not a client's."""
     in_flight = request.config_dict.get(IN_FLIGHT)
     return isinstance(error, asyncio.CancelledError) and bool(in_flight and in_flight.abandoned)
 
 
-async def _after_client_left(
+async def read_on_after_client_left(
     request: web.Request,
     left: BaseException,
     chunks: AsyncIterator[bytes],
     scanner: StreamScanner,
     bill: Bill,
 ) -> None:
-    """Read on to the provider's usage, then end as the client's leaving showed up.
+    """Read on to the provider's usage (or the stream's end), then end as the client's
+    leaving showed up; the speech relay (`api.audio_relay`) reads on the same way.
 
     A cancelled handler (a server that cancels handlers on disconnect) is un-cancelled for
     the bounded drain and cancelled again after it, so the billing context still sees a

@@ -1,38 +1,25 @@
 """The model catalog: which models exist, who serves them, and what they cost.
 
 Prices are read from a TOML data file (the built-in `catalog.toml`, or the operator's
-CATALOG_FILE) as decimal strings and converted once, at load, into integer minor units.
-After that no float or Decimal touches the request path: every cost is integer arithmetic
-rounded up, so the service never undercharges by a rounding.
-
-Units by kind of model: chat and embeddings are priced per 1M tokens (input and output),
-speech per 1M input characters (`input_per_1m`), transcription per minute of audio
-(`per_minute`: whisper-1) or, without `per_minute`, per token like chat (gpt-4o-transcribe
-and its kin, billed from the usage their answer reports), and images per image, by
-"<size>/<quality>" (or one flat `per_image`: dall-e, Stability) or, with neither, per token
-like chat (the GPT image models, billed from the usage their answer reports; the hold's
-output comes from `providers.image_output`, or the model's `max_output_tokens`).
+CATALOG_FILE) as decimal strings and converted once, at load, into integer minor units
+(`providers.catalog_models` parses each model, `providers.catalog_tables` the tables beside
+them). After that no float or Decimal touches the request path: every cost is integer
+arithmetic rounded up, so the service never undercharges by a rounding.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
-from providers import list_prices
+from providers.catalog_models import parse_model
 from providers.catalog_tables import alias_prefixes, aliases, example_models, image_library
 from providers.errors import CatalogError, UnknownModelError
-from providers.image_output import has_table
 from providers.model import Model as Model
 from providers.model import ModelKind as ModelKind
-from providers.prices import CATALOG_FIELDS, build
-
-_UNITS = 1_000_000  # minor units per currency unit
-_PER_MILLION = 1_000_000  # token and character prices are per 1M
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,139 +68,6 @@ class Catalog:
         return model if model is not None and model.provider == provider else None
 
 
-def _decimal(value: object, where: str) -> Decimal:
-    if not isinstance(value, str):
-        raise CatalogError(f'{where}: prices are decimal strings such as "0.15", got {value!r}')
-    try:
-        amount = Decimal(value)
-    except InvalidOperation as error:
-        raise CatalogError(f"{where}: {value!r} is not a decimal number") from error
-    if amount < 0 or not amount.is_finite():
-        raise CatalogError(f"{where}: a price cannot be negative")
-    return amount
-
-
-def _price(value: object, markup: Decimal, where: str) -> int:
-    amount = _decimal(value, where)
-    return int((amount * markup * _UNITS).to_integral_value(rounding=ROUND_CEILING))
-
-
-def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Decimal) -> Model:
-    """A chat, embedding or token-billed transcription model: its list prices with the
-    catalog's fields over them."""
-    provider = str(entry["provider"])
-    upstream = str(entry.get("upstream", name.partition(":")[2] or name))
-    overrides = {
-        key: _decimal(entry[field_name], f"{name}.{field_name}")
-        for key, field_name in CATALOG_FIELDS.items()
-        if field_name in entry
-    }
-    listed = list_prices.resolve(provider, upstream, overrides)
-    needs_output = kind is not ModelKind.EMBEDDING
-    reason = list_prices.unpriced_reason(name, provider, upstream, listed, needs_output)
-    if not reason and kind is ModelKind.IMAGE:
-        reason = _unbounded_image(name, upstream, entry)
-    prices = build(listed, markup)
-    base = {unit.usage_key: unit.base for unit in prices.units}
-    return Model(
-        name=name,
-        provider=provider,
-        upstream=upstream,
-        kind=kind,
-        input_per_1m=base.get("input_tokens", 0),
-        output_per_1m=base.get("output_tokens", 0),
-        max_output_tokens=int(entry.get("max_output_tokens", 0)),
-        context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
-        token_prices=prices,
-        unpriced=reason,
-    )
-
-
-_PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image")
-#: The per-image fields of an image model; with neither, it is priced per token.
-_PER_IMAGE_FIELDS = ("image_prices", "per_image")
-
-
-def _whole(value: object, where: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise CatalogError(f"{where}: a whole number of tokens, got {value!r}")
-    return value
-
-
-def _token_transcription(kind: ModelKind, entry: dict[str, Any]) -> bool:
-    """A transcription model without `per_minute` is billed from its answer's token usage
-    (gpt-4o-transcribe and its kin), so it is priced per token like a chat model."""
-    return kind is ModelKind.TRANSCRIPTION and "per_minute" not in entry
-
-
-def _token_image(name: str, kind: ModelKind, entry: dict[str, Any]) -> bool:
-    """An image model without per-image prices is billed from its answer's token usage
-    (the GPT image models), so it is priced per token like a chat model. Both at once would
-    bill the image twice or its prompt never, so they are refused."""
-    if kind is not ModelKind.IMAGE:
-        return False
-    if "image_input_per_1m" in entry:
-        raise CatalogError(
-            f"{name}.image_input_per_1m: renamed input_image_per_1m; a GPT image model is "
-            "priced per token (leave out image_prices and per_image)"
-        )
-    per_image = any(field_name in entry for field_name in _PER_IMAGE_FIELDS)
-    tokens = [f for f in ("input_per_1m", "output_per_1m", *CATALOG_FIELDS.values()) if f in entry]
-    if per_image and tokens:
-        raise CatalogError(
-            f"model {name!r} has per-image prices and {tokens[0]}: an image model is priced "
-            "per image (image_prices, per_image) or per token, not both"
-        )
-    return not per_image
-
-
-def _unbounded_image(name: str, upstream: str, entry: dict[str, Any]) -> str:
-    """Why a token-billed image model cannot be held, or "" when it can."""
-    if has_table(upstream) or _whole(entry.get("max_output_tokens", 0), name):
-        return ""
-    return (
-        f"{name} has no token bound: the service has no output-token figures for "
-        f"{upstream} and the catalog sets no max_output_tokens (the most tokens one image "
-        "can be billed)"
-    )
-
-
-def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
-    try:
-        kind = ModelKind(entry.get("kind", "chat"))
-    except ValueError as error:
-        raise CatalogError(f"{name}.kind: {error}") from error
-    if "provider" not in entry:
-        raise CatalogError(f"model {name!r} lacks the field 'provider'")
-    for required in ("max_output_tokens", "context_window"):
-        if kind is ModelKind.CHAT and required not in entry:
-            raise CatalogError(f"model {name!r} lacks the field {required!r}")
-    if (
-        kind in (ModelKind.CHAT, ModelKind.EMBEDDING)
-        or _token_transcription(kind, entry)
-        or _token_image(name, kind, entry)
-    ):
-        return _token_prices(name, kind, entry, markup)
-    prices = {
-        field_name: _price(entry.get(field_name, "0"), markup, f"{name}.{field_name}")
-        for field_name in _PRICE_FIELDS
-    }
-    images = entry.get("image_prices", {})
-    return Model(
-        name=name,
-        provider=str(entry["provider"]),
-        upstream=str(entry.get("upstream", name.partition(":")[2] or name)),
-        kind=kind,
-        max_output_tokens=int(entry.get("max_output_tokens", 0)),
-        context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
-        image_prices={k: _price(v, markup, f"{name}.image_prices.{k}") for k, v in images.items()},
-        input_per_1m=prices["input_per_1m"],
-        output_per_1m=prices["output_per_1m"],
-        per_minute=prices["per_minute"],
-        per_image=prices["per_image"],
-    )
-
-
 def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     """Build a catalog from TOML text; every problem is a CatalogError naming the field.
 
@@ -232,7 +86,7 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     models = data.get("models")
     if not isinstance(models, dict) or not models:
         raise CatalogError("the catalog has no models: add [models.<name>] tables")
-    parsed = {name: _model(name, entry, markup) for name, entry in models.items()}
+    parsed = {name: parse_model(name, entry, markup) for name, entry in models.items()}
     return Catalog(
         parsed,
         image_library(data.get("image_library", {}), parsed),

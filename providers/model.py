@@ -19,10 +19,14 @@ _PER_MILLION = 1_000_000  # token and character prices are per 1M
 
 class ModelKind(StrEnum):
     CHAT = "chat"
+    #: OpenAI's legacy completions (`/v1/completions`): a prompt, not messages.
+    COMPLETION = "completion"
     EMBEDDING = "embedding"
     IMAGE = "image"
     SPEECH = "speech"
     TRANSCRIPTION = "transcription"
+    #: Free to call (OpenAI's moderations): through the gate, charged nothing.
+    MODERATION = "moderation"
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -36,6 +40,10 @@ class Model:
     `context_window` is the most prompt tokens the provider accepts for this model (it
     refuses a longer prompt), so it bounds every hold's prompt; 0 means unknown, and then a
     prompt part of unknown size cannot be held (the catalog file requires it for chat).
+
+    `max_output_tokens` bounds what one answer can produce. Where the provider documents no
+    limit (`max_output_documented` False) it is the whole context window, never a guess
+    below it: a hold must cover the longest answer the provider can bill.
     """
 
     name: str
@@ -45,6 +53,7 @@ class Model:
     input_per_1m: int = 0
     output_per_1m: int = 0
     max_output_tokens: int = 0
+    max_output_documented: bool = True
     per_minute: int = 0
     per_image: int = 0
     image_prices: dict[str, int] = field(default_factory=dict)
@@ -54,6 +63,8 @@ class Model:
     token_prices: TokenPrices | None = None
     #: Why the model cannot be billed ("" when it can): it is listed but not callable.
     unpriced: str = ""
+    #: Where the prices of a model without `token_prices` came from.
+    prices_source: str = "catalog"
 
     def cost(self, input_units: int, output_units: int) -> int:
         """The holds' price: tokens (or characters, for speech) at the per-1M prices,
@@ -89,7 +100,7 @@ class Model:
         """Where the prices came from: genai-prices' version, `catalog`, or both."""
         if self.token_prices is not None and self.token_prices.units:
             return self.token_prices.source()
-        return "catalog"
+        return self.prices_source
 
     def audio_cost(self, seconds: float) -> int:
         """Audio at the per-minute price; a started millisecond counts."""
@@ -119,6 +130,8 @@ class Model:
                 shown[output_name] = self.output_per_1m
         elif self.kind is ModelKind.TRANSCRIPTION:
             shown["per_minute"] = self.per_minute
+        elif self.kind is ModelKind.MODERATION:
+            shown["per_call"] = 0
         elif self.image_prices:
             shown = {f"per_image_{key}": price for key, price in self.image_prices.items()}
         else:

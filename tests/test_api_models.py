@@ -34,8 +34,9 @@ async def test_every_catalog_model_is_listed_with_its_kind_and_prices(api: ApiHa
         "available": True,
         "kind": "chat",
         "pricing": {"currency": "USD", **model.prices(), "source": model.price_source()},
-        "max_output_tokens": 16384,
-        "context_window": 128000,
+        "context_window": 128_000,
+        "max_output_tokens": 16_384,
+        "max_output_documented": True,
     }
     assert listed["gpt-4o-mini"]["pricing"]["input_per_1m_tokens"] == "0.15"
     assert listed["dall-e-2"]["pricing"]["per_image_256x256/standard"] == "0.016"
@@ -46,6 +47,15 @@ async def test_models_without_token_limits_leave_the_fields_out(api: ApiHarness)
     for name in ("dall-e-3", "whisper-1", "text-embedding-3-small"):
         assert "max_output_tokens" not in listed[name]
         assert "context_window" not in listed[name]
+
+
+async def test_a_model_without_a_documented_output_limit_says_its_window_is_held(
+    api: ApiHarness,
+) -> None:
+    astra = (await _listed(api.client))["gpt-6-astra"]
+    limits = ("context_window", "max_output_tokens", "max_output_documented")
+    assert [astra[key] for key in limits] == [1_050_000, 1_050_000, False]
+    assert "max_output_tokens" not in (await _listed(api.client))["whisper-1"]
 
 
 async def test_a_provider_without_a_key_is_listed_as_unavailable(

@@ -145,6 +145,15 @@ def test_models_lists_prices_and_availability(
     assert re.search(r"whisper-1\s+openai\s+not configured\s+per_minute 0.006 USD", out)
 
 
+def test_models_says_which_output_limits_are_not_documented(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = cli(settings, capsys, "models")
+    undocumented = "no documented maximum output: the whole 1050000-token window is held"
+    assert re.search(rf"\ngpt-6-astra .*\n.*\n    {undocumented}", out)
+    assert not re.search(rf"\ngpt-4o-mini .*\n.*\n    {undocumented}", out)
+
+
 def test_the_console_entry_point_runs_commands(tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},

@@ -16,17 +16,16 @@ from api.context import ApiContext, context_of
 from api.json_answer import json_answer
 from api.openapi_models import Handler, OperationDoc
 from api.route_rows import openai_rows
-from providers.catalog import Model
+from providers.catalog import Model, ModelKind
 
 
 class ListedModel(BaseModel):
     """OpenAI's model object, plus what this service adds: whether it can be called (its
     provider configured and a price known) and if not `reason`, its kind, and its prices
     as decimal strings of `pricing.currency`, with `pricing.source` saying where they came
-    from. `max_output_tokens` is what a call without `max_tokens` is held for (the hold
-    prices it at the highest output price, plus the prompt's bound, which never exceeds
-    `context_window`), so a client can predict its hold; each is left out where the catalog
-    states none (images, audio, embeddings)."""
+    from. A chat or completion model also gives its `context_window` and the
+    `max_output_tokens` a call is held for, and whether the provider documents that limit
+    (`max_output_documented`: when false, the whole window is held as output)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,8 +37,9 @@ class ListedModel(BaseModel):
     kind: str
     pricing: dict[str, str]
     reason: str | None = None
-    max_output_tokens: int | None = None
     context_window: int | None = None
+    max_output_tokens: int | None = None
+    max_output_documented: bool | None = None
 
 
 class ModelsAnswer(BaseModel):
@@ -47,6 +47,20 @@ class ModelsAnswer(BaseModel):
 
     object: Literal["list"] = "list"
     data: list[ListedModel]
+
+
+#: The kinds whose calls are held for an answer bounded by the model's output limit.
+_BOUNDED_OUTPUT = (ModelKind.CHAT, ModelKind.COMPLETION)
+
+
+def _limits(model: Model) -> dict[str, int | bool]:
+    if model.kind not in _BOUNDED_OUTPUT:
+        return {}
+    return {
+        "context_window": model.context_window,
+        "max_output_tokens": model.max_output_tokens,
+        "max_output_documented": model.max_output_documented,
+    }
 
 
 def _entry(context: ApiContext, model: Model) -> ListedModel:
@@ -58,8 +72,7 @@ def _entry(context: ApiContext, model: Model) -> ListedModel:
         kind=model.kind,
         pricing={"currency": context.currency, **model.prices(), "source": model.price_source()},
         reason=reason or None,
-        max_output_tokens=model.max_output_tokens or None,
-        context_window=model.context_window or None,
+        **_limits(model),
     )
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 from PIL import Image
 
+from tests.fakes.openai_speech import FakeSpeechUsage, refuses_sse, sse_answer
 from tests.fakes.openai_transcribe import FakeTokenUsage, is_token_model, token_answer
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class FakeMedia:
     audio_chunks: int = 4
     cut_audio_after: int | None = None
     pause_audio: asyncio.Event | None = None
+    #: What a `stream_format: "sse"` speech answer's done event reports.
+    speech_usage: FakeSpeechUsage = field(default_factory=FakeSpeechUsage)
     #: The length a transcription answer states (verbose_json `duration`, json `usage`).
     reported_seconds: float | None = None
     transcript: str = "Hello from the fake transcriber"
@@ -241,9 +244,13 @@ class MediaRoutes:
 
     async def speech(self, request: web.Request) -> web.StreamResponse:
         body = await self._record_json(request)
-        if failed := self._failure():
+        if failed := self._failure() or refuses_sse(body):
             return failed
         media = self.fake.media
+        if body.get("stream_format") == "sse":
+            return await sse_answer(
+                request, body, media.audio, media.audio_chunks, media.speech_usage
+            )
         content_type = SPEECH_TYPES.get(body.get("response_format", "mp3"), "audio/mpeg")
         response = web.StreamResponse(headers={"Content-Type": content_type})
         await response.prepare(request)

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.openai_completions import CompletionRoutes
 from tests.fakes.openai_media import FakeMedia, MediaRoutes
 from tests.fakes.server import serve_app
 
@@ -54,7 +55,9 @@ class FakeUpstream:
     #: late, or never while the event stays unset (the test sets it before it ends).
     usage_gate: asyncio.Event | None = None
     requests: list[ReceivedRequest] = field(default_factory=list)
-    #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py).
+    #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py);
+    #: legacy completions and moderations use the chat switches above
+    #: (tests/fakes/openai_completions.py).
     media: FakeMedia = field(default_factory=FakeMedia)
 
     def app(self) -> web.Application:
@@ -63,6 +66,7 @@ class FakeUpstream:
         # Any base path, for providers whose OpenAI-compatible base is not /v1.
         app.router.add_post("/{base:.+}/chat/completions", self._chat)
         MediaRoutes(self).add_to(app)
+        CompletionRoutes(self).add_to(app)
         return app
 
     def record(self, request: web.Request, body: dict[str, Any]) -> None:
