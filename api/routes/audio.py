@@ -29,11 +29,11 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
+from api.billing import HELD_HEADER, Bill
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
-from api.errors import REQUEST_ID, InvalidRequestError
+from api.errors import CLIENT_CLOSED, REQUEST_ID, InvalidRequestError
 from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
 from api.route_rows import openai_rows
