@@ -126,7 +126,8 @@ def _log_access(facts: RequestFacts, status: int, seconds: float) -> None:
     if facts.cost is not None:
         details += f"; cost {facts.cost} units"
     access_logger.info(
-        "%s %s %d in %.1f ms%s",
+        "request %s: %s %s %d in %.1f ms%s",
+        facts.request_id,
         method,
         route,
         status,
