@@ -236,3 +236,12 @@ async def test_two_apps_in_one_process_keep_their_own_counts(
         )
         == 1
     )
+
+
+async def test_the_openapi_document_lists_metrics_only_where_it_is_served(
+    measured: Measured, api: ApiHarness
+) -> None:
+    served = await (await measured.client.get("/openapi.json")).json()
+    assert served["paths"]["/metrics"]["get"]["tags"] == ["operator"]
+    unserved = await (await api.client.get("/openapi.json")).json()
+    assert "/metrics" not in unserved["paths"]
