@@ -23,7 +23,7 @@ from aiohttp import web
 from api.context import ApiContext
 from api.errors import CLIENT_CLOSED, REQUEST_ID, ApiError
 from api.inflight import IN_FLIGHT, InFlight
-from api.observe import note_call, note_settlement
+from api.observe import note_settlement
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.registry import Route
@@ -118,7 +118,6 @@ async def billed_call(
     started = time.monotonic()
     bill = Bill(held=auth.hold)
     provider = route.provider.name
-    note_call(request, provider)
     with in_flight.call():
         try:
             with in_flight.running():

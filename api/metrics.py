@@ -48,8 +48,6 @@ ProviderOfCall = Callable[[], str | None]
 class Metrics:
     """The hooks, doing nothing: the metrics of an app that does not serve them."""
 
-    enabled = False
-
     def request_done(
         self, method: str, route: str, status: int, provider: str, seconds: float
     ) -> None:
@@ -137,8 +135,6 @@ class HeldGauges:
 
 class PrometheusMetrics(Metrics):
     """Every metric of one app, in the app's own registry (`registry`)."""
-
-    enabled = True
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()

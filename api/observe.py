@@ -162,7 +162,7 @@ def note_verdict(request: web.Request, key: str, auth: Authorization) -> None:
 
 
 def note_call(request: web.Request, provider: str) -> None:
-    """A billed call was admitted: its provider labels what follows."""
+    """A billed request reached the gate: its provider labels what follows, refusals too."""
     request[FACTS].provider = provider
 
 
