@@ -8,6 +8,8 @@ from api.context import CONTEXT, ApiContext
 from api.errors import BODY_LIMIT, BODY_TIMEOUT, create_error_middleware, stamp_request_id
 from api.library import docs as library_docs
 from api.library import routes as library
+from api.metrics import create_metrics
+from api.observe import METRICS, create_observe_middleware
 from api.openapi_models import Handler, OperationDoc
 from api.relay import DEFAULT_STREAM_DRAIN_SECONDS, STREAM_DRAIN
 from api.route_rows import RouteRow, add_routes
@@ -23,6 +25,7 @@ from api.routes import (
     google,
     image_edits,
     images,
+    metrics,
     models,
     moderations,
     provider_models,
@@ -84,16 +87,30 @@ def create_api_app(
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     body_read_seconds: float = 30.0,
     stream_drain_seconds: float = DEFAULT_STREAM_DRAIN_SECONDS,
+    metrics_token: str | None = None,
 ) -> web.Application:
-    """Build the app; `context` may be given later (by a cleanup_ctx) but before serving."""
-    app = web.Application(middlewares=[create_error_middleware()], client_max_size=max_body_bytes)
+    """Build the app; `context` may be given later (by a cleanup_ctx) but before serving.
+
+    With a `metrics_token` the app measures itself and serves `GET /metrics` to that token;
+    without one (None or empty) nothing is measured and the route does not exist.
+    """
+    measured = create_metrics(enabled=bool(metrics_token))
+    app = web.Application(
+        middlewares=[create_observe_middleware(measured), create_error_middleware()],
+        client_max_size=max_body_bytes,
+    )
     app[BODY_LIMIT] = max_body_bytes
     app[BODY_TIMEOUT] = body_read_seconds
     app[AUDIO_BODY_LIMIT] = max_audio_bytes
     app[IMAGE_BODY_LIMIT] = max_image_bytes
     app[STREAM_DRAIN] = stream_drain_seconds
+    app[METRICS] = measured
     app.on_response_prepare.append(stamp_request_id)
     if context is not None:
         app[CONTEXT] = context
-    add_routes(app, _ROUTES, _OPERATIONS)
+    if not metrics_token:
+        add_routes(app, _ROUTES, _OPERATIONS)
+    else:
+        app[metrics.METRICS_TOKEN] = metrics_token.encode()
+        add_routes(app, (*_ROUTES, *metrics.ROUTES), {**_OPERATIONS, **metrics.OPERATIONS})
     return app

@@ -19,8 +19,8 @@ import logging
 
 from aiohttp import web
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
-from api.errors import REQUEST_ID
+from api.billing import HELD_HEADER, Bill
+from api.errors import CLIENT_CLOSED, REQUEST_ID
 from api.relay import abandoned_by_shutdown, read_on_after_client_left
 from providers.dialect import StreamScanner
 from providers.errors import UpstreamError

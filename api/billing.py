@@ -21,8 +21,9 @@ from dataclasses import dataclass, fields
 from aiohttp import web
 
 from api.context import ApiContext
-from api.errors import REQUEST_ID, ApiError
+from api.errors import CLIENT_CLOSED, REQUEST_ID, ApiError
 from api.inflight import IN_FLIGHT, InFlight
+from api.observe import note_settlement
 from providers.catalog import Model
 from providers.errors import UpstreamError
 from providers.openai_images import ImageCharge
@@ -34,8 +35,6 @@ from storage.models import Authorization, CallRecord
 COST_HEADER = "X-Myapi-Cost-Units"
 BALANCE_HEADER = "X-Myapi-Balance-Units"
 HELD_HEADER = "X-Myapi-Held-Units"
-#: The status recorded for a call whose client went away before it ended.
-CLIENT_CLOSED = 499
 #: The `TokenUsage` fields recorded beside a call's totals: those `CallRecord` has a column
 #: for. A finer part is recorded within its parents (cached image input counts in
 #: `cache_read_tokens` and in `input_image_tokens`).
@@ -61,6 +60,8 @@ class Bill:
     #: The token usage charged, breakdown included, recorded with the call; None for calls
     #: billed in other units.
     usage: TokenUsage | None = None
+    #: How the provider failed, raised or caught mid-stream; counted when the call settles.
+    failure: UpstreamError | None = None
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
@@ -126,19 +127,22 @@ async def billed_call(
     in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
     started = time.monotonic()
     bill = Bill(held=auth.hold)
+    provider = route.provider.name
     with in_flight.call():
         try:
             with in_flight.running():
                 yield bill
         except BaseException as error:
             bill.status = _failed_status(error)
+            if isinstance(error, UpstreamError):
+                bill.failure = error
             raise
         finally:
             record = CallRecord(
                 request_id=request[REQUEST_ID],
                 account_id=auth.account_id,
                 endpoint=request.path,
-                provider=route.provider.name,
+                provider=provider,
                 model=route.model.name,
                 status=bill.status,
                 input_units=bill.input_units,
@@ -149,6 +153,7 @@ async def billed_call(
                 **_breakdown(bill.usage),
             )
             settlement = await context.accounts.finish_call(record)
+            note_settlement(request, provider, settlement, bill.failure)
             await context.notices.after_settlement(auth.account_id, settlement.balance)
             if bill.response is not None and not bill.response.prepared:
                 bill.response.headers[COST_HEADER] = str(settlement.charged)

@@ -29,6 +29,8 @@ from providers.errors import (
 logger = logging.getLogger(__name__)
 
 REQUEST_ID = web.RequestKey("request_id", str)
+#: The status recorded for a request whose client went away before it ended (nginx's).
+CLIENT_CLOSED = 499
 BODY_LIMIT = web.AppKey("body_limit", int)
 BODY_TIMEOUT = web.AppKey("body_timeout", float)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -29,6 +29,7 @@ from api.errors import (
     RateLimitError,
 )
 from api.limits import FailedAuthLimiter, client_address
+from api.observe import note_verdict
 from storage.models import Authorization, AuthOutcome
 from storage.money import format_money
 from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
@@ -131,6 +132,7 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     auth = await context.accounts.authorize(
         credentials.username, credentials.key, hold, request[REQUEST_ID]
     )
+    note_verdict(request, credentials.key, auth)
     outcome = auth.outcome
     if outcome is AuthOutcome.OK:
         return auth

@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from api.app import create_api_app
 from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
 from api.notify import Notices, NotifierSlot
+from api.observe import METRICS, provider_of_call
 from api.settings import BotMode, Settings
 from api.sweeper import StaleSweep, sweep_context
 from providers.catalog import load_catalog
@@ -61,7 +63,9 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         max_image_bytes=settings.max_image_bytes,
         body_read_seconds=settings.body_read_timeout_seconds,
         stream_drain_seconds=settings.stream_drain_seconds,
+        metrics_token=_secret(settings.metrics_token),
     )
+    metrics = app[METRICS]
     registry = Registry(
         load_catalog(settings.catalog_file, settings.price_markup), settings.provider_configs()
     )
@@ -86,6 +90,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             sqlite_synchronous=settings.sqlite_synchronous,
         )
         app[STORAGE] = storage
+        metrics.watch_held(storage.reports.held)
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
             logger.warning(
                 "there are no accounts yet and the bot is off: create the first one with "
@@ -95,7 +100,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         await storage.close()
 
     async def upstream_context(app: web.Application) -> AsyncIterator[None]:
-        session = create_client_session(limits)
+        session = create_client_session(limits, metrics.trace_configs(provider_of_call))
         app[CONTEXT] = build_api_context(
             app[STORAGE],
             registry,
@@ -140,7 +145,8 @@ def _bot_context(settings: Settings, registry: Registry) -> CleanupContext:
     webhook = settings.effective_bot_mode is BotMode.WEBHOOK
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        async with serve_bot(app, config, app[STORAGE], webhook=webhook):
+        on_update = app[METRICS].bot_update
+        async with serve_bot(app, config, app[STORAGE], webhook=webhook, on_update=on_update):
             yield
 
     return bot_context
@@ -216,7 +222,6 @@ def bot_config(settings: Settings) -> BotConfig:
     from bot.config import BotConfig  # lazy: importing bot imports aiogram
 
     assert settings.bot_token is not None
-    secret = settings.webhook_secret
     return BotConfig(
         token=settings.bot_token.get_secret_value(),
         admin_ids=settings.admin_ids,
@@ -225,15 +230,21 @@ def bot_config(settings: Settings) -> BotConfig:
         trial_credit=to_units(settings.trial_credit),
         telegram_api_base=settings.telegram_api_base,
         webhook_url=settings.webhook_url,
-        webhook_secret=secret.get_secret_value() if secret is not None else None,
+        webhook_secret=_secret(settings.webhook_secret),
         stars_rate=settings.stars_rate,
         stars_amounts=settings.stars_amounts,
     )
 
 
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
 def _log_configuration(settings: Settings, registry: Registry) -> None:
     configured = sorted(name for name, p in registry.providers.items() if p.available)
     logger.info("providers configured: %s", ", ".join(configured) or "none (set <NAME>_API_KEY)")
+    served = "served at GET /metrics" if settings.metrics_token else "off (METRICS_TOKEN unset)"
+    logger.info("metrics: %s", served)
     if settings.effective_bot_mode is BotMode.OFF:
         reason = "BOT_MODE=off" if settings.bot_mode is BotMode.OFF else "BOT_TOKEN is not set"
         logger.warning("the Telegram bot is off (%s): serving the API only", reason)

@@ -43,6 +43,13 @@ class LogLevel(StrEnum):
     ERROR = "ERROR"
 
 
+class LogFormat(StrEnum):
+    """LOG_FORMAT: lines for people (`text`), or one JSON object per line (`json`)."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
 #: Telegram's alphabet for a webhook secret_token (bot/config.py derives one in it).
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -91,6 +98,9 @@ class Settings(_ProviderSettings):
     tls_key_file: FilePath | None = None
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     log_level: LogLevel = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
+    #: Serves GET /metrics to `Authorization: Bearer <token>`; unset: no metrics at all.
+    metrics_token: SecretStr | None = None
 
     database_url: str = "sqlite:///data/myapi.db"
     sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
@@ -200,6 +210,11 @@ class Settings(_ProviderSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def effective_bot_mode(self) -> BotMode:

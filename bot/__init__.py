@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.config import BotConfig
 from bot.handlers import create_routers
-from bot.middlewares import InFlightUpdates, LanguageMiddleware
+from bot.middlewares import CountedUpdates, InFlightUpdates, LanguageMiddleware, UpdateCounter
 from bot.runner import (
     IN_FLIGHT_KEY,
     mark_polling_started,
@@ -62,7 +62,9 @@ def create_bot(config: BotConfig) -> Bot:
     )
 
 
-def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
+def create_dispatcher(
+    storage: Storage, config: BotConfig, *, on_update: UpdateCounter | None = None
+) -> Dispatcher:
     """The production dispatcher with fresh routers; dependencies travel as workflow data.
 
     Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
@@ -70,7 +72,7 @@ def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
     (epoch seconds, for lock display), `usage` and `profiles` (read-only usage and the /lang
     choice) and `images` (the image library, which /images only reads) as parameters;
     `LanguageMiddleware` adds `texts`. Every store and the clock are storage's own, so the
-    bot's times are the ones storage writes.
+    bot's times are the ones storage writes. `on_update` is told of every update handled.
     """
     in_flight = InFlightUpdates()
     dispatcher = Dispatcher(
@@ -87,6 +89,8 @@ def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
     dispatcher.update.outer_middleware(in_flight)
+    if on_update is not None:
+        dispatcher.update.outer_middleware(CountedUpdates(on_update))
     dispatcher.update.outer_middleware(LanguageMiddleware(storage.profiles))
     dispatcher.startup.register(mark_polling_started)
     dispatcher.include_routers(*create_routers())
@@ -100,6 +104,7 @@ async def serve_bot(
     storage: Storage,
     *,
     webhook: bool,
+    on_update: UpdateCounter | None = None,
 ) -> AsyncIterator[None]:
     """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
 
@@ -109,7 +114,7 @@ async def serve_bot(
     Telegram is told to send: WEBHOOK_SECRET, or one derived from the token when unset.
     """
     bot = create_bot(config)
-    dispatcher = create_dispatcher(storage, config)
+    dispatcher = create_dispatcher(storage, config, on_update=on_update)
     lifecycle: AbstractAsyncContextManager[None]
     if webhook:
         secret = config.webhook_secret_token

@@ -22,10 +22,10 @@ import logging
 from aiohttp import web
 
 from api.audio_relay import relay_audio
-from api.billing import CLIENT_CLOSED, Bill
+from api.billing import Bill
 from api.context import context_of
 from api.credentials import Credentials
-from api.errors import REQUEST_ID
+from api.errors import CLIENT_CLOSED, REQUEST_ID
 from api.pipeline import billed_request
 from providers.catalog import Model
 from providers.openai_media_client import OpenAIMediaClient
