@@ -3,9 +3,9 @@
 The bundle comes from the `openapi-ui-bundles` package (it ships Redoc, Swagger UI and
 RapiDoc as plain files, with no dependencies): `openapi_ui_bundles.redoc.static_path` is
 the folder holding `redoc.standalone.js`. Nothing is loaded from elsewhere, so the page
-works offline and behind a firewall. When the package is not installed, `/docs` serves the
-service's own script-free page instead, so installing the package is the only step
-between the two.
+works offline and behind a firewall. The package is a dependency of the service; should
+its files be missing all the same, `/docs` serves the service's own script-free page
+instead of failing.
 
 Only the files in `ASSETS` are served, each by its fixed name, never a path the client
 chose: nothing else of the folder (or the disk) can be reached through `/docs/assets/`.
