@@ -8,6 +8,11 @@ Invariant on SQLite: the one aiosqlite connection is shared by every coroutine, 
 multi-statement transaction would swallow statements that other coroutines send meanwhile.
 Every statement therefore takes `_lock`, and a transaction holds it from BEGIN to COMMIT.
 Uncontended, the lock costs no thread hop; the request path uses single statements only.
+
+Invariant on both: no wait is unbounded and no outage leaves as a driver error. Every wait
+is bounded by `DatabaseTimeouts` (`storage.outages`), and an unreachable, locked or full
+database raises `DatabaseUnavailableError`. A PostgreSQL connection that failed that way is
+closed, never returned to the pool, so the pool reconnects by itself once the server is back.
 """
 
 from __future__ import annotations
@@ -16,15 +21,17 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 import aiosqlite
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
-from storage.errors import UnsupportedDatabaseUrlError
+from storage.errors import DatabaseUnavailableError, UnsupportedDatabaseUrlError
+from storage.outages import DatabaseTimeouts, is_outage, outages_translated
 
 Row = Mapping[str, Any]
 Params = Mapping[str, object]
@@ -46,6 +53,10 @@ class Database(Executor, Protocol):
     dialect: str
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]: ...
+
+    async def ping(self) -> None:
+        """Raise `DatabaseUnavailableError` unless the database could take a write now."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -71,50 +82,85 @@ def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]
 
 
 class SqliteDatabase:
-    """SQLite in WAL mode through one aiosqlite connection in autocommit mode."""
+    """SQLite in WAL mode through one aiosqlite connection in autocommit mode.
+
+    A statement waits at most `timeouts.command` for the connection (other coroutines'
+    statements) and as long again for another process's write lock (the busy timeout), so
+    a locked file answers within twice that, however many requests queue.
+    """
 
     dialect = "sqlite"
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, timeouts: DatabaseTimeouts | None = None
+    ) -> None:
         self._connection = connection
         self._executor = _SqliteExecutor(connection)
         self._lock = asyncio.Lock()
+        self._timeouts = timeouts or DatabaseTimeouts()
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteDatabase:
+    async def open(cls, path: Path, timeouts: DatabaseTimeouts | None = None) -> SqliteDatabase:
+        timeouts = timeouts or DatabaseTimeouts()
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = _dict_row  # type: ignore[assignment]
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-            await connection.execute(f"PRAGMA {pragma}")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        return cls(connection)
+        with outages_translated():
+            connection = await aiosqlite.connect(path, isolation_level=None)
+            connection.row_factory = _dict_row  # type: ignore[assignment]
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+                await connection.execute(f"PRAGMA {pragma}")
+            await connection.execute(f"PRAGMA busy_timeout={int(timeouts.command * 1000)}")
+        return cls(connection, timeouts)
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """The connection to ourselves, waited for at most the command timeout."""
+        try:
+            async with asyncio.timeout(self._timeouts.command):
+                await self._lock.acquire()
+        except TimeoutError:
+            reason = "SQLite: every statement is waiting for one that is stuck"
+            raise DatabaseUnavailableError(reason) from None
+        try:
+            with outages_translated():
+                yield
+        finally:
+            self._lock.release()
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        async with self._lock:
+        async with self._turn():
             return await self._executor.fetch_one(sql, params)
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
-        async with self._lock:
+        async with self._turn():
             return await self._executor.fetch_all(sql, params)
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
-        async with self._lock:
+        async with self._turn():
             await self._executor.execute(sql, params)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Executor]:
-        async with self._lock:
+        """BEGIN IMMEDIATE to COMMIT under the lock; a failure anywhere (COMMIT included:
+        a full disk refuses it) rolls back what SQLite has not already rolled back, so the
+        shared connection never stays inside a half transaction."""
+        async with self._turn():
             await self._connection.execute("BEGIN IMMEDIATE")
             try:
                 yield self._executor
+                await self._connection.execute("COMMIT")
             except BaseException:
-                await self._connection.execute("ROLLBACK")
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
                 raise
-            await self._connection.execute("COMMIT")
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         return self._transaction()
+
+    async def ping(self) -> None:
+        """Take the write lock and give it back: a file another process keeps locked fails
+        here, where a read (which WAL lets through) would not."""
+        async with self._transaction():
+            pass
 
     async def close(self) -> None:
         await self._connection.close()
@@ -138,7 +184,7 @@ def _to_numbered(sql: str) -> tuple[str, tuple[str, ...]]:
 
 
 class _PostgresExecutor:
-    def __init__(self, connection: asyncpg.Pool | asyncpg.pool.PoolConnectionProxy) -> None:
+    def __init__(self, connection: asyncpg.Connection | PoolConnectionProxy) -> None:
         self._connection = connection
 
     @staticmethod
@@ -160,30 +206,93 @@ class _PostgresExecutor:
         await self._connection.execute(text, *args)
 
 
-class PostgresDatabase(_PostgresExecutor):
-    """PostgreSQL through an asyncpg pool: what several replicas share."""
+class PostgresDatabase:
+    """PostgreSQL through an asyncpg pool: what several replicas share.
+
+    Every statement acquires a connection within the connect timeout (a new connection
+    counts as connecting) and runs within the command timeout (the pool's
+    `command_timeout`). A connection that failed by an outage is terminated, never pooled
+    again: the next acquire connects anew, which is how the service recovers by itself
+    once the server answers again. No connection is kept open for its own sake
+    (`min_size=0`): during an outage nothing reconnects in the background, filling the log,
+    only the requests and probes that need the database try it.
+    """
 
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        super().__init__(pool)
+    def __init__(self, pool: asyncpg.Pool, timeouts: DatabaseTimeouts | None = None) -> None:
         self._pool = pool
+        self._timeouts = timeouts or DatabaseTimeouts()
 
     @classmethod
-    async def open(cls, dsn: str) -> PostgresDatabase:
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=10)
-        return cls(pool)
+    async def open(cls, dsn: str, timeouts: DatabaseTimeouts | None = None) -> PostgresDatabase:
+        timeouts = timeouts or DatabaseTimeouts()
+        with outages_translated():
+            pool = await asyncpg.create_pool(
+                dsn,
+                min_size=0,
+                max_size=10,
+                timeout=timeouts.connect,
+                command_timeout=timeouts.command,
+            )
+        return cls(pool, timeouts)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[PoolConnectionProxy]:
+        with outages_translated():
+            connection = await self._pool.acquire(timeout=self._timeouts.connect)
+            try:
+                yield connection
+            except BaseException as error:
+                if is_outage(error):
+                    _discard(connection)
+                raise
+            finally:
+                await self._pool.release(connection)
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        async with self._connection() as connection:
+            return await _PostgresExecutor(connection).fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        async with self._connection() as connection:
+            return await _PostgresExecutor(connection).fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        async with self._connection() as connection:
+            await _PostgresExecutor(connection).execute(sql, params)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.acquire() as connection, connection.transaction():
-            yield _PostgresExecutor(connection)
+        """A transaction on one connection. After an outage the connection is terminated
+        without a ROLLBACK (which would wait out the command timeout again on a dead link):
+        the server rolls back a transaction whose session ends."""
+        async with self._connection() as connection:
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                yield _PostgresExecutor(connection)
+            except BaseException as error:
+                if not is_outage(error):
+                    await transaction.rollback()
+                raise
+            await transaction.commit()
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         return self._transaction()
 
+    async def ping(self) -> None:
+        await self.execute("SELECT 1")
+
     async def close(self) -> None:
         await self._pool.close()
+
+
+def _discard(connection: PoolConnectionProxy) -> None:
+    """Close a connection an outage broke, so it is never pooled again. asyncpg has already
+    given back one whose socket closed (terminating that one again raises)."""
+    with suppress(asyncpg.InterfaceError):
+        connection.terminate()
 
 
 def sqlite_path(url: str) -> Path:
@@ -191,12 +300,15 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-async def open_database(url: str) -> Database:
-    """Open the database that DATABASE_URL names (the schema is not touched here)."""
+async def open_database(url: str, timeouts: DatabaseTimeouts | None = None) -> Database:
+    """Open the database that DATABASE_URL names (the schema is not touched here).
+
+    Raises `DatabaseUnavailableError` when it cannot be reached within the timeouts.
+    """
     if url.startswith("sqlite:///"):
-        return await SqliteDatabase.open(sqlite_path(url))
+        return await SqliteDatabase.open(sqlite_path(url), timeouts)
     if url.startswith(("postgresql://", "postgres://")):
-        return await PostgresDatabase.open(url)
+        return await PostgresDatabase.open(url, timeouts)
     scheme = url.split(":", 1)[0]
     raise UnsupportedDatabaseUrlError(
         f"DATABASE_URL scheme {scheme!r} is not supported: use sqlite:/// or postgresql://"
