@@ -12,7 +12,7 @@ from api.inflight import SETTLE_SECONDS
 from api.service import create_service
 from api.settings import Settings
 from api.tls import server_ssl_context
-from storage.errors import DatabaseInUseError
+from storage.errors import DatabaseInUseError, DatabaseUnavailableError
 
 
 def serve() -> None:
@@ -25,7 +25,9 @@ def serve() -> None:
     for settlement, the upstream session, storage.
 
     A second process serving the same SQLite file stops at start-up, before it recovers
-    anything or binds the port, with one line saying why (exit status 1).
+    anything or binds the port, with one line saying why (exit status 1); so does a start
+    whose database does not answer within DATABASE_CONNECT_TIMEOUT (a supervisor such as
+    Docker's restart policy starts it again).
     """
     settings = Settings()
     logging.basicConfig(
@@ -40,7 +42,7 @@ def serve() -> None:
             shutdown_timeout=settings.shutdown_grace_seconds + SETTLE_SECONDS,
             ssl_context=server_ssl_context(settings),
         )
-    except DatabaseInUseError as error:
+    except (DatabaseInUseError, DatabaseUnavailableError) as error:
         raise SystemExit(f"myapi: {error}") from None
 
 

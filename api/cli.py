@@ -157,6 +157,7 @@ async def execute(argv: Sequence[str], settings: Settings) -> None:
         policy,
         wall_clock,
         image_quota=image_quota(settings),
+        timeouts=settings.database_timeouts,
     )
     try:
         await _users(args, storage, settings)

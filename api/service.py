@@ -19,6 +19,7 @@ from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
 from api.notify import Notices, NotifierSlot
 from api.settings import BotMode, Settings
+from api.settlements import settlements_context
 from api.sweeper import StaleSweep, sweep_context
 from providers.catalog import load_catalog
 from providers.http import UpstreamLimits, create_client_session
@@ -81,6 +82,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
             image_quota=image_quota(settings),
             retention_rules=RetentionRules(settings.trial_ttl_days, settings.inactive_days),
+            timeouts=settings.database_timeouts,
         )
         app[STORAGE] = storage
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
@@ -112,6 +114,8 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
 
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
+    # Between the two: its last try runs after every call has settled, before storage closes.
+    app.cleanup_ctx.append(settlements_context(lambda app: app[CONTEXT].settlements))
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
         app.cleanup_ctx.append(_bot_context(settings))

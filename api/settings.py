@@ -23,6 +23,7 @@ from providers.registry import (
     PROVIDER_NAMES,
     ProviderConfig,
 )
+from storage.outages import DatabaseTimeouts
 
 
 class BotMode(StrEnum):
@@ -92,6 +93,8 @@ class Settings(_ProviderSettings):
     log_level: LogLevel = LogLevel.INFO
 
     database_url: str = "sqlite:///data/myapi.db"
+    database_connect_timeout: float = Field(default=5.0, gt=0)
+    database_command_timeout: float = Field(default=10.0, gt=0)
 
     currency: str = "USD"
     trial_credit: Decimal = Decimal("1.00")
@@ -212,6 +215,11 @@ class Settings(_ProviderSettings):
             return self.public_base_url.rstrip("/")
         scheme = "https" if self.tls_cert_file is not None else "http"
         return f"{scheme}://{self.api_host}:{self.api_port}"
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """DATABASE_CONNECT_TIMEOUT and DATABASE_COMMAND_TIMEOUT, as storage takes them."""
+        return DatabaseTimeouts(self.database_connect_timeout, self.database_command_timeout)
 
     def provider_api_key(self, name: str) -> SecretStr | None:
         """`<NAME>_API_KEY` of one provider of PROVIDER_NAMES (None when unset)."""
