@@ -26,6 +26,7 @@ from providers.http import UpstreamLimits, create_client_session
 from providers.registry import Registry
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.clock import Clock, wall_clock
+from storage.leader import PollingLock, polling_lock_key
 from storage.money import to_units
 from storage.retention import RetentionRules
 
@@ -140,10 +141,28 @@ def _bot_context(settings: Settings) -> CleanupContext:
     webhook = settings.effective_bot_mode is BotMode.WEBHOOK
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        async with serve_bot(app, config, app[STORAGE], webhook=webhook):
+        async with serve_bot(
+            app,
+            config,
+            app[STORAGE],
+            webhook=webhook,
+            leadership=None if webhook else polling_leadership(settings),
+            election_seconds=settings.polling_election_seconds,
+        ):
             yield
 
     return bot_context
+
+
+def polling_leadership(settings: Settings) -> PollingLock | None:
+    """Polling replicas on PostgreSQL elect one poller (an advisory lock per bot); SQLite
+    has one serving process per file (storage/ownership.py), which simply polls."""
+    from aiogram.utils.token import extract_bot_id  # lazy, like the bot itself
+
+    if settings.database_url.startswith("sqlite:") or settings.bot_token is None:
+        return None
+    bot_id = extract_bot_id(settings.bot_token.get_secret_value())
+    return PollingLock(settings.database_url, polling_lock_key(bot_id), settings.database_timeouts)
 
 
 def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:

@@ -83,6 +83,7 @@ class Settings(_ProviderSettings):
     telegram_api_base: str = ""
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
+    polling_election_seconds: float = Field(default=10.0, gt=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
