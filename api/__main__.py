@@ -13,7 +13,7 @@ from api.logs import configure_logging
 from api.service import create_service
 from api.settings import Settings
 from api.tls import server_ssl_context
-from storage.errors import DatabaseInUseError
+from storage.errors import DatabaseInUseError, DatabaseUnavailableError
 
 logger = logging.getLogger("api.serve")
 
@@ -28,7 +28,9 @@ def serve() -> None:
     for settlement, the upstream session, storage.
 
     A second process serving the same SQLite file stops at start-up, before it recovers
-    anything or binds the port, with one line saying why (exit status 1).
+    anything or binds the port, with one line saying why (exit status 1); so does a start
+    whose database does not answer within DATABASE_CONNECT_TIMEOUT (a supervisor such as
+    Docker's restart policy starts it again).
     """
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -42,7 +44,7 @@ def serve() -> None:
             ssl_context=server_ssl_context(settings),
             print=_log_listening,
         )
-    except DatabaseInUseError as error:
+    except (DatabaseInUseError, DatabaseUnavailableError) as error:
         raise SystemExit(f"myapi: {error}") from None
 
 

@@ -5,6 +5,10 @@ between: the context manager's exit writes its usage record, which releases the 
 charges the cost in one statement, also on errors and on cancellation. A call is charged
 for what it produced (the handler's `Bill.charge`), never for what it did not.
 
+Invariant: a settlement the database cannot take now is not lost: it is kept
+(`api.settlements`) and written once the database is back, and the answer still reaches the
+client (without the cost headers, which only a written settlement knows).
+
 Invariant: only a provider's own usage is charged as it is (`Bill.charge_tokens`); an
 estimated charge (`Bill.charge_estimate`) never exceeds the call's hold, and this class is the
 one place that cap is applied.
@@ -13,6 +17,7 @@ one place that cap is applied.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,7 +34,10 @@ from providers.errors import UpstreamError
 from providers.openai_images import ImageCharge
 from providers.registry import Route
 from providers.usage import TokenUsage
-from storage.models import Authorization, CallRecord
+from storage.errors import DatabaseUnavailableError
+from storage.models import Authorization, CallRecord, Settlement
+
+logger = logging.getLogger(__name__)
 
 #: Response headers of a billed call (integer minor units of the currency).
 COST_HEADER = "X-Myapi-Cost-Units"
@@ -102,6 +110,8 @@ def _failed_status(error: BaseException) -> int:
     """
     if isinstance(error, UpstreamError | ApiError):
         return error.status
+    if isinstance(error, DatabaseUnavailableError):
+        return 503
     if isinstance(error, asyncio.CancelledError):
         return CLIENT_CLOSED
     return 500
@@ -150,11 +160,31 @@ async def billed_call(
                 cost=bill.cost,
                 held=auth.hold,
                 latency_ms=int((time.monotonic() - started) * 1000),
+                settle_key=context.settle_keys.next(),
                 **_breakdown(bill.usage),
             )
-            settlement = await context.accounts.finish_call(record)
-            note_settlement(request, provider, settlement, bill.failure)
-            await context.notices.after_settlement(auth.account_id, settlement.balance)
-            if bill.response is not None and not bill.response.prepared:
-                bill.response.headers[COST_HEADER] = str(settlement.charged)
-                bill.response.headers[BALANCE_HEADER] = str(settlement.balance)
+            settlement = await _settle(context, record)
+            if settlement is not None:
+                note_settlement(request, provider, settlement, bill.failure)
+            response = bill.response
+            if settlement is not None and response is not None and not response.prepared:
+                response.headers[COST_HEADER] = str(settlement.charged)
+                response.headers[BALANCE_HEADER] = str(settlement.balance)
+
+
+async def _settle(context: ApiContext, record: CallRecord) -> Settlement | None:
+    """Write the settlement, or keep it for later when the database is unavailable (None).
+
+    The low-balance notice is a courtesy: a database that fails after the settlement was
+    written costs the notice, never the answer.
+    """
+    try:
+        settlement = await context.accounts.finish_call(record)
+    except DatabaseUnavailableError as error:
+        context.settlements.keep(record, error)
+        return None
+    try:
+        await context.notices.after_settlement(record.account_id, settlement.balance)
+    except DatabaseUnavailableError as error:
+        logger.warning("request %s: no low-balance check (%s)", record.request_id, error)
+    return settlement

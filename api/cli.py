@@ -1,4 +1,5 @@
-"""The operator's command line: `myapi [serve]`, `myapi users ...`, `myapi models`.
+"""The operator's command line: `myapi [serve]`, `myapi users ...`, `myapi models`,
+`myapi backup <file>`.
 
 Every `users` command opens the database in DATABASE_URL and calls the same storage
 operations as the bot's admin commands (`storage.admin.AccountAdmin`), with `cli` as the
@@ -14,12 +15,14 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from api.service import access_policy, image_quota
 from api.settings import Settings
 from providers.catalog import load_catalog
 from providers.registry import Registry
 from storage import Storage, open_storage
+from storage.backup import backup_database
 from storage.clock import wall_clock
 from storage.errors import BalanceWouldGoNegativeError, StorageError, UnknownAccountError
 from storage.models import Account
@@ -42,9 +45,13 @@ def _amount(text: str) -> Decimal:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="myapi", description="Run or administer myapi.")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models,backup}")
     commands.add_parser("serve", help="run the API and the bot (the default)")
     commands.add_parser("models", help="list the models, their prices and availability")
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to a new file (PostgreSQL: use pg_dump)"
+    )
+    backup.add_argument("file", type=Path, help="the copy to write (must not exist)")
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
@@ -162,6 +169,7 @@ async def execute(argv: Sequence[str], settings: Settings) -> None:
         policy,
         wall_clock,
         image_quota=image_quota(settings),
+        timeouts=settings.database_timeouts,
     )
     try:
         await _users(args, storage, settings)
@@ -177,6 +185,10 @@ def run_command(argv: Sequence[str], settings: Settings | None = None) -> int:
         _models(settings)
         return 0
     try:
+        if args.command == "backup":
+            size = asyncio.run(backup_database(settings.database_url, args.file))
+            print(f"backed up the database to {args.file} ({size} bytes)")
+            return 0
         asyncio.run(execute(argv, settings))
     except StorageError as error:
         print(f"error: {storage_error_text(error, settings.currency)}", file=sys.stderr)

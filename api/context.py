@@ -8,12 +8,15 @@ objects and never read settings or the environment.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import ClientSession, web
 
+from api.errors import RequestIds
 from api.limits import FailedAuthLimiter, Network
 from api.notify import Notices
+from api.settlements import PendingSettlements
 from providers.backends import ChatBackends
 from providers.http import Upstream
 from providers.registry import Registry
@@ -35,6 +38,12 @@ class ApiContext:
     idempotency: IdempotencyStore
     images: ImageStore
     failed_auth: FailedAuthLimiter
+    #: Settlements that wait for the database (`api.settlements`); the gate checks it.
+    settlements: PendingSettlements
+    #: Whether the database could take a write now (`/health`); raises when it cannot.
+    ping_database: Callable[[], Awaitable[None]]
+    #: Each call's `settle_key`: unique across processes and restarts, like request ids.
+    settle_keys: RequestIds = field(default_factory=RequestIds)
     #: The address users reach the service at (PUBLIC_BASE_URL); empty: each request's own.
     public_base_url: str = ""
     #: Who to tell about locks and low balances (nobody by default: route tests, bot off).
@@ -84,6 +93,8 @@ def build_api_context(
         idempotency=storage.idempotency,
         images=storage.images,
         failed_auth=FailedAuthLimiter(failed_auth_per_minute, storage.clock, trusted_proxies),
+        settlements=PendingSettlements(storage.accounts),
+        ping_database=storage.database.ping,
         public_base_url=public_base_url,
         notices=notices if notices is not None else Notices(),
     )

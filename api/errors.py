@@ -25,6 +25,7 @@ from providers.errors import (
     UnknownModelError,
     UpstreamError,
 )
+from storage.errors import DatabaseUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ REQUEST_ID = web.RequestKey("request_id", str)
 CLIENT_CLOSED = 499
 BODY_LIMIT = web.AppKey("body_limit", int)
 BODY_TIMEOUT = web.AppKey("body_timeout", float)
+#: The Retry-After of an answer refused because the database is unavailable, in seconds.
+DATABASE_RETRY_AFTER = 5
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -186,7 +189,20 @@ def _translate(exception: Exception, request: web.Request) -> ApiError | None:
     if isinstance(exception, UpstreamError):
         headers = {"Retry-After": exception.retry_after} if exception.retry_after else None
         return UpstreamFailedError(exception.status, exception.message, headers)
+    if isinstance(exception, DatabaseUnavailableError):
+        return database_unavailable(exception)
     return None
+
+
+def database_unavailable(error: DatabaseUnavailableError) -> ServiceUnavailableError:
+    """503 with Retry-After: nothing the client sent was wrong, and nothing was charged
+    for this request (a call already served is billed when the database is back)."""
+    logger.warning("answering 503: %s", error)
+    return ServiceUnavailableError(
+        f"{error}; nothing was charged for this request: retry in a few seconds",
+        code="database_unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
 
 
 def _render(error: ApiError, request: web.Request, request_id: str) -> web.Response:

@@ -126,9 +126,11 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     """Pass the gate and hold `hold` units, or raise the error the client must see.
 
     `hold == 0` admits without a funds check (balance queries). The hold is taken under the
-    request's id, which the call's usage record carries when it settles.
+    request's id, which the call's usage record carries when it settles. Nothing is
+    admitted while settlements of this process wait for the database (`api.settlements`).
     """
     context = context_of(request)
+    await context.settlements.ensure_written()
     auth = await context.accounts.authorize(
         credentials.username, credentials.key, hold, request[REQUEST_ID]
     )

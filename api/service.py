@@ -22,12 +22,14 @@ from api.jobs import RetentionJobs, retention_context
 from api.notify import Notices, NotifierSlot
 from api.observe import METRICS, provider_of_call
 from api.settings import BotMode, Settings
+from api.settlements import settlements_context
 from api.sweeper import StaleSweep, sweep_context
 from providers.catalog import load_catalog
 from providers.http import UpstreamLimits, create_client_session
 from providers.registry import Registry
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.clock import Clock, wall_clock
+from storage.leader import PollingLock, polling_lock_key
 from storage.money import to_units
 from storage.retention import RetentionRules
 
@@ -87,6 +89,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
             image_quota=image_quota(settings),
             retention_rules=RetentionRules(settings.trial_ttl_days, settings.inactive_days),
+            timeouts=settings.database_timeouts,
             sqlite_synchronous=settings.sqlite_synchronous,
         )
         app[STORAGE] = storage
@@ -120,6 +123,8 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
 
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
+    # Between the two: its last try runs after every call has settled, before storage closes.
+    app.cleanup_ctx.append(settlements_context(lambda app: app[CONTEXT].settlements))
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
         app.cleanup_ctx.append(_bot_context(settings, registry))
@@ -145,11 +150,29 @@ def _bot_context(settings: Settings, registry: Registry) -> CleanupContext:
     webhook = settings.effective_bot_mode is BotMode.WEBHOOK
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        on_update = app[METRICS].bot_update
-        async with serve_bot(app, config, app[STORAGE], webhook=webhook, on_update=on_update):
+        async with serve_bot(
+            app,
+            config,
+            app[STORAGE],
+            webhook=webhook,
+            on_update=app[METRICS].bot_update,
+            leadership=None if webhook else polling_leadership(settings),
+            election_seconds=settings.polling_election_seconds,
+        ):
             yield
 
     return bot_context
+
+
+def polling_leadership(settings: Settings) -> PollingLock | None:
+    """Polling replicas on PostgreSQL elect one poller (an advisory lock per bot); SQLite
+    has one serving process per file (storage/ownership.py), which simply polls."""
+    from aiogram.utils.token import extract_bot_id  # lazy, like the bot itself
+
+    if settings.database_url.startswith("sqlite:") or settings.bot_token is None:
+        return None
+    bot_id = extract_bot_id(settings.bot_token.get_secret_value())
+    return PollingLock(settings.database_url, polling_lock_key(bot_id), settings.database_timeouts)
 
 
 def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:

@@ -23,7 +23,8 @@ from providers.registry import (
     PROVIDER_NAMES,
     ProviderConfig,
 )
-from storage.database import SqliteSynchronous
+from storage.outages import DatabaseTimeouts
+from storage.sqlite_inline import SqliteSynchronous
 
 
 class BotMode(StrEnum):
@@ -90,6 +91,7 @@ class Settings(_ProviderSettings):
     telegram_api_base: str = ""
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
+    polling_election_seconds: float = Field(default=10.0, gt=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
@@ -104,6 +106,8 @@ class Settings(_ProviderSettings):
 
     database_url: str = "sqlite:///data/myapi.db"
     sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
+    database_connect_timeout: float = Field(default=5.0, gt=0)
+    database_command_timeout: float = Field(default=10.0, gt=0)
 
     currency: str = "USD"
     trial_credit: Decimal = Decimal("1.00")
@@ -230,6 +234,11 @@ class Settings(_ProviderSettings):
             return self.public_base_url.rstrip("/")
         scheme = "https" if self.tls_cert_file is not None else "http"
         return f"{scheme}://{self.api_host}:{self.api_port}"
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """DATABASE_CONNECT_TIMEOUT and DATABASE_COMMAND_TIMEOUT, as storage takes them."""
+        return DatabaseTimeouts(self.database_connect_timeout, self.database_command_timeout)
 
     def provider_api_key(self, name: str) -> SecretStr | None:
         """`<NAME>_API_KEY` of one provider of PROVIDER_NAMES (None when unset)."""

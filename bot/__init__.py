@@ -20,6 +20,7 @@ from aiogram.enums import ParseMode
 from aiohttp import web
 
 from bot.config import BotConfig
+from bot.election import Leadership, elected_polling
 from bot.handlers import create_routers
 from bot.middlewares import CountedUpdates, InFlightUpdates, LanguageMiddleware, UpdateCounter
 from bot.runner import (
@@ -31,10 +32,12 @@ from bot.runner import (
     webhook_cleanup_ctx,
     webhook_lifecycle,
 )
+from bot.stateless import NoStateStorage
 from storage import Storage
 
 __all__ = [
     "BotConfig",
+    "Leadership",
     "create_bot",
     "create_dispatcher",
     "mount_webhook",
@@ -73,9 +76,12 @@ def create_dispatcher(
     choice) and `images` (the image library, which /images only reads) as parameters;
     `LanguageMiddleware` adds `texts`. Every store and the clock are storage's own, so the
     bot's times are the ones storage writes. `on_update` is told of every update handled.
+    There is no FSM state (`NoStateStorage`): whatever a handler needs from an earlier
+    update is in the database or the button.
     """
     in_flight = InFlightUpdates()
     dispatcher = Dispatcher(
+        storage=NoStateStorage(),
         name="myapi",
         accounts=storage.accounts,
         admin=storage.admin,
@@ -105,8 +111,14 @@ async def serve_bot(
     *,
     webhook: bool,
     on_update: UpdateCounter | None = None,
+    leadership: Leadership | None = None,
+    election_seconds: float = 10.0,
 ) -> AsyncIterator[None]:
     """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
+
+    With `leadership` (replicas sharing PostgreSQL), polling is by election
+    (`bot.election`): this replica polls only while it holds it, and runs for it again
+    every `election_seconds`.
 
     Enter it while `app` starts, after storage has opened: aiohttp freezes the router only
     once startup is over, so the webhook route (`config.webhook_route`) is added here. The
@@ -120,6 +132,8 @@ async def serve_bot(
         secret = config.webhook_secret_token
         mount_webhook(app, dispatcher, bot, config.webhook_route, secret)
         lifecycle = webhook_lifecycle(bot, dispatcher, config.webhook_url, secret)
+    elif leadership is not None:
+        lifecycle = elected_polling(bot, dispatcher, leadership, interval_seconds=election_seconds)
     else:
         lifecycle = polling_lifecycle(bot, dispatcher)
     async with lifecycle:

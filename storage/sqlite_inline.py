@@ -26,8 +26,11 @@ import logging
 import os
 import sqlite3
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from storage.outages import outages_translated
 
 if TYPE_CHECKING:
     from storage.database import Params, Row
@@ -35,6 +38,22 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class SqliteSynchronous(StrEnum):
+    """What an SQLite commit promises (its `synchronous` pragma, in WAL mode).
+
+    NORMAL: a commit survives the process's crash (the OS has it) but not a power loss or
+    an OS crash, which may undo the last commits since a checkpoint (never corrupting the
+    file: balance and ledger are written together, so they go back together). Statements
+    of the request path run on the loop. FULL: every commit is fsynced, so it survives a
+    power loss too; each costs a disk flush, so the request path's statements run on the
+    database thread like every other, never on the loop.
+    """
+
+    NORMAL = "normal"
+    FULL = "full"
+
 
 #: The first wait after a busy refusal, doubled up to `_LONGEST_WAIT`.
 _FIRST_WAIT = 0.001
@@ -86,8 +105,10 @@ class InlineSqlite:
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
         """Every row: the statement runs to its end, so its autocommit commits here (a
-        cursor left with rows unread would keep the write transaction open)."""
-        return await self._run(lambda: self._connection.execute(sql, params or {}).fetchall())
+        cursor left with rows unread would keep the write transaction open). A database
+        locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
+        with outages_translated():
+            return await self._run(lambda: self._connection.execute(sql, params or {}).fetchall())
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)

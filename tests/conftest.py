@@ -21,7 +21,14 @@ from pytest_aiohttp import AiohttpClient
 from api.app import create_api_app
 from providers.http import UpstreamLimits, create_client_session
 from providers.registry import PROVIDER_NAMES
-from storage import DEFAULT_IMAGE_QUOTA, AccessPolicy, ImageQuota, Storage, open_storage
+from storage import (
+    DEFAULT_IMAGE_QUOTA,
+    AccessPolicy,
+    DatabaseTimeouts,
+    ImageQuota,
+    Storage,
+    open_storage,
+)
 from tests.api_harness import OPERATOR_KEY, ApiHarness, build_context
 from tests.clock import START, FakeClock
 from tests.databases import POSTGRES_DSN, postgres_schema, require_postgres
@@ -167,9 +174,16 @@ def image_quota() -> ImageQuota:
 
 
 @pytest.fixture
+def database_timeouts() -> DatabaseTimeouts:
+    """The API harness's bounds on waiting for the database; outage tests make them short."""
+    return DatabaseTimeouts()
+
+
+@pytest.fixture
 async def api(
     aiohttp_client: AiohttpClient,
     image_quota: ImageQuota,
+    database_timeouts: DatabaseTimeouts,
     upstream_read_timeout: float,
     api_database_url: str,
     provider_urls: dict[str, str],
@@ -177,7 +191,9 @@ async def api(
     clock: FakeClock,
     policy: AccessPolicy,
 ) -> AsyncIterator[ApiHarness]:
-    storage = await open_storage(api_database_url, policy, clock, image_quota=image_quota)
+    storage = await open_storage(
+        api_database_url, policy, clock, image_quota=image_quota, timeouts=database_timeouts
+    )
     limits = UpstreamLimits(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )

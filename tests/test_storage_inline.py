@@ -1,5 +1,6 @@
 """The request path's SQLite statements run on the loop: they never block it waiting for
-another writer's lock, give up as a busy timeout would, and leave checkpoints to a thread."""
+another writer's lock, give up as a busy timeout would (the outage error, a 503), and leave
+checkpoints to a thread."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import SqliteDatabase, SqliteSynchronous, open_database
-from storage.sqlite_inline import InlineSqlite, WalCheckpointer
+from storage.database import open_database
+from storage.errors import DatabaseUnavailableError
+from storage.sqlite_database import SqliteDatabase
+from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, WalCheckpointer
 
 INSERT = "INSERT INTO t (v) VALUES (:v) RETURNING id"
 
@@ -40,13 +43,13 @@ async def test_a_locked_database_is_waited_for_without_blocking_the_loop(tmp_pat
     inline.close()
 
 
-async def test_a_lock_held_past_the_wait_fails_as_a_busy_timeout(tmp_path: Path) -> None:
+async def test_a_lock_held_past_the_wait_fails_as_the_database_unavailable(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     make_database(path)
     inline = InlineSqlite.open(path, busy_seconds=0)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
+    with pytest.raises(DatabaseUnavailableError):
         await inline.execute(INSERT, {"v": b"x"})
     other.execute("ROLLBACK")
     other.close()
@@ -80,7 +83,9 @@ async def test_the_durability_setting_decides_the_pragma_and_the_path(
 ) -> None:
     """NORMAL runs the hot statements on the loop; FULL fsyncs every commit, so they take
     the database thread like every other statement."""
-    database = await open_database(f"sqlite:///{tmp_path}/db.sqlite", synchronous)
+    database = await open_database(
+        f"sqlite:///{tmp_path}/db.sqlite", sqlite_synchronous=synchronous
+    )
     try:
         assert isinstance(database, SqliteDatabase)
         assert await database.hot.fetch_one("PRAGMA synchronous") == {"synchronous": pragma}
