@@ -56,6 +56,9 @@ class Bill:
     #: The token usage charged, breakdown included, recorded with the call; None for calls
     #: billed in other units.
     usage: TokenUsage | None = None
+    #: The stored response the call created (Responses API): its owner is recorded with
+    #: the call, in the settlement's statement.
+    response_id: str | None = None
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
@@ -136,6 +139,7 @@ async def billed_call(
                 cost=bill.cost,
                 held=auth.hold,
                 latency_ms=int((time.monotonic() - started) * 1000),
+                response_id=bill.response_id,
                 **_breakdown(bill.usage),
             )
             settlement = await context.accounts.finish_call(record)

@@ -22,6 +22,7 @@ from storage.payments import PaymentStore
 from storage.policy import AccessPolicy
 from storage.profiles import ProfileStore
 from storage.reports import OperatorReports
+from storage.responses import ResponseOwners
 from storage.retention import RetentionRules, RetentionStore
 from storage.usage import UsageStore
 
@@ -71,6 +72,7 @@ class Storage:
     payments: PaymentStore
     profiles: ProfileStore
     reports: OperatorReports
+    responses: ResponseOwners
     retention: RetentionStore
     usage: UsageStore
     serving_lock: ServingLock | None = None
@@ -146,6 +148,7 @@ async def open_storage(
         payments=PaymentStore(database, clock),
         profiles=ProfileStore(database, clock),
         reports=OperatorReports(database, clock),
+        responses=ResponseOwners(database, clock),
         retention=RetentionStore(database, clock, retention_rules),
         usage=UsageStore(database, clock),
         serving_lock=lock,

@@ -117,6 +117,9 @@ class CallRecord:
     output_audio_tokens: int = 0
     input_image_tokens: int = 0
     output_image_tokens: int = 0
+    #: The stored response the call created (OpenAI's Responses API): recording the call
+    #: records its owner too (`storage.schema_responses`). None for every other call.
+    response_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
