@@ -102,6 +102,7 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
         context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
         token_prices=prices,
         unpriced=reason,
+        responses_only=_flag(entry.get("responses_only", False), f"{name}.responses_only"),
     )
 
 
@@ -111,6 +112,12 @@ _PRICE_FIELDS = ("input_per_1m", "output_per_1m", "per_minute", "per_image", "im
 def _whole(value: object, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise CatalogError(f"{where}: a whole number of tokens, got {value!r}")
+    return value
+
+
+def _flag(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise CatalogError(f"{where}: true or false, got {value!r}")
     return value
 
 

@@ -55,6 +55,8 @@ class Model:
     token_prices: TokenPrices | None = None
     #: Why the model cannot be billed ("" when it can): it is listed but not callable.
     unpriced: str = ""
+    #: Served by OpenAI's Responses API only (o1-pro, deep research...): chat refuses it.
+    responses_only: bool = False
 
     def cost(self, input_units: int, output_units: int) -> int:
         """The holds' price: tokens (or characters, for speech) at the per-1M prices,
