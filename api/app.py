@@ -21,6 +21,8 @@ from api.routes import (
     google,
     images,
     models,
+    response_items,
+    responses,
     stability,
 )
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES
@@ -31,6 +33,8 @@ _ROUTES: tuple[RouteRow, ...] = (
     *docs.ROUTES,
     *models.ROUTES,
     *chat.ROUTES,
+    *responses.ROUTES,
+    *response_items.ROUTES,
     *anthropic.ROUTES,
     *google.ROUTES,
     *stability.ROUTES,
@@ -45,6 +49,8 @@ _OPERATIONS: dict[Handler, OperationDoc] = {
     **docs.OPERATIONS,
     **models.OPERATIONS,
     **chat.OPERATIONS,
+    **responses.OPERATIONS,
+    **response_items.OPERATIONS,
     **anthropic.OPERATIONS,
     **google.OPERATIONS,
     **stability.OPERATIONS,

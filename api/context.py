@@ -22,6 +22,7 @@ from storage.accounts import AccountStore
 from storage.clock import Clock
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageStore
+from storage.responses import ResponseOwners
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,8 @@ class ApiContext:
     idempotency: IdempotencyStore
     images: ImageStore
     failed_auth: FailedAuthLimiter
+    #: Which account created each stored response of the Responses API.
+    responses: ResponseOwners
     #: The address users reach the service at (PUBLIC_BASE_URL); empty: each request's own.
     public_base_url: str = ""
     #: Who to tell about locks and low balances (nobody by default: route tests, bot off).
@@ -76,6 +79,7 @@ def build_api_context(
         idempotency=storage.idempotency,
         images=storage.images,
         failed_auth=FailedAuthLimiter(failed_auth_per_minute, storage.clock, trusted_proxies),
+        responses=storage.responses,
         public_base_url=public_base_url,
         notices=notices if notices is not None else Notices(),
     )

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.openai_media import FakeMedia, MediaRoutes
+from tests.fakes.openai_responses import FakeResponses, ResponsesRoutes
 from tests.fakes.server import serve_app
 
 
@@ -56,6 +57,8 @@ class FakeUpstream:
     requests: list[ReceivedRequest] = field(default_factory=list)
     #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py).
     media: FakeMedia = field(default_factory=FakeMedia)
+    #: Switches and stored responses of the Responses API (tests/fakes/openai_responses.py).
+    responses: FakeResponses = field(default_factory=FakeResponses)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -63,6 +66,7 @@ class FakeUpstream:
         # Any base path, for providers whose OpenAI-compatible base is not /v1.
         app.router.add_post("/{base:.+}/chat/completions", self._chat)
         MediaRoutes(self).add_to(app)
+        ResponsesRoutes(self).add_to(app)
         return app
 
     def record(self, request: web.Request, body: dict[str, Any]) -> None:
