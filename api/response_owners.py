@@ -23,6 +23,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from api.context import ApiContext
 from api.errors import NotFoundError
 from providers.openai_responses import created_response_id
+from storage.responses import OwnedResponse
 
 #: The most bytes read for the stream's first event before giving up on finding its id
 #: (OpenAI's `response.created` is a few kilobytes).
@@ -31,18 +32,20 @@ _FIRST_EVENT_LIMIT = 256 * 1024
 
 async def require_owned(
     context: ApiContext, account_id: int, named: Sequence[tuple[str, str]]
-) -> None:
-    """Raise 404 for the first of `named` ((field, response id) pairs) the account did not
-    create here; nothing when it created them all."""
-    missing = await context.responses.unowned(account_id, [value for _, value in named])
-    if missing is None:
-        return
-    param = next(field for field, value in named if value == missing)
-    raise NotFoundError(
-        f"no response {missing!r} of yours here: a response id works only for the account "
-        "that created it through this service; nothing was sent to the provider",
-        param=param,
-    )
+) -> list[OwnedResponse]:
+    """The responses `named` ((field, response id) pairs), when the account created them
+    all here; 404 for the first it did not."""
+    owned = await context.responses.owned(account_id, [value for _, value in named])
+    found = {response.id for response in owned}
+    for param, missing in named:
+        if missing not in found:
+            raise NotFoundError(
+                f"no response {missing!r} of yours here: a response id works only for the "
+                "account that created it through this service; nothing was sent to the "
+                "provider",
+                param=param,
+            )
+    return owned
 
 
 class ClaimingChunks:

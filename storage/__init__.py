@@ -148,7 +148,7 @@ async def open_storage(
         payments=PaymentStore(database, clock),
         profiles=ProfileStore(database, clock),
         reports=OperatorReports(database, clock),
-        responses=ResponseOwners(database, clock),
+        responses=ResponseOwners(database, clock, accounts),
         retention=RetentionStore(database, clock, retention_rules),
         usage=UsageStore(database, clock),
         serving_lock=lock,

@@ -184,15 +184,17 @@ class AccountStore:
             hold=hold if outcome is AuthOutcome.OK else 0,
         )
 
-    async def finish_call(self, call: CallRecord) -> Settlement:
+    async def finish_call(self, call: CallRecord, executor: Executor | None = None) -> Settlement:
         """Record the call, release its hold and charge its cost: one statement.
 
         The charge is what was used, even beyond the hold, but never more than the balance:
         the rest is recorded as the call's shortfall (and logged), never silently forgiven.
+        `executor` is an open transaction when the settlement belongs to a larger one (a
+        background response's, see `storage.responses`).
         """
         params = {name: getattr(call, name) for name in _CALL_FIELDS}
         params["now"] = self._clock()
-        row = await self._db.fetch_one(self._insert_call, params)
+        row = await (executor or self._db).fetch_one(self._insert_call, params)
         assert row is not None
         if row["shortfall"]:
             logger.warning(

@@ -282,9 +282,16 @@ CREATE TABLE responses (
     account_id bigint NOT NULL,
     model text NOT NULL,
     created_at bigint NOT NULL,
+    held bigint DEFAULT 0 NOT NULL,
+    request_id text,
+    settled_at bigint,
+    polled_at bigint,
     CONSTRAINT responses_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id),
+    CONSTRAINT responses_held_check CHECK ((held >= 0)),
     CONSTRAINT responses_pkey PRIMARY KEY (id)
 );
+
+CREATE INDEX responses_open_holds ON responses USING btree (created_at) WHERE ((held > 0) AND (settled_at IS NULL));
 
 CREATE TABLE schema_migrations (
     version integer NOT NULL,

@@ -185,8 +185,15 @@ CREATE TABLE responses (
     id TEXT PRIMARY KEY,
     account_id BIGINT NOT NULL REFERENCES accounts (id),
     model TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    held BIGINT NOT NULL DEFAULT 0 CHECK (held >= 0),
+    request_id TEXT,
+    settled_at BIGINT,
+    polled_at BIGINT
 );
+
+CREATE INDEX responses_open_holds ON responses (created_at)
+WHERE held > 0 AND settled_at IS NULL;
 
 CREATE TABLE schema_migrations (
     version INTEGER PRIMARY KEY,

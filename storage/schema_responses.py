@@ -11,6 +11,14 @@ response costs no statement more. A stream records its owner earlier, as soon as
 `response.created` event passes (`storage.responses.ResponseOwners.claim`); the settlement's
 insert then finds the row there and changes nothing. The first owner of an id stays its
 owner: the id is OpenAI's, unique, so a second one never legitimately comes.
+
+A background response outlives the call that created it, and so does its hold: `held` is
+what the gate held for it under `request_id` (0 for every other response), and stays held
+(`accounts.reserved`, and on PostgreSQL its `holds` row) until the response is settled,
+once, when `settled_at` is set in the same transaction as the usage record that charges
+it and releases that hold (`storage.responses.ResponseOwners.settle`); `polled_at` is when
+the periodic poll last asked the provider about it. Start-up recovery and the stale sweep
+leave such open holds alone (`storage.holds`).
 """
 
 from __future__ import annotations
@@ -22,14 +30,22 @@ CREATE TABLE responses (
     id TEXT PRIMARY KEY,
     account_id BIGINT NOT NULL REFERENCES accounts (id),
     model TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    held BIGINT NOT NULL DEFAULT 0 CHECK (held >= 0),
+    request_id TEXT,
+    settled_at BIGINT,
+    polled_at BIGINT
 )"""
+_OPEN_HOLDS = """
+CREATE INDEX responses_open_holds ON responses (created_at)
+WHERE held > 0 AND settled_at IS NULL"""
 _CALL_COLUMN = "ALTER TABLE calls ADD COLUMN response_id TEXT"
 _OWNER_ROW = """(id, account_id, model, created_at)
     VALUES (NEW.response_id, NEW.account_id, NEW.model, NEW.created_at)"""
 
 _SQLITE = (
     _RESPONSES,
+    _OPEN_HOLDS,
     _CALL_COLUMN,
     f"""CREATE TRIGGER calls_own_response AFTER INSERT ON calls WHEN NEW.response_id IS NOT NULL
 BEGIN
@@ -38,6 +54,7 @@ END""",
 )
 _POSTGRES = (
     _RESPONSES,
+    _OPEN_HOLDS,
     _CALL_COLUMN,
     f"""CREATE FUNCTION calls_own_response() RETURNS trigger AS $$
 BEGIN

@@ -31,7 +31,7 @@ RELEASED = {
     12: ("settle_after_lost_hold", "43be1bc8c81492aa"),
     13: ("lock_cause", "be7cc5111f19cd86"),
     14: ("call_usage_breakdown", "c267e33a0a76ee6b"),
-    15: ("response_owners", "7bd6e9f89770547e"),
+    15: ("response_owners", "87f51911654e85a2"),
 }
 
 
