@@ -59,6 +59,9 @@ class Bill:
     #: The stored response the call created (Responses API): its owner is recorded with
     #: the call, in the settlement's statement.
     response_id: str | None = None
+    #: The hold outlives the call (a background response, settled when it ends): the
+    #: call's record releases nothing of it.
+    keeps_hold: bool = False
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
@@ -137,7 +140,7 @@ async def billed_call(
                 input_units=bill.input_units,
                 output_units=bill.output_units,
                 cost=bill.cost,
-                held=auth.hold,
+                held=0 if bill.keeps_hold else auth.hold,
                 latency_ms=int((time.monotonic() - started) * 1000),
                 response_id=bill.response_id,
                 **_breakdown(bill.usage),

@@ -38,12 +38,21 @@ _MARKERS = (b'"response.completed"', b'"response.incomplete"', b'"response.faile
 _DELTA = b'.delta"'
 
 
+#: The statuses of a response that will not change any more: its usage is final.
+FINAL_STATUSES = frozenset({"completed", "incomplete", "failed", "cancelled"})
+
+
 @dataclass(frozen=True, slots=True)
 class ResponsesCall:
-    """One upstream call: the payload, and whether it only counts the input's tokens."""
+    """One upstream call: the payload, and whether it only counts the input's tokens.
+
+    A background call's answer is the response as it starts (`queued`), without usage yet:
+    its usage is read when it ends (`api.background`), so none is required here.
+    """
 
     payload: JsonObject
     counting: bool = False
+    background: bool = False
 
     @property
     def path(self) -> str:
@@ -69,6 +78,11 @@ def response_usage(usage: object) -> TokenUsage:
         raise UpstreamError(502, "the provider's usage figures are not whole numbers")
     asked, made = usage.get("input_tokens_details"), usage.get("output_tokens_details")
     return with_details(prompt, completion, asked, made)
+
+
+def finished(answer: object) -> bool:
+    """Whether a response object is in a final state (its usage will not change)."""
+    return isinstance(answer, dict) and answer.get("status") in FINAL_STATUSES
 
 
 def response_id(answer: object) -> str | None:
@@ -209,7 +223,10 @@ class OpenAIResponses:
     def usage(self, call: ResponsesCall, answer: object) -> TokenUsage:
         """A response's usage; a count's `input_tokens` as the usage's input (it is free)."""
         if not call.counting:
-            return response_usage(answer.get("usage") if isinstance(answer, dict) else None)
+            usage = answer.get("usage") if isinstance(answer, dict) else None
+            if usage is None and call.background:
+                return TokenUsage(0, 0)
+            return response_usage(usage)
         counted = answer.get("input_tokens") if isinstance(answer, dict) else None
         if not isinstance(counted, int):
             raise UpstreamError(502, "the provider's token count is not a whole number")

@@ -173,7 +173,6 @@ REFUSED: dict[str, tuple[dict[str, Any], str, str]] = {
         "context_management",
         "option_not_priced",
     ),
-    "background": ({"background": True}, "background", "unsupported_parameter"),
     "conversation": ({"conversation": "conv_1"}, "conversation", "unsupported_parameter"),
     "no_limit": ({"max_output_tokens": 0}, "max_output_tokens", "invalid_request"),
     "anthropic": ({"model": "claude-opus-4-1"}, "model", "model_not_supported"),

@@ -3,7 +3,8 @@
 Free, but through the gate (a wrong key counts as a failed attempt, and the call leaves a
 usage record at cost 0), and only for a response the caller created here: any other id is
 404 `not_found` before anything is sent to the provider (`api.response_owners`). The
-provider's answer is passed on as it came: its status, body and type.
+provider's answer is passed on as it came: its status, body and type. A retrieve or a
+cancel that shows a background response in a final state settles it (`api.background`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from aiohttp import web
 from multidict import MultiDict
 
+from api.background import settle_if_final
 from api.context import context_of
 from api.credentials import take_credentials
-from api.errors import InvalidRequestError
+from api.errors import ConflictError, InvalidRequestError
 from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
 from api.response_owners import require_owned
@@ -27,46 +29,61 @@ _KEY_PARAM = "key"
 def _forwarded_query(request: web.Request) -> MultiDict[str]:
     """The client's query (`include[]`, `after`, `limit`, `order`...) without its key.
 
-    Streaming a stored response (`stream=true`) serves background responses, which this
-    service does not create: refused before the gate.
+    Streaming a stored background response (`stream=true`) is not served: it is polled.
+    Refused before the gate.
     """
     if request.query.get("stream", "false").lower() != "false":
         raise InvalidRequestError(
-            "`stream` is not served when retrieving a response (it replays background "
-            "responses, which this service does not create): leave it out",
+            "`stream` is not served when retrieving a response: leave it out and retrieve "
+            "a background response again until it has finished",
             param="stream",
             code="unsupported_parameter",
         )
     return MultiDict((name, value) for name, value in request.query.items() if name != _KEY_PARAM)
 
 
-async def _on_stored(request: web.Request, method: str, action: str) -> web.StreamResponse:
-    """`method` on the caller's stored response `{response_id}` (`action` below it)."""
+async def _on_stored(
+    request: web.Request, method: str, action: str = "", *, settles: bool = False
+) -> web.StreamResponse:
+    """`method` on the caller's stored response `{response_id}` (`action` below it).
+
+    `settles`: the answer is the response itself (a retrieve, a cancel), so a background
+    response whose hold is still kept is settled from it once it shows a final state.
+    Deleting one is refused until then: what it cost could not be learned any more.
+    """
     context = context_of(request)
     response_id = request.match_info["response_id"]
     credentials = take_credentials(request, None)
     params = _forwarded_query(request)
     route = stored_responses_route(context.registry)
     async with billed_request(request, credentials, route, 0, body=None) as call:
-        await require_owned(context, call.account_id, [("response_id", response_id)])
+        [owned] = await require_owned(context, call.account_id, [("response_id", response_id)])
+        if method == "DELETE" and owned.open:
+            raise ConflictError(
+                f"the background response {response_id!r} has not been settled yet: retrieve "
+                "it once it has finished (or cancel it), then delete it",
+                code="response_in_progress",
+            )
         reply = await StoredResponses(context.upstream).call(
             route, method, response_id, action, params
         )
+        if settles:
+            await settle_if_final(context, owned, reply.body)
         answer = web.Response(body=reply.body, status=reply.status)
         answer.headers["Content-Type"] = reply.content_type
         return call.answer(answer)
 
 
 async def retrieve_response(request: web.Request) -> web.StreamResponse:
-    return await _on_stored(request, "GET", "")
+    return await _on_stored(request, "GET", settles=True)
 
 
 async def delete_response(request: web.Request) -> web.StreamResponse:
-    return await _on_stored(request, "DELETE", "")
+    return await _on_stored(request, "DELETE")
 
 
 async def cancel_response(request: web.Request) -> web.StreamResponse:
-    return await _on_stored(request, "POST", "/cancel")
+    return await _on_stored(request, "POST", "/cancel", settles=True)
 
 
 async def list_input_items(request: web.Request) -> web.StreamResponse:

@@ -4,7 +4,8 @@ The same order as chat (`api.routes.chat`): the body is validated, the model res
 options the catalog cannot price refused and the hold estimated before the billed-request
 pipeline runs, so bad input changes nothing in the database. Inside the call, the stored
 responses the request names must be the caller's (`api.response_owners`); then the call is
-billed from the usage of the final response, and the response's owner recorded.
+billed from the usage of the final response, and the response's owner recorded. A
+background response keeps its hold past the call, until it is settled (`api.background`).
 Counting input tokens is free: it passes the gate with no hold and is recorded at cost 0.
 """
 
@@ -15,10 +16,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.billing import HELD_HEADER
 from api.body import read_json_object, validated
 from api.context import ApiContext, context_of
 from api.credentials import take_credentials
-from api.errors import InvalidRequestError
+from api.errors import REQUEST_ID, InvalidRequestError
 from api.openapi_models import STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import BilledCall, billed_request
 from api.relay import relay_stream
@@ -32,13 +34,14 @@ from providers.openai_responses import (
     OPENAI_RESPONSES,
     RESPONSES_PROVIDER,
     ResponsesCall,
+    finished,
     referenced_response_ids,
     response_id,
     responses_payload,
     stored,
 )
 from providers.registry import Route
-from providers.usage import JsonObject
+from providers.usage import JsonObject, TokenUsage
 
 _RESPONSE_ID = Field(default=None, min_length=1, max_length=256)
 
@@ -61,7 +64,7 @@ class ResponsesRequest(BaseModel):
     max_output_tokens: int | None = Field(default=None, ge=1)
     previous_response_id: str | None = _RESPONSE_ID
     store: bool | None = None
-    background: bool | None = None
+    background: bool = False
     tools: list[dict[str, Any]] | None = None
     prompt_cache_options: PromptCacheOptions | None = None
 
@@ -93,11 +96,12 @@ def responses_route(context: ApiContext, name: str) -> Route:
 
 
 def refuse_unserved(body: JsonObject) -> None:
-    """What this service does not serve yet, refused before the gate.
+    """What this service does not serve, refused before the gate.
 
     A `conversation` id names items OpenAI stores for the operator's whole account, and this
     service creates no conversations, so no user can own one: refused, never forwarded.
-    A background response outlives its call, so its hold could not be settled by it.
+    A background response is settled when it ends, from what OpenAI keeps of it: it must be
+    stored, and it is polled, not streamed.
     """
     if body.get("conversation") is not None:
         raise InvalidRequestError(
@@ -106,11 +110,11 @@ def refuse_unserved(body: JsonObject) -> None:
             param="conversation",
             code="unsupported_parameter",
         )
-    if body.get("background") is True:
+    if body.get("background") is True and (body.get("stream") or not stored(body)):
         raise InvalidRequestError(
-            "`background` responses are not served here yet: leave `background` out and "
-            'wait for the answer, or stream it with "stream": true',
-            param="background",
+            "a `background` response is served stored and not streamed: leave `stream` and "
+            "`store` out, then retrieve it (GET /v1/responses/{id}) until it has finished",
+            param="stream" if body.get("stream") else "store",
             code="unsupported_parameter",
         )
 
@@ -124,7 +128,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     route = responses_route(context, asked.model)
     refuse_unpriced(unpriced.openai_responses(body))
     hold = OPENAI_RESPONSES.hold(body, route.model, request.headers)
-    outgoing = ResponsesCall(responses_payload(body, route.model))
+    outgoing = ResponsesCall(responses_payload(body, route.model), background=asked.background)
     async with billed_request(
         request, credentials, route, hold, body=body, stream=asked.stream
     ) as call:
@@ -135,10 +139,34 @@ async def create_response(request: web.Request) -> web.StreamResponse:
             return await _stream(request, route, outgoing, call, body)
         client = DialectClient(context.upstream, OPENAI_RESPONSES)
         completion = await client.complete(route, outgoing)
-        call.bill.charge_tokens(route.model, completion.usage)
-        if stored(body):
-            call.bill.response_id = response_id(completion.answer)
-        return call.answer(web.Response(body=completion.body, content_type="application/json"))
+        answer = web.Response(body=completion.body, content_type="application/json")
+        if asked.background and not finished(completion.answer):
+            await _keep_hold(request, route, call, completion.answer)
+            answer.headers[HELD_HEADER] = str(call.bill.held)
+        else:
+            call.bill.charge_tokens(route.model, completion.usage)
+            if stored(body):
+                call.bill.response_id = response_id(completion.answer)
+        return call.answer(answer)
+
+
+async def _keep_hold(request: web.Request, route: Route, call: BilledCall, answer: object) -> None:
+    """A background response runs on: its hold is kept, under the gate's request id, until
+    it is settled once it ends (`api.background`); the call itself costs nothing. Without an
+    id to follow it by, the response could never be settled: it is charged its hold."""
+    found = response_id(answer)
+    if found is None:
+        call.bill.charge_hold(TokenUsage(0, 0))
+        return
+    await context_of(request).responses.claim(
+        found,
+        call.account_id,
+        route.model.name,
+        held=call.bill.held,
+        request_id=request[REQUEST_ID],
+    )
+    call.bill.keeps_hold = True
+    call.bill.response_id = found
 
 
 async def _stream(

@@ -8,7 +8,8 @@ holds its own: the usage's details, how a response ends, and the responses it st
 Like OpenAI, it keeps every response created without `store: false` (with its input
 items) until it is deleted, answers an unknown id with 404 in OpenAI's words, refuses a
 `previous_response_id` it does not keep, and refuses to cancel a response that was not
-created in the background.
+created in the background. A background response stays `queued`, without usage, until the
+test lets it finish (`FakeResponses.finish`) or cancels it.
 """
 
 from __future__ import annotations
@@ -42,10 +43,19 @@ class FakeResponses:
     status: str = "completed"
     #: What `/responses/input_tokens` counts.
     counted_tokens: int = 11
-    #: Every stored response by id, with the input items it was created from.
+    #: Every stored response by id, with the body and input items it was created from.
     stored: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
     inputs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    #: Background responses the test has let finish (`finish`); the others stay queued.
+    done: set[str] = field(default_factory=set)
+    #: Whether a cancelled background response reports the usage it had run up.
+    cancel_usage: bool = True
+
+    def finish(self, response_id: str) -> None:
+        """A background response reaches `status` with the usage then set."""
+        self.done.add(response_id)
 
 
 def _error(status: int, message: str, param: str | None = None) -> web.Response:
@@ -101,7 +111,7 @@ class ResponsesRoutes:
 
     def response(self, body: dict[str, Any], response_id: str, status: str) -> dict[str, Any]:
         """The response object at `status`, its output the whole reply once it is final."""
-        final = status != "in_progress"
+        final = status not in ("in_progress", "queued")
         text = {"type": "output_text", "text": self.fake.reply, "annotations": []}
         message = {
             "id": f"msg_{response_id}",
@@ -141,9 +151,11 @@ class ResponsesRoutes:
             message = f"Previous response with id '{previous}' not found."
             return _error(404, message, "previous_response_id")
         response_id = f"resp_fake{next(self.state.ids):04d}"
-        final = self.response(body, response_id, self.state.status)
+        status = "queued" if body.get("background") else self.state.status
+        final = self.response(body, response_id, status)
         if body.get("store") is not False:
             self.state.stored[response_id] = final
+            self.state.bodies[response_id] = body
             self.state.inputs[response_id] = _input_items(body, response_id)
         if body.get("stream"):
             return await ResponseStream(self, request, body, response_id).send()
@@ -163,6 +175,9 @@ class ResponsesRoutes:
         found = self.state.stored.get(response_id)
         if found is None:
             return _error(404, f"Response with id '{response_id}' not found.")
+        if found["status"] == "queued" and response_id in self.state.done:
+            found = self.response(self.state.bodies[response_id], response_id, self.state.status)
+            self.state.stored[response_id] = found
         return found
 
     async def retrieve(self, request: web.Request) -> web.Response:
@@ -183,7 +198,14 @@ class ResponsesRoutes:
             return found
         if not found["background"]:
             return _error(400, "Only responses created with background=true can be cancelled.")
-        return web.json_response({**found, "status": "cancelled"})
+        if found["status"] != "queued":
+            return _error(400, f"Cannot cancel a response that is {found['status']}.")
+        body = self.state.bodies[found["id"]]
+        cancelled = self.response(body, found["id"], "cancelled")
+        if not self.state.cancel_usage:
+            cancelled["usage"] = None
+        self.state.stored[found["id"]] = cancelled
+        return web.json_response(cancelled)
 
     async def input_items(self, request: web.Request) -> web.Response:
         found = self._stored(request)
