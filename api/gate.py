@@ -95,8 +95,8 @@ def _no_funds(auth: Authorization, hold: int, context: ApiContext) -> Insufficie
     return InsufficientBalanceError(
         f"insufficient balance to run this request: it may cost up to {needed} (its maximum "
         f"output is priced in) and the balance is {balance}, less any calls still running; "
-        f"send a lower max_tokens to need less, or top up with /topup in the Telegram bot; "
-        f"{note}"
+        f"send a lower max_tokens (max_output_tokens on /v1/responses) to need less, or top "
+        f"up with /topup in the Telegram bot; {note}"
     )
 
 
