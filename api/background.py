@@ -27,7 +27,7 @@ import logging
 from api.context import ApiContext
 from providers.errors import ProviderError, UpstreamError
 from providers.http import parse_json
-from providers.openai_responses import finished, response_usage
+from providers.openai_responses import RESPONSES_PROVIDER, finished, response_usage
 from providers.responses_client import StoredResponses, stored_responses_route
 from providers.usage import TokenUsage
 from storage.models import CallRecord
@@ -58,21 +58,14 @@ def settlement_record(
 ) -> CallRecord:
     """The usage record that charges a background response and releases its hold."""
     usage = _usage(answer)
-    cost = owned.held
-    if usage is not None:
-        try:
-            cost = context.registry.catalog.get(owned.model).cost_of(usage)
-        except ProviderError:  # the model left the catalog meanwhile: charge the hold
-            logger.warning(
-                "response %s: model %s is gone; charging its hold", owned.id, owned.model
-            )
+    cost = owned.held if usage is None else _cost(context, owned, usage)
     state = answer.get("status") if isinstance(answer, dict) else None
     counted = usage or TokenUsage(0, 0)
     return CallRecord(
         request_id=owned.request_id or owned.id,
         account_id=owned.account_id,
         endpoint=_ENDPOINT,
-        provider="openai",
+        provider=RESPONSES_PROVIDER,
         model=owned.model,
         status=_STATUS.get(str(state), 502),
         input_units=counted.input_tokens,
@@ -82,6 +75,21 @@ def settlement_record(
         latency_ms=max(0, context.clock() - owned.created_at) * 1000,
         **{name: getattr(counted, name) for name in TokenUsage._fields[2:]},
     )
+
+
+def _cost(context: ApiContext, owned: OwnedResponse, usage: TokenUsage) -> int:
+    """The usage at the model's prices; the hold when the catalog no longer prices the model
+    (it was removed, or lost its price, since the response started): never free."""
+    try:
+        model = context.registry.catalog.get(owned.model)
+    except ProviderError:
+        model = None
+    if model is None or model.unpriced:
+        logger.warning(
+            "response %s: %s has no price now; its hold is charged", owned.id, owned.model
+        )
+        return owned.held
+    return model.cost_of(usage)
 
 
 async def settle(context: ApiContext, owned: OwnedResponse, answer: object | None) -> bool:

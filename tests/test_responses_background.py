@@ -9,10 +9,12 @@ import asyncio
 import openai
 import pytest
 
-from api.background import BackgroundPoll
+from api.background import BackgroundPoll, settlement_record
 from providers.catalog import load_catalog
 from providers.responses_holds import hold_for_response
 from providers.usage import TokenUsage
+from storage.responses import OwnedResponse
+from tests.clock import START
 from tests.conftest import ApiHarness
 from tests.ledger import account_state
 from tests.sdk_clients import sdk
@@ -222,3 +224,11 @@ async def test_a_background_response_is_stored_and_polled_not_streamed(
     assert response.status == 400
     assert (await response.json())["error"]["param"] == param
     assert api.upstream.requests == []
+
+
+async def test_a_response_whose_model_lost_its_price_costs_its_hold(api: ApiHarness) -> None:
+    answer = {"status": "completed", "usage": {"input_tokens": 10, "output_tokens": 20}}
+    for model in ("gpt-6.2-sol", "no-longer-sold"):  # unpriced, and gone from the catalog
+        owned = OwnedResponse("resp_1", 1, model, START, 700, "req-1", None)
+        record = settlement_record(api.context, owned, answer)
+        assert (record.cost, record.held, record.output_units) == (700, 700, 20)

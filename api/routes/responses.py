@@ -64,7 +64,7 @@ class ResponsesRequest(BaseModel):
     max_output_tokens: int | None = Field(default=None, ge=1)
     previous_response_id: str | None = _RESPONSE_ID
     store: bool | None = None
-    background: bool = False
+    background: bool | None = None
     tools: list[dict[str, Any]] | None = None
     prompt_cache_options: PromptCacheOptions | None = None
 
@@ -128,7 +128,8 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     route = responses_route(context, asked.model)
     refuse_unpriced(unpriced.openai_responses(body))
     hold = OPENAI_RESPONSES.hold(body, route.model, request.headers)
-    outgoing = ResponsesCall(responses_payload(body, route.model), background=asked.background)
+    background = asked.background is True
+    outgoing = ResponsesCall(responses_payload(body, route.model), background=background)
     async with billed_request(
         request, credentials, route, hold, body=body, stream=asked.stream
     ) as call:
@@ -140,7 +141,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
         client = DialectClient(context.upstream, OPENAI_RESPONSES)
         completion = await client.complete(route, outgoing)
         answer = web.Response(body=completion.body, content_type="application/json")
-        if asked.background and not finished(completion.answer):
+        if background and not finished(completion.answer):
             await _keep_hold(request, route, call, completion.answer)
             answer.headers[HELD_HEADER] = str(call.bill.held)
         else:
