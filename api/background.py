@@ -73,6 +73,7 @@ def settlement_record(
         cost=cost,
         held=owned.held,
         latency_ms=max(0, context.clock() - owned.created_at) * 1000,
+        response_id=owned.id,
         **{name: getattr(counted, name) for name in TokenUsage._fields[2:]},
     )
 
