@@ -29,6 +29,8 @@ from api.routes import (
     models,
     moderations,
     provider_models,
+    response_items,
+    responses,
     stability,
 )
 from api.uploads import (
@@ -45,6 +47,8 @@ _ROUTES: tuple[RouteRow, ...] = (
     *models.ROUTES,
     *chat.ROUTES,
     *completions.ROUTES,
+    *responses.ROUTES,
+    *response_items.ROUTES,
     *anthropic.ROUTES,
     *anthropic_count.ROUTES,
     *google.ROUTES,
@@ -65,6 +69,8 @@ _OPERATIONS: dict[Handler, OperationDoc] = {
     **models.OPERATIONS,
     **chat.OPERATIONS,
     **completions.OPERATIONS,
+    **responses.OPERATIONS,
+    **response_items.OPERATIONS,
     **anthropic.OPERATIONS,
     **anthropic_count.OPERATIONS,
     **google.OPERATIONS,

@@ -70,6 +70,12 @@ class Bill:
     usage: TokenUsage | None = None
     #: How the provider failed, raised or caught mid-stream; counted when the call settles.
     failure: UpstreamError | None = None
+    #: The stored response the call created (Responses API): its owner is recorded with
+    #: the call, in the settlement's statement.
+    response_id: str | None = None
+    #: The hold outlives the call (a background response, settled when it ends): the
+    #: call's record releases nothing of it.
+    keeps_hold: bool = False
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
@@ -117,7 +123,7 @@ def _failed_status(error: BaseException) -> int:
     return 500
 
 
-def _breakdown(usage: TokenUsage | None) -> dict[str, int]:
+def usage_breakdown(usage: TokenUsage | None) -> dict[str, int]:
     """The usage's breakdown as `CallRecord` fields, named alike (the totals are the units)."""
     if usage is None:
         return {}
@@ -158,10 +164,11 @@ async def billed_call(
                 input_units=bill.input_units,
                 output_units=bill.output_units,
                 cost=bill.cost,
-                held=auth.hold,
+                held=0 if bill.keeps_hold else auth.hold,
                 latency_ms=int((time.monotonic() - started) * 1000),
                 settle_key=context.settle_keys.next(),
-                **_breakdown(bill.usage),
+                response_id=bill.response_id,
+                **usage_breakdown(bill.usage),
             )
             settlement = await _settle(context, record)
             if settlement is not None:

@@ -25,6 +25,7 @@ from storage.accounts import AccountStore
 from storage.clock import Clock
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageStore
+from storage.responses import ResponseOwners
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class ApiContext:
     settlements: PendingSettlements
     #: Whether the database could take a write now (`/health`); raises when it cannot.
     ping_database: Callable[[], Awaitable[None]]
+    #: Which account created each stored response of the Responses API.
+    responses: ResponseOwners
     #: Each call's `settle_key`: unique across processes and restarts, like request ids.
     settle_keys: RequestIds = field(default_factory=RequestIds)
     #: The address users reach the service at (PUBLIC_BASE_URL); empty: each request's own.
@@ -95,6 +98,7 @@ def build_api_context(
         failed_auth=FailedAuthLimiter(failed_auth_per_minute, storage.clock, trusted_proxies),
         settlements=PendingSettlements(storage.accounts),
         ping_database=storage.database.ping,
+        responses=storage.responses,
         public_base_url=public_base_url,
         notices=notices if notices is not None else Notices(),
     )

@@ -101,6 +101,14 @@ class NotFoundError(ApiError):
     code = "not_found"
 
 
+class ConflictError(ApiError):
+    """The resource's state does not allow the request yet (a running background response
+    cannot be deleted): the client must change that state first."""
+
+    status = 409
+    code = "conflict"
+
+
 class QuotaExceededError(ApiError):
     """A stored resource (the image library) is full: the client must free space first."""
 

@@ -16,11 +16,13 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from api.app import create_api_app
+from api.background import BackgroundPoll
 from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
 from api.notify import Notices, NotifierSlot
 from api.observe import METRICS, provider_of_call
+from api.periodic import periodic_context
 from api.settings import BotMode, Settings
 from api.settlements import settlements_context
 from api.sweeper import StaleSweep, sweep_context
@@ -133,6 +135,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         app.cleanup_ctx.append(retention)
     if sweep := stale_sweep_context(settings):
         app.cleanup_ctx.append(sweep)
+    app.cleanup_ctx.append(background_poll_context(settings))
     _log_configuration(settings, registry)
     return app
 
@@ -238,6 +241,17 @@ def stale_sweep_context(settings: Settings) -> CleanupContext | None:
         return StaleSweep(storage.holds, storage.idempotency, stale_seconds)
 
     return sweep_context(build, settings.stale_hold_sweep_minutes * 60)
+
+
+def background_poll_context(settings: Settings) -> CleanupContext:
+    """The periodic settling of background responses (api/background.py), on every replica
+    and on SQLite too: a response that ends while nobody retrieves it is settled here."""
+    max_age = int(settings.background_max_hours * 3600)
+    return periodic_context(
+        "background poll",
+        lambda app: BackgroundPoll(app[CONTEXT], max_age).run_once,
+        settings.background_poll_seconds,
+    )
 
 
 def bot_config(settings: Settings) -> BotConfig:

@@ -119,6 +119,8 @@ class Settings(_ProviderSettings):
     stale_hold_minutes: int = Field(default=60, ge=1)
     stale_hold_sweep_minutes: float = Field(default=5.0, gt=0)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    background_poll_seconds: float = Field(default=60.0, gt=0)
+    background_max_hours: float = Field(default=24.0, gt=0)
     image_quota_images: int = Field(default=200, ge=1)
     image_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     stars_rate: Decimal = Field(default=Decimal("0.013"), gt=0)

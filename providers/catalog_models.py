@@ -114,6 +114,7 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
         **_limits(name, kind, entry),
         token_prices=prices,
         unpriced=reason,
+        responses_only=_flag(entry.get("responses_only", False), f"{name}.responses_only"),
     )
 
 
@@ -145,6 +146,12 @@ def _limits(name: str, kind: ModelKind, entry: dict[str, Any]) -> dict[str, Any]
 def _whole(value: object, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise CatalogError(f"{where}: a whole number of tokens, got {value!r}")
+    return value
+
+
+def _flag(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise CatalogError(f"{where}: true or false, got {value!r}")
     return value
 
 

@@ -53,7 +53,8 @@ class DialectClient(Generic[CallT]):
         async with await self._open(route, call) as response:
             body = await self._upstream.read(response)
             content_type = response.headers.get("Content-Type", "application/json")
-        return Completion(body, content_type, self._dialect.usage(call, parse_json(body)))
+        answer = parse_json(body)
+        return Completion(body, content_type, self._dialect.usage(call, answer), answer)
 
     @asynccontextmanager
     async def stream(self, route: Route, call: CallT) -> AsyncIterator[AsyncIterator[bytes]]:

@@ -65,6 +65,8 @@ class Model:
     unpriced: str = ""
     #: Where the prices of a model without `token_prices` came from.
     prices_source: str = "catalog"
+    #: Served by OpenAI's Responses API only (o1-pro, deep research...): chat refuses it.
+    responses_only: bool = False
 
     def cost(self, input_units: int, output_units: int) -> int:
         """The holds' price: tokens (or characters, for speech) at the per-1M prices,

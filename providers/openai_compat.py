@@ -71,10 +71,12 @@ def usage_from(data: object) -> TokenUsage:
     made = usage.get("completion_tokens_details")
     if not isinstance(asked, dict) and not isinstance(made, dict):
         return TokenUsage(input_tokens=prompt, output_tokens=completion)
-    return _with_details(prompt, completion, asked, made)
+    return with_details(prompt, completion, asked, made)
 
 
-def _with_details(prompt: int, completion: int, asked: object, made: object) -> TokenUsage:
+def with_details(prompt: int, completion: int, asked: object, made: object) -> TokenUsage:
+    """The usage of OpenAI's shape: the totals and their details (`asked` for the input's,
+    `made` for the output's), each detail capped at its total; absent details are 0."""
     asked = asked if isinstance(asked, dict) else {}
     made = made if isinstance(made, dict) else {}
     return TokenUsage(

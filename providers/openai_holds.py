@@ -28,7 +28,9 @@ _TOOL_FRAMING = 16
 _OUTPUT_LIMITS = ("max_completion_tokens", "max_tokens")
 
 
-def _positive_int(body: JsonObject, field: str) -> int | None:
+def positive_int(body: JsonObject, field: str) -> int | None:
+    """`body[field]` when it is a whole number of at least 1, None when absent; anything
+    else cannot bound a hold (a 400 naming the field)."""
     value = body.get(field)
     if value is None:
         return None
@@ -44,13 +46,13 @@ def requested_output_tokens(body: JsonObject, model: Model) -> int:
     OpenAI-compatible servers the second), so the larger of the two, capped by the model's
     maximum, bounds either without refusing a request the provider would take.
     """
-    limits = [value for f in _OUTPUT_LIMITS if (value := _positive_int(body, f)) is not None]
+    limits = [value for f in _OUTPUT_LIMITS if (value := positive_int(body, f)) is not None]
     return min(max(limits, default=model.max_output_tokens), model.max_output_tokens)
 
 
 def choices(body: JsonObject) -> int:
     """`n`: how many choices the provider generates, and bills, for one request."""
-    return _positive_int(body, "n") or 1
+    return positive_int(body, "n") or 1
 
 
 def _tally_message(tally: PromptTally, message: object) -> None:

@@ -83,6 +83,21 @@ def openai_prompt_tokens(body: Mapping[str, object]) -> int:
     return _estimate(body, ("messages", "tools"), _openai_media)
 
 
+_RESPONSES_MEDIA = frozenset({"input_image", "input_file", "input_audio", "computer_screenshot"})
+
+
+def _responses_media(part: Mapping[str, object]) -> int | None:
+    """Image, file and audio parts of a Responses input (their payload travels inside)."""
+    if part.get("type") in _RESPONSES_MEDIA:
+        return OPENAI_MEDIA_PART_TOKENS
+    return None
+
+
+def openai_responses_prompt_tokens(body: Mapping[str, object]) -> int:
+    """Responses API: the instructions, the input and the tool definitions."""
+    return _estimate(body, ("instructions", "input", "tools"), _responses_media)
+
+
 def anthropic_prompt_tokens(body: Mapping[str, object]) -> int:
     """Messages API: the system prompt, the messages and the tool definitions."""
     return _estimate(body, ("system", "messages", "tools"), _anthropic_media)

@@ -82,13 +82,8 @@ def openai_chat(body: JsonObject, upstream_model: str) -> Unpriced | None:
     `upstream_model` is the provider's name for the catalog model: OpenRouter's `:online`
     variant adds a web search to every call.
     """
-    tier = body.get("service_tier")
-    if tier is not None and tier not in _STANDARD_TIERS:
-        return _refusal(
-            "service_tier",
-            f"{tier!r} (priced by the provider above or below the standard price)",
-            'leave `service_tier` out, or send "auto" or "default"',
-        )
+    if tier := _service_tier(body):
+        return tier
     if body.get("web_search_options") is not None:  # even `{}` turns the search on
         return _refusal(
             "web_search_options",
@@ -107,6 +102,17 @@ def openai_chat(body: JsonObject, upstream_model: str) -> Unpriced | None:
     return _chat_tools(body.get("tools"))
 
 
+def _service_tier(body: JsonObject) -> Unpriced | None:
+    tier = body.get("service_tier")
+    if tier is not None and tier not in _STANDARD_TIERS:
+        return _refusal(
+            "service_tier",
+            f"{tier!r} (priced by the provider above or below the standard price)",
+            'leave `service_tier` out, or send "auto" or "default"',
+        )
+    return None
+
+
 def _chat_tools(tools: object) -> Unpriced | None:
     for index, tool in _indexed(tools):
         kind = tool.get("type")
@@ -117,6 +123,48 @@ def _chat_tools(tools: object) -> Unpriced | None:
                 'send tools of type "function" (billed as tokens) instead',
             )
     return None
+
+
+# --- OpenAI Responses ------------------------------------------------------------------
+
+#: Tools the client runs (or that only shape what the model writes): billed as tokens.
+_RESPONSES_CLIENT_TOOLS = frozenset(
+    {"function", "custom", "namespace", "computer", "computer_use_preview", "local_shell"}
+    | {"apply_patch"}
+)
+
+
+def openai_responses(body: JsonObject) -> Unpriced | None:
+    """A Responses API request: a non-standard tier, server-side compaction, and every
+    built-in tool OpenAI runs itself (web and file search, code interpreter, image
+    generation, remote MCP, a hosted shell...) are refused."""
+    if tier := _service_tier(body):
+        return tier
+    if _present(body, "context_management"):
+        return _refusal(
+            "context_management",
+            "(server-side compaction, extra passes of the model that no hold here bounds)",
+            "leave `context_management` out",
+        )
+    for index, tool in _indexed(body.get("tools")):
+        kind = tool.get("type")
+        if kind in _RESPONSES_CLIENT_TOOLS or (kind == "shell" and _local_shell(tool)):
+            continue
+        return _refusal(
+            f"tools[{index}].type",
+            f"{kind!r} (a built-in tool that OpenAI runs and bills per call or per container)",
+            'leave it out; tools of type "function" or "custom", and the computer, local '
+            "shell and apply_patch tools (billed as tokens) are accepted",
+        )
+    return None
+
+
+def _local_shell(tool: JsonObject) -> bool:
+    """A shell tool whose commands the client runs (no environment, or a local one)."""
+    environment = tool.get("environment")
+    return environment is None or (
+        isinstance(environment, dict) and environment.get("type") == "local"
+    )
 
 
 # --- Anthropic Messages ----------------------------------------------------------------

@@ -48,8 +48,13 @@ class TokenUsage(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """A finished non-streaming call: the upstream's bytes as sent, and the usage in them."""
+    """A finished non-streaming call: the upstream's bytes as sent, and the usage in them.
+
+    `answer` is the body as parsed once (None where nothing parsed it), for what else a
+    route reads from it (a stored response's id).
+    """
 
     body: bytes
     content_type: str
     usage: TokenUsage
+    answer: Any = None

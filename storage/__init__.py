@@ -23,6 +23,7 @@ from storage.payments import PaymentStore
 from storage.policy import AccessPolicy
 from storage.profiles import ProfileStore
 from storage.reports import OperatorReports
+from storage.responses import ResponseOwners
 from storage.retention import RetentionRules, RetentionStore
 from storage.sqlite_inline import SqliteSynchronous
 from storage.usage import UsageStore
@@ -74,6 +75,7 @@ class Storage:
     payments: PaymentStore
     profiles: ProfileStore
     reports: OperatorReports
+    responses: ResponseOwners
     retention: RetentionStore
     usage: UsageStore
     serving_lock: ServingLock | None = None
@@ -153,6 +155,7 @@ async def open_storage(
         payments=PaymentStore(database, clock),
         profiles=ProfileStore(database, clock),
         reports=OperatorReports(database, clock),
+        responses=ResponseOwners(database, clock, accounts),
         retention=RetentionStore(database, clock, retention_rules),
         usage=UsageStore(database, clock),
         serving_lock=lock,

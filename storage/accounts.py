@@ -112,12 +112,12 @@ INSERT INTO calls (request_id, account_id, endpoint, provider, model, status, in
                    output_units, cost, shortfall, balance_after, held, latency_ms, created_at,
                    cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
                    reasoning_tokens, input_audio_tokens, output_audio_tokens,
-                   input_image_tokens, output_image_tokens, settle_key)
+                   input_image_tokens, output_image_tokens, settle_key, response_id)
 SELECT :request_id, id, :endpoint, :provider, :model, :status, :input_units, :output_units,
        {_CHARGEABLE}, :cost - {_CHARGEABLE}, balance - {_CHARGEABLE}, :held, :latency_ms, :now,
        :cache_read_tokens, :cache_write_tokens, :cache_write_1h_tokens,
        :reasoning_tokens, :input_audio_tokens, :output_audio_tokens,
-       :input_image_tokens, :output_image_tokens, :settle_key
+       :input_image_tokens, :output_image_tokens, :settle_key, :response_id
 FROM accounts WHERE id = :account_id{{lock}}
 ON CONFLICT (settle_key) DO NOTHING
 RETURNING id, cost, shortfall, balance_after
@@ -189,19 +189,22 @@ class AccountStore:
             hold=hold if outcome is AuthOutcome.OK else 0,
         )
 
-    async def finish_call(self, call: CallRecord) -> Settlement:
+    async def finish_call(self, call: CallRecord, executor: Executor | None = None) -> Settlement:
         """Record the call, release its hold and charge its cost: one statement.
 
         The charge is what was used, even beyond the hold, but never more than the balance:
         the rest is recorded as the call's shortfall (and logged), never silently forgiven.
         A call whose `settle_key` was already written is not written again: the earlier
-        settlement is returned (a second statement, only on that retry).
+        settlement is returned (a second statement, only on that retry). `executor` is an
+        open transaction when the settlement belongs to a larger one (a background
+        response's, see `storage.responses`).
         """
         params = {name: getattr(call, name) for name in _CALL_FIELDS}
         params["now"] = self._clock()
-        row = await self._db.hot.fetch_one(self._insert_call, params)
+        runner = executor or self._db.hot
+        row = await runner.fetch_one(self._insert_call, params)
         if row is None:
-            row = await self._db.hot.fetch_one(_SETTLED_BEFORE, {"settle_key": call.settle_key})
+            row = await runner.fetch_one(_SETTLED_BEFORE, {"settle_key": call.settle_key})
         assert row is not None
         if row["shortfall"]:
             logger.warning(

@@ -120,6 +120,9 @@ class CallRecord:
     #: Unique per call (`storage.schema_settle`, migration 15): writing the same settlement
     #: again is a no-op, so one whose answer was lost can be retried. None: no retry.
     settle_key: str | None = None
+    #: The stored response the call created (OpenAI's Responses API): recording the call
+    #: records its owner too (`storage.schema_responses`). None for every other call.
+    response_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
-"""Streaming calls of the three dialects, driven the same way by the stream-ending tests.
+"""Streaming calls of every dialect, driven the same way by the stream-ending tests.
 
 Each `Dialect` knows its route, a body, its fake's switches (pause after the first event,
 hold back the usage, leave it out, break off) and the usage its fake reports, so one test
-states one rule for OpenAI-compatible, Anthropic and Gemini streams alike. Nothing here
-sleeps: the fakes wait on events the tests set.
+states one rule for OpenAI-compatible chat, OpenAI's Responses API, Anthropic and Gemini
+streams alike. Nothing here sleeps: the fakes wait on events the tests set.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from providers.prompt_estimate import (
     anthropic_prompt_tokens,
     gemini_prompt_tokens,
     openai_prompt_tokens,
+    openai_responses_prompt_tokens,
 )
 from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
@@ -106,6 +107,42 @@ def openai(api: ApiHarness) -> Dialect:
         long_reply=lambda count: setattr(fake, "reply", " ".join(["word"] * count)),
         with_image=image,
         one_output_token=lambda: {**body, "max_tokens": 1},
+        releases=[pause.set, gate.set],
+    )
+
+
+def responses(api: ApiHarness) -> Dialect:
+    """OpenAI's Responses API, served by the same fake as chat (its switches are shared)."""
+    fake = api.upstream
+    fake.prompt_tokens, fake.completion_tokens = 12, 20_006
+    fake.responses.reasoning_tokens = 20_000
+    body: dict[str, Any] = {"model": "gpt-4o-mini", "input": "hi there", "stream": True}
+    pause, gate = asyncio.Event(), asyncio.Event()
+
+    def image(data: str) -> dict[str, Any]:
+        content = [
+            {"type": "input_text", "text": "what is this?"},
+            {"type": "input_image", "image_url": f"data:image/png;base64,{data}"},
+        ]
+        return {**body, "input": [{"role": "user", "content": content}]}
+
+    return Dialect(
+        name="responses",
+        path="/v1/responses",
+        body=body,
+        model=CATALOG.get("gpt-4o-mini"),
+        usage=TokenUsage(12, 20_006, reasoning_tokens=20_000),
+        credential_header="x-api-key",
+        estimate=openai_responses_prompt_tokens,
+        pause_after_first_event=lambda: setattr(fake, "pause_stream", pause),
+        resume=pause.set,
+        hold_back_usage=lambda: setattr(fake, "usage_gate", gate),
+        release_usage=gate.set,
+        leave_out_usage=lambda: setattr(fake, "omit_usage", True),
+        break_off_after=lambda count: setattr(fake, "cut_stream_after", count),
+        long_reply=lambda count: setattr(fake, "reply", " ".join(["word"] * count)),
+        with_image=image,
+        one_output_token=lambda: {**body, "max_output_tokens": 1},
         releases=[pause.set, gate.set],
     )
 

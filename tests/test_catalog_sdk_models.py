@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from anthropic.types import Model as AnthropicModel
 from openai.types import ChatModel
+from openai.types.shared import ResponsesModel
 
 from providers.catalog import Catalog, load_catalog
 from providers.list_prices import listed_price
@@ -32,6 +33,8 @@ def literal_names(annotation: Any) -> list[str]:
 
 
 SDK_MODELS = {"openai": literal_names(ChatModel), "anthropic": literal_names(AnthropicModel)}
+#: The names OpenAI's Responses API takes and its Chat Completions API does not.
+RESPONSES_ONLY = sorted(set(literal_names(ResponsesModel)) - set(SDK_MODELS["openai"]))
 
 
 def served(catalog: Catalog, provider: str) -> list[str]:
@@ -122,3 +125,22 @@ async def test_an_unpriced_sdk_model_answers_503_and_charges_nothing(
     assert (await response.json())["error"]["code"] == "model_unpriced"
     assert await api.balance() == 10**6
     assert api.upstream.requests == []
+
+
+def test_the_sdk_names_responses_only_models() -> None:
+    assert len(RESPONSES_ONLY) >= 10
+
+
+def test_every_priced_responses_only_model_is_sold_and_marked_so() -> None:
+    """Sold at its list price, and marked, so chat refuses it before the gate."""
+    catalog = load_catalog()
+    priced = [name for name in RESPONSES_ONLY if listed_price("openai", name) is not None]
+    assert priced
+    for name in priced:
+        model = catalog.get(name)
+        assert (model.provider, model.unpriced, model.responses_only) == ("openai", "", True)
+
+
+def test_no_chat_model_is_marked_responses_only() -> None:
+    marked = {m.name for m in load_catalog().models.values() if m.responses_only}
+    assert marked - set(RESPONSES_ONLY) == set()

@@ -1,9 +1,9 @@
 """Property: for every request, the charge is the provider's bill and never exceeds the hold.
 
-Generated requests (n, tools, images, both token limits, long prompts, Gemini's configs)
-go through the real API app to `MaximalProvider`, which bills each as high as its
-provider's rules allow. The charge must equal that usage priced by the catalog (no
-shortfall: the user paid it all) and stay within the call's hold.
+Generated requests (n, tools, images, files, both token limits, long prompts, Gemini's
+configs, Responses inputs) go through the real API app to `MaximalProvider`, which bills
+each as high as its provider's rules allow. The charge must equal that usage priced by the
+catalog (no shortfall: the user paid it all) and stay within the call's hold.
 """
 
 from __future__ import annotations
@@ -136,12 +136,54 @@ completion_bodies = st.fixed_dictionaries(
 )
 
 
+def responses_part(text: str, kind: int) -> dict[str, Any]:
+    if kind == 1:
+        return {"type": "input_image", "image_url": "https://x.test/i.png", "detail": "high"}
+    if kind == 2:
+        return {"type": "input_file", "file_id": "file-1"}
+    return {"type": "input_text", "text": text}
+
+
+responses_bodies = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(["gpt-4o-mini", "gpt-4", "o3-mini", "o1-pro"]),
+        "input": texts
+        | st.lists(
+            st.builds(
+                lambda parts: {"role": "user", "content": parts},
+                st.lists(
+                    st.builds(responses_part, texts, st.integers(0, 2)), min_size=1, max_size=3
+                ),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+    },
+    optional={
+        "instructions": texts,
+        "max_output_tokens": st.integers(1, 200_000),
+        "tools": st.lists(
+            st.builds(lambda d: {"type": "function", "name": "f", "description": d}, texts),
+            max_size=2,
+        ),
+    },
+)
+
+
 @PROPERTY
 @given(body=completion_bodies)
 async def test_openai_completions_never_charge_more_than_they_held(
     api: ApiHarness, maximal: MaximalProvider, body: dict[str, Any]
 ) -> None:
     await check(api, maximal, "/v1/completions", body)
+
+
+@PROPERTY
+@given(body=responses_bodies)
+async def test_openai_responses_never_charge_more_than_they_held(
+    api: ApiHarness, maximal: MaximalProvider, body: dict[str, Any]
+) -> None:
+    await check(api, maximal, "/v1/responses", body)
 
 
 def anthropic_block(text: str, image: bool) -> dict[str, Any]:

@@ -32,6 +32,7 @@ RELEASED = {
     13: ("lock_cause", "be7cc5111f19cd86"),
     14: ("call_usage_breakdown", "c267e33a0a76ee6b"),
     15: ("settle_key", "7867f6ee88facd22"),
+    16: ("response_owners", "87f51911654e85a2"),
 }
 
 

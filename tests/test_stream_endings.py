@@ -1,4 +1,4 @@
-"""How a stream ends decides what it costs, the same for the three streaming dialects
+"""How a stream ends decides what it costs, the same for every streaming dialect
 (README, "How a call ends").
 
 - A client that leaves before the provider's usage does not make the unseen output
@@ -41,7 +41,7 @@ CREDIT = 10**6
 SHORT_DRAIN = 0.2
 
 
-@pytest.fixture(params=["openai", "anthropic", "gemini"])
+@pytest.fixture(params=["openai", "responses", "anthropic", "gemini"])
 def dialect(
     request: pytest.FixtureRequest,
     api: ApiHarness,
@@ -50,6 +50,7 @@ def dialect(
 ) -> Any:
     made = {
         "openai": lambda: streams.openai(api),
+        "responses": lambda: streams.responses(api),
         "anthropic": lambda: streams.anthropic(fake_anthropic),
         "gemini": lambda: streams.gemini(fake_gemini),
     }[request.param]()

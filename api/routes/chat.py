@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
+from api.errors import InvalidRequestError
 from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import billed_request
 from api.relay import relay_stream
@@ -25,6 +26,7 @@ from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.catalog import ModelKind
 from providers.openai_compat import OPENAI_CHAT, chat_payload
+from providers.registry import Route
 
 
 class ChatRequest(BaseModel):
@@ -41,12 +43,25 @@ class ChatRequest(BaseModel):
     stream_options: dict[str, Any] | None = None
 
 
+def _refuse_responses_only(route: Route) -> None:
+    """A model OpenAI serves on the Responses API only is refused here, before the gate:
+    the provider would refuse it after the hold, for nothing."""
+    if route.model.responses_only:
+        raise InvalidRequestError(
+            f"{route.model.name!r} is served by the Responses API only: send it to "
+            "POST /v1/responses (`input` instead of `messages`)",
+            param="model",
+            code="model_not_supported",
+        )
+
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
     chat = validated(ChatRequest, body)
     route = route_of_kind(context.registry, chat.model, ModelKind.CHAT)
+    _refuse_responses_only(route)
     refuse_unpriced(unpriced.openai_chat(body, route.model.upstream))
     hold = OPENAI_CHAT.hold(body, route.model, request.headers)
     payload = chat_payload(body, route.model)

@@ -1,6 +1,7 @@
 """A fake provider that bills honestly AND as high as each provider's rules allow.
 
-It serves OpenAI chat, Anthropic Messages and Gemini generateContent from one server, and
+It serves OpenAI chat and responses, Anthropic Messages and Gemini generateContent from one
+server, and
 counts usage from the request by its own statement of the rules (kept apart from the
 gateway's code on purpose): every byte of every string and key in the body is a prompt
 token, each image costs the provider's largest image, a part of unknown size the whole
@@ -46,6 +47,7 @@ class MaximalProvider:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._openai)
         app.router.add_post("/v1/completions", self._completions)
+        app.router.add_post("/v1/responses", self._responses)
         app.router.add_post("/v1/messages", self._anthropic)
         app.router.add_post("/{version}/models/{model_and_method}", self._gemini)
         return app
@@ -90,6 +92,23 @@ class MaximalProvider:
         self.billed.append((body["model"], sum(sizes), output))
         usage = {"prompt_tokens": sum(sizes), "completion_tokens": output}
         return web.json_response({"choices": [], "usage": usage})
+
+    async def _responses(self, request: web.Request) -> web.Response:
+        """A response: a file part is the whole window; half the output is reasoning."""
+        body = await request.json()
+        most, window = self._limits("openai", body["model"])
+        parts = _parts(body.get("input"))
+        images = [p for p in parts if p.get("type") == "input_image"]
+        files = [p for p in parts if p.get("type") == "input_file"]
+        prompt = text_bytes(body) - sum(text_bytes(p) for p in images + files)
+        prompt += len(images) * IMAGE_TOKENS["openai"]
+        prompt = window if files else prompt
+        output = min(body.get("max_output_tokens") or most, most)
+        refused = self._answer(body["model"], prompt, output, window)
+        details = {"reasoning_tokens": output // 2}
+        usage = {"input_tokens": prompt, "output_tokens": output, "output_tokens_details": details}
+        answer = {"id": "resp_maximal", "object": "response", "output": [], "usage": usage}
+        return refused or web.json_response(answer)
 
     async def _anthropic(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from tests.fakes.openai_completions import CompletionRoutes
 from tests.fakes.openai_media import FakeMedia, MediaRoutes
+from tests.fakes.openai_responses import FakeResponses, ResponsesRoutes
 from tests.fakes.server import serve_app
 
 
@@ -59,6 +60,8 @@ class FakeUpstream:
     #: legacy completions and moderations use the chat switches above
     #: (tests/fakes/openai_completions.py).
     media: FakeMedia = field(default_factory=FakeMedia)
+    #: Switches and stored responses of the Responses API (tests/fakes/openai_responses.py).
+    responses: FakeResponses = field(default_factory=FakeResponses)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -67,6 +70,7 @@ class FakeUpstream:
         app.router.add_post("/{base:.+}/chat/completions", self._chat)
         MediaRoutes(self).add_to(app)
         CompletionRoutes(self).add_to(app)
+        ResponsesRoutes(self).add_to(app)
         return app
 
     def record(self, request: web.Request, body: dict[str, Any]) -> None:

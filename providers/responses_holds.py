@@ -1,0 +1,96 @@
+"""The hold of a call to OpenAI's Responses API: the most the call can be billed.
+
+Invariant: `hold_for_response` is at least the cost of any usage OpenAI can report for the
+request, so a charge never exceeds its hold. The prompt side is `PromptTally`'s bound over
+the whole body (`input`, `instructions`, `tools`, `text`... every byte, as for chat):
+
+- an image (`input_image`, a computer screenshot, an earlier generated image) at the most
+  one image costs on an OpenAI model, whatever its URL, file or size; one sent at
+  `detail: "original"` (not scaled down, so not bounded by that figure) at the window;
+- a part whose tokens cannot be known here at the model's whole context window: a file
+  (`input_file`, anything named by `file_id` or `file_url`), a stored item
+  (`item_reference`), reasoning or a compaction (their `encrypted_content` is not their
+  token count), and the stored context a request continues (`previous_response_id`, a
+  `prompt` template, a `conversation`);
+- capped by the context window: without OpenAI's built-in tools (refused until priced, see
+  `providers.unpriced`), a response is one pass of the model over at most its window.
+
+The output side is `max_output_tokens` (reasoning included, as OpenAI counts it) capped at
+the model's maximum output, or that maximum when the request sets none.
+"""
+
+from __future__ import annotations
+
+from providers.catalog import Model
+from providers.openai_holds import IMAGE_PART_TOKENS, positive_int
+from providers.prompt_bound import PromptTally, count_of
+from providers.usage import JsonObject
+
+#: Parts that are one image: bounded by IMAGE_PART_TOKENS, whatever their size.
+_IMAGES = frozenset({"input_image", "computer_screenshot", "image_generation_call"})
+#: Items whose tokens are unknown before the call.
+_UNKNOWN = frozenset({"input_file", "item_reference", "reasoning", "compaction"})
+#: Keys that point at content stored elsewhere, or carry it encrypted.
+_REFERENCES = ("file_id", "file_url", "encrypted_content")
+#: Request fields that bring a prompt stored upstream into the call.
+_STORED_CONTEXT = ("previous_response_id", "prompt", "conversation")
+#: Framing tokens: the reply's priming, per input item, per tool (as for chat).
+_BASE_FRAMING = 16
+_ITEM_FRAMING = 8
+_TOOL_FRAMING = 16
+
+
+def _tally(tally: PromptTally, value: object) -> None:
+    """Sort the media and unknown parts of `value` (an `input`, or a part of it) out of the
+    text; everything else is text, bounded by its bytes."""
+    if isinstance(value, list):
+        for item in value:
+            _tally(tally, item)
+        return
+    if not isinstance(value, dict):
+        return
+    kind = value.get("type")
+    if kind in _IMAGES and value.get("detail") != "original":
+        tally.image(value)
+    elif kind in _IMAGES or kind in _UNKNOWN or any(key in value for key in _REFERENCES):
+        tally.unknown_size(value)
+    else:
+        for item in value.values():
+            _tally(tally, item)
+
+
+def _tools(body: JsonObject) -> int:
+    """How many tools the model is shown, the functions inside each namespace included."""
+    tools = body.get("tools")
+    nested = (
+        sum(count_of(tool.get("tools")) for tool in tools if isinstance(tool, dict))
+        if isinstance(tools, list)
+        else 0
+    )
+    return count_of(tools) + nested
+
+
+def max_input_tokens(body: JsonObject, model: Model) -> int:
+    """An upper bound of the prompt's tokens (see the module and `PromptTally`)."""
+    tally = PromptTally.of(body)
+    _tally(tally, body.get("input"))
+    _tally(tally, body.get("instructions"))
+    for field in _STORED_CONTEXT:
+        if body.get(field) is not None:
+            tally.unknown_size(body[field])
+    items = count_of(body.get("input"))
+    framing = _BASE_FRAMING + _ITEM_FRAMING * items + _TOOL_FRAMING * _tools(body)
+    return tally.bound(model, image_tokens=IMAGE_PART_TOKENS, framing=framing)
+
+
+def max_output_tokens(body: JsonObject, model: Model) -> int:
+    """`max_output_tokens` capped at the model's maximum; the maximum when none is sent."""
+    asked = positive_int(body, "max_output_tokens")
+    if asked is None:
+        return model.max_output_tokens
+    return min(asked, model.max_output_tokens)
+
+
+def hold_for_response(body: JsonObject, model: Model) -> int:
+    """What to pre-authorize for a response: the most it can cost (at least one unit)."""
+    return max(1, model.cost(max_input_tokens(body, model), max_output_tokens(body, model)))
