@@ -24,6 +24,7 @@ FAKE_CHAT = "Hello from the fake upstream"
 EXPECTED = {
     "chat.py": ("openai SDK:", FAKE_CHAT),
     "chat_stream.py": ("openai SDK:", FAKE_CHAT),
+    "responses.py": ("openai SDK:", FAKE_CHAT),
     "anthropic_messages.py": ("anthropic SDK:", "Hello from the fake Anthropic"),
     "gemini_generate_content.py": ("google-genai SDK:", "{gemini}"),
     "images.py": ("openai SDK:", "https://images.example/0.png"),
