@@ -33,6 +33,9 @@ from storage.models import Authorization, CallRecord
 COST_HEADER = "X-Myapi-Cost-Units"
 BALANCE_HEADER = "X-Myapi-Balance-Units"
 HELD_HEADER = "X-Myapi-Held-Units"
+#: The catalog name of the model that answered and was billed: a fallback's when the
+#: requested model could not answer (README, "Provider keys, failover and fallbacks").
+MODEL_HEADER = "X-Myapi-Model"
 #: The status recorded for a call whose client went away before it ended.
 CLIENT_CLOSED = 499
 #: The `TokenUsage` fields recorded beside a call's totals, each a `CallRecord` field too.
@@ -56,13 +59,21 @@ class Bill:
     #: The token usage charged, breakdown included, recorded with the call; None for calls
     #: billed in other units.
     usage: TokenUsage | None = None
+    #: The model that answered, when it may differ from the route's (a fallback's): the call
+    #: is recorded under it. Set by `charge_tokens`, `charge_estimate` and `served_by`.
+    model: Model | None = None
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
 
+    def served_by(self, model: Model) -> None:
+        """The call is answered (and will be priced) by `model`."""
+        self.model = model
+
     def charge_tokens(self, model: Model, usage: TokenUsage) -> None:
-        """Charge token usage at the model's prices, each usage category at its own."""
-        self.usage = usage
+        """Charge token usage at the model's prices, each usage category at its own; the
+        model priced is the model recorded."""
+        self.usage, self.model = usage, model
         cost = model.cost_of(usage)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
@@ -72,7 +83,7 @@ class Bill:
         An estimate is ours, not the provider's: a prompt or an output guessed too high
         must not cost the user more than they were told the call could cost.
         """
-        self.usage = usage
+        self.usage, self.model = usage, model
         cost = min(model.cost_of(usage), self.held)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
@@ -124,12 +135,13 @@ async def billed_call(
             bill.status = _failed_status(error)
             raise
         finally:
+            served = bill.model or route.model
             record = CallRecord(
                 request_id=request[REQUEST_ID],
                 account_id=auth.account_id,
                 endpoint=request.path,
-                provider=route.provider.name,
-                model=route.model.name,
+                provider=served.provider,
+                model=served.name,
                 status=bill.status,
                 input_units=bill.input_units,
                 output_units=bill.output_units,
@@ -143,3 +155,4 @@ async def billed_call(
             if bill.response is not None and not bill.response.prepared:
                 bill.response.headers[COST_HEADER] = str(settlement.charged)
                 bill.response.headers[BALANCE_HEADER] = str(settlement.balance)
+                bill.response.headers[MODEL_HEADER] = served.name

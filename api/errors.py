@@ -116,6 +116,8 @@ class UpstreamFailedError(ApiError):
         self.status = status
         if status == 429:
             self.code = "rate_limit_exceeded"
+        elif status == 503:
+            self.code = "upstream_unavailable"
         elif status == 504:
             self.code = "upstream_timeout"
 

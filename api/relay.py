@@ -26,12 +26,13 @@ from typing import Any
 
 from aiohttp import web
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
+from api.billing import CLIENT_CLOSED, HELD_HEADER, MODEL_HEADER, Bill
 from api.errors import REQUEST_ID
 from api.inflight import IN_FLIGHT
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
+from providers.served import Served
 from providers.usage import JsonObject, TokenUsage
 
 logger = logging.getLogger(__name__)
@@ -43,21 +44,21 @@ DEFAULT_STREAM_DRAIN_SECONDS = 120.0
 
 async def relay_stream(
     request: web.Request,
-    opened: AbstractAsyncContextManager[AsyncIterator[bytes]],
+    opened: AbstractAsyncContextManager[Served[AsyncIterator[bytes]]],
     bill: Bill,
     *,
     dialect: ChatDialect[Any],
     body: JsonObject,
     prompt: JsonObject,
-    model: Model,
 ) -> web.StreamResponse:
     """Open the upstream stream, relay it, and record on `bill` what it cost.
 
     The dialect reads the stream (its scanner for the client's `body`) and writes the error
     event in its own shape. A refusal before the first byte raises from `opened` (an
-    ordinary error answer). The prompt's estimate (`dialect.prompt_tokens(prompt)`) is made
-    at the end, and only when the provider's own usage never came: computing it up front
-    would cost every stream for the rare broken one.
+    ordinary error answer), after every key and fallback was tried; the stream is billed at
+    the model that answered, named in its headers. The prompt's estimate
+    (`dialect.prompt_tokens(prompt)`) is made at the end, and only when the provider's own
+    usage never came: computing it up front would cost every stream for the rare broken one.
     """
     scanner = dialect.scanner(body)
     error_event = dialect.error_event
@@ -69,25 +70,34 @@ async def relay_stream(
         }
     )
     client_left = False
+    model: Model | None = None
     try:
-        async with opened as chunks:
+        async with opened as served:
+            model = served.model
+            bill.served_by(model)
+            response.headers[MODEL_HEADER] = model.name
             try:
                 await response.prepare(request)
-                bill.status = await _pass_on(chunks, scanner, response, error_event)
+                bill.status = await _pass_on(served.answer, scanner, response, error_event)
             except (ConnectionResetError, asyncio.CancelledError) as left:
                 if _abandoned_by_shutdown(request, left):
                     raise
                 client_left = True
-                await _after_client_left(request, left, chunks, scanner, bill)
+                await _after_client_left(request, left, served.answer, scanner, bill)
                 return response
         await response.write_eof()
     except ConnectionResetError:  # the last write: every event had been read and billed
         logger.info("request %s: the client left at the stream's end", request[REQUEST_ID])
         bill.status = CLIENT_CLOSED
     finally:
-        _settle(
-            bill, scanner, model, lambda: dialect.prompt_tokens(prompt), client_left=client_left
-        )
+        if model is not None:  # nothing was produced when no provider answered
+            _settle(
+                bill,
+                scanner,
+                model,
+                lambda: dialect.prompt_tokens(prompt),
+                client_left=client_left,
+            )
     return response
 
 

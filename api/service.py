@@ -21,8 +21,8 @@ from api.notify import Notices, NotifierSlot
 from api.settings import BotMode, Settings
 from api.sweeper import StaleSweep, sweep_context
 from providers.catalog import load_catalog
-from providers.http import UpstreamLimits, create_client_session
 from providers.registry import Registry
+from providers.transport import UpstreamLimits, create_transports, require_socks_support
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.clock import Clock, wall_clock
 from storage.money import to_units
@@ -60,9 +60,9 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         body_read_seconds=settings.body_read_timeout_seconds,
         stream_drain_seconds=settings.stream_drain_seconds,
     )
-    registry = Registry(
-        load_catalog(settings.catalog_file, settings.price_markup), settings.provider_configs()
-    )
+    catalog = load_catalog(settings.catalog_file, settings.price_markup)
+    registry = Registry(catalog, settings.provider_configs(catalog.keys))
+    require_socks_support(registry.all_keys())
     limits = UpstreamLimits(
         connect_timeout=settings.upstream_connect_timeout,
         read_timeout=settings.upstream_read_timeout,
@@ -92,11 +92,12 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         await storage.close()
 
     async def upstream_context(app: web.Application) -> AsyncIterator[None]:
-        session = create_client_session(limits)
+        transports = create_transports(limits, registry.all_keys())
         app[CONTEXT] = build_api_context(
             app[STORAGE],
             registry,
-            session,
+            transports,
+            bench_rules=settings.bench_rules,
             currency=settings.currency,
             failed_auth_per_minute=settings.failed_auth_per_minute,
             trusted_proxies=settings.trusted_proxies,
@@ -108,7 +109,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             ),
         )
         yield
-        await session.close()
+        await transports.close()
 
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
@@ -228,7 +229,11 @@ def bot_config(settings: Settings) -> BotConfig:
 
 
 def _log_configuration(settings: Settings, registry: Registry) -> None:
-    configured = sorted(name for name, p in registry.providers.items() if p.available)
+    configured = sorted(
+        f"{name} ({len(p.keys)} keys)" if len(p.keys) > 1 else name
+        for name, p in registry.providers.items()
+        if p.available
+    )
     logger.info("providers configured: %s", ", ".join(configured) or "none (set <NAME>_API_KEY)")
     if settings.effective_bot_mode is BotMode.OFF:
         reason = "BOT_MODE=off" if settings.bot_mode is BotMode.OFF else "BOT_TOKEN is not set"

@@ -28,6 +28,7 @@ from providers.errors import CatalogError, UnknownModelError
 from providers.model import Model as Model
 from providers.model import ModelKind as ModelKind
 from providers.prices import CATALOG_FIELDS, build
+from providers.upstream_keys import KeySpec, parse_key_specs
 
 _UNITS = 1_000_000  # minor units per currency unit
 _PER_MILLION = 1_000_000  # token and character prices are per 1M
@@ -36,10 +37,12 @@ _PER_MILLION = 1_000_000  # token and character prices are per 1M
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """The models by name; `image_library` maps each resolution of the image library
-    (seed 004's `/api/v1/images`) to the image model that makes it."""
+    (seed 004's `/api/v1/images`) to the image model that makes it; `keys` are the options
+    of the operator's provider keys (`[keys.<name>]`, `providers.upstream_keys`)."""
 
     models: dict[str, Model]
     image_library: dict[str, str] = field(default_factory=dict)
+    keys: tuple[KeySpec, ...] = ()
 
     def get(self, name: str) -> Model:
         """A model by its catalog name, or by `provider:upstream name`."""
@@ -76,7 +79,9 @@ def _price(value: object, markup: Decimal, where: str) -> int:
     return int((amount * markup * _UNITS).to_integral_value(rounding=ROUND_CEILING))
 
 
-def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Decimal) -> Model:
+def _token_prices(
+    name: str, kind: ModelKind, entry: dict[str, Any], markup: Decimal, fallbacks: tuple[str, ...]
+) -> Model:
     """A chat, embedding or token-billed transcription model: its list prices with the
     catalog's fields over them."""
     provider = str(entry["provider"])
@@ -102,6 +107,7 @@ def _token_prices(name: str, kind: ModelKind, entry: dict[str, Any], markup: Dec
         context_window=_whole(entry.get("context_window", 0), f"{name}.context_window"),
         token_prices=prices,
         unpriced=reason,
+        fallbacks=fallbacks,
     )
 
 
@@ -120,6 +126,30 @@ def _token_transcription(kind: ModelKind, entry: dict[str, Any]) -> bool:
     return kind is ModelKind.TRANSCRIPTION and "per_minute" not in entry
 
 
+def _fallback_names(name: str, kind: ModelKind, value: object) -> tuple[str, ...]:
+    """A chat model's `fallbacks`: a list of other model names (checked against the whole
+    catalog once it is parsed, `_check_fallbacks`)."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CatalogError(f"{name}.fallbacks: a list of model names, got {value!r}")
+    if value and kind is not ModelKind.CHAT:
+        raise CatalogError(f"{name}.fallbacks: only chat models have fallbacks")
+    return tuple(value)
+
+
+def _check_fallbacks(models: dict[str, Model]) -> None:
+    """Each fallback is another chat model of this catalog (by name or provider:upstream)."""
+    catalog = Catalog(models)
+    for model in models.values():
+        for name in model.fallbacks:
+            where = f"{model.name}.fallbacks"
+            try:
+                fallback = catalog.get(name)
+            except UnknownModelError as error:
+                raise CatalogError(f"{where}: {name!r} is not a model of this catalog") from error
+            if fallback.kind is not ModelKind.CHAT or fallback.name == model.name:
+                raise CatalogError(f"{where}: {name!r} must be another chat model")
+
+
 def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     try:
         kind = ModelKind(entry.get("kind", "chat"))
@@ -130,8 +160,9 @@ def _model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
     for required in ("max_output_tokens", "context_window"):
         if kind is ModelKind.CHAT and required not in entry:
             raise CatalogError(f"model {name!r} lacks the field {required!r}")
+    fallbacks = _fallback_names(name, kind, entry.get("fallbacks", []))
     if kind in (ModelKind.CHAT, ModelKind.EMBEDDING) or _token_transcription(kind, entry):
-        return _token_prices(name, kind, entry, markup)
+        return _token_prices(name, kind, entry, markup, fallbacks)
     prices = {
         field_name: _price(entry.get(field_name, "0"), markup, f"{name}.{field_name}")
         for field_name in _PRICE_FIELDS
@@ -172,7 +203,9 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     if not isinstance(models, dict) or not models:
         raise CatalogError("the catalog has no models: add [models.<name>] tables")
     parsed = {name: _model(name, entry, markup) for name, entry in models.items()}
-    return Catalog(parsed, _image_library(data.get("image_library", {}), parsed))
+    _check_fallbacks(parsed)
+    library = _image_library(data.get("image_library", {}), parsed)
+    return Catalog(parsed, library, parse_key_specs(data.get("keys", {})))
 
 
 def _image_library(table: object, models: dict[str, Model]) -> dict[str, str]:

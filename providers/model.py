@@ -55,6 +55,9 @@ class Model:
     token_prices: TokenPrices | None = None
     #: Why the model cannot be billed ("" when it can): it is listed but not callable.
     unpriced: str = ""
+    #: The catalog names of the chat models that stand in, in order, when every key of this
+    #: one's provider is resting or failed (checked at load: chat models of the catalog).
+    fallbacks: tuple[str, ...] = ()
 
     def cost(self, input_units: int, output_units: int) -> int:
         """The holds' price: tokens (or characters, for speech) at the per-1M prices,

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, Bill
+from api.billing import CLIENT_CLOSED, HELD_HEADER, MODEL_HEADER, Bill
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
@@ -86,13 +86,19 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
         client.speech(route, payload) as audio,
     ):
         call.bill.charge(len(speech.input), 0, cost)
-        return await _relay(request, audio, call.bill)
+        return await _relay(request, audio, call.bill, route.model.name)
 
 
-async def _relay(request: web.Request, audio: AudioStream, bill: Bill) -> web.StreamResponse:
+async def _relay(
+    request: web.Request, audio: AudioStream, bill: Bill, model: str
+) -> web.StreamResponse:
     """Pass the audio on as it arrives, with the provider's Content-Type."""
     response = web.StreamResponse(
-        headers={"Content-Type": audio.content_type, HELD_HEADER: str(bill.held)}
+        headers={
+            "Content-Type": audio.content_type,
+            HELD_HEADER: str(bill.held),
+            MODEL_HEADER: model,
+        }
     )
     await response.prepare(request)
     try:
