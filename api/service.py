@@ -17,6 +17,7 @@ from api.app import create_api_app
 from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
+from api.key_sync import KeySync, key_sync_context
 from api.notify import Notices, NotifierSlot
 from api.settings import BotMode, Settings
 from api.sweeper import StaleSweep, sweep_context
@@ -121,6 +122,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         app.cleanup_ctx.append(retention)
     if sweep := stale_sweep_context(settings):
         app.cleanup_ctx.append(sweep)
+    app.cleanup_ctx.append(_key_sync_context(settings, registry, notifier))
     _log_configuration(settings, registry)
     return app
 
@@ -156,7 +158,9 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
 
     async def notices_context(app: web.Application) -> AsyncIterator[None]:
         bot = create_bot(config)
-        sender = TelegramNotifier(bot, app[STORAGE].notices, config.currency)
+        sender = TelegramNotifier(
+            bot, app[STORAGE].notices, config.currency, admins=config.admin_ids
+        )
         try:
             async with running(sender):
                 slot.attach(sender)
@@ -192,6 +196,19 @@ def retention_jobs_context(settings: Settings, notifier: NotifierSlot) -> Cleanu
         return RetentionJobs(store, notifier, trial=trial, inactivity=inactivity)
 
     return retention_context(build, settings.retention_interval_hours * 3600)
+
+
+def _key_sync_context(
+    settings: Settings, registry: Registry, notifier: NotifierSlot
+) -> CleanupContext:
+    """The provider keys' health, written to and read from the database (api/key_sync.py);
+    the last entry, so its final sync runs before storage closes."""
+
+    def build(app: web.Application) -> KeySync:
+        health = app[CONTEXT].upstream.health
+        return KeySync(health, registry.all_keys(), app[STORAGE].upstream_keys, notifier)
+
+    return key_sync_context(build, settings.key_health_sync_seconds)
 
 
 def stale_sweep_context(settings: Settings) -> CleanupContext | None:

@@ -23,6 +23,7 @@ from storage.policy import AccessPolicy
 from storage.profiles import ProfileStore
 from storage.reports import OperatorReports
 from storage.retention import RetentionRules, RetentionStore
+from storage.upstream_keys import KeyHealthStore
 from storage.usage import UsageStore
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ __all__ = [
     "IdempotencyStore",
     "ImageQuota",
     "ImageStore",
+    "KeyHealthStore",
     "RetentionRules",
     "ServingLock",
     "Storage",
@@ -73,6 +75,7 @@ class Storage:
     reports: OperatorReports
     retention: RetentionStore
     usage: UsageStore
+    upstream_keys: KeyHealthStore
     serving_lock: ServingLock | None = None
 
     async def close(self) -> None:
@@ -148,6 +151,7 @@ async def open_storage(
         reports=OperatorReports(database, clock),
         retention=RetentionStore(database, clock, retention_rules),
         usage=UsageStore(database, clock),
+        upstream_keys=KeyHealthStore(database, clock),
         serving_lock=lock,
     )
 
