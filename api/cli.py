@@ -1,4 +1,5 @@
-"""The operator's command line: `myapi [serve]`, `myapi users ...`, `myapi models`.
+"""The operator's command line: `myapi [serve]`, `myapi users ...`, `myapi models`,
+`myapi keys`.
 
 Every `users` command opens the database in DATABASE_URL and calls the same storage
 operations as the bot's admin commands (`storage.admin.AccountAdmin`), with `cli` as the
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+from api.key_report import key_lines
 from api.service import access_policy, image_quota
 from api.settings import Settings
 from providers.catalog import load_catalog
@@ -42,9 +44,10 @@ def _amount(text: str) -> Decimal:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="myapi", description="Run or administer myapi.")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models,keys}")
     commands.add_parser("serve", help="run the API and the bot (the default)")
     commands.add_parser("models", help="list the models, their prices and availability")
+    commands.add_parser("keys", help="list the provider keys (by a short label) and their health")
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
@@ -148,8 +151,18 @@ def _models(settings: Settings) -> None:
             print(f"    {reason}")
 
 
+async def _keys(storage: Storage, settings: Settings) -> None:
+    """Each configured key with its health (api/key_report.py)."""
+    catalog = load_catalog(settings.catalog_file, settings.price_markup)
+    providers = settings.provider_configs(catalog.keys)
+    keys = [(key, p.base_url) for p in providers.values() for key in p.keys]
+    store = storage.upstream_keys
+    lines = key_lines(keys, await store.statuses(), await store.last_hour(), wall_clock())
+    print("\n".join(lines))
+
+
 async def execute(argv: Sequence[str], settings: Settings) -> None:
-    """Run one `users` command to completion (storage errors propagate)."""
+    """Run one `users` or `keys` command to completion (storage errors propagate)."""
     args = build_parser().parse_args(argv)
     policy = access_policy(settings)
     storage = await open_storage(
@@ -159,7 +172,10 @@ async def execute(argv: Sequence[str], settings: Settings) -> None:
         image_quota=image_quota(settings),
     )
     try:
-        await _users(args, storage, settings)
+        if args.command == "keys":
+            await _keys(storage, settings)
+        else:
+            await _users(args, storage, settings)
     finally:
         await storage.close()
 

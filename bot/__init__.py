@@ -68,7 +68,8 @@ def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
     Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
     line uses, so /unblock is recorded with actor `telegram:<id>`), `config` and `clock`
     (epoch seconds, for lock display), `usage` and `profiles` (read-only usage and the /lang
-    choice) and `images` (the image library, which /images only reads) as parameters;
+    choice), `images` (the image library, which /images only reads) and `upstream_keys`
+    (the provider keys' health, which /stats reads) as parameters;
     `LanguageMiddleware` adds `texts`. Every store and the clock are storage's own, so the
     bot's times are the ones storage writes.
     """
@@ -83,6 +84,7 @@ def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
         usage=storage.usage,
         profiles=storage.profiles,
         reports=storage.reports,
+        upstream_keys=storage.upstream_keys,
         images=storage.images,
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
