@@ -21,6 +21,7 @@ If nothing answered: the provider's last failure when it was the provider's (502
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ from providers.errors import UpstreamError
 from providers.key_faults import Blame, Fault
 from providers.key_health import KeyHealth
 from providers.registry import Route
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ async def first_answer(route: Route, health: KeyHealth, attempt: Attempt) -> Ope
     for candidate in route.chain:
         outcome = await _through_keys(candidate, health, attempt)
         if isinstance(outcome, Opened):
+            if candidate is not route:
+                logger.info("%s answered in place of %s", candidate.model.name, route.model.name)
             return outcome
         last = outcome or last
     raise _nothing_answered(route, health, last)
@@ -72,10 +77,21 @@ async def _through_keys(
     retries = 1  # the provider's own failures are retried once, on another key
     last: Failure | None = None
     for key in health.candidates(route.provider.keys):
+        if not health.usable(key):  # benched by a concurrent call since the order was made
+            continue
         outcome = await attempt(route.on(key))
         if isinstance(outcome, Opened):
             return outcome
         last = outcome
+        logger.info(
+            "%s key %s (%s) failed for %s: %s (%s's fault)",
+            key.provider,
+            key.name,
+            key.label,
+            route.model.name,
+            outcome.error.status,
+            outcome.fault.blame,
+        )
         if outcome.fault.blame is Blame.CLIENT:
             raise outcome.error
         if outcome.fault.blame is Blame.PROVIDER:

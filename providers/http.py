@@ -21,7 +21,7 @@ import aiohttp
 
 from providers.errors import UpstreamError, UpstreamTimeoutError
 from providers.failover import Failure, Opened, first_answer
-from providers.key_faults import judge, unreachable
+from providers.key_faults import Blame, Fault, judge, unreachable
 from providers.key_health import KeyHealth
 from providers.registry import Route
 from providers.transport import Transports
@@ -132,6 +132,7 @@ class Upstream:
         one that timed out reading may have been billed by the provider, so it ends the call."""
         mapped = _transport_error("could not reach the provider", error)
         if not isinstance(error, _NEVER_SENT):
+            self.health.failed(key, Fault(Blame.PROVIDER), 0)
             raise mapped from error
         fault = unreachable(self.health.rules)
         self.health.failed(key, fault, 0)

@@ -118,6 +118,10 @@ class KeyHealth:
         self.state(ordered[0]).rotation -= sum(key.weight for key in usable)
         return ordered
 
+    def usable(self, key: UpstreamKey) -> bool:
+        """Whether `key` may take a call now (not resting, budget left this minute)."""
+        return self.state(key).usable(key, self.clock())
+
     def rests_until(self, keys: Iterable[UpstreamKey]) -> int:
         """When the first of `keys` becomes usable again (now, if one already is)."""
         now = self.clock()
