@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from providers.errors import CatalogError
@@ -187,7 +186,9 @@ def _held(variable: str, text: str | None) -> list[_Held]:
 class _PoolBuilder:
     """Turns the secrets of one provider and its specs into its keys, in a stable order."""
 
-    def __init__(self, provider: str, base_url: str, specs: Sequence[KeySpec], lookup: Lookup):
+    def __init__(
+        self, provider: str, base_url: str, specs: Sequence[KeySpec], lookup: Lookup
+    ) -> None:
         self.provider = provider
         self.base_url = base_url
         self.specs = specs
@@ -268,19 +269,3 @@ def check_spec_providers(specs: Iterable[KeySpec], providers: Iterable[str]) -> 
             raise CatalogError(
                 f"keys.{spec.name}.provider: {spec.provider!r} is not one of {names}"
             )
-
-
-def describe(keys: Sequence[UpstreamKey]) -> list[dict[str, Any]]:
-    """The keys as the operator may see them (no secret, no proxy password)."""
-    return [
-        {
-            "provider": key.provider,
-            "name": key.name,
-            "label": key.label,
-            "base_url": key.base_url,
-            "proxy": safe_proxy(key.proxy),
-            "weight": key.weight,
-            "rpm": key.rpm,
-        }
-        for key in keys
-    ]

@@ -16,11 +16,14 @@ from providers.openai_holds import hold_for_chat
 from providers.registry import ProviderConfig
 from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
+from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.key_faults import KeyFault
 from tests.keyed import KEY_A, KEY_B, KEY_C, key_named, keyed, one_call_billed
 from tests.ledger import calls
 from tests.process import free_port
 from tests.test_openai_audio_tokens import upload
+
+pytestmark = pytest.mark.fake_providers("anthropic")
 
 MODEL = load_catalog().get("gpt-4o-mini")
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
@@ -47,10 +50,12 @@ def provider_configs(
     key_options: dict[str, dict[str, Any]],
     key_count: int,
 ) -> dict[str, ProviderConfig]:
-    """OpenAI with keys a and b (and c), all at the fake unless `key_options` says else."""
+    """OpenAI with keys a and b (and c), all at the fake unless `key_options` says else;
+    Anthropic with keys a and b at its own fake."""
     return {
         **provider_configs,
         "openai": keyed("openai", provider_urls["openai"], key_count, **key_options),
+        "anthropic": keyed("anthropic", provider_urls["anthropic"]),
     }
 
 
@@ -297,6 +302,26 @@ async def test_embeddings_fail_over_like_chat(api: ApiHarness) -> None:
     response = await api.client.post("/v1/embeddings", json=body)
     assert response.status == 200
     assert api.upstream.keys.attempts == [KEY_A, KEY_B]
+
+
+async def test_anthropics_native_route_fails_over_like_chat(
+    api: ApiHarness, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.api_key = None  # the fake takes any key but those refused below
+    fake_anthropic.keys.faults[KEY_A] = KeyFault(403, {"type": "permission_error"})
+    key = await alice(api)
+    body = {
+        "model": "claude-3-5-haiku-latest",
+        "max_tokens": 16,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    response = await api.client.post(
+        "/anthropic/v1/messages", json=body, headers={"x-api-key": key}
+    )
+    assert response.status == 200
+    assert fake_anthropic.keys.attempts == [KEY_A, KEY_B]
+    assert response.headers["X-Myapi-Model"] == "claude-3-5-haiku-latest"
+    await one_call_billed(api)
 
 
 @pytest.mark.parametrize("key_count", [3])
