@@ -9,10 +9,13 @@ from aiohttp import web
 
 from api.cli import run_command, wants_server
 from api.inflight import SETTLE_SECONDS
+from api.logs import configure_logging
 from api.service import create_service
 from api.settings import Settings
 from api.tls import server_ssl_context
-from storage.errors import DatabaseInUseError
+from storage.errors import DatabaseInUseError, DatabaseUnavailableError
+
+logger = logging.getLogger("api.serve")
 
 
 def serve() -> None:
@@ -25,12 +28,12 @@ def serve() -> None:
     for settlement, the upstream session, storage.
 
     A second process serving the same SQLite file stops at start-up, before it recovers
-    anything or binds the port, with one line saying why (exit status 1).
+    anything or binds the port, with one line saying why (exit status 1); so does a start
+    whose database does not answer within DATABASE_CONNECT_TIMEOUT (a supervisor such as
+    Docker's restart policy starts it again).
     """
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     try:
         web.run_app(
             create_service(settings),
@@ -39,9 +42,15 @@ def serve() -> None:
             access_log=None,
             shutdown_timeout=settings.shutdown_grace_seconds + SETTLE_SECONDS,
             ssl_context=server_ssl_context(settings),
+            print=_log_listening,
         )
-    except DatabaseInUseError as error:
+    except (DatabaseInUseError, DatabaseUnavailableError) as error:
         raise SystemExit(f"myapi: {error}") from None
+
+
+def _log_listening(banner: str) -> None:
+    """aiohttp's start-up banner as a log record, so a JSON log stays all JSON."""
+    logger.info("%s", banner.splitlines()[0].strip("= "))
 
 
 def main() -> None:

@@ -5,6 +5,10 @@ between: the context manager's exit writes its usage record, which releases the 
 charges the cost in one statement, also on errors and on cancellation. A call is charged
 for what it produced (the handler's `Bill.charge`), never for what it did not.
 
+Invariant: a settlement the database cannot take now is not lost: it is kept
+(`api.settlements`) and written once the database is back, and the answer still reaches the
+client (without the cost headers, which only a written settlement knows).
+
 Invariant: only a provider's own usage is charged as it is (`Bill.charge_tokens`); an
 estimated charge (`Bill.charge_estimate`) never exceeds the call's hold, and this class is the
 one place that cap is applied.
@@ -13,21 +17,27 @@ one place that cap is applied.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from aiohttp import web
 
 from api.context import ApiContext
-from api.errors import REQUEST_ID, ApiError
+from api.errors import CLIENT_CLOSED, REQUEST_ID, ApiError
 from api.inflight import IN_FLIGHT, InFlight
+from api.observe import note_settlement
 from providers.catalog import Model
 from providers.errors import UpstreamError
+from providers.openai_images import ImageCharge
 from providers.registry import Route
 from providers.usage import TokenUsage
-from storage.models import Authorization, CallRecord
+from storage.errors import DatabaseUnavailableError
+from storage.models import Authorization, CallRecord, Settlement
+
+logger = logging.getLogger(__name__)
 
 #: Response headers of a billed call (integer minor units of the currency).
 COST_HEADER = "X-Myapi-Cost-Units"
@@ -36,10 +46,12 @@ HELD_HEADER = "X-Myapi-Held-Units"
 #: The catalog name of the model that answered and was billed: a fallback's when the
 #: requested model could not answer (README, "Provider keys, failover and fallbacks").
 MODEL_HEADER = "X-Myapi-Model"
-#: The status recorded for a call whose client went away before it ended.
-CLIENT_CLOSED = 499
-#: The `TokenUsage` fields recorded beside a call's totals, each a `CallRecord` field too.
-_BREAKDOWN_FIELDS = TokenUsage._fields[2:]
+#: The `TokenUsage` fields recorded beside a call's totals: those `CallRecord` has a column
+#: for. A finer part is recorded within its parents (cached image input counts in
+#: `cache_read_tokens` and in `input_image_tokens`).
+_BREAKDOWN_FIELDS = tuple(
+    name for name in TokenUsage._fields[2:] if name in {f.name for f in fields(CallRecord)}
+)
 
 
 @dataclass(slots=True)
@@ -62,6 +74,8 @@ class Bill:
     #: The model that answered, when it may differ from the route's (a fallback's): the call
     #: is recorded under it. Set by `charge_tokens`, `charge_estimate` and `served_by`.
     model: Model | None = None
+    #: How the provider failed, raised or caught mid-stream; counted when the call settles.
+    failure: UpstreamError | None = None
 
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
@@ -87,6 +101,11 @@ class Bill:
         cost = min(model.cost_of(usage), self.held)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
+    def charge_image(self, charge: ImageCharge) -> None:
+        """Charge an image call as its plan priced the answer: per image, or its tokens."""
+        self.usage = charge.usage
+        self.charge(charge.input_units, charge.output_units, charge.cost)
+
     def charge_hold(self, usage: TokenUsage) -> None:
         """Charge the whole hold (what was produced is unknown), recording `usage` as seen."""
         self.usage = usage
@@ -102,6 +121,8 @@ def _failed_status(error: BaseException) -> int:
     """
     if isinstance(error, UpstreamError | ApiError):
         return error.status
+    if isinstance(error, DatabaseUnavailableError):
+        return 503
     if isinstance(error, asyncio.CancelledError):
         return CLIENT_CLOSED
     return 500
@@ -127,12 +148,15 @@ async def billed_call(
     in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
     started = time.monotonic()
     bill = Bill(held=auth.hold)
+    provider = route.provider.name
     with in_flight.call():
         try:
             with in_flight.running():
                 yield bill
         except BaseException as error:
             bill.status = _failed_status(error)
+            if isinstance(error, UpstreamError):
+                bill.failure = error
             raise
         finally:
             served = bill.model or route.model
@@ -148,11 +172,33 @@ async def billed_call(
                 cost=bill.cost,
                 held=auth.hold,
                 latency_ms=int((time.monotonic() - started) * 1000),
+                settle_key=context.settle_keys.next(),
                 **_breakdown(bill.usage),
             )
-            settlement = await context.accounts.finish_call(record)
-            await context.notices.after_settlement(auth.account_id, settlement.balance)
-            if bill.response is not None and not bill.response.prepared:
-                bill.response.headers[COST_HEADER] = str(settlement.charged)
-                bill.response.headers[BALANCE_HEADER] = str(settlement.balance)
-                bill.response.headers[MODEL_HEADER] = served.name
+            settlement = await _settle(context, record)
+            if settlement is not None:
+                note_settlement(request, provider, settlement, bill.failure)
+            response = bill.response
+            if response is not None and not response.prepared:
+                response.headers[MODEL_HEADER] = served.name
+                if settlement is not None:
+                    response.headers[COST_HEADER] = str(settlement.charged)
+                    response.headers[BALANCE_HEADER] = str(settlement.balance)
+
+
+async def _settle(context: ApiContext, record: CallRecord) -> Settlement | None:
+    """Write the settlement, or keep it for later when the database is unavailable (None).
+
+    The low-balance notice is a courtesy: a database that fails after the settlement was
+    written costs the notice, never the answer.
+    """
+    try:
+        settlement = await context.accounts.finish_call(record)
+    except DatabaseUnavailableError as error:
+        context.settlements.keep(record, error)
+        return None
+    try:
+        await context.notices.after_settlement(record.account_id, settlement.balance)
+    except DatabaseUnavailableError as error:
+        logger.warning("request %s: no low-balance check (%s)", record.request_id, error)
+    return settlement

@@ -1,5 +1,5 @@
 """The operator's command line: `myapi [serve]`, `myapi users ...`, `myapi models`,
-`myapi keys`.
+`myapi keys`, `myapi backup <file>`.
 
 Every `users` command opens the database in DATABASE_URL and calls the same storage
 operations as the bot's admin commands (`storage.admin.AccountAdmin`), with `cli` as the
@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from api.key_report import key_lines
 from api.service import access_policy, image_quota
@@ -22,8 +23,9 @@ from api.settings import Settings
 from providers.catalog import load_catalog
 from providers.registry import Registry
 from storage import Storage, open_storage
+from storage.backup import backup_database
 from storage.clock import wall_clock
-from storage.errors import StorageError, UnknownAccountError
+from storage.errors import BalanceWouldGoNegativeError, StorageError, UnknownAccountError
 from storage.models import Account
 from storage.money import format_money, to_decimal, to_units
 
@@ -44,10 +46,14 @@ def _amount(text: str) -> Decimal:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="myapi", description="Run or administer myapi.")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models,keys}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models,keys,backup}")
     commands.add_parser("serve", help="run the API and the bot (the default)")
     commands.add_parser("models", help="list the models, their prices and availability")
     commands.add_parser("keys", help="list the provider keys (by a short label) and their health")
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to a new file (PostgreSQL: use pg_dump)"
+    )
+    backup.add_argument("file", type=Path, help="the copy to write (must not exist)")
     users = commands.add_parser("users", help="manage accounts").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
@@ -138,7 +144,7 @@ def _models(settings: Settings) -> None:
     """One line per model: availability, each category's price, and the prices' source;
     an unavailable model's reason on the next line."""
     catalog = load_catalog(settings.catalog_file, settings.price_markup)
-    registry = Registry(catalog, settings.provider_configs())
+    registry = Registry(catalog, settings.provider_configs(catalog.keys))
     for model in catalog.models.values():
         reason = registry.unavailable_reason(model)
         state = "unpriced" if model.unpriced else "not configured" if reason else "available"
@@ -149,6 +155,11 @@ def _models(settings: Settings) -> None:
         )
         if reason:
             print(f"    {reason}")
+        if not model.max_output_documented:
+            print(
+                f"    no documented maximum output: the whole {model.context_window}-token "
+                "window is held as output"
+            )
 
 
 async def _keys(storage: Storage, settings: Settings) -> None:
@@ -170,6 +181,7 @@ async def execute(argv: Sequence[str], settings: Settings) -> None:
         policy,
         wall_clock,
         image_quota=image_quota(settings),
+        timeouts=settings.database_timeouts,
     )
     try:
         if args.command == "keys":
@@ -188,11 +200,27 @@ def run_command(argv: Sequence[str], settings: Settings | None = None) -> int:
         _models(settings)
         return 0
     try:
+        if args.command == "backup":
+            size = asyncio.run(backup_database(settings.database_url, args.file))
+            print(f"backed up the database to {args.file} ({size} bytes)")
+            return 0
         asyncio.run(execute(argv, settings))
     except StorageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {storage_error_text(error, settings.currency)}", file=sys.stderr)
         return 1
     return 0
+
+
+def storage_error_text(error: StorageError, currency: str) -> str:
+    """The error for a person: amounts in the currency, never in minor units."""
+    if isinstance(error, BalanceWouldGoNegativeError):
+        return (
+            f"{error.username}'s balance {format_money(error.balance, currency)} "
+            f"({format_money(error.held, currency)} held by running calls) cannot take "
+            f"{format_money(error.amount, currency)}: never below zero, nor below what "
+            "running calls hold"
+        )
+    return str(error)
 
 
 def wants_server(argv: Sequence[str]) -> bool:

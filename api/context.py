@@ -8,12 +8,15 @@ objects and never read settings or the environment.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from api.errors import RequestIds
 from api.limits import FailedAuthLimiter, Network
 from api.notify import Notices
+from api.settlements import PendingSettlements
 from providers.backends import ChatBackends
 from providers.http import Upstream
 from providers.key_faults import BenchRules
@@ -38,6 +41,12 @@ class ApiContext:
     idempotency: IdempotencyStore
     images: ImageStore
     failed_auth: FailedAuthLimiter
+    #: Settlements that wait for the database (`api.settlements`); the gate checks it.
+    settlements: PendingSettlements
+    #: Whether the database could take a write now (`/health`); raises when it cannot.
+    ping_database: Callable[[], Awaitable[None]]
+    #: Each call's `settle_key`: unique across processes and restarts, like request ids.
+    settle_keys: RequestIds = field(default_factory=RequestIds)
     #: The address users reach the service at (PUBLIC_BASE_URL); empty: each request's own.
     public_base_url: str = ""
     #: Who to tell about locks and low balances (nobody by default: route tests, bot off).
@@ -49,6 +58,14 @@ CONTEXT = web.AppKey("api_context", ApiContext)
 
 def context_of(request: web.Request) -> ApiContext:
     return request.app[CONTEXT]
+
+
+def base_url_of(request: web.Request) -> str:
+    """The service's address as users reach it: PUBLIC_BASE_URL when set (a proxy in front
+    may change the scheme, the host and the path prefix), else the request's own."""
+    context = request.app.get(CONTEXT)
+    configured = context.public_base_url.rstrip("/") if context is not None else ""
+    return configured or str(request.url.origin())
 
 
 def build_api_context(
@@ -82,6 +99,8 @@ def build_api_context(
         idempotency=storage.idempotency,
         images=storage.images,
         failed_auth=FailedAuthLimiter(failed_auth_per_minute, storage.clock, trusted_proxies),
+        settlements=PendingSettlements(storage.accounts),
+        ping_database=storage.database.ping,
         public_base_url=public_base_url,
         notices=notices if notices is not None else Notices(),
     )

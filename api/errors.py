@@ -16,19 +16,27 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from api.error_shapes import shaped
+from api.json_answer import json_answer
 from providers.errors import (
     ModelUnpricedError,
     ProviderUnavailableError,
     UnboundedRequestError,
     UnknownModelError,
     UpstreamError,
+    UpstreamFailure,
 )
+from storage.errors import DatabaseUnavailableError
 
 logger = logging.getLogger(__name__)
 
 REQUEST_ID = web.RequestKey("request_id", str)
+#: The status recorded for a request whose client went away before it ended (nginx's).
+CLIENT_CLOSED = 499
 BODY_LIMIT = web.AppKey("body_limit", int)
 BODY_TIMEOUT = web.AppKey("body_timeout", float)
+#: The Retry-After of an answer refused because the database is unavailable, in seconds.
+DATABASE_RETRY_AFTER = 5
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -111,11 +119,22 @@ class UpstreamFailedError(ApiError):
     type = "upstream_error"
     code = "upstream_error"
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        operator: bool = False,
+    ) -> None:
         super().__init__(message, headers=headers)
         self.status = status
         if status == 429:
             self.code = "rate_limit_exceeded"
+        elif status == 503 and operator:
+            # The operator's own provider account (out of funds or quota, or refused): the
+            # service is unavailable, as when the provider has no key at all.
+            self.type, self.code = "service_unavailable", "provider_unavailable"
         elif status == 503:
             self.code = "upstream_unavailable"
         elif status == 504:
@@ -181,13 +200,28 @@ def _translate(exception: Exception, request: web.Request) -> ApiError | None:
         )
     if isinstance(exception, UpstreamError):
         headers = {"Retry-After": exception.retry_after} if exception.retry_after else None
-        return UpstreamFailedError(exception.status, exception.message, headers)
+        operator = exception.kind is UpstreamFailure.OPERATOR_KEY
+        return UpstreamFailedError(exception.status, exception.message, headers, operator=operator)
+    if isinstance(exception, DatabaseUnavailableError):
+        return database_unavailable(exception)
     return None
 
 
-def _render(error: ApiError, request_id: str) -> web.Response:
+def database_unavailable(error: DatabaseUnavailableError) -> ServiceUnavailableError:
+    """503 with Retry-After: nothing the client sent was wrong, and nothing was charged
+    for this request (a call already served is billed when the database is back)."""
+    logger.warning("answering 503: %s", error)
+    return ServiceUnavailableError(
+        f"{error}; nothing was charged for this request: retry in a few seconds",
+        code="database_unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
+def _render(error: ApiError, request: web.Request, request_id: str) -> web.Response:
     headers = {**error.headers, "X-Request-Id": request_id}
-    return web.json_response(error_body(error), status=error.status, headers=headers)
+    body = shaped(error_body(error), error.status, request.path)
+    return json_answer(body, status=error.status, headers=headers)
 
 
 class RequestIds:
@@ -226,9 +260,16 @@ def create_error_middleware(ids: RequestIds | None = None) -> Middleware:
                 logger.exception("unhandled error in request %s", request_id)
                 error = ApiError("the service failed unexpectedly; the request id says which")
                 error.status, error.type, error.code = 500, "api_error", "internal_error"
-            return _render(error, request_id)
-        if not response.prepared:
-            response.headers["X-Request-Id"] = request_id
+            return _render(error, request, request_id)
         return response
 
     return error_middleware
+
+
+async def stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare`: every answer carries its request's `X-Request-Id`, a stream's
+    and a relayed body's too, since the headers are stamped as they are sent (a middleware
+    sees a stream only after it was prepared, too late to add a header)."""
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        response.headers.setdefault("X-Request-Id", request_id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api.context import ApiContext, context_of
+from api.context import context_of
 from api.credentials import Credentials
 from api.errors import (
     REQUEST_ID,
@@ -29,6 +29,7 @@ from api.errors import (
     RateLimitError,
 )
 from api.limits import FailedAuthLimiter, client_address
+from api.observe import note_verdict
 from storage.models import Authorization, AuthOutcome
 from storage.money import format_money
 from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
@@ -88,15 +89,36 @@ def _strikes_note(auth: Authorization, policy: AccessPolicy, now: int) -> str:
     return f"{left} more failed {requests} in a row {verb} the account"
 
 
-def _no_funds(auth: Authorization, hold: int, context: ApiContext) -> InsufficientBalanceError:
+#: How to ask for less on each route family, in the words its own API uses; by path part.
+_LESS_BY_PATH = (
+    ("/anthropic/", "send a lower max_tokens"),
+    ("/google/", "send a lower generationConfig.maxOutputTokens"),
+    ("/responses", "send a lower max_output_tokens"),
+    ("/chat/completions", "send a lower max_completion_tokens (or max_tokens)"),
+    ("/completions", "send a lower max_tokens"),
+    ("/images", "ask for fewer or smaller images"),
+    ("/stability/", "ask for fewer or smaller images"),
+)
+
+
+def how_to_need_less(path: str) -> str:
+    """The advice a 402 gives on `path`: the parameter that lowers this route's hold."""
+    for part, advice in _LESS_BY_PATH:
+        if part in path:
+            return advice
+    return "send a shorter input"
+
+
+def _no_funds(auth: Authorization, hold: int, request: web.Request) -> InsufficientBalanceError:
+    context = context_of(request)
     needed = format_money(hold, context.currency)
     balance = format_money(auth.balance, context.currency)
     note = _strikes_note(auth, context.accounts.policy, context.clock())
     return InsufficientBalanceError(
         f"insufficient balance to run this request: it may cost up to {needed} (its maximum "
         f"output is priced in) and the balance is {balance}, less any calls still running; "
-        f"send a lower max_tokens to need less, or top up with /topup in the Telegram bot; "
-        f"{note}"
+        f"{how_to_need_less(request.path)} to need less, or top up with /topup in the "
+        f"Telegram bot; {note}"
     )
 
 
@@ -104,12 +126,15 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     """Pass the gate and hold `hold` units, or raise the error the client must see.
 
     `hold == 0` admits without a funds check (balance queries). The hold is taken under the
-    request's id, which the call's usage record carries when it settles.
+    request's id, which the call's usage record carries when it settles. Nothing is
+    admitted while settlements of this process wait for the database (`api.settlements`).
     """
     context = context_of(request)
+    await context.settlements.ensure_written()
     auth = await context.accounts.authorize(
         credentials.username, credentials.key, hold, request[REQUEST_ID]
     )
+    note_verdict(request, credentials.key, auth)
     outcome = auth.outcome
     if outcome is AuthOutcome.OK:
         return auth
@@ -126,4 +151,4 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
             f"minute (or your account's own limit); retry in {wait} seconds",
             headers={"Retry-After": str(wait)},
         )
-    raise _no_funds(auth, hold, context)
+    raise _no_funds(auth, hold, request)

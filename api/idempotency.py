@@ -32,6 +32,7 @@ from api.billing import BALANCE_HEADER, COST_HEADER, MODEL_HEADER, billed_call
 from api.context import ApiContext, context_of
 from api.errors import REQUEST_ID, ApiError, InvalidRequestError
 from providers.registry import Route
+from storage.errors import DatabaseUnavailableError
 from storage.idempotency import Claim, ClaimState, StoredResponse
 from storage.models import Authorization
 
@@ -108,7 +109,7 @@ async def idempotent(
     context = context_of(request)
     assert auth.account_id is not None
     store = context.idempotency
-    claim = await store.claim(auth.account_id, key, request_fingerprint(request, body))
+    claim = await _claim(context, request, auth, route, key, request_fingerprint(request, body))
     if claim.owner is None:
         once.replay = await _answer_from_claim(context, request, auth, route, claim)
         yield once
@@ -124,8 +125,28 @@ async def idempotent(
         return
     try:
         await store.complete(auth.account_id, key, claim.owner, stored)
+    except DatabaseUnavailableError as error:  # the call was served: answer it all the same
+        logger.warning("request %s: its answer was not stored (%s)", request[REQUEST_ID], error)
     except Exception:  # the call succeeded and was paid: answer it, a retry re-runs it
         logger.exception("request %s: its answer could not be stored", request[REQUEST_ID])
+
+
+async def _claim(
+    context: ApiContext,
+    request: web.Request,
+    auth: Authorization,
+    route: Route,
+    key: str,
+    fingerprint: str,
+) -> Claim:
+    """Claim the key; if that fails (the database went away after the gate), settle the
+    gate's hold at zero before the error leaves, so the money is not held until recovery."""
+    assert auth.account_id is not None
+    try:
+        return await context.idempotency.claim(auth.account_id, key, fingerprint)
+    except BaseException:
+        async with billed_call(context, auth, route, request):
+            raise
 
 
 async def _answer_from_claim(

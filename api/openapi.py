@@ -5,8 +5,12 @@ Paths and methods come from `app.router`, request bodies from each route's own p
 up here even before anyone describes it (as "undocumented", which a test refuses). The only
 hand-written parts are what code cannot say (summaries, the multipart audio form, the path
 parameters' accepted values): each routes module declares them beside its routes, and the
-app carries them (`api.route_rows.OPERATIONS`), so this module imports no route. A pure
-function of the app: no I/O, no caching.
+app carries them (`api.route_rows.OPERATIONS`), so this module imports no route. The words
+no route says (the introduction, the tags, what each status means) are `api.openapi_intro`;
+each operation's curl and Python samples are made by `api.openapi_samples`. Each operation
+lists only the statuses it can answer, derived from what it is (`error_statuses`), and every
+`$ref` points into the document's own components. A pure function of the app: no I/O, no
+caching; the server's address is the caller's to add (`with_server`).
 """
 
 from __future__ import annotations
@@ -18,12 +22,24 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from api.openapi_models import BodyCredentials, ErrorResponse, Handler, OperationDoc
+from api.openapi_intro import ERROR_MEANINGS, INTRODUCTION, document_tags, tag_groups, tag_name
+from api.openapi_models import (
+    BILLED_TAGS,
+    BodyCredentials,
+    ErrorResponse,
+    Handler,
+    OperationDoc,
+)
+from api.openapi_samples import code_samples
 from api.route_rows import OPERATIONS
 
 OPENAPI_VERSION = "3.1.0"
 _REF = "#/components/schemas/{model}"
-_ERROR_STATUSES = ("400", "401", "402", "403", "404", "413", "429", "5XX")
+#: What a billed call can answer besides its success: bad input, the gate and the hold,
+#: an unknown model, idempotency, and the provider's failures (nothing charged for them).
+_BILLED_STATUSES = frozenset(
+    {"400", "401", "402", "403", "404", "408", "409", "413", "422", "429", "502", "503", "504"}
+)
 _PATH_PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 #: aiohttp registers a HEAD twin for every GET; OpenAPI tools leave it implicit too.
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -59,11 +75,9 @@ def build_openapi(
         _add_schema(model, schemas)
     return {
         "openapi": OPENAPI_VERSION,
-        "info": {
-            "title": "myapi",
-            "version": version,
-            "description": "A paid gateway to AI providers. Every error has OpenAI's shape.",
-        },
+        "info": {"title": "myapi", "version": version, "description": INTRODUCTION},
+        "tags": document_tags(),
+        "x-tagGroups": tag_groups(),
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),
@@ -71,6 +85,28 @@ def build_openapi(
             "responses": _error_responses(),
         },
     }
+
+
+def with_server(document: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The document with `base_url` as its one server (a shallow copy: the rest is shared)."""
+    return {**document, "servers": [{"url": base_url, "description": "this service"}]}
+
+
+def error_statuses(path: str, doc: OperationDoc) -> list[str]:
+    """The error statuses this operation can answer, from what it is: input that can be bad,
+    a body that can be late or too large, a path naming what may not exist, a gate, a hold."""
+    statuses: set[str] = set()
+    if doc.body is not None or doc.form is not None:
+        statuses |= {"400", "408", "413"}
+    if doc.query or doc.query_model is not None:
+        statuses.add("400")
+    if _PATH_PARAMETER.search(path):
+        statuses.add("404")
+    if doc.secured:
+        statuses |= {"401", "403", "429"}
+    if doc.billed or (doc.tag in BILLED_TAGS and doc.secured):
+        statuses |= _BILLED_STATUSES
+    return sorted(statuses)
 
 
 def _add_schema(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
@@ -86,15 +122,19 @@ def _operation(
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": doc.summary,
-        "tags": [doc.tag],
+        "tags": [tag_name(doc.tag)],
         "operationId": f"{method}_{_operation_id(path)}",
         "responses": {
             doc.success: {
                 "description": "success",
                 "content": _answer_content(doc, schemas),
             },
-            **{status: {"$ref": f"#/components/responses/{status}"} for status in _ERROR_STATUSES},
+            **{
+                status: {"$ref": f"#/components/responses/{status}"}
+                for status in error_statuses(path, doc)
+            },
         },
+        "x-codeSamples": code_samples(method.upper(), path, doc),
     }
     parameters = [
         {
@@ -157,15 +197,8 @@ _SECURITY: list[dict[str, list[str]]] = [{name: []} for name in _SECURITY_SCHEME
 
 
 def _error_responses() -> dict[str, Any]:
-    meanings = {
-        "400": "bad input, named in `param`",
-        "401": "no key, or a wrong username or key",
-        "402": "the balance cannot cover the most the call can cost",
-        "403": "the account is locked (Retry-After when it unlocks by itself)",
-        "404": "unknown route or model",
-        "413": "the body is over the service's limit",
-        "429": "the provider's rate limit, with its Retry-After",
-        "5XX": "the provider failed (502), timed out (504) or is not configured (503)",
-    }
     content = {"application/json": {"schema": {"$ref": _REF.format(model="ErrorResponse")}}}
-    return {status: {"description": text, "content": content} for status, text in meanings.items()}
+    return {
+        status: {"description": text, "content": content}
+        for status, text in ERROR_MEANINGS.items()
+    }

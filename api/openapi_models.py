@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
@@ -21,7 +21,8 @@ HELLO = [{"role": "user", "content": "Hello"}]
 
 
 class ErrorDetail(BaseModel):
-    """One error, as `api.errors.error_body` renders it (OpenAI's shape, all four keys)."""
+    """One error, as `api.errors.error_body` renders it (OpenAI's shape, all four keys);
+    on Google's routes also Google's canonical `status` (`api.error_shapes`)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -29,13 +30,16 @@ class ErrorDetail(BaseModel):
     type: str
     code: str | None
     param: str | None
+    status: str | None = None
 
 
 class ErrorResponse(BaseModel):
-    """Every error answer of this API: `{"error": {...}}` and nothing else."""
+    """Every error answer of this API: `{"error": {...}}`, inside Anthropic's envelope
+    (`"type": "error"` beside it) on Anthropic's routes."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
+    type: Literal["error"] | None = None
     error: ErrorDetail
 
 
@@ -68,3 +72,11 @@ class OperationDoc:
     success: str = "200"
     #: The model of a JSON success, where the service (not a provider) shapes the answer.
     answer: type[BaseModel] | None = None
+    #: Whether a call is held and billed (402, idempotency, the provider's failures). Every
+    #: secured operation tagged with a provider (`BILLED_TAGS`) is, whatever this says; a
+    #: public one (a provider's model list) passes no gate, so it never is.
+    billed: bool = False
+
+
+#: The tags of the providers' routes: each of their operations is billed.
+BILLED_TAGS = frozenset({"openai", "anthropic", "google", "stability"})

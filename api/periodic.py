@@ -3,8 +3,9 @@
 The retention jobs and the stale-hold sweep are both "run this, wait, run it again" loops in
 a `cleanup_ctx` entry; this is that loop, once. Invariants: the job is built only when the
 application starts (storage is open by then); a failed run is logged whole and the next one
-tries again, so a database hiccup does not end the job for the life of the process; the task
-is cancelled and awaited at cleanup, so nothing outlives the application.
+tries again, so a database hiccup does not end the job for the life of the process (an
+outage is one warning line, not a traceback); the task is cancelled and awaited at cleanup,
+so nothing outlives the application.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 
 from aiohttp import web
+
+from storage.errors import DatabaseUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,10 @@ def periodic_context(
         while True:
             try:
                 await run()
+            except DatabaseUnavailableError as error:  # an outage, not a bug: no traceback
+                logger.warning(
+                    "%s skipped: %s; retrying in %s seconds", name, error, interval_seconds
+                )
             except Exception:  # logged whole (not swallowed); the next run retries
                 logger.exception("%s failed; retrying in %s seconds", name, interval_seconds)
             await sleep(interval_seconds)

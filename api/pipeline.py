@@ -47,6 +47,7 @@ from api.context import context_of
 from api.credentials import Credentials
 from api.gate import admit
 from api.idempotency import Once, idempotency_key, idempotent
+from api.observe import note_call
 from providers.registry import Route
 
 
@@ -90,6 +91,7 @@ async def billed_request(
     None for a route that takes no key. `stream=True` refuses the key (a stream cannot be
     replayed).
     """
+    note_call(request, route.provider.name)  # labels its refusals, as well as its call
     key = None if body is None else idempotency_key(request, stream=stream)
     auth = await admit(request, credentials, hold)
     assert auth.account_id is not None  # the gate admits known accounts only

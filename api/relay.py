@@ -26,9 +26,10 @@ from typing import Any
 
 from aiohttp import web
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, MODEL_HEADER, Bill
-from api.errors import REQUEST_ID
+from api.billing import HELD_HEADER, MODEL_HEADER, Bill
+from api.errors import CLIENT_CLOSED, REQUEST_ID
 from api.inflight import IN_FLIGHT
+from api.observe import StreamWatch
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
@@ -71,20 +72,24 @@ async def relay_stream(
     )
     client_left = False
     model: Model | None = None
+    watch = StreamWatch(request)
     try:
         async with opened as served:
             model = served.model
             bill.served_by(model)
             response.headers[MODEL_HEADER] = model.name
-            try:
-                await response.prepare(request)
-                bill.status = await _pass_on(served.answer, scanner, response, error_event)
-            except (ConnectionResetError, asyncio.CancelledError) as left:
-                if _abandoned_by_shutdown(request, left):
-                    raise
-                client_left = True
-                await _after_client_left(request, left, served.answer, scanner, bill)
-                return response
+            with watch.open():
+                try:
+                    await response.prepare(request)
+                    bill.status = await _pass_on(
+                        served.answer, scanner, response, error_event, watch, bill
+                    )
+                except (ConnectionResetError, asyncio.CancelledError) as left:
+                    if abandoned_by_shutdown(request, left):
+                        raise
+                    client_left = True
+                    await read_on_after_client_left(request, left, served.answer, scanner, bill)
+                    return response
         await response.write_eof()
     except ConnectionResetError:  # the last write: every event had been read and billed
         logger.info("request %s: the client left at the stream's end", request[REQUEST_ID])
@@ -101,20 +106,21 @@ async def relay_stream(
     return response
 
 
-def _abandoned_by_shutdown(request: web.Request, error: BaseException) -> bool:
+def abandoned_by_shutdown(request: web.Request, error: BaseException) -> bool:
     """Whether `error` is shutdown's cancellation after its grace period, not a client's."""
     in_flight = request.config_dict.get(IN_FLIGHT)
     return isinstance(error, asyncio.CancelledError) and bool(in_flight and in_flight.abandoned)
 
 
-async def _after_client_left(
+async def read_on_after_client_left(
     request: web.Request,
     left: BaseException,
     chunks: AsyncIterator[bytes],
     scanner: StreamScanner,
     bill: Bill,
 ) -> None:
-    """Read on to the provider's usage, then end as the client's leaving showed up.
+    """Read on to the provider's usage (or the stream's end), then end as the client's
+    leaving showed up; the speech relay (`api.audio_relay`) reads on the same way.
 
     A cancelled handler (a server that cancels handlers on disconnect) is un-cancelled for
     the bounded drain and cancelled again after it, so the billing context still sees a
@@ -127,25 +133,30 @@ async def _after_client_left(
     if cancelled and task is not None:
         task.uncancel()
     seconds = request.config_dict.get(STREAM_DRAIN, DEFAULT_STREAM_DRAIN_SECONDS)
-    await _drain(chunks, scanner, seconds)
+    bill.failure = await _drain(chunks, scanner, seconds)
     if cancelled:
         raise left
 
 
-async def _drain(chunks: AsyncIterator[bytes], scanner: StreamScanner, seconds: float) -> None:
+async def _drain(
+    chunks: AsyncIterator[bytes], scanner: StreamScanner, seconds: float
+) -> UpstreamError | None:
     """Read the upstream, discarding, until its usage arrives, it ends, or `seconds` pass.
 
-    Nothing reaches the client any more; the scanner reads every event as before.
+    Nothing reaches the client any more; the scanner reads every event as before. Returns
+    the provider's failure, if it failed meanwhile.
     """
     try:
         async with asyncio.timeout(seconds):
             async for chunk in chunks:
                 scanner.feed(chunk)
                 if scanner.reported() is not None:
-                    return
+                    return None
             scanner.finish()
     except (TimeoutError, UpstreamError) as error:
         logger.info("the provider's usage did not come after the client left: %s", error)
+        return error if isinstance(error, UpstreamError) else None
+    return None
 
 
 def _settle(
@@ -173,17 +184,22 @@ async def _pass_on(
     scanner: StreamScanner,
     response: web.StreamResponse,
     error_event: Callable[[UpstreamError], bytes],
+    watch: StreamWatch,
+    bill: Bill,
 ) -> int:
     """Forward events as they complete; return the status to record for the call.
 
     The scanner reads an event before the client gets it, so an event that could not be
     delivered still counts as produced: the provider produced (and bills) it all the same.
+    A provider's failure mid-stream is kept on `bill` (`failure`), to be counted.
     """
     try:
         async for chunk in chunks:
             if events := scanner.feed(chunk):
+                watch.first_event()
                 await response.write(events)
     except UpstreamError as error:
+        bill.failure = error
         with suppress(ConnectionResetError):  # the upstream is over: nothing left to read
             await response.write(error_event(error))
         return error.status

@@ -7,11 +7,13 @@ database it uses closes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from api.app import create_api_app
 from api.context import CONTEXT, build_api_context
@@ -19,13 +21,16 @@ from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
 from api.key_sync import KeySync, key_sync_context
 from api.notify import Notices, NotifierSlot
+from api.observe import METRICS, provider_of_call
 from api.settings import BotMode, Settings
+from api.settlements import settlements_context
 from api.sweeper import StaleSweep, sweep_context
 from providers.catalog import load_catalog
 from providers.registry import Registry
 from providers.transport import UpstreamLimits, create_transports, require_socks_support
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.clock import Clock, wall_clock
+from storage.leader import PollingLock, polling_lock_key
 from storage.money import to_units
 from storage.retention import RetentionRules
 
@@ -58,9 +63,12 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         None,
         max_body_bytes=settings.max_body_bytes,
         max_audio_bytes=settings.max_audio_bytes,
+        max_image_bytes=settings.max_image_bytes,
         body_read_seconds=settings.body_read_timeout_seconds,
         stream_drain_seconds=settings.stream_drain_seconds,
+        metrics_token=_secret(settings.metrics_token),
     )
+    metrics = app[METRICS]
     catalog = load_catalog(settings.catalog_file, settings.price_markup)
     registry = Registry(catalog, settings.provider_configs(catalog.keys))
     require_socks_support(registry.all_keys())
@@ -82,8 +90,11 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             idempotency_ttl_seconds=settings.idempotency_ttl_hours * 3600,
             image_quota=image_quota(settings),
             retention_rules=RetentionRules(settings.trial_ttl_days, settings.inactive_days),
+            timeouts=settings.database_timeouts,
+            sqlite_synchronous=settings.sqlite_synchronous,
         )
         app[STORAGE] = storage
+        metrics.watch_held(storage.reports.held)
         if settings.effective_bot_mode is BotMode.OFF and not await storage.admin.list_accounts():
             logger.warning(
                 "there are no accounts yet and the bot is off: create the first one with "
@@ -93,7 +104,9 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         await storage.close()
 
     async def upstream_context(app: web.Application) -> AsyncIterator[None]:
-        transports = create_transports(limits, registry.all_keys())
+        transports = create_transports(
+            limits, registry.all_keys(), metrics.trace_configs(provider_of_call)
+        )
         app[CONTEXT] = build_api_context(
             app[STORAGE],
             registry,
@@ -114,9 +127,11 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
 
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
+    # Between the two: its last try runs after every call has settled, before storage closes.
+    app.cleanup_ctx.append(settlements_context(lambda app: app[CONTEXT].settlements))
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:
-        app.cleanup_ctx.append(_bot_context(settings))
+        app.cleanup_ctx.append(_bot_context(settings, registry))
         app.cleanup_ctx.append(_notices_context(settings, notifier))
     if retention := retention_jobs_context(settings, notifier):
         app.cleanup_ctx.append(retention)
@@ -127,22 +142,42 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
     return app
 
 
-def _bot_context(settings: Settings) -> CleanupContext:
+def _bot_context(settings: Settings, registry: Registry) -> CleanupContext:
     """The bot's cleanup_ctx entry (the last one, so it stops before storage closes).
 
     aiogram is imported here, only when the bot runs: the import alone costs seconds of
     start-up and over 100 MiB, which an API-only deployment should not pay.
     """
+    from api.bot_prices import price_list  # lazy, like the bot: it imports bot
     from bot import serve_bot  # lazy on purpose: see the docstring
 
-    config = bot_config(settings)
+    config = dataclasses.replace(bot_config(settings), price_list=price_list(registry))
     webhook = settings.effective_bot_mode is BotMode.WEBHOOK
 
     async def bot_context(app: web.Application) -> AsyncIterator[None]:
-        async with serve_bot(app, config, app[STORAGE], webhook=webhook):
+        async with serve_bot(
+            app,
+            config,
+            app[STORAGE],
+            webhook=webhook,
+            on_update=app[METRICS].bot_update,
+            leadership=None if webhook else polling_leadership(settings),
+            election_seconds=settings.polling_election_seconds,
+        ):
             yield
 
     return bot_context
+
+
+def polling_leadership(settings: Settings) -> PollingLock | None:
+    """Polling replicas on PostgreSQL elect one poller (an advisory lock per bot); SQLite
+    has one serving process per file (storage/ownership.py), which simply polls."""
+    from aiogram.utils.token import extract_bot_id  # lazy, like the bot itself
+
+    if settings.database_url.startswith("sqlite:") or settings.bot_token is None:
+        return None
+    bot_id = extract_bot_id(settings.bot_token.get_secret_value())
+    return PollingLock(settings.database_url, polling_lock_key(bot_id), settings.database_timeouts)
 
 
 def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
@@ -230,7 +265,6 @@ def bot_config(settings: Settings) -> BotConfig:
     from bot.config import BotConfig  # lazy: importing bot imports aiogram
 
     assert settings.bot_token is not None
-    secret = settings.webhook_secret
     return BotConfig(
         token=settings.bot_token.get_secret_value(),
         admin_ids=settings.admin_ids,
@@ -239,10 +273,14 @@ def bot_config(settings: Settings) -> BotConfig:
         trial_credit=to_units(settings.trial_credit),
         telegram_api_base=settings.telegram_api_base,
         webhook_url=settings.webhook_url,
-        webhook_secret=secret.get_secret_value() if secret is not None else None,
+        webhook_secret=_secret(settings.webhook_secret),
         stars_rate=settings.stars_rate,
         stars_amounts=settings.stars_amounts,
     )
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def _log_configuration(settings: Settings, registry: Registry) -> None:
@@ -252,6 +290,8 @@ def _log_configuration(settings: Settings, registry: Registry) -> None:
         if p.available
     )
     logger.info("providers configured: %s", ", ".join(configured) or "none (set <NAME>_API_KEY)")
+    served = "served at GET /metrics" if settings.metrics_token else "off (METRICS_TOKEN unset)"
+    logger.info("metrics: %s", served)
     if settings.effective_bot_mode is BotMode.OFF:
         reason = "BOT_MODE=off" if settings.bot_mode is BotMode.OFF else "BOT_TOKEN is not set"
         logger.warning("the Telegram bot is off (%s): serving the API only", reason)

@@ -28,6 +28,8 @@ from providers.registry import (
     ProviderConfig,
 )
 from providers.upstream_keys import KeySpec, check_spec_providers, provider_keys
+from storage.outages import DatabaseTimeouts
+from storage.sqlite_inline import SqliteSynchronous
 
 
 class BotMode(StrEnum):
@@ -45,6 +47,13 @@ class LogLevel(StrEnum):
     INFO = "INFO"
     WARNING = "WARNING"
     ERROR = "ERROR"
+
+
+class LogFormat(StrEnum):
+    """LOG_FORMAT: lines for people (`text`), or one JSON object per line (`json`)."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 #: Telegram's alphabet for a webhook secret_token (bot/config.py derives one in it).
@@ -89,6 +98,7 @@ class Settings(_ProviderSettings):
     telegram_api_base: str = ""
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
+    polling_election_seconds: float = Field(default=10.0, gt=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
@@ -97,8 +107,14 @@ class Settings(_ProviderSettings):
     tls_key_file: FilePath | None = None
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     log_level: LogLevel = LogLevel.INFO
+    log_format: LogFormat = LogFormat.TEXT
+    #: Serves GET /metrics to `Authorization: Bearer <token>`; unset: no metrics at all.
+    metrics_token: SecretStr | None = None
 
     database_url: str = "sqlite:///data/myapi.db"
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
+    database_connect_timeout: float = Field(default=5.0, gt=0)
+    database_command_timeout: float = Field(default=10.0, gt=0)
 
     currency: str = "USD"
     trial_credit: Decimal = Decimal("1.00")
@@ -124,6 +140,7 @@ class Settings(_ProviderSettings):
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_audio_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_image_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     body_read_timeout_seconds: float = Field(default=30.0, gt=0)
     upstream_connect_timeout: float = Field(default=10.0, gt=0)
     upstream_read_timeout: float = Field(default=120.0, gt=0)
@@ -208,6 +225,11 @@ class Settings(_ProviderSettings):
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @property
     def effective_bot_mode(self) -> BotMode:
         """Polling when a token is set and no mode is chosen; off without a token."""
@@ -222,6 +244,11 @@ class Settings(_ProviderSettings):
             return self.public_base_url.rstrip("/")
         scheme = "https" if self.tls_cert_file is not None else "http"
         return f"{scheme}://{self.api_host}:{self.api_port}"
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """DATABASE_CONNECT_TIMEOUT and DATABASE_COMMAND_TIMEOUT, as storage takes them."""
+        return DatabaseTimeouts(self.database_connect_timeout, self.database_command_timeout)
 
     def provider_api_key(self, name: str) -> SecretStr | None:
         """`<NAME>_API_KEY` of one provider of PROVIDER_NAMES (None when unset)."""

@@ -20,8 +20,9 @@ from aiogram.enums import ParseMode
 from aiohttp import web
 
 from bot.config import BotConfig
+from bot.election import Leadership, elected_polling
 from bot.handlers import create_routers
-from bot.middlewares import InFlightUpdates, LanguageMiddleware
+from bot.middlewares import CountedUpdates, InFlightUpdates, LanguageMiddleware, UpdateCounter
 from bot.runner import (
     IN_FLIGHT_KEY,
     mark_polling_started,
@@ -31,10 +32,12 @@ from bot.runner import (
     webhook_cleanup_ctx,
     webhook_lifecycle,
 )
+from bot.stateless import NoStateStorage
 from storage import Storage
 
 __all__ = [
     "BotConfig",
+    "Leadership",
     "create_bot",
     "create_dispatcher",
     "mount_webhook",
@@ -62,7 +65,9 @@ def create_bot(config: BotConfig) -> Bot:
     )
 
 
-def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
+def create_dispatcher(
+    storage: Storage, config: BotConfig, *, on_update: UpdateCounter | None = None
+) -> Dispatcher:
     """The production dispatcher with fresh routers; dependencies travel as workflow data.
 
     Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
@@ -71,10 +76,13 @@ def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
     choice), `images` (the image library, which /images only reads) and `upstream_keys`
     (the provider keys' health, which /stats reads) as parameters;
     `LanguageMiddleware` adds `texts`. Every store and the clock are storage's own, so the
-    bot's times are the ones storage writes.
+    bot's times are the ones storage writes. `on_update` is told of every update handled.
+    There is no FSM state (`NoStateStorage`): whatever a handler needs from an earlier
+    update is in the database or the button.
     """
     in_flight = InFlightUpdates()
     dispatcher = Dispatcher(
+        storage=NoStateStorage(),
         name="myapi",
         accounts=storage.accounts,
         admin=storage.admin,
@@ -89,6 +97,8 @@ def create_dispatcher(storage: Storage, config: BotConfig) -> Dispatcher:
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight
     dispatcher.update.outer_middleware(in_flight)
+    if on_update is not None:
+        dispatcher.update.outer_middleware(CountedUpdates(on_update))
     dispatcher.update.outer_middleware(LanguageMiddleware(storage.profiles))
     dispatcher.startup.register(mark_polling_started)
     dispatcher.include_routers(*create_routers())
@@ -102,8 +112,15 @@ async def serve_bot(
     storage: Storage,
     *,
     webhook: bool,
+    on_update: UpdateCounter | None = None,
+    leadership: Leadership | None = None,
+    election_seconds: float = 10.0,
 ) -> AsyncIterator[None]:
     """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
+
+    With `leadership` (replicas sharing PostgreSQL), polling is by election
+    (`bot.election`): this replica polls only while it holds it, and runs for it again
+    every `election_seconds`.
 
     Enter it while `app` starts, after storage has opened: aiohttp freezes the router only
     once startup is over, so the webhook route (`config.webhook_route`) is added here. The
@@ -111,12 +128,14 @@ async def serve_bot(
     Telegram is told to send: WEBHOOK_SECRET, or one derived from the token when unset.
     """
     bot = create_bot(config)
-    dispatcher = create_dispatcher(storage, config)
+    dispatcher = create_dispatcher(storage, config, on_update=on_update)
     lifecycle: AbstractAsyncContextManager[None]
     if webhook:
         secret = config.webhook_secret_token
         mount_webhook(app, dispatcher, bot, config.webhook_route, secret)
         lifecycle = webhook_lifecycle(bot, dispatcher, config.webhook_url, secret)
+    elif leadership is not None:
+        lifecycle = elected_polling(bot, dispatcher, leadership, interval_seconds=election_seconds)
     else:
         lifecycle = polling_lifecycle(bot, dispatcher)
     async with lifecycle:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from bot.price_list import PriceList
+
 #: Telegram's rule for setWebhook's secret_token: 1-256 of A-Z, a-z, 0-9, `_` and `-`.
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 #: What the derived secret is an HMAC of (keyed by the token); a new label, a new secret.
@@ -54,6 +56,8 @@ class BotConfig:
     #: /topup offers as buttons (STARS_AMOUNTS).
     stars_rate: Decimal = Decimal("0.013")
     stars_amounts: tuple[int, ...] = (50, 100, 250, 500)
+    #: The models callable now, with their prices (/models), and the examples' model.
+    price_list: PriceList = field(default_factory=PriceList, repr=False)
 
     @property
     def webhook_secret_token(self) -> str:

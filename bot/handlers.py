@@ -1,6 +1,6 @@
 """The bot's command handlers, built into fresh routers on every call (/newkey, with its
-confirmation buttons, lives in `bot.keys`; /usage, /images, /lang and /topup in their own
-modules).
+confirmation buttons, lives in `bot.keys`; /usage, /images, /models, /lang and /topup in
+their own modules).
 
 Handlers are thin: storage decides and writes (no SQL here), `bot.render` builds the HTML.
 Their parameters are filled by aiogram from the dispatcher's workflow data (`accounts`,
@@ -28,6 +28,7 @@ from bot.images import create_images_router, send_images
 from bot.keys import create_keys_router, send_confirmation
 from bot.lang import create_lang_router
 from bot.menu import MenuAction, MenuCallback, menu_keyboard
+from bot.models_command import create_models_router, send_models
 from bot.payments import create_payments_router
 from bot.texts import ENGLISH, Texts
 from bot.usage import create_usage_router, send_usage
@@ -47,6 +48,7 @@ COMMANDS = (
     "unblock",
     "usage",
     "images",
+    "models",
     "lang",
     "topup",
     "refund",
@@ -63,6 +65,7 @@ def create_routers() -> list[Router]:
         create_admin_router(),
         create_usage_router(),
         create_images_router(),
+        create_models_router(),
         create_lang_router(),
         _private_router(),
         _group_router(),
@@ -98,7 +101,10 @@ def _errors_router() -> Router:
 async def start(
     message: Message, accounts: AccountStore, config: BotConfig, texts: Texts, clock: Clock
 ) -> None:
-    """Register once; a new account sees its key (the only time), a returning one its state."""
+    """Register once; a new account sees its key (the only time), a returning one its state.
+
+    Both see examples calling the price list's example model, one this service can call.
+    """
     user = message.from_user
     if user is None:
         return
@@ -106,20 +112,16 @@ async def start(
         user.id, user.username, config.trial_credit, texts.language
     )
     account = registration.account
+    base_url, model = config.public_base_url, config.price_list.example_model
     if registration.created and registration.secret is not None:
         logger.info("registered telegram user %d as %s", user.id, account.username)
         text = render.welcome_new(
-            texts,
-            user.first_name,
-            account,
-            registration.secret,
-            config.public_base_url,
-            config.currency,
+            texts, user.first_name, account, registration.secret, base_url, config.currency, model
         )
     else:
-        text = render.welcome_back(
-            texts, user.first_name, account, clock(), accounts.policy.lock_strikes, config.currency
-        )
+        policy = accounts.policy
+        state = render.account_state(texts, account, clock(), policy.lock_strikes, config.currency)
+        text = render.welcome_back(texts, user.first_name, account, state, base_url, model)
     await message.answer(text, reply_markup=menu_keyboard(texts))
 
 
@@ -157,14 +159,27 @@ async def send_balance(
     await bot.send_message(chat_id, state)
 
 
-async def help_command(message: Message, bot: Bot, config: BotConfig, texts: Texts) -> None:
-    await send_help(bot, message.chat.id, config, texts)
+async def help_command(
+    message: Message, bot: Bot, accounts: AccountStore, config: BotConfig, texts: Texts
+) -> None:
+    await send_help(bot, message.chat.id, message.from_user, accounts, config, texts)
 
 
-async def send_help(bot: Bot, chat_id: int, config: BotConfig, texts: Texts) -> None:
-    """The command list; shared by /help and the Help button."""
+async def send_help(
+    bot: Bot,
+    chat_id: int,
+    user: User | None,
+    accounts: AccountStore,
+    config: BotConfig,
+    texts: Texts,
+) -> None:
+    """The commands, where models, prices and docs are, and a first call with the user's
+    username (a placeholder before /start); shared by /help and the Help button."""
+    account = await accounts.by_telegram_id(user.id) if user is not None else None
+    username = account.username if account is not None else None
+    model = config.price_list.example_model
     await bot.send_message(
-        chat_id, texts.help.format(base_url=render.escape(config.public_base_url))
+        chat_id, render.help_text(texts, config.public_base_url, model, username)
     )
 
 
@@ -196,8 +211,10 @@ async def on_menu_button(
             await send_images(bot, chat_id, user, accounts, images, config, texts)
         case MenuAction.NEWKEY:
             await send_confirmation(bot, chat_id, user, accounts, texts)
+        case MenuAction.MODELS:
+            await send_models(bot, chat_id, config, texts)
         case MenuAction.HELP:
-            await send_help(bot, chat_id, config, texts)
+            await send_help(bot, chat_id, user, accounts, config, texts)
     await best_effort(callback.answer(), "answer a menu button")
 
 

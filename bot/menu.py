@@ -1,4 +1,4 @@
-"""The buttons under every /start reply: Balance, Usage, Images, New key, Help.
+"""The buttons under every /start reply: Balance, Usage, Images, New key, Models, Help.
 
 Each button does exactly what its command does: the press is answered by the same function
 the command calls (see `bot.handlers.on_menu_button`), so a button can never drift from its
@@ -21,6 +21,7 @@ class MenuAction(StrEnum):
     USAGE = "usage"
     IMAGES = "images"
     NEWKEY = "newkey"
+    MODELS = "models"
     HELP = "help"
 
 
@@ -31,7 +32,7 @@ class MenuCallback(CallbackData, prefix="menu"):
 
 
 def menu_keyboard(texts: Texts) -> InlineKeyboardMarkup:
-    """The account's money first, then the library and the key, then help."""
+    """The account's money first, then the library and the key, then what to call."""
 
     def button(text: str, action: MenuAction) -> InlineKeyboardButton:
         return InlineKeyboardButton(text=text, callback_data=MenuCallback(action=action).pack())
@@ -46,6 +47,9 @@ def menu_keyboard(texts: Texts) -> InlineKeyboardMarkup:
                 button(texts.button_images, MenuAction.IMAGES),
                 button(texts.button_newkey, MenuAction.NEWKEY),
             ],
-            [button(texts.button_help, MenuAction.HELP)],
+            [
+                button(texts.button_models, MenuAction.MODELS),
+                button(texts.button_help, MenuAction.HELP),
+            ],
         ]
     )

@@ -1,6 +1,7 @@
-"""Dispatcher middlewares: the user's language, and the updates still being handled.
+"""Dispatcher middlewares: the user's language, the updates still being handled, and the
+count of updates handled.
 
-Both are outer middlewares on `update`, so they run for every update whichever way it
+All are outer middlewares on `update`, so they run for every update whichever way it
 arrives (polling, webhook, or `feed_update` in tests).
 """
 
@@ -12,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update, User
+from aiogram.types.update import UpdateTypeLookupError
 
 from bot.texts import texts_for
 from storage.profiles import ProfileStore
@@ -20,6 +23,9 @@ from storage.profiles import ProfileStore
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+#: Told of each update handled: its type (`message`, `callback_query`...) and how it went
+#: (`handled`, `unhandled` when no handler took it, `error` when one raised).
+UpdateCounter = Callable[[str, str], None]
 
 
 class LanguageMiddleware(BaseMiddleware):
@@ -82,3 +88,34 @@ class InFlightUpdates(BaseMiddleware):
         for task in late:
             task.cancel()
         await asyncio.wait(late)
+
+
+class CountedUpdates(BaseMiddleware):
+    """Tells `count` of every update once its handling is over (the service's metrics).
+
+    An error is counted before it travels on to the dispatcher's error handler, which
+    answers the user; the count never changes what the handlers do.
+    """
+
+    def __init__(self, count: UpdateCounter) -> None:
+        self._count = count
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        kind = _update_type(event)
+        try:
+            result = await handler(event, data)
+        except Exception:
+            self._count(kind, "error")
+            raise
+        self._count(kind, "unhandled" if result is UNHANDLED else "handled")
+        return result
+
+
+def _update_type(event: TelegramObject) -> str:
+    """`message`, `callback_query`...; `unknown` for a type this aiogram does not know."""
+    if not isinstance(event, Update):
+        return type(event).__name__
+    try:
+        return event.event_type
+    except UpdateTypeLookupError:
+        return "unknown"

@@ -15,8 +15,10 @@ from storage.models import Account
 from storage.money import format_money
 from storage.payments import PaymentOutcome
 
-#: The model the examples call: cheap and served by the default catalog.
-EXAMPLE_MODEL = "gpt-4o-mini"
+#: What examples shown after the key's one showing put in place of the key and, for a user
+#: without an account, of the username. Plain ASCII, so they read the same in any language.
+KEY_PLACEHOLDER = "YOUR_KEY"
+USERNAME_PLACEHOLDER = "YOUR_USERNAME"
 
 
 def escape(value: str) -> str:
@@ -29,19 +31,19 @@ def format_utc(epoch_seconds: int) -> str:
     return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _example_body(username: str, key: str) -> dict[str, object]:
+def _example_body(username: str, key: str, model: str) -> dict[str, object]:
     """The seed's request shape: the credentials travel in the JSON body, next to the model."""
     return {
         "username": username,
         "key": key,
-        "model": EXAMPLE_MODEL,
+        "model": model,
         "messages": [{"role": "user", "content": "Hello!"}],
     }
 
 
-def curl_example(base_url: str, username: str, key: str) -> str:
+def curl_example(base_url: str, username: str, key: str, model: str) -> str:
     """A ready-to-paste curl call using the seed's way: credentials in the JSON body."""
-    body = _example_body(username, key)
+    body = _example_body(username, key, model)
     return (
         f"curl {base_url}/v1/chat/completions \\\n"
         '  -H "Content-Type: application/json" \\\n'
@@ -49,14 +51,14 @@ def curl_example(base_url: str, username: str, key: str) -> str:
     )
 
 
-def requests_example(base_url: str, username: str, key: str) -> str:
+def requests_example(base_url: str, username: str, key: str, model: str) -> str:
     """The seed's way in Python (`requests`), for clients that cannot set an auth header.
 
     String values are written as JSON literals, which are valid Python literals too, so no
     username or key can break out of its quotes.
     """
     lines = [f"        {json.dumps(name)}: {json.dumps(value)}," for name, value in
-             _example_body(username, key).items()]  # fmt: skip
+             _example_body(username, key, model).items()]  # fmt: skip
     return "\n".join(
         [
             "import requests",
@@ -73,13 +75,16 @@ def requests_example(base_url: str, username: str, key: str) -> str:
     )
 
 
-def python_example(base_url: str, key: str) -> str:
-    """A ready-to-paste script for the official `openai` package pointed at this gateway."""
+def python_example(base_url: str, key: str, model: str) -> str:
+    """A ready-to-paste script for the official `openai` package pointed at this gateway.
+
+    Values are JSON literals, valid Python string literals too (see `requests_example`).
+    """
     return (
         "from openai import OpenAI\n\n"
-        f'client = OpenAI(base_url="{base_url}/v1", api_key="{key}")\n'
+        f"client = OpenAI(base_url={json.dumps(base_url + '/v1')}, api_key={json.dumps(key)})\n"
         "reply = client.chat.completions.create(\n"
-        f'    model="{EXAMPLE_MODEL}",\n'
+        f"    model={json.dumps(model)},\n"
         '    messages=[{"role": "user", "content": "Hello!"}],\n'
         ")\n"
         "print(reply.choices[0].message.content)"
@@ -91,9 +96,17 @@ def _code_block(code: str, language: str) -> str:
 
 
 def welcome_new(
-    texts: Texts, name: str, account: Account, key: str, base_url: str, currency: str
+    texts: Texts,
+    name: str,
+    account: Account,
+    key: str,
+    base_url: str,
+    currency: str,
+    model: str,
 ) -> str:
-    """The one message that ever shows the key: username, key, balance, address, examples."""
+    """The one message that ever shows the key: username, key, balance, address, and
+    examples calling `model` with that key."""
+    username = account.username
     return "\n\n".join(
         [
             texts.welcome_new.format(name=escape(name)),
@@ -103,13 +116,38 @@ def welcome_new(
             texts.account_api_base.format(base_url=escape(base_url)),
             texts.curl_heading
             + "\n"
-            + _code_block(curl_example(base_url, account.username, key), "bash"),
+            + _code_block(curl_example(base_url, username, key, model), "bash"),
             texts.requests_heading
             + "\n"
-            + _code_block(requests_example(base_url, account.username, key), "python"),
-            texts.python_heading + "\n" + _code_block(python_example(base_url, key), "python"),
+            + _code_block(requests_example(base_url, username, key, model), "python"),
+            texts.python_heading
+            + "\n"
+            + _code_block(python_example(base_url, key, model), "python"),
         ]
     )
+
+
+def first_call(texts: Texts, base_url: str, model: str, username: str | None) -> str:
+    """The examples shown whenever the key is not: the address, a curl line and an SDK
+    script calling `model`, with KEY_PLACEHOLDER for the key (and USERNAME_PLACEHOLDER for
+    a user who has no account yet)."""
+    username = username or USERNAME_PLACEHOLDER
+    curl = curl_example(base_url, username, KEY_PLACEHOLDER, model)
+    sdk = python_example(base_url, KEY_PLACEHOLDER, model)
+    return "\n\n".join(
+        [
+            texts.examples_heading.format(model=escape(model)),
+            texts.account_api_base.format(base_url=escape(base_url)),
+            texts.curl_heading + "\n" + _code_block(curl, "bash"),
+            texts.python_heading + "\n" + _code_block(sdk, "python"),
+        ]
+    )
+
+
+def help_text(texts: Texts, base_url: str, model: str, username: str | None) -> str:
+    """/help: the commands, where models, prices and documentation are, and a first call."""
+    commands = texts.help.format(base_url=escape(base_url))
+    return commands + "\n\n" + first_call(texts, base_url, model, username)
 
 
 def lock_status(texts: Texts, account: Account, now: int) -> str:
@@ -149,15 +187,22 @@ def account_state(
 
 
 def welcome_back(
-    texts: Texts, name: str, account: Account, now: int, lock_strikes: int, currency: str
+    texts: Texts,
+    name: str,
+    account: Account,
+    state: str,
+    base_url: str,
+    model: str,
 ) -> str:
-    """A returning user's /start: the account state and how to get a new key, never a key."""
+    """A returning user's /start: the account's `state`, how to get a new key, never a
+    key, and the examples again (every /start shows how to make a call)."""
     return "\n\n".join(
         [
             texts.welcome_back.format(name=escape(name)),
-            account_state(texts, account, now, lock_strikes, currency),
+            state,
             texts.account_key_prefix.format(prefix=escape(account.key_prefix)),
             texts.key_lost,
+            first_call(texts, base_url, model, account.username),
         ]
     )
 

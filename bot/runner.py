@@ -42,6 +42,7 @@ def bot_commands(texts: Texts) -> list[BotCommand]:
     return [
         BotCommand(command="start", description=texts.command_start),
         BotCommand(command="balance", description=texts.command_balance),
+        BotCommand(command="models", description=texts.command_models),
         BotCommand(command="newkey", description=texts.command_newkey),
         BotCommand(command="usage", description=texts.command_usage),
         BotCommand(command="images", description=texts.command_images),

@@ -23,16 +23,19 @@ class Texts:
     command_images: str
     command_lang: str
     command_topup: str
+    command_models: str
     button_balance: str
     button_usage: str
     button_images: str
     button_newkey: str
     button_help: str
+    button_models: str
     welcome_new: str
     key_once: str
     curl_heading: str
     requests_heading: str
     python_heading: str
+    examples_heading: str
     welcome_back: str
     key_lost: str
     account_username: str
@@ -117,6 +120,17 @@ class Texts:
     images_caption: str
     images_more: str
     images_load_more: str
+    models_title: str
+    models_price_tokens: str
+    models_price_input_tokens: str
+    models_price_characters: str
+    models_price_minutes: str
+    models_price_image: str
+    models_price_images: str
+    models_hold: str
+    models_footer: str
+    models_none: str
+    models_next: str
     notice_locked: str
     notice_lock_cause_bad_key: str
     notice_lock_cause_no_funds: str

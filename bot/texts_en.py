@@ -14,11 +14,13 @@ ENGLISH = Texts(
     command_images="Your latest images",
     command_lang="Language / Язык",
     command_topup="Top up with Telegram Stars",
+    command_models="Models you can call, with prices",
     button_balance="Balance",
     button_usage="Usage",
     button_images="Images",
     button_newkey="New key",
     button_help="Help",
+    button_models="Models",
     welcome_new="Welcome, {name}! Your myapi account is ready.",
     key_once=(
         "Your API key is shown only this once: save it now. We keep only its hash, so "
@@ -29,6 +31,10 @@ ENGLISH = Texts(
         "With Python (<code>pip install requests</code>), username and key in the body:"
     ),
     python_heading="Or with the OpenAI SDK (<code>pip install openai</code>):",
+    examples_heading=(
+        "<b>A first call</b>, to <code>{model}</code>. Put your key in place of "
+        "<code>YOUR_KEY</code> (it was shown once, when issued; /newkey issues a new one)."
+    ),
     welcome_back="Welcome back, {name}! You already have an account.",
     key_lost=(
         "Your key is shown only once, when it is issued, and only its hash is stored, so it "
@@ -49,13 +55,17 @@ ENGLISH = Texts(
         "<b>Commands</b>\n"
         "/start - register and get your API key (or see your account)\n"
         "/balance - your balance, failed attempts and lock state\n"
+        "/models - the models you can call now, with their prices\n"
         "/newkey - replace your API key (the old one stops working)\n"
         "/usage - your last calls, spend and a chart of the last 14 days\n"
         "/images - your latest images, 10 at a time, with their ids for the API\n"
         "/topup - add to your balance with Telegram Stars\n"
         "/lang - choose English or Russian\n"
         "/help - this list\n\n"
-        "API address: <code>{base_url}</code>"
+        "<b>Where to find things</b>\n"
+        "API address: <code>{base_url}</code>\n"
+        "Models, prices and token limits: /models, or <code>{base_url}/v1/models</code>\n"
+        "Documentation, with a curl and an SDK example for every route: {base_url}/docs"
     ),
     unblock_not_admin="Only administrators can unblock accounts.",
     unblock_usage="Usage: <code>/unblock &lt;username&gt;</code>",
@@ -183,8 +193,8 @@ ENGLISH = Texts(
     lang_choose="Choose the language I write to you in:",
     lang_set="Done: I will write to you in English from now on.",
     usage_empty=(
-        "You have made no API calls yet, so there is nothing to show. /start shows how to "
-        "make your first one."
+        "You have made no API calls yet, so there is nothing to show. /help shows how to "
+        "make your first one, and where the documentation and the prices are."
     ),
     usage_recent="<b>Last {count} calls</b> (newest first, UTC):",
     usage_call="{time} · <code>{model}</code> · {cost} · {status}",
@@ -205,6 +215,22 @@ ENGLISH = Texts(
     images_caption="<b>{name}</b>\nid <code>{id}</code>",
     images_more="Images {first} to {last} of {total}, newest first.",
     images_load_more="Load more",
+    models_title="<b>Models you can call now</b>, prices in {currency} (page {page} of {pages})",
+    models_price_tokens="{input} per 1M input tokens, {output} per 1M output tokens",
+    models_price_input_tokens="{input} per 1M input tokens",
+    models_price_characters="{price} per 1M characters",
+    models_price_minutes="{price} per minute of audio",
+    models_price_image="{price} per image",
+    models_price_images="{low} to {high} per image, by size and quality",
+    models_hold="No max_tokens: holds {hold} for up to {tokens} output tokens, plus the prompt",
+    models_footer=(
+        "Every price and limit: <code>{base_url}/v1/models</code>\n"
+        "Documentation with examples: {base_url}/docs"
+    ),
+    models_none=(
+        "No model can be called right now: no provider is configured on this service yet."
+    ),
+    models_next="Next page ({page} of {pages})",
     notice_locked=(
         "Your account <code>{username}</code> is <b>locked</b>: {strikes} API requests in a "
         "row failed; the last one was refused because of {cause}."

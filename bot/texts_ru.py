@@ -15,11 +15,13 @@ RUSSIAN = Texts(
     command_images="Последние изображения",
     command_lang="Язык / Language",
     command_topup="Пополнить баланс звёздами Telegram",
+    command_models="Доступные модели и цены",
     button_balance="Баланс",
     button_usage="Расходы",
     button_images="Изображения",
     button_newkey="Новый ключ",
     button_help="Помощь",
+    button_models="Модели",
     welcome_new="Добро пожаловать, {name}! Ваш аккаунт myapi готов.",
     key_once=(
         "API-ключ показывается только один раз: сохраните его сейчас. Мы храним лишь его "
@@ -28,6 +30,10 @@ RUSSIAN = Texts(
     curl_heading="Попробуйте через curl:",
     requests_heading=("На Python (<code>pip install requests</code>), имя и ключ в теле запроса:"),
     python_heading="Или через OpenAI SDK (<code>pip install openai</code>):",
+    examples_heading=(
+        "<b>Первый запрос</b>, к модели <code>{model}</code>. Вместо <code>YOUR_KEY</code> "
+        "подставьте свой ключ (он показывается один раз, при выпуске; /newkey выпустит новый)."
+    ),
     welcome_back="С возвращением, {name}! У вас уже есть аккаунт.",
     key_lost=(
         "Ключ показывается только один раз, при выпуске, и хранится только его хеш, поэтому "
@@ -48,13 +54,17 @@ RUSSIAN = Texts(
         "<b>Команды</b>\n"
         "/start - регистрация и API-ключ (или состояние аккаунта)\n"
         "/balance - баланс, неудачные попытки и блокировка\n"
+        "/models - модели, доступные сейчас, и их цены\n"
         "/newkey - заменить API-ключ (старый перестанет работать)\n"
         "/usage - последние запросы, расходы и график за 14 дней\n"
         "/images - последние изображения, по 10, с их id для API\n"
         "/topup - пополнить баланс звёздами Telegram\n"
         "/lang - выбрать русский или английский\n"
         "/help - этот список\n\n"
-        "Адрес API: <code>{base_url}</code>"
+        "<b>Где что найти</b>\n"
+        "Адрес API: <code>{base_url}</code>\n"
+        "Модели, цены и лимиты токенов: /models или <code>{base_url}/v1/models</code>\n"
+        "Документация с примерами curl и SDK для каждого метода: {base_url}/docs"
     ),
     unblock_not_admin="Разблокировать аккаунты могут только администраторы.",
     unblock_usage="Использование: <code>/unblock &lt;имя пользователя&gt;</code>",
@@ -183,8 +193,8 @@ RUSSIAN = Texts(
     lang_choose="Выберите язык, на котором мне вам писать:",
     lang_set="Готово: теперь я буду писать вам по-русски.",
     usage_empty=(
-        "Вы ещё не сделали ни одного запроса к API, показывать пока нечего. /start "
-        "покажет, как сделать первый."
+        "Вы ещё не сделали ни одного запроса к API, показывать пока нечего. /help "
+        "покажет, как сделать первый, и где найти документацию и цены."
     ),
     usage_recent="<b>Последние запросы: {count}</b> (сначала новые, время UTC):",
     usage_call="{time} · <code>{model}</code> · {cost} · {status}",
@@ -206,6 +216,22 @@ RUSSIAN = Texts(
     images_caption="<b>{name}</b>\nid <code>{id}</code>",
     images_more="Изображения с {first} по {last} из {total}, сначала новые.",
     images_load_more="Показать ещё",
+    models_title="<b>Модели, доступные сейчас</b>, цены в {currency} (страница {page} из {pages})",
+    models_price_tokens="{input} за 1M входных токенов, {output} за 1M выходных",
+    models_price_input_tokens="{input} за 1M входных токенов",
+    models_price_characters="{price} за 1M символов",
+    models_price_minutes="{price} за минуту аудио",
+    models_price_image="{price} за изображение",
+    models_price_images="от {low} до {high} за изображение, по размеру и качеству",
+    models_hold=("Без max_tokens резервируется {hold} на ответ до {tokens} токенов, плюс запрос"),
+    models_footer=(
+        "Все цены и лимиты: <code>{base_url}/v1/models</code>\n"
+        "Документация с примерами: {base_url}/docs"
+    ),
+    models_none=(
+        "Сейчас нельзя вызвать ни одну модель: в сервисе ещё не настроен ни один провайдер."
+    ),
+    models_next="Следующая страница ({page} из {pages})",
     notice_locked=(
         "Ваш аккаунт <code>{username}</code> <b>заблокирован</b>: {strikes} запросов к API "
         "подряд не прошли; последний отклонён из-за того, что {cause}."

@@ -37,7 +37,9 @@ from av.packet import Packet
 #: The demuxers of the formats OpenAI transcribes: flac, mp3/mpga, mp4/m4a, mpeg, ogg, wav,
 #: webm. FFmpeg names some demuxers by a list ("mov,mp4,m4a,3gp,3g2,mj2"), matched as one.
 READABLE_FORMATS = "flac,mp3,mov,mp4,m4a,3gp,3g2,mj2,mpeg,ogg,wav,matroska,webm"
-_OPTIONS = {"format_whitelist": READABLE_FORMATS}
+#: The demuxers of what OpenAI's speech answers with: mp3, opus (in Ogg), aac (ADTS), flac
+#: and wav (`pcm` is headerless, measured by its bytes instead).
+SPEECH_FORMATS = "mp3,ogg,aac,flac,wav"
 _OPUS_RATE = 48_000
 #: Opus frame lengths by TOC configuration (RFC 6716 3.1), in 1/400 s (2.5 ms) steps.
 _SILK_STEPS, _HYBRID_STEPS, _CELT_STEPS = (4, 8, 16, 24), (4, 8), (1, 2, 4, 8)
@@ -110,12 +112,13 @@ def _clock_of(stream: AudioStream) -> _StreamClock:
     )
 
 
-def audio_seconds(data: bytes) -> float | None:
+def audio_seconds(data: bytes, formats: str = READABLE_FORMATS) -> float | None:
     """The playing time in seconds of the longest audio stream, rounded up to the
     millisecond; None when the bytes are no audio FFmpeg reads through in the allowed
-    formats, or play for no time at all."""
+    `formats` (demuxer names), or play for no time at all."""
+    options = {"format_whitelist": formats}
     try:
-        with av.open(io.BytesIO(data), "r", options=_OPTIONS, metadata_errors="ignore") as c:
+        with av.open(io.BytesIO(data), "r", options=options, metadata_errors="ignore") as c:
             clocks = {stream.index: _clock_of(stream) for stream in c.streams.audio}
             for packet in c.demux(*c.streams.audio):
                 if packet.size:  # the demuxer ends each stream with an empty packet

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class ProviderError(Exception):
     """Base of every error this package raises on purpose."""
@@ -46,16 +48,41 @@ class ModelUnpricedError(ProviderError):
         super().__init__(reason)
 
 
-class UpstreamError(ProviderError):
-    """The provider's call failed; `status` is what the client should see."""
+class UpstreamFailure(StrEnum):
+    """How a provider's call failed, for the operator (the client sees only `status`).
 
-    def __init__(self, status: int, message: str, retry_after: str | None = None) -> None:
+    Set where the failure is recognised (`providers.http`); an error raised elsewhere is an
+    answer that came back (2xx) but could not be used, hence the default.
+    """
+
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    RATE_LIMITED = "rate_limited"
+    #: The provider refused the operator's own key (its 401/403): the operator must act.
+    OPERATOR_KEY = "operator_key"
+    CLIENT_ERROR = "4xx"
+    SERVER_ERROR = "5xx"
+    BAD_ANSWER = "bad_answer"
+
+
+class UpstreamError(ProviderError):
+    """The provider's call failed; `status` is what the client should see, `kind` why."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        retry_after: str | None = None,
+        *,
+        kind: UpstreamFailure = UpstreamFailure.BAD_ANSWER,
+    ) -> None:
         self.status = status
         self.message = message
         self.retry_after = retry_after
+        self.kind = kind
         super().__init__(message)
 
 
 class UpstreamTimeoutError(UpstreamError):
     def __init__(self, message: str = "the provider did not answer in time") -> None:
-        super().__init__(504, message)
+        super().__init__(504, message, kind=UpstreamFailure.TIMEOUT)

@@ -16,7 +16,9 @@ When a model's keys are all resting or failed, the next model of the chain is tr
 first 2xx answer wins; nothing before it reached the client (a stream is only opened here,
 never read), so a call keeps its one hold and is billed once, for the model that answered.
 If nothing answered: the provider's last failure when it was the provider's (502, 504), else
-503 with `Retry-After` until the first key is back; every failed attempt is free.
+503 with `Retry-After` until the first key is back (`provider_unavailable` when every key
+rests because the operator's account was refused or ran dry, `upstream_unavailable` when
+they are rate limited); every failed attempt is free.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from dataclasses import dataclass
 
 from aiohttp import ClientResponse
 
-from providers.errors import UpstreamError
-from providers.key_faults import Blame, Fault
+from providers.errors import UpstreamError, UpstreamFailure
+from providers.key_faults import BenchReason, Blame, Fault
 from providers.key_health import KeyHealth
 from providers.registry import Route
+from providers.upstream_keys import UpstreamKey
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +55,9 @@ class Failure:
     error: UpstreamError
     fault: Fault
 
+
+#: Why a key rests when the operator must act on its account (not a passing rate limit).
+OPERATOR_REASONS = frozenset({str(BenchReason.REFUSED), str(BenchReason.QUOTA)})
 
 #: One attempt: send the call on the route's key; an answer, or how it failed.
 Attempt = Callable[[Route], Awaitable[Opened | Failure]]
@@ -102,15 +108,34 @@ async def _through_keys(
 
 
 def _nothing_answered(route: Route, health: KeyHealth, last: Failure | None) -> UpstreamError:
-    """502/504 when the provider itself failed last; otherwise 503 until a key is back."""
+    """502/504 when the provider itself failed last; otherwise 503 until a key is back.
+
+    When every key rests because its provider refused the operator's account (credentials,
+    funds or quota: `OPERATOR_REASONS`), the 503 says so (`UpstreamFailure.OPERATOR_KEY`):
+    the operator must act, and it is never the client's balance.
+    """
     if last is not None and last.fault.blame is Blame.PROVIDER:
         return last.error
     keys = [key for candidate in route.chain for key in candidate.provider.keys]
     wait = max(1, health.rests_until(keys) - health.clock())
     models = " or ".join(candidate.model.name for candidate in route.chain)
+    if keys and all(_operator_must_act(health, key) for key in keys):
+        message = (
+            f"no provider key of this service can serve {models} right now: the provider "
+            "refused this service's own account (out of funds or quota, or its credentials); "
+            "this is the operator's problem, not your balance. Nothing was charged; try "
+            f"again in {wait} s or another provider's model"
+        )
+        return UpstreamError(503, message, str(wait), kind=UpstreamFailure.OPERATOR_KEY)
     message = (
         f"no provider key of this service can serve {models} right now: each is resting "
         "after its provider refused it (rate limit, quota or credentials) or has used its "
         f"calls for this minute. Nothing was charged; try again in {wait} s"
     )
-    return UpstreamError(503, message, str(wait))
+    return UpstreamError(503, message, str(wait), kind=UpstreamFailure.RATE_LIMITED)
+
+
+def _operator_must_act(health: KeyHealth, key: UpstreamKey) -> bool:
+    """`key` rests because its provider refused the operator's account."""
+    state = health.state(key)
+    return state.benched_until > health.clock() and state.reason in OPERATOR_REASONS

@@ -1,9 +1,9 @@
 """Whose fault an upstream failure is, and so what the failover does next (pure; no I/O).
 
 - The key's: the provider refused the operator's key (401, 403, Gemini's 400
-  `API_KEY_INVALID`), its money or quota ran out (402, OpenAI's `insufficient_quota`), or
-  it is rate limited (429). The key is benched (rested) and the same call goes to another
-  key of the provider.
+  `API_KEY_INVALID`), its money or quota ran out (402, OpenAI's `insufficient_quota`,
+  Anthropic's `billing_error`), or it is rate limited (429). The key is benched (rested) and
+  the same call goes to another key of the provider.
 - Nobody's in particular: the provider failed (5xx) or could not be reached. The call is
   retried once on another key.
 - The client's: any other answer (400, 404, 422...). Another key would get the same answer,
@@ -56,7 +56,9 @@ class Fault:
     rest_seconds: int = 0
 
 
-_QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
+#: An account out of money or quota (OpenAI's `code`, Anthropic's `error.type`); Google's 429
+#: RESOURCE_EXHAUSTED is left out: it also means a per-minute rate limit.
+_QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached", "billing_error"})
 _INVALID_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
 
 

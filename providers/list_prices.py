@@ -9,6 +9,7 @@ is kept, the model is listed as unavailable and its calls are refused before any
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from importlib.metadata import version
@@ -23,6 +24,10 @@ from providers.prices import CATALOG_FIELDS, CATALOG_SOURCE, ListedPrice, now
 #: The list prices' source as shown to operators and users.
 SOURCE = f"genai-prices {version('genai-prices')}"
 
+#: A dated snapshot's suffix (`-2025-12-15`): without it, the name of its alias.
+_DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+#: genai-prices' price keys of a model priced per hour of audio.
+_AUDIO_HOUR_KEYS = ("audio_hours", "input_audio_hours")
 #: Our provider names that genai-prices spells differently.
 _SOURCE_PROVIDERS = {"gemini": "google"}
 
@@ -43,6 +48,39 @@ def listed_price(provider: str, upstream: str) -> ModelPrice | None:
     except LookupError:
         return None
     return info.get_prices(now())
+
+
+def per_audio_hour(provider: str, upstream: str) -> Decimal | None:
+    """The list price of an hour of input audio for a model priced by the audio's length
+    alone (gpt-transcribe, whisper-1), or None for any other (a model that also prices
+    tokens is billed by its tokens' usage, which this price alone would undercharge).
+
+    genai-prices gives such a model the same price for `audio_hours` and its more specific
+    `input_audio_hours` (a transcription's audio is all input); the higher of the two is
+    the price, so a source that ever tells them apart cannot make a call cheaper.
+    """
+    listed = listed_price(provider, upstream)
+    if listed is None or _from_source(listed):
+        return None
+    hours = [getattr(listed, key, None) for key in _AUDIO_HOUR_KEYS]
+    found = [price for price in hours if isinstance(price, Decimal)]
+    return max(found) if found else None
+
+
+def is_free(provider: str, upstream: str) -> bool | None:
+    """True when the list prices know the model and price nothing about it (OpenAI's
+    moderations), False when they price it, None when they do not know it."""
+    listed = listed_price(provider, upstream)
+    return None if listed is None else listed == ModelPrice()
+
+
+def not_free_reason(name: str, provider: str, upstream: str) -> str:
+    """Why a model sold as free cannot be, or "" while the list prices list it as free."""
+    free = is_free(provider, upstream)
+    if free:
+        return ""
+    listing = "prices" if free is False else "does not list"
+    return f"{name} is sold as free, but {SOURCE} {listing} {provider}/{upstream}"
 
 
 def _from_source(model_price: ModelPrice) -> dict[str, ListedPrice]:
@@ -76,17 +114,39 @@ def resolve(
 
 
 def unpriced_reason(
-    name: str, provider: str, upstream: str, prices: Mapping[str, Any], needs_output: bool
+    name: str,
+    provider: str,
+    upstream: str,
+    prices: Mapping[str, Any],
+    needs_output: bool,
+    text_input: bool = False,
 ) -> str:
-    """Why a model cannot be billed, or "" when it can (input, and output for chat)."""
-    missing = [
-        CATALOG_FIELDS[key]
-        for key in ("input_tokens", "output_tokens")[: 2 if needs_output else 1]
-        if key not in prices
-    ]
+    """Why a model cannot be billed, or "" when it can: input priced, and output too for
+    models that answer with tokens. `text_input`: the model's input is text only (speech),
+    so a price of its text input tokens is its input price."""
+    inputs = ("input_tokens", "input_text_tokens") if text_input else ("input_tokens",)
+    missing = [] if any(key in prices for key in inputs) else [CATALOG_FIELDS[inputs[-1]]]
+    if needs_output and "output_tokens" not in prices:
+        missing.append(CATALOG_FIELDS["output_tokens"])
     if not missing:
         return ""
-    return (
+    reason = (
         f"{name} has no price: {SOURCE} does not list {provider}/{upstream} and the catalog "
         f"sets no {' or '.join(missing)}"
+    )
+    return reason + _alias_hint(provider, upstream)
+
+
+def _alias_hint(provider: str, upstream: str) -> str:
+    """For a dated snapshot whose alias is priced: the operator may sell it, knowingly.
+
+    The snapshot is not sold at its alias's price on its own: a provider may price a new
+    snapshot differently, and a guess must never be what a call is billed at.
+    """
+    alias = _DATED.sub("", upstream)
+    if alias == upstream or listed_price(provider, alias) is None:
+        return ""
+    return (
+        f" (its alias {alias} is priced; to sell this snapshot, set its prices in the "
+        "catalog once the provider's price for it is known)"
     )

@@ -19,10 +19,14 @@ _PER_MILLION = 1_000_000  # token and character prices are per 1M
 
 class ModelKind(StrEnum):
     CHAT = "chat"
+    #: OpenAI's legacy completions (`/v1/completions`): a prompt, not messages.
+    COMPLETION = "completion"
     EMBEDDING = "embedding"
     IMAGE = "image"
     SPEECH = "speech"
     TRANSCRIPTION = "transcription"
+    #: Free to call (OpenAI's moderations): through the gate, charged nothing.
+    MODERATION = "moderation"
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:
@@ -36,6 +40,10 @@ class Model:
     `context_window` is the most prompt tokens the provider accepts for this model (it
     refuses a longer prompt), so it bounds every hold's prompt; 0 means unknown, and then a
     prompt part of unknown size cannot be held (the catalog file requires it for chat).
+
+    `max_output_tokens` bounds what one answer can produce. Where the provider documents no
+    limit (`max_output_documented` False) it is the whole context window, never a guess
+    below it: a hold must cover the longest answer the provider can bill.
     """
 
     name: str
@@ -45,19 +53,21 @@ class Model:
     input_per_1m: int = 0
     output_per_1m: int = 0
     max_output_tokens: int = 0
+    max_output_documented: bool = True
     per_minute: int = 0
     per_image: int = 0
     image_prices: dict[str, int] = field(default_factory=dict)
-    image_input_per_1m: int = 0
     context_window: int = 0
-    #: Chat, embeddings and token-billed transcription: each usage category at its own
-    #: price (None for other kinds).
+    #: Chat, embeddings, token-billed transcription and GPT image models: each usage
+    #: category at its own price (None for other kinds).
     token_prices: TokenPrices | None = None
     #: Why the model cannot be billed ("" when it can): it is listed but not callable.
     unpriced: str = ""
     #: The catalog names of the chat models that stand in, in order, when every key of this
     #: one's provider is resting or failed (checked at load: chat models of the catalog).
     fallbacks: tuple[str, ...] = ()
+    #: Where the prices of a model without `token_prices` came from.
+    prices_source: str = "catalog"
 
     def cost(self, input_units: int, output_units: int) -> int:
         """The holds' price: tokens (or characters, for speech) at the per-1M prices,
@@ -93,7 +103,7 @@ class Model:
         """Where the prices came from: genai-prices' version, `catalog`, or both."""
         if self.token_prices is not None and self.token_prices.units:
             return self.token_prices.source()
-        return "catalog"
+        return self.prices_source
 
     def audio_cost(self, seconds: float) -> int:
         """Audio at the per-minute price; a started millisecond counts."""
@@ -123,18 +133,10 @@ class Model:
                 shown[output_name] = self.output_per_1m
         elif self.kind is ModelKind.TRANSCRIPTION:
             shown["per_minute"] = self.per_minute
+        elif self.kind is ModelKind.MODERATION:
+            shown["per_call"] = 0
         elif self.image_prices:
             shown = {f"per_image_{key}": price for key, price in self.image_prices.items()}
         else:
             shown["per_image"] = self.per_image
-        if self.kind is ModelKind.IMAGE:
-            shown.update(self._image_input_prices())
         return {name: decimal_text(units) for name, units in shown.items()}
-
-    def _image_input_prices(self) -> dict[str, int]:
-        """What an image model charges for its prompt besides the image, when it does."""
-        prices = {
-            "input_per_1m_text_tokens": self.input_per_1m,
-            "input_per_1m_image_tokens": self.image_input_per_1m,
-        }
-        return {name: units for name, units in prices.items() if units}

@@ -112,11 +112,14 @@ class UsageScanner:
 
     Bytes are forwarded event by event as they complete. Only events that mention a
     non-null usage are parsed. The usage-only final chunk is dropped when the client did not
-    ask for it, so its stream looks exactly as OpenAI would have sent it.
+    ask for it, so its stream looks exactly as OpenAI would have sent it. An event carrying
+    `output_marker` (chat's `"content"`, legacy completions' `"text"`) counts as produced
+    output, for the estimate of a stream that ends without its usage.
     """
 
-    def __init__(self, forward_usage_chunk: bool) -> None:
+    def __init__(self, forward_usage_chunk: bool, output_marker: bytes = b'"content"') -> None:
         self._forward_usage_chunk = forward_usage_chunk
+        self._output_marker = output_marker
         self._pending = b""
         self.usage: TokenUsage | None = None
         self.output_events = 0
@@ -129,7 +132,7 @@ class UsageScanner:
         as it is, without splitting it into events.
         """
         if not self._pending and chunk.endswith(b"\n\n") and not _carries_usage(chunk):
-            self.output_events += chunk.count(b'"content"')
+            self.output_events += chunk.count(self._output_marker)
             return chunk
         self._pending += chunk
         *events, self._pending = self._pending.split(b"\n\n")
@@ -156,7 +159,7 @@ class UsageScanner:
             usage_only = self._note_usage(event)
             if usage_only and not self._forward_usage_chunk:
                 return b""
-        elif b'"content"' in event:
+        elif self._output_marker in event:
             self.output_events += 1
         return event + b"\n\n"
 

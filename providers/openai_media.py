@@ -1,14 +1,11 @@
-"""Pure translation for OpenAI's embeddings, images and audio: checks, holds, payloads, usage.
+"""Pure translation for OpenAI's embeddings and audio: checks, holds, payloads, usage.
 
 Nothing here does I/O (`providers.openai_media_client` does), so every pricing rule is
-tested with plain values. Invariants the routes rely on:
-
-- a hold is never below what the call can be billed, except where the provider's own
-  figure is the only truth (embeddings are held at one token per input byte, an upper
-  bound for byte-level BPE tokenizers, and billed from `usage.prompt_tokens`);
-- an image request is priced before the call from the model's `image_prices` table, and the
-  size and quality the gateway prices are the ones it sends, so what is billed is what the
-  provider was asked to make.
+tested with plain values. Images have their own modules (`providers.image_plans` and what
+it uses). Invariant the routes rely on: a hold is never below what the call can be billed,
+except where the provider's own figure is the only truth (embeddings are held at one token
+per input byte, an upper bound for byte-level BPE tokenizers, and billed from
+`usage.prompt_tokens`).
 """
 
 from __future__ import annotations
@@ -16,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from providers.catalog import Model
-from providers.errors import ProviderError, UpstreamError
+from providers.errors import ProviderError
+from providers.model import Model
 from providers.usage import JsonObject
 
 #: OpenAI's limit on the text of one speech request, in characters.
@@ -27,12 +24,14 @@ CREDENTIAL_FIELDS = ("username", "key")
 
 
 class MediaRequestError(ProviderError):
-    """The request cannot be priced or sent as it is; `param` names the field to fix."""
+    """The request cannot be priced or sent as it is; `param` names the field to fix, and
+    `code` says why when it is more than a malformed field (`option_not_priced`)."""
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(self, message: str, param: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
+        self.code = code
 
 
 def with_upstream_model(body: JsonObject, model: Model) -> JsonObject:
@@ -56,116 +55,6 @@ def embedding_token_bound(value: object) -> int:
 
 def hold_for_embeddings(body: JsonObject, model: Model) -> int:
     return max(1, model.cost(embedding_token_bound(body.get("input")), 0))
-
-
-# --- images -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ImageRules:
-    """What one image model accepts besides its priced sizes and qualities.
-
-    `styles` None: not checked. `response_formats` empty: the model takes none (it always
-    answers base64); `b64_json` is then dropped rather than refused, as SDKs send it.
-    """
-
-    default_size: str
-    default_quality: str
-    max_n: int
-    styles: frozenset[str] | None
-    response_formats: frozenset[str]
-
-
-_URL_OR_B64 = frozenset({"url", "b64_json"})
-_IMAGE_RULES = {
-    "dall-e-3": ImageRules(
-        "1024x1024", "standard", 1, frozenset({"vivid", "natural"}), _URL_OR_B64
-    ),
-    "dall-e-2": ImageRules("1024x1024", "standard", 10, frozenset(), _URL_OR_B64),
-    "gpt-image-1": ImageRules("1024x1024", "medium", 10, frozenset(), frozenset()),
-}
-
-
-def image_rules(model: Model) -> ImageRules:
-    """Known models by their upstream name; an operator's own model by its price table."""
-    known = _IMAGE_RULES.get(model.upstream)
-    if known is not None:
-        return known
-    size, _, quality = next(iter(model.image_prices)).partition("/")
-    return ImageRules(size, quality, 10, None, _URL_OR_B64)
-
-
-@dataclass(frozen=True, slots=True)
-class ImagePlan:
-    """A priced image request: `hold` covers all `n` images; each returned one costs `unit`."""
-
-    size: str
-    quality: str
-    n: int
-    unit: int
-
-    @property
-    def hold(self) -> int:
-        return max(1, self.n * self.unit)
-
-    def cost(self, returned: int) -> int:
-        """Images are billed as returned, never more than were asked (and held) for."""
-        return min(returned, self.n) * self.unit
-
-
-def _one_of(value: str | None, allowed: frozenset[str], param: str, model: Model) -> None:
-    if value is None or value in allowed:
-        return
-    choices = ", ".join(sorted(allowed)) or f"none (leave `{param}` out)"
-    raise MediaRequestError(f"`{param}` must be one of {choices} for {model.name}", param)
-
-
-def plan_image(model: Model, body: JsonObject) -> ImagePlan:
-    """Check `size`, `quality`, `n`, `style` and `response_format`; price one image.
-
-    `body` has passed the route's type checks (strings, an integer `n`).
-    Sizes and qualities come from the model's price table, so an unpriced combination is
-    refused (naming the priced ones) instead of being made and billed at a guess.
-    """
-    if not model.image_prices:
-        raise MediaRequestError(
-            f"{model.name} is priced per image, not by size: use its provider's own route",
-            "model",
-        )
-    rules = image_rules(model)
-    size = body.get("size") or rules.default_size
-    quality = body.get("quality") or rules.default_quality
-    priced = [key.partition("/") for key in model.image_prices]
-    _one_of(quality, frozenset(q for _, _, q in priced), "quality", model)
-    unit = model.image_price(size, quality)
-    if unit is None:
-        sizes = ", ".join(sorted(s for s, _, q in priced if q == quality))
-        message = f"`size` {size} is not offered by {model.name} at quality {quality}: use {sizes}"
-        raise MediaRequestError(message, "size")
-    n = body.get("n", 1)
-    if not 1 <= n <= rules.max_n:
-        raise MediaRequestError(f"`n` must be 1 to {rules.max_n} for {model.name}", "n")
-    if rules.styles is not None:
-        _one_of(body.get("style"), rules.styles, "style", model)
-    if body.get("response_format") != "b64_json" or rules.response_formats:
-        _one_of(body.get("response_format"), rules.response_formats, "response_format", model)
-    return ImagePlan(size=size, quality=quality, n=n, unit=unit)
-
-
-def image_payload(body: JsonObject, model: Model, plan: ImagePlan) -> JsonObject:
-    """The client's body with the priced size and quality made explicit."""
-    payload = {**with_upstream_model(body, model), "size": plan.size, "quality": plan.quality}
-    if not image_rules(model).response_formats:
-        payload.pop("response_format", None)
-    return payload
-
-
-def images_returned(data: object) -> int:
-    """How many images the provider's answer carries; an answer without a list is a 502."""
-    images = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(images, list):
-        raise UpstreamError(502, "the provider's image answer carried no `data` list")
-    return len(images)
 
 
 # --- audio --------------------------------------------------------------------------------

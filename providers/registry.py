@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from providers.catalog import Catalog, Model
+from providers.catalog import Catalog, Model, ModelKind
 from providers.errors import ModelUnpricedError, ProviderUnavailableError
 from providers.upstream_keys import UpstreamKey
 
@@ -31,6 +31,8 @@ DEFAULT_BASE_URLS: dict[str, str] = {
 PROVIDER_NAMES = tuple(DEFAULT_BASE_URLS)
 #: Providers served inside the process (no key, no network); the operator can switch them off.
 BUILTIN_PROVIDERS = ("echo",)
+#: The model examples call when the catalog names none that can be called now.
+FALLBACK_EXAMPLE_MODEL = "echo"
 #: What each provider's SDK base URL needs to reach its OpenAI-compatible endpoints.
 _OPENAI_COMPATIBLE_SUFFIX = {"gemini": "/v1beta/openai", "anthropic": "/v1"}
 
@@ -123,6 +125,22 @@ class Registry:
         if provider is None or not provider.available:
             return f"the provider {model.provider!r} is not configured"
         return ""
+
+    def callable_models(self) -> list[Model]:
+        """The catalog's models that can be called now (priced, provider configured), in
+        the catalog's order."""
+        return [m for m in self.catalog.models.values() if not self.unavailable_reason(m)]
+
+    def example_model(self) -> str:
+        """The chat model a user's examples call: the catalog's first `example_models` entry
+        that can be called now, else the first callable chat model in catalog order, else
+        the built-in echo (shown even when switched off: there is nothing better to show).
+
+        So an example never names a model whose provider this service has no key for.
+        """
+        callable_chat = [m.name for m in self.callable_models() if m.kind is ModelKind.CHAT]
+        preferred = [name for name in self.catalog.example_models if name in callable_chat]
+        return next(iter(preferred + callable_chat), FALLBACK_EXAMPLE_MODEL)
 
     def route(self, model_name: str) -> Route:
         """Resolve a model name; UnknownModelError, ModelUnpricedError or

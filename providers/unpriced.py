@@ -203,8 +203,10 @@ def _gemini_tools(tools: object) -> Unpriced | None:
 
 
 def openai_image(body: JsonObject) -> Unpriced | None:
-    """An image generation: a streamed one (with partial images, each billed as extra
-    output tokens) is refused; the answer must be one JSON body carrying its usage."""
+    """An image call (generation or edit; a form's fields as plain values): a streamed one
+    (with partial images, each billed as extra output tokens) is refused, the answer must
+    be one JSON body carrying its usage; so are outputs whose tokens have no figure here:
+    SVG (written by a second model, whose usage the answer bills apart) and GIF frames."""
     if body.get("stream") is not None and body.get("stream") is not False:
         return _refusal(
             "stream",
@@ -216,5 +218,23 @@ def openai_image(body: JsonObject) -> Unpriced | None:
             "partial_images",
             "(partial images, each billed by the provider as extra output)",
             "leave `partial_images` out",
+        )
+    return _image_output(body)
+
+
+def _image_output(body: JsonObject) -> Unpriced | None:
+    output_format = body.get("output_format")
+    svg = [name for name in body if name == "svg" or name.startswith("svg[")]
+    if output_format == "svg" or svg:
+        return _refusal(
+            "output_format" if output_format == "svg" else svg[0],
+            "(SVG, written by a second model whose usage is billed apart)",
+            "ask for png, webp or jpeg",
+        )
+    if output_format == "gif" or body.get("frame_count") is not None:
+        return _refusal(
+            "output_format" if output_format == "gif" else "frame_count",
+            "(a GIF, whose frames have no published token figure)",
+            "ask for png, webp or jpeg",
         )
     return None

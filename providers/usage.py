@@ -22,7 +22,7 @@ class TokenUsage(NamedTuple):
     (`providers.prices`), the rest of its total at the total's price.
 
     A NamedTuple rather than a frozen dataclass: a Gemini stream builds one per event, and a
-    tuple of nine fields is built faster than a frozen dataclass of two. Compare a usage only
+    tuple of eleven fields is built faster than a frozen dataclass of two. Compare a usage only
     with another `TokenUsage`.
     """
 
@@ -41,6 +41,9 @@ class TokenUsage(NamedTuple):
     output_audio_tokens: int = 0
     input_image_tokens: int = 0
     output_image_tokens: int = 0
+    #: The image part of `cache_read_tokens` (so also a part of `input_image_tokens`): GPT
+    #: image models price cached image input apart from cached text.
+    cache_read_image_tokens: int = 0
 
 
 @dataclass(frozen=True, slots=True)

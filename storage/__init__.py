@@ -17,12 +17,14 @@ from storage.idempotency import IdempotencyStore
 from storage.images import ImageQuota, ImageStore
 from storage.migrations import migrate
 from storage.notices import NoticeStore
+from storage.outages import DatabaseTimeouts
 from storage.ownership import ServingLock
 from storage.payments import PaymentStore
 from storage.policy import AccessPolicy
 from storage.profiles import ProfileStore
 from storage.reports import OperatorReports
 from storage.retention import RetentionRules, RetentionStore
+from storage.sqlite_inline import SqliteSynchronous
 from storage.upstream_keys import KeyHealthStore
 from storage.usage import UsageStore
 
@@ -39,6 +41,7 @@ __all__ = [
     "AccessPolicy",
     "AccountAdmin",
     "AccountStore",
+    "DatabaseTimeouts",
     "IdempotencyStore",
     "ImageQuota",
     "ImageStore",
@@ -96,6 +99,8 @@ async def open_storage(
     idempotency_ttl_seconds: int = 24 * 3600,
     image_quota: ImageQuota = DEFAULT_IMAGE_QUOTA,
     retention_rules: RetentionRules = DEFAULT_RETENTION_RULES,
+    timeouts: DatabaseTimeouts | None = None,
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL,
 ) -> Storage:
     """Open DATABASE_URL, bring the schema up to date, and check the ledger.
 
@@ -109,13 +114,15 @@ async def open_storage(
     expired ones at start-up too. A key claimed by a call that never ended is free again
     after `stale_hold_seconds` (at once on SQLite's start-up, for the same reason as the
     holds). `image_quota` bounds each account's image library; `retention_rules` are the
-    retention jobs' ages.
+    retention jobs' ages. `timeouts` bound every wait for the database (an unreachable
+    one raises `DatabaseUnavailableError`, at start-up too); `sqlite_synchronous` is what
+    an SQLite commit promises (see `SqliteSynchronous`).
     """
     lock = None
     if recover_holds and url.startswith("sqlite:///"):
         lock = ServingLock.acquire(sqlite_path(url))
     try:
-        database = await open_database(url)
+        database = await open_database(url, timeouts, sqlite_synchronous)
     except BaseException:
         if lock is not None:
             lock.release()

@@ -112,14 +112,19 @@ INSERT INTO calls (request_id, account_id, endpoint, provider, model, status, in
                    output_units, cost, shortfall, balance_after, held, latency_ms, created_at,
                    cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
                    reasoning_tokens, input_audio_tokens, output_audio_tokens,
-                   input_image_tokens, output_image_tokens)
+                   input_image_tokens, output_image_tokens, settle_key)
 SELECT :request_id, id, :endpoint, :provider, :model, :status, :input_units, :output_units,
        {_CHARGEABLE}, :cost - {_CHARGEABLE}, balance - {_CHARGEABLE}, :held, :latency_ms, :now,
        :cache_read_tokens, :cache_write_tokens, :cache_write_1h_tokens,
        :reasoning_tokens, :input_audio_tokens, :output_audio_tokens,
-       :input_image_tokens, :output_image_tokens
+       :input_image_tokens, :output_image_tokens, :settle_key
 FROM accounts WHERE id = :account_id{{lock}}
+ON CONFLICT (settle_key) DO NOTHING
 RETURNING id, cost, shortfall, balance_after
+"""
+#: The settlement an earlier attempt wrote, when writing it again was a no-op.
+_SETTLED_BEFORE = """
+SELECT id, cost, shortfall, balance_after FROM calls WHERE settle_key = :settle_key
 """
 
 
@@ -168,9 +173,9 @@ class AccountStore:
             "rate_limit": self._policy.requests_per_minute,
         }
         if username is None:
-            row = await self._db.fetch_one(self._by_key, params)
+            row = await self._db.hot.fetch_one(self._by_key, params)
         else:
-            row = await self._db.fetch_one(self._by_username, {**params, "username": username})
+            row = await self._db.hot.fetch_one(self._by_username, {**params, "username": username})
         if row is None:
             return Authorization(outcome=AuthOutcome.UNKNOWN)
         outcome = AuthOutcome(row["auth_result"])
@@ -189,10 +194,14 @@ class AccountStore:
 
         The charge is what was used, even beyond the hold, but never more than the balance:
         the rest is recorded as the call's shortfall (and logged), never silently forgiven.
+        A call whose `settle_key` was already written is not written again: the earlier
+        settlement is returned (a second statement, only on that retry).
         """
         params = {name: getattr(call, name) for name in _CALL_FIELDS}
         params["now"] = self._clock()
-        row = await self._db.fetch_one(self._insert_call, params)
+        row = await self._db.hot.fetch_one(self._insert_call, params)
+        if row is None:
+            row = await self._db.hot.fetch_one(_SETTLED_BEFORE, {"settle_key": call.settle_key})
         assert row is not None
         if row["shortfall"]:
             logger.warning(

@@ -4,27 +4,33 @@ SQL in this package is written once, with `:name` parameters; the PostgreSQL sid
 them to `$n` (once per statement text, cached). Each method is one statement; a
 `transaction()` groups several and is the only way to do so.
 
-Invariant on SQLite: the one aiosqlite connection is shared by every coroutine, so a
-multi-statement transaction would swallow statements that other coroutines send meanwhile.
-Every statement therefore takes `_lock`, and a transaction holds it from BEGIN to COMMIT.
-Uncontended, the lock costs no thread hop; the request path uses single statements only.
+SQLite's side is `storage.sqlite_database`. The request path's two statements (the gate's
+and the settlement's) go through `hot`: on SQLite by default a connection of their own that
+runs them on the loop, without a thread hop (`storage.sqlite_inline`); on PostgreSQL the
+pool itself.
+
+Invariant on both: no wait is unbounded and no outage leaves as a driver error. Every wait
+is bounded by `DatabaseTimeouts` (`storage.outages`), and an unreachable, locked or full
+database raises `DatabaseUnavailableError`. A PostgreSQL connection that failed that way is
+closed, never returned to the pool, so the pool reconnects by itself once the server is back.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-import aiosqlite
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from storage.errors import UnsupportedDatabaseUrlError
+from storage.outages import DatabaseTimeouts, is_outage, outages_translated
+from storage.sqlite_database import SqliteDatabase
+from storage.sqlite_inline import SqliteSynchronous
 
 Row = Mapping[str, Any]
 Params = Mapping[str, object]
@@ -44,80 +50,16 @@ class Database(Executor, Protocol):
     """A connection (or pool) that can also open transactions and be closed."""
 
     dialect: str
+    #: For the request path's short statements by key: never a scan.
+    hot: Executor
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]: ...
 
+    async def ping(self) -> None:
+        """Raise `DatabaseUnavailableError` unless the database could take a write now."""
+        ...
+
     async def close(self) -> None: ...
-
-
-class _SqliteExecutor:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
-
-    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        rows = await self._connection.execute_fetchall(sql, params or {})
-        return next(iter(rows), None)  # type: ignore[return-value]
-
-    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
-        return list(await self._connection.execute_fetchall(sql, params or {}))  # type: ignore[arg-type]
-
-    async def execute(self, sql: str, params: Params | None = None) -> None:
-        await self._connection.execute_fetchall(sql, params or {})
-
-
-def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
-    """Rows as plain dicts, so both dialects honour the `Row` mapping type."""
-    return dict(zip((column[0] for column in cursor.description), values, strict=True))
-
-
-class SqliteDatabase:
-    """SQLite in WAL mode through one aiosqlite connection in autocommit mode."""
-
-    dialect = "sqlite"
-
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
-        self._executor = _SqliteExecutor(connection)
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: Path) -> SqliteDatabase:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = _dict_row  # type: ignore[assignment]
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-            await connection.execute(f"PRAGMA {pragma}")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        return cls(connection)
-
-    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        async with self._lock:
-            return await self._executor.fetch_one(sql, params)
-
-    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
-        async with self._lock:
-            return await self._executor.fetch_all(sql, params)
-
-    async def execute(self, sql: str, params: Params | None = None) -> None:
-        async with self._lock:
-            await self._executor.execute(sql, params)
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Executor]:
-        async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._executor
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            await self._connection.execute("COMMIT")
-
-    def transaction(self) -> AbstractAsyncContextManager[Executor]:
-        return self._transaction()
-
-    async def close(self) -> None:
-        await self._connection.close()
 
 
 _PARAMETER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
@@ -138,7 +80,7 @@ def _to_numbered(sql: str) -> tuple[str, tuple[str, ...]]:
 
 
 class _PostgresExecutor:
-    def __init__(self, connection: asyncpg.Pool | asyncpg.pool.PoolConnectionProxy) -> None:
+    def __init__(self, connection: asyncpg.Connection | PoolConnectionProxy) -> None:
         self._connection = connection
 
     @staticmethod
@@ -160,30 +102,94 @@ class _PostgresExecutor:
         await self._connection.execute(text, *args)
 
 
-class PostgresDatabase(_PostgresExecutor):
-    """PostgreSQL through an asyncpg pool: what several replicas share."""
+class PostgresDatabase:
+    """PostgreSQL through an asyncpg pool: what several replicas share.
+
+    Every statement acquires a connection within the connect timeout (a new connection
+    counts as connecting) and runs within the command timeout (the pool's
+    `command_timeout`). A connection that failed by an outage is terminated, never pooled
+    again: the next acquire connects anew, which is how the service recovers by itself
+    once the server answers again. No connection is kept open for its own sake
+    (`min_size=0`): during an outage nothing reconnects in the background, filling the log,
+    only the requests and probes that need the database try it.
+    """
 
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        super().__init__(pool)
+    def __init__(self, pool: asyncpg.Pool, timeouts: DatabaseTimeouts | None = None) -> None:
         self._pool = pool
+        self._timeouts = timeouts or DatabaseTimeouts()
+        self.hot: Executor = self
 
     @classmethod
-    async def open(cls, dsn: str) -> PostgresDatabase:
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=10)
-        return cls(pool)
+    async def open(cls, dsn: str, timeouts: DatabaseTimeouts | None = None) -> PostgresDatabase:
+        timeouts = timeouts or DatabaseTimeouts()
+        with outages_translated():
+            pool = await asyncpg.create_pool(
+                dsn,
+                min_size=0,
+                max_size=10,
+                timeout=timeouts.connect,
+                command_timeout=timeouts.command,
+            )
+        return cls(pool, timeouts)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[PoolConnectionProxy]:
+        with outages_translated():
+            connection = await self._pool.acquire(timeout=self._timeouts.connect)
+            try:
+                yield connection
+            except BaseException as error:
+                if is_outage(error):
+                    _discard(connection)
+                raise
+            finally:
+                await self._pool.release(connection)
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        async with self._connection() as connection:
+            return await _PostgresExecutor(connection).fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        async with self._connection() as connection:
+            return await _PostgresExecutor(connection).fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        async with self._connection() as connection:
+            await _PostgresExecutor(connection).execute(sql, params)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.acquire() as connection, connection.transaction():
-            yield _PostgresExecutor(connection)
+        """A transaction on one connection. After an outage the connection is terminated
+        without a ROLLBACK (which would wait out the command timeout again on a dead link):
+        the server rolls back a transaction whose session ends."""
+        async with self._connection() as connection:
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                yield _PostgresExecutor(connection)
+            except BaseException as error:
+                if not is_outage(error):
+                    await transaction.rollback()
+                raise
+            await transaction.commit()
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         return self._transaction()
 
+    async def ping(self) -> None:
+        await self.execute("SELECT 1")
+
     async def close(self) -> None:
         await self._pool.close()
+
+
+def _discard(connection: PoolConnectionProxy) -> None:
+    """Close a connection an outage broke, so it is never pooled again. asyncpg has already
+    given back one whose socket closed (terminating that one again raises)."""
+    with suppress(asyncpg.InterfaceError):
+        connection.terminate()
 
 
 def sqlite_path(url: str) -> Path:
@@ -191,12 +197,19 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-async def open_database(url: str) -> Database:
-    """Open the database that DATABASE_URL names (the schema is not touched here)."""
+async def open_database(
+    url: str,
+    timeouts: DatabaseTimeouts | None = None,
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL,
+) -> Database:
+    """Open the database that DATABASE_URL names (the schema is not touched here).
+
+    Raises `DatabaseUnavailableError` when it cannot be reached within the timeouts.
+    """
     if url.startswith("sqlite:///"):
-        return await SqliteDatabase.open(sqlite_path(url))
+        return await SqliteDatabase.open(sqlite_path(url), timeouts, sqlite_synchronous)
     if url.startswith(("postgresql://", "postgres://")):
-        return await PostgresDatabase.open(url)
+        return await PostgresDatabase.open(url, timeouts)
     scheme = url.split(":", 1)[0]
     raise UnsupportedDatabaseUrlError(
         f"DATABASE_URL scheme {scheme!r} is not supported: use sqlite:/// or postgresql://"

@@ -75,3 +75,18 @@ class MigrationOrderError(StorageError):
     Raised at import: an applied migration is recorded by its version alone, so a gap, a
     repeat or a renumbering would make an existing database skip or replay statements.
     """
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database cannot answer now: unreachable, timed out, locked past the busy timeout,
+    or out of disk. Nothing about the request was wrong; the same request may work later.
+
+    Raised instead of the driver's own error, so the API answers 503 (never a 500) and the
+    billing knows that a settlement must be written again rather than forgotten. A statement
+    cut off this way may still have been applied (PostgreSQL committed, the answer was
+    lost), so whatever is written again must be idempotent.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the database is unavailable: {reason}")

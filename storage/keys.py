@@ -28,6 +28,11 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def display_prefix(secret: str) -> str:
+    """The part of a key that may be shown and logged (what `users list` shows)."""
+    return secret[:_DISPLAY_LENGTH]
+
+
 def issue_key() -> IssuedKey:
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    return IssuedKey(secret=secret, hash=hash_key(secret), display_prefix=secret[:_DISPLAY_LENGTH])
+    return IssuedKey(secret=secret, hash=hash_key(secret), display_prefix=display_prefix(secret))

@@ -117,6 +117,9 @@ class CallRecord:
     output_audio_tokens: int = 0
     input_image_tokens: int = 0
     output_image_tokens: int = 0
+    #: Unique per call (`storage.schema_settle`, migration 15): writing the same settlement
+    #: again is a no-op, so one whose answer was lost can be retried. None: no retry.
+    settle_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

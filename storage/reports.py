@@ -1,4 +1,5 @@
-"""Read-only figures for the operator: one account's spend, and the service's day and week.
+"""Read-only figures for the operator: one account's spend, the service's day and week, and
+the money running calls hold right now.
 
 Everything is computed from the `calls` table (one usage record per call, whose `cost` is what
 was actually charged), so the figures agree with the ledger's charges. Days are UTC calendar
@@ -36,6 +37,26 @@ SELECT (SELECT COUNT(*) FROM accounts) AS users,
        (SELECT COALESCE(SUM(cost), 0) FROM calls
         WHERE created_at >= :week_start) AS revenue_week
 """
+
+# PostgreSQL keeps each hold as a row (every replica's, crashed ones' until swept); SQLite,
+# whose one serving process keeps no hold rows, has only each account's total.
+_HELD_ROWS = "SELECT COUNT(*) AS holds, COALESCE(SUM(amount), 0) AS units FROM holds"
+_HELD_TOTALS = """
+SELECT COUNT(*) AS holds, COALESCE(SUM(reserved), 0) AS units FROM accounts WHERE reserved > 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMoney:
+    """What running calls hold now: `units` set aside, in `holds` holds.
+
+    On PostgreSQL `holds` counts every hold (one per running call that may cost something);
+    on SQLite, which keeps only each account's total, it counts the accounts holding money,
+    so one account's concurrent calls count once there. `units` is exact on both.
+    """
+
+    holds: int
+    units: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +106,13 @@ class OperatorReports:
         assert row is not None  # an aggregate always returns one row
         # PostgreSQL's SUM over BIGINT is NUMERIC (a Decimal): every figure is made an int.
         return Spend(today=int(row["today"]), week=int(row["week"]), total=int(row["total"]))
+
+    async def held(self) -> HeldMoney:
+        """The money held by calls still running, read in one statement (see `HeldMoney`)."""
+        sql = _HELD_ROWS if self._db.dialect == "postgresql" else _HELD_TOTALS
+        row = await self._db.fetch_one(sql)
+        assert row is not None
+        return HeldMoney(holds=int(row["holds"]), units=int(row["units"]))
 
     async def service(self) -> ServiceStats:
         row = await self._db.fetch_one(_SERVICE_STATS, self._window())

@@ -83,6 +83,7 @@ CREATE TABLE calls (
     output_audio_tokens bigint DEFAULT 0 NOT NULL,
     input_image_tokens bigint DEFAULT 0 NOT NULL,
     output_image_tokens bigint DEFAULT 0 NOT NULL,
+    settle_key text,
     CONSTRAINT calls_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id),
     CONSTRAINT calls_cost_check CHECK ((cost >= 0)),
     CONSTRAINT calls_held_check CHECK ((held >= 0)),
@@ -90,6 +91,8 @@ CREATE TABLE calls (
 );
 
 CREATE INDEX calls_by_account ON calls USING btree (account_id, id);
+
+CREATE UNIQUE INDEX calls_by_settle_key ON calls USING btree (settle_key);
 
 CREATE TRIGGER calls_settle AFTER INSERT ON calls FOR EACH ROW EXECUTE FUNCTION calls_settle();
 

@@ -65,10 +65,13 @@ CREATE TABLE calls (
     input_audio_tokens BIGINT NOT NULL DEFAULT 0,
     output_audio_tokens BIGINT NOT NULL DEFAULT 0,
     input_image_tokens BIGINT NOT NULL DEFAULT 0,
-    output_image_tokens BIGINT NOT NULL DEFAULT 0
+    output_image_tokens BIGINT NOT NULL DEFAULT 0,
+    settle_key TEXT
 );
 
 CREATE INDEX calls_by_account ON calls (account_id, id);
+
+CREATE UNIQUE INDEX calls_by_settle_key ON calls (settle_key);
 
 CREATE TRIGGER calls_charge AFTER INSERT ON calls WHEN NEW.cost > 0
                 BEGIN

@@ -8,17 +8,11 @@ secret (`key_id`) and a label showing a few of its characters, never by the secr
 
 `refusal_reported` makes the admins' notice of a refused key (401/403) once per refusal:
 the process whose UPDATE flips it sends the notice; a recovery re-arms it.
-
-Version 15 is another change's, developed beside this one: `RESERVED_MIGRATION` holds its
-place (no statements) so that versions stay 1..n; it is replaced by that change's own
-migration 15 when both are merged.
 """
 
 from __future__ import annotations
 
 from storage.schema_migration import Migration
-
-RESERVED_MIGRATION = Migration(15, "reserved_for_a_parallel_change", sqlite=(), postgresql=())
 
 _KEYS = """
 CREATE TABLE upstream_keys (

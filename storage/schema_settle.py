@@ -63,3 +63,15 @@ _POSTGRES = [
 SETTLE_MIGRATION = Migration(
     12, "settle_after_lost_hold", sqlite=tuple(_SQLITE), postgresql=tuple(_POSTGRES)
 )
+
+# Migration 15: a settlement written twice is written once. A settlement whose answer was
+# lost (the link to PostgreSQL broke after the statement was sent) is written again once
+# the database is back, and it may have been applied the first time: its key, unique per
+# call, makes the second INSERT a no-op (ON CONFLICT DO NOTHING fires no trigger, so
+# nothing is charged or released twice). NULL for rows written before: never a conflict.
+_SETTLE_KEY = (
+    "ALTER TABLE calls ADD COLUMN settle_key TEXT",
+    "CREATE UNIQUE INDEX calls_by_settle_key ON calls (settle_key)",
+)
+
+SETTLE_KEY_MIGRATION = Migration(15, "settle_key", sqlite=_SETTLE_KEY, postgresql=_SETTLE_KEY)

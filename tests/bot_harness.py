@@ -24,8 +24,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from PIL import Image
 
+from api.bot_prices import price_list
 from bot import create_bot, create_dispatcher
 from bot.config import BotConfig
+from bot.price_list import PriceList
+from providers.catalog import load_catalog
+from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 from storage import AccessPolicy, AccountStore, Storage, open_storage
 from storage.images import StoredImage
 from storage.models import Account
@@ -47,6 +51,22 @@ TRIAL_CREDIT = 1_500_000  # 1.50 USD
 KEY_IN_CODE = re.compile(r"<code>(myapi-[A-Za-z0-9_-]{43,})</code>")
 
 Message = dict[str, Any]
+
+
+def served_price_list(*configured: str, echo: bool = True) -> PriceList:
+    """The bot's price list for the built-in catalog with keys for `configured` providers
+    only (and the built-in echo when `echo`), made as the service makes it."""
+    providers = {
+        name: ProviderConfig.with_key(
+            name, "http://127.0.0.1:9", "key" if name in configured else None
+        )
+        for name in PROVIDER_NAMES
+    }
+    if echo:
+        providers["echo"] = ProviderConfig("echo", "builtin:", builtin=True)
+    return price_list(Registry(load_catalog(), providers))
+
+
 Color = str | tuple[int, int, int]
 
 
@@ -162,8 +182,13 @@ async def open_bot_harness(
     admin_ids: frozenset[int] = frozenset({ADMIN_ID}),
     public_base_url: str = BASE_URL,
     trial_credit: int = TRIAL_CREDIT,
+    prices: PriceList | None = None,
+    currency: str = "USD",
 ) -> AsyncIterator[BotHarness]:
-    """Open storage, serve a fake Telegram and build the bot; close them in reverse."""
+    """Open storage, serve a fake Telegram and build the bot; close them in reverse.
+
+    The bot offers `prices`, by default every provider's models, as the API harness serves.
+    """
     storage = await open_storage(database_url, policy or AccessPolicy(), clock)
     try:
         async with serve_fake_telegram() as (fake, api_base):
@@ -171,9 +196,10 @@ async def open_bot_harness(
                 token=token,
                 admin_ids=admin_ids,
                 public_base_url=public_base_url,
-                currency="USD",
+                currency=currency,
                 trial_credit=trial_credit,
                 telegram_api_base=api_base,
+                price_list=prices if prices is not None else served_price_list(*PROVIDER_NAMES),
             )
             bot = create_bot(config)
             try:

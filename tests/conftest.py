@@ -22,7 +22,14 @@ from api.app import create_api_app
 from providers.catalog import Catalog, load_catalog
 from providers.registry import PROVIDER_NAMES, ProviderConfig
 from providers.transport import UpstreamLimits, create_client_session
-from storage import DEFAULT_IMAGE_QUOTA, AccessPolicy, ImageQuota, Storage, open_storage
+from storage import (
+    DEFAULT_IMAGE_QUOTA,
+    AccessPolicy,
+    DatabaseTimeouts,
+    ImageQuota,
+    Storage,
+    open_storage,
+)
 from tests.api_harness import OPERATOR_KEY, ApiHarness, build_context, operator_providers
 from tests.clock import START, FakeClock
 from tests.databases import POSTGRES_DSN, postgres_schema, require_postgres
@@ -181,9 +188,16 @@ def image_quota() -> ImageQuota:
 
 
 @pytest.fixture
+def database_timeouts() -> DatabaseTimeouts:
+    """The API harness's bounds on waiting for the database; outage tests make them short."""
+    return DatabaseTimeouts()
+
+
+@pytest.fixture
 async def api(
     aiohttp_client: AiohttpClient,
     image_quota: ImageQuota,
+    database_timeouts: DatabaseTimeouts,
     upstream_read_timeout: float,
     api_database_url: str,
     provider_configs: dict[str, ProviderConfig],
@@ -192,7 +206,9 @@ async def api(
     clock: FakeClock,
     policy: AccessPolicy,
 ) -> AsyncIterator[ApiHarness]:
-    storage = await open_storage(api_database_url, policy, clock, image_quota=image_quota)
+    storage = await open_storage(
+        api_database_url, policy, clock, image_quota=image_quota, timeouts=database_timeouts
+    )
     limits = UpstreamLimits(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )

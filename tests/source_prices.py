@@ -7,7 +7,7 @@ instead of repeating our arithmetic.
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING
+from decimal import ROUND_CEILING, Decimal
 
 from genai_prices import Usage, calc_price
 
@@ -33,7 +33,19 @@ def source_units(model: Model, usage: TokenUsage) -> int:
         input_image_tokens=usage.input_image_tokens,
         output_image_tokens=usage.output_image_tokens,
         cache_audio_read_tokens=0,  # not reported by our providers apart from cache reads
+        cache_image_read_tokens=usage.cache_read_image_tokens,
     )
+    return _priced(model, source)
+
+
+def source_audio_units(model: Model, seconds: float) -> int:
+    """genai-prices' own price of transcribing `seconds` of audio on a model it prices by
+    the audio's length (all of it input audio), in minor units rounded up."""
+    exact = Decimal(str(seconds))
+    return _priced(model, Usage(audio_seconds=exact, input_audio_seconds=exact))
+
+
+def _priced(model: Model, source: Usage) -> int:
     provider = _PROVIDER_IDS.get(model.provider, model.provider)
     total = calc_price(source, model.upstream, provider_id=provider).total_price
     return int((total * 1_000_000).to_integral_value(rounding=ROUND_CEILING))

@@ -164,7 +164,9 @@ async def test_upstream_failures_are_5xx_and_cost_nothing(
     key = await api.register(credit=CREDIT)
     response = await api.client.post(PATH, json={**BODY, "key": key})
     assert response.status == client_status
-    assert (await response.json())["error"]["type"] == "upstream_error"
+    body = await response.json()
+    assert (body["type"], body["error"]["type"]) == ("error", "api_error")  # Anthropic's shape
+    assert body["error"]["code"] == "upstream_error"
     await assert_nothing_charged(api)
 
 

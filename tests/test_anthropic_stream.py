@@ -171,7 +171,12 @@ async def test_a_refused_stream_is_an_ordinary_error_and_free(
     key = await api.register(credit=CREDIT)
     response = await api.client.post(PATH, json=BODY, headers={"x-api-key": key})
     assert response.status == 502
-    assert (await response.json())["error"]["type"] == "upstream_error"
+    body = await response.json()
+    assert (body["type"], body["error"]["type"], body["error"]["code"]) == (
+        "error",
+        "api_error",
+        "upstream_error",
+    )
     call = await the_call(api, settled)
     assert call == {"status": 502, "input_units": 0, "output_units": 0, "cost": 0}
     assert await api.balance() == CREDIT

@@ -53,4 +53,4 @@ async def test_a_wrong_key_on_balance_is_a_strike(api: ApiHarness) -> None:
 
 async def test_health_needs_no_credentials(api: ApiHarness) -> None:
     response = await api.client.get("/health")
-    assert (response.status, await response.json()) == (200, {"status": "ok"})
+    assert (response.status, await response.json()) == (200, {"status": "ok", "database": "ok"})

@@ -34,9 +34,28 @@ async def test_every_catalog_model_is_listed_with_its_kind_and_prices(api: ApiHa
         "available": True,
         "kind": "chat",
         "pricing": {"currency": "USD", **model.prices(), "source": model.price_source()},
+        "context_window": 128_000,
+        "max_output_tokens": 16_384,
+        "max_output_documented": True,
     }
     assert listed["gpt-4o-mini"]["pricing"]["input_per_1m_tokens"] == "0.15"
     assert listed["dall-e-2"]["pricing"]["per_image_256x256/standard"] == "0.016"
+
+
+async def test_models_without_token_limits_leave_the_fields_out(api: ApiHarness) -> None:
+    listed = await _listed(api.client)
+    for name in ("dall-e-3", "whisper-1", "text-embedding-3-small"):
+        assert "max_output_tokens" not in listed[name]
+        assert "context_window" not in listed[name]
+
+
+async def test_a_model_without_a_documented_output_limit_says_its_window_is_held(
+    api: ApiHarness,
+) -> None:
+    astra = (await _listed(api.client))["gpt-6-astra"]
+    limits = ("context_window", "max_output_tokens", "max_output_documented")
+    assert [astra[key] for key in limits] == [1_050_000, 1_050_000, False]
+    assert "max_output_tokens" not in (await _listed(api.client))["whisper-1"]
 
 
 async def test_a_provider_without_a_key_is_listed_as_unavailable(
@@ -81,3 +100,26 @@ async def test_an_unpriced_model_is_listed_unavailable_and_refused_with_nothing_
     assert response.status == 503
     assert (await response.json())["error"]["code"] == "model_unpriced"
     assert await api.balance() == balance
+
+
+async def test_the_openai_sdk_reads_the_token_limits_that_bound_a_hold(api: ApiHarness) -> None:
+    """Without `max_tokens` a chat call holds `max_output_tokens` at the output price plus
+    its prompt's bound, which `context_window` caps: the SDK's model object carries both."""
+    key = await api.register()
+    async with sdk(api, key) as client:
+        listed = {model.id: model async for model in client.models.list()}
+        retrieved = await client.models.retrieve("gpt-4o-mini")
+    extra = listed["gpt-4o-mini"].model_extra
+    assert extra is not None
+    assert (extra["max_output_tokens"], extra["context_window"]) == (16384, 128000)
+    assert retrieved.model_extra == extra
+    hello = [{"role": "user", "content": "Hi"}]
+    body = {"model": "gpt-4o-mini", "stream": True, "messages": hello}
+    response = await api.client.post(
+        "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
+    held = int(response.headers["X-Myapi-Held-Units"])
+    await response.read()
+    model = load_catalog().get("gpt-4o-mini")
+    output = extra["max_output_tokens"]
+    assert model.cost(0, output) < held <= model.cost(extra["context_window"], output)

@@ -1,4 +1,5 @@
-"""The buttons under /start (Balance, Usage, Images, New key, Help) and the command menu.
+"""The buttons under /start (Balance, Usage, Images, New key, Models, Help) and the command
+menu.
 
 A button must answer exactly as its command does, so each test sends the command, presses
 the button, and compares every message, photo and album the bot sent for the two.
@@ -22,6 +23,7 @@ PAIRS = [
     ("Usage", "Расходы", "/usage"),
     ("Images", "Изображения", "/images"),
     ("New key", "Новый ключ", "/newkey"),
+    ("Models", "Модели", "/models"),
     ("Help", "Помощь", "/help"),
 ]
 SENDS = ("sendmessage", "sendphoto", "sendmediagroup")
@@ -77,7 +79,7 @@ async def start_message(tested: BotHarness, user_id: int, language: str = "en") 
     return tested.fake.sent_messages[-1]
 
 
-async def test_new_users_start_has_the_five_buttons(bot_harness: BotHarness) -> None:
+async def test_new_users_start_has_the_six_buttons(bot_harness: BotHarness) -> None:
     message = await start_message(bot_harness, 42)
     assert set(buttons(message)) == {english for english, _, _ in PAIRS}
 
@@ -166,7 +168,8 @@ async def test_the_menu_buttons_stay_after_a_press(bot_harness: BotHarness) -> N
 
 @pytest.mark.parametrize("texts", [ENGLISH, RUSSIAN], ids=["en", "ru"])
 def test_menu_and_help_list_every_user_command(texts: Texts) -> None:
-    user_commands = {"start", "balance", "newkey", "usage", "images", "topup", "lang", "help"}
+    user_commands = {"start", "balance", "models", "newkey", "usage", "images", "topup"}
+    user_commands |= {"lang", "help"}
     assert {command.command for command in bot_commands(texts)} == user_commands
     for name in user_commands:
         assert f"/{name} - " in texts.help

@@ -77,14 +77,19 @@ def test_nothing_held_says_nothing_about_holds() -> None:
 
 
 def test_curl_example_body_is_valid_json() -> None:
-    body = json.loads(curl_example("https://x.test", "alice", "k").split("-d '", 1)[1][:-1])
-    assert body["username"] == "alice"
-    assert body["key"] == "k"
+    example = curl_example("https://x.test", "alice", "k", "echo")
+    body = json.loads(example.split("-d '", 1)[1][:-1])
+    assert body == {
+        "username": "alice",
+        "key": "k",
+        "model": "echo",
+        "messages": [{"role": "user", "content": "Hello!"}],
+    }
 
 
-def test_python_example_is_valid_python() -> None:
-    compile(python_example("https://x.test", "k"), "example.py", "exec")
+def test_python_example_is_valid_python_whatever_the_model() -> None:
+    compile(python_example("https://x.test", "k", 'm"\\'), "example.py", "exec")
 
 
 def test_requests_example_is_valid_python_whatever_the_username() -> None:
-    compile(requests_example("https://x.test", 'a"b\\', "k"), "example.py", "exec")
+    compile(requests_example("https://x.test", 'a"b\\', "k", "echo"), "example.py", "exec")

@@ -43,7 +43,7 @@ def test_markup_multiplies_every_price() -> None:
         (ONE.replace('"0.15"', "0.15"), "decimal strings"),
         (ONE.replace('"0.15"', '"cheap"'), "not a decimal"),
         (ONE.replace('"0.15"', '"-1"'), "negative"),
-        (ONE.replace("max_output_tokens = 100\n", ""), "max_output_tokens"),
+        (ONE.replace("max_output_tokens = 100", "max_output_tokens = 0"), "max_output_tokens"),
         (ONE.replace("context_window = 1000\n", ""), "context_window"),
         (ONE.replace("context_window = 1000", 'context_window = "big"'), "context_window"),
         ("markup = ", "not valid TOML"),
@@ -53,6 +53,36 @@ def test_markup_multiplies_every_price() -> None:
 def test_a_broken_catalog_names_the_problem(text: str, fragment: str) -> None:
     with pytest.raises(CatalogError, match=fragment):
         parse_catalog(text)
+
+
+def test_a_chat_model_without_a_documented_output_limit_holds_its_whole_window() -> None:
+    """No guess below the window: an answer may be as long as the provider lets it be."""
+    model = parse_catalog(ONE.replace("max_output_tokens = 100\n", "")).get("m")
+    assert (model.max_output_tokens, model.max_output_documented) == (1000, False)
+    assert model.cost(0, model.max_output_tokens) == model.cost(0, model.context_window)
+    documented = parse_catalog(ONE).get("m")
+    assert (documented.max_output_tokens, documented.max_output_documented) == (100, True)
+
+
+def test_the_built_in_catalog_states_no_output_limit_it_does_not_know() -> None:
+    """Where the catalog says an output limit is undocumented, none is written down."""
+    catalog = load_catalog()
+    undocumented = [m for m in catalog.models.values() if not m.max_output_documented]
+    assert {"gpt-6-astra", "gemini-3.5-flash", "gpt-6.2-sol"} <= {m.name for m in undocumented}
+    assert all(m.max_output_tokens == m.context_window > 0 for m in undocumented)
+
+
+@pytest.mark.parametrize(
+    ("upstream", "why"),
+    [("gpt-4o-mini", "prices openai/gpt-4o-mini"), ("content-filter-9", "does not list")],
+)
+def test_a_moderation_model_is_free_only_while_the_list_prices_say_so(
+    upstream: str, why: str
+) -> None:
+    """Sold as free only what the provider gives free: anything else is unavailable."""
+    text = f'[models.mod]\nprovider = "openai"\nkind = "moderation"\nupstream = "{upstream}"\n'
+    assert why in parse_catalog(text).get("mod").unpriced
+    assert load_catalog().get("omni-moderation-latest").unpriced == ""
 
 
 def test_the_built_in_catalog_loads_and_refuses_unknown_models() -> None:

@@ -95,9 +95,11 @@ def test_the_balance_never_goes_below_zero(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli(settings, capsys, "users", "add", "acme")
+    cli(settings, capsys, "users", "credit", "acme", "0.25")
     code, out = cli(settings, capsys, "users", "credit", "acme", "-5")
     assert code == 1
     assert "never below zero" in out
+    assert "balance 1.25 USD (0.00 USD held by running calls) cannot take -5.00 USD" in out
 
 
 @pytest.mark.parametrize(
@@ -145,6 +147,15 @@ def test_models_lists_prices_and_availability(
         out,
     )
     assert re.search(r"whisper-1\s+openai\s+not configured\s+per_minute 0.006 USD", out)
+
+
+def test_models_says_which_output_limits_are_not_documented(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = cli(settings, capsys, "models")
+    undocumented = "no documented maximum output: the whole 1050000-token window is held"
+    assert re.search(rf"\ngpt-6-astra .*\n.*\n    {undocumented}", out)
+    assert not re.search(rf"\ngpt-4o-mini .*\n.*\n    {undocumented}", out)
 
 
 def test_the_console_entry_point_runs_commands(tmp_path: Path) -> None:

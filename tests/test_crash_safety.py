@@ -154,9 +154,18 @@ async def _reserved_total(database_url: str) -> int:
 
 
 async def _load_then_kill(
-    tmp_path: Path, env: dict[str, str], port: int, keys: dict[str, str], succeeded: list[str]
+    tmp_path: Path,
+    env: dict[str, str],
+    port: int,
+    keys: dict[str, str],
+    succeeded: list[str],
+    upstream: FakeUpstream,
 ) -> None:
-    """Calls from every user until enough succeeded, then SIGKILL with calls in flight."""
+    """Calls from every user until enough succeeded, then SIGKILL with calls in flight.
+
+    In flight is observed, not assumed: the upstream has received a call that has not
+    succeeded yet, and the gate holds a call's money before it is sent upstream.
+    """
     async with (
         running_service(tmp_path, env, port=port) as service,
         httpx.AsyncClient(
@@ -169,7 +178,12 @@ async def _load_then_kill(
             for key in keys.values()
             for _ in range(WORKERS_PER_USER)
         ]
-        await _until(lambda: len(succeeded) >= MIN_SUCCEEDED_BEFORE_KILL)
+        await _until(
+            lambda: (
+                len(succeeded) >= MIN_SUCCEEDED_BEFORE_KILL
+                and len(upstream.requests) > len(succeeded)
+            )
+        )
         service.process.kill()
         await asyncio.wait_for(asyncio.gather(*callers), timeout=15)
 
@@ -188,7 +202,7 @@ async def test_sigkill_mid_flight_loses_no_charge_and_leaves_no_hold(
             RATE_LIMIT_PER_MINUTE="0",
         )
         port = free_port()
-        await _load_then_kill(tmp_path, env, port, keys, succeeded)
+        await _load_then_kill(tmp_path, env, port, keys, succeeded, upstream)
         assert await _reserved_total(database_url) > 0, "nothing in flight"
         async with running_service(tmp_path, env, port=port) as service:
             service.process.terminate()

@@ -117,6 +117,10 @@ async def test_the_whole_seed_loop(service: Service) -> None:
     key = match.group(0)
     assert "e2e_user" in welcome
     assert service.base_url in welcome
+    # The service gives the bot the models it can call: OpenAI's and echo, not Anthropic's.
+    models = await bot_reply(service, USER_ID, "/models", "E2E_User")
+    assert "<code>gpt-4o-mini</code> · 0.15 USD per 1M input tokens" in models
+    assert "claude" not in models
 
     async with openai.AsyncOpenAI(
         api_key=key, base_url=f"{service.base_url}/v1", max_retries=0

@@ -92,7 +92,8 @@ async def test_a_stream_refused_upstream_is_an_ordinary_error_and_free(
     key = await api.register()
     response = await api.client.post(URL, json=BODY, headers={"x-goog-api-key": key})
     assert response.status == 502
-    assert (await response.json())["error"]["type"] == "upstream_error"
+    error = (await response.json())["error"]
+    assert (error["type"], error["status"]) == ("upstream_error", "UNAVAILABLE")
     assert await account_state(api) == (CREDIT, 0, 0)
 
 

@@ -171,3 +171,13 @@ async def test_a_gemini_config_value_of_the_wrong_type_is_400_and_writes_nothing
     assert (await response.json())["error"]["param"] == "candidate_count"
     assert await account_state(api) == (CREDIT, 0, 0)
     assert await calls(api) == []
+
+
+async def test_a_model_without_a_documented_output_limit_holds_its_whole_window(
+    api: ApiHarness,
+) -> None:
+    """gpt-6-astra's catalog entry states no maximum output: the whole window is held."""
+    astra = CATALOG.get("gpt-6-astra")
+    assert not astra.max_output_documented
+    held = await held_for(api, "/v1/chat/completions", {**chat(), "model": "gpt-6-astra"})
+    assert held >= astra.cost(0, astra.context_window)

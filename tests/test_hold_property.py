@@ -115,6 +115,35 @@ async def test_openai_chat_never_charges_more_than_it_held(
     await check(api, maximal, "/v1/chat/completions", body)
 
 
+prompts = (
+    texts
+    | st.lists(texts, min_size=1, max_size=3)
+    | st.lists(st.integers(0, 50_000), min_size=1, max_size=50)
+    | st.lists(st.lists(st.integers(0, 50_000), min_size=1, max_size=20), min_size=1, max_size=3)
+)
+completion_bodies = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"]),
+        "prompt": prompts,
+    },
+    optional={
+        "n": st.integers(1, 4),
+        "best_of": st.integers(1, 6),
+        "max_tokens": st.integers(0, 20_000),
+        "echo": st.booleans(),
+        "suffix": texts,
+    },
+)
+
+
+@PROPERTY
+@given(body=completion_bodies)
+async def test_openai_completions_never_charge_more_than_they_held(
+    api: ApiHarness, maximal: MaximalProvider, body: dict[str, Any]
+) -> None:
+    await check(api, maximal, "/v1/completions", body)
+
+
 def anthropic_block(text: str, image: bool) -> dict[str, Any]:
     if image:
         return {"type": "image", "source": {"type": "url", "url": "https://x.test/i.png"}}

@@ -11,10 +11,13 @@ from pytest_aiohttp import AiohttpClient
 from api.app import create_api_app
 from providers.catalog import load_catalog, parse_catalog
 from providers.errors import CatalogError
+from providers.image_tokens import PROMPT_FRAMING_TOKENS
 from providers.registry import Registry
+from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 from tests.ledger import account_state, calls
 from tests.library_calls import FIELDS, START, bearer
+from tests.source_prices import source_units
 
 DALL_E_3_1024 = 40_000  # dall-e-3 1024x1024/standard: 0.040 USD
 IMAGE_MODELS = """
@@ -99,7 +102,7 @@ async def test_a_resolution_the_catalog_does_not_offer_is_a_503_that_costs_nothi
     assert await account_state(api) == (START, 0, 0)
 
 
-async def test_a_gpt_image_library_model_bills_the_prompts_tokens_too(
+async def test_a_gpt_image_library_model_is_billed_its_tokens(
     api: ApiHarness, aiohttp_client: AiohttpClient
 ) -> None:
     api.upstream.media.text_tokens = 12
@@ -108,10 +111,23 @@ async def test_a_gpt_image_library_model_bills_the_prompts_tokens_too(
     fields = {**FIELDS, "resolution": "1024x1024"}
     response = await client.post("/api/v1/images", data=fields, headers=bearer(key))
     assert response.status == 201
-    # gpt-image-1 1024x1024/medium: 0.042 USD; 12 prompt tokens at 5.00 USD per 1M: 60 units
-    cost = 42_000 + 60
+    # 12 prompt tokens at 5.00 USD per 1M, and the fake's 4160 image tokens (1024x1024 at
+    # the quality OpenAI chooses) at 40.00
+    usage = TokenUsage(12, 4160, output_image_tokens=4160)
+    cost = source_units(load_catalog().get("gpt-image-1"), usage)
     assert (await response.json())["data"]["cost_units"] == cost
     assert await account_state(api) == (START - cost, 0, 0)
     [call] = await calls(api)
-    assert (call["input_units"], call["cost"]) == (12, cost)
-    assert call["held"] == 42_000 + 5 * len(api.upstream.requests[0].body["prompt"].encode())
+    assert (call["input_units"], call["output_units"], call["cost"]) == (12, 4160, cost)
+    prompt = len(api.upstream.requests[0].body["prompt"].encode()) + PROMPT_FRAMING_TOKENS
+    # the prompt at the dearest input price (image input, 10.00), and the largest 1024x1024
+    # image gpt-image-1 makes (high, 4160 tokens) at 40.00
+    assert call["held"] == prompt * 10 + 4160 * 40
+
+
+def test_a_gpt_image_library_model_must_take_the_size() -> None:
+    with pytest.raises(CatalogError, match="no price for that size"):
+        parse_catalog(
+            '[models."gpt-image-1"]\nprovider = "openai"\nkind = "image"\n'
+            '[image_library]\n"256x256" = "gpt-image-1"\n'
+        )

@@ -82,7 +82,7 @@ async def test_n_images_are_held_and_each_returned_one_billed(api: ApiHarness) -
     assert await api.balance() == 10**6 - 32_000
 
 
-async def test_gpt_image_1_is_priced_by_quality_and_always_answers_base64(
+async def test_gpt_image_1_is_billed_its_tokens_and_always_answers_base64(
     api: ApiHarness,
 ) -> None:
     key = await api.register()
@@ -103,8 +103,8 @@ async def test_gpt_image_1_is_priced_by_quality_and_always_answers_base64(
     [received] = api.upstream.requests
     assert "response_format" not in received.body
     assert received.body["background"] == "transparent"
-    # the image, and the 2 prompt tokens the fake reports at 5.00 USD per 1M
-    assert await api.balance() == 10**6 - 250_000 - 10
+    # 6240 image tokens (1024x1536, high) at 40.00 USD per 1M, 2 prompt tokens at 5.00
+    assert await api.balance() == 10**6 - 6240 * 40 - 2 * 5
 
 
 async def test_a_base64_image_is_passed_on_byte_for_byte(api: ApiHarness) -> None:
@@ -124,7 +124,8 @@ async def test_a_base64_image_is_passed_on_byte_for_byte(api: ApiHarness) -> Non
         ({"n": 2}, "n", "1 to 1"),
         ({"style": "anime"}, "style", "natural, vivid"),
         ({"model": "dall-e-2", "quality": "hd"}, "quality", "standard"),
-        ({"model": "gpt-image-1", "quality": "auto", "style": None}, "quality", "high, low"),
+        ({"model": "gpt-image-1", "size": "1024x1024", "quality": "hd"}, "quality", "low, "),
+        ({"model": "gpt-image-1", "style": None}, "size", "1024x1536, 1536x1024, auto"),
         ({"model": "stable-diffusion-v1-6"}, "model", "own route"),
         ({"model": "tts-1"}, "model", "image models"),
         ({"n": "2"}, "n", ""),

@@ -1,20 +1,16 @@
-"""Pure rules of the embeddings, images and audio routes: holds, prices, checks, lengths."""
+"""Pure rules of the embeddings and audio routes: holds, prices, checks, lengths."""
 
 from __future__ import annotations
 
 import pytest
 
 from providers.catalog import load_catalog
-from providers.errors import UpstreamError
 from providers.openai_media import (
     FormPart,
     MediaRequestError,
     billed_seconds,
     embedding_token_bound,
     held_seconds,
-    image_payload,
-    images_returned,
-    plan_image,
     reported_seconds,
     split_transcription_form,
     transcription_parts,
@@ -29,56 +25,6 @@ CATALOG = load_catalog()
 )
 def test_the_embedding_hold_bounds_tokens_by_bytes_or_ids(value: object, bound: int) -> None:
     assert embedding_token_bound(value) == bound
-
-
-def test_an_image_is_priced_by_its_size_and_quality() -> None:
-    plan = plan_image(CATALOG.get("dall-e-3"), {"size": "1792x1024", "quality": "hd"})
-    assert (plan.unit, plan.hold) == (120_000, 120_000)
-
-
-def test_n_images_are_held_and_only_returned_ones_billed_up_to_n() -> None:
-    plan = plan_image(CATALOG.get("dall-e-2"), {"size": "256x256", "n": 3})
-    assert (plan.hold, plan.cost(2), plan.cost(5)) == (48_000, 32_000, 48_000)
-
-
-def test_omitted_size_and_quality_are_the_priced_defaults_sent_explicitly() -> None:
-    model = CATALOG.get("gpt-image-1")
-    plan = plan_image(model, {})
-    body = {"model": "gpt-image-1", "prompt": "x", "response_format": "b64_json"}
-    assert image_payload(body, model, plan) == {
-        "model": "gpt-image-1",
-        "prompt": "x",
-        "size": "1024x1024",
-        "quality": "medium",
-    }
-
-
-@pytest.mark.parametrize(
-    ("model", "body", "param", "named"),
-    [
-        ("dall-e-3", {"size": "512x512"}, "size", "1024x1024, 1024x1792, 1792x1024"),
-        ("dall-e-3", {"quality": "low"}, "quality", "hd, standard"),
-        ("dall-e-3", {"n": 2}, "n", "1 to 1"),
-        ("dall-e-2", {"quality": "hd"}, "quality", "standard"),
-        ("gpt-image-1", {"quality": "auto"}, "quality", "high, low, medium"),
-        ("dall-e-3", {"style": "anime"}, "style", "natural, vivid"),
-        ("gpt-image-1", {"response_format": "url"}, "response_format", "none"),
-        ("stable-diffusion-v1-6", {}, "model", "its provider's own route"),
-    ],
-)
-def test_an_unpriced_or_unknown_image_option_is_refused_naming_the_allowed_ones(
-    model: str, body: dict[str, object], param: str, named: str
-) -> None:
-    with pytest.raises(MediaRequestError) as raised:
-        plan_image(CATALOG.get(model), body)
-    assert raised.value.param == param
-    assert named in raised.value.message
-
-
-def test_an_image_answer_without_a_data_list_is_the_providers_failure() -> None:
-    assert images_returned({"data": [{}, {}]}) == 2
-    with pytest.raises(UpstreamError):
-        images_returned({"created": 1})
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,15 @@
-"""No key, token or provider key ever reaches the log, at any level.
+"""No key, token or provider key ever reaches the log, at any level, in either format.
 
-Once through the real process (its log captured at LOG_LEVEL=DEBUG, the bot polling a fake
-Telegram with its token), once in-process with every log record captured: registration,
+Once through the real process in each LOG_FORMAT (its log captured at LOG_LEVEL=DEBUG, the
+bot polling a fake Telegram with its token, /metrics scraped with its token), once
+in-process with every log record captured, as text and as JSON: registration,
 calls with body credentials and with Bearer, wrong keys, and a provider error whose message
 echoes the operator's key, as real providers' 401s do.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -18,10 +20,12 @@ import pytest
 from tests.conftest import OPERATOR_KEY, ApiHarness
 from tests.fakes.telegram import serve_fake_telegram
 from tests.fakes.upstream import FakeUpstream, serve
+from tests.json_logs import captured_log
 from tests.process import free_port, run_cli, running_service, service_env
 
 BOT_TOKEN = "123456:secret-bot-token-never-logged"
 PROCESS_OPERATOR_KEY = "sk-operator-key-never-logged-0123456789"
+METRICS_TOKEN = "metrics-token-never-logged-0123456789"
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 
@@ -38,7 +42,10 @@ async def _scenario(client: httpx.AsyncClient, base_url: str, username: str, key
     assert (await client.get(f"{base_url}/v1/balance", headers=bearer)).is_success
 
 
-async def test_the_service_log_holds_no_secret_at_debug_level(tmp_path: Path) -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_the_service_log_holds_no_secret_at_debug_level(
+    tmp_path: Path, log_format: str
+) -> None:
     upstream = FakeUpstream()
     async with serve(upstream) as upstream_url, serve_fake_telegram() as (_, telegram_url):
         env = service_env(
@@ -48,6 +55,8 @@ async def test_the_service_log_holds_no_secret_at_debug_level(tmp_path: Path) ->
             BOT_TOKEN=BOT_TOKEN,
             TELEGRAM_API_BASE=telegram_url,
             LOG_LEVEL="DEBUG",
+            LOG_FORMAT=log_format,
+            METRICS_TOKEN=METRICS_TOKEN,
         )
         added = await run_cli(tmp_path, env, "users", "add", "ann", "--credit", "5")
         match = re.search(r"key: (\S+)", added)
@@ -64,12 +73,23 @@ async def test_the_service_log_holds_no_secret_at_debug_level(tmp_path: Path) ->
                     headers={"Authorization": f"Bearer {key}"},
                 )
                 assert response.status_code >= 400
+                metrics = await client.get(
+                    f"{service.base_url}/metrics",
+                    headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+                )
+                assert metrics.status_code == 200
+                assert key not in metrics.text
             service.process.terminate()
             assert await service.wait_exit() == 0
     log = service.log_path.read_text()
     assert "DEBUG" in log, "the log level was not DEBUG: the test proved little"
-    for secret in (key, PROCESS_OPERATOR_KEY, BOT_TOKEN, BOT_TOKEN.split(":")[1]):
+    for secret in (key, PROCESS_OPERATOR_KEY, BOT_TOKEN, BOT_TOKEN.split(":")[1], METRICS_TOKEN):
         assert secret not in log
+    if log_format == "json":
+        lines = [json.loads(line) for line in log.splitlines()]
+        access = [line for line in lines if line["logger"] == "api.access"]
+        assert len(access) >= 7, "an access line per request"
+        assert {line["status"] for line in access} >= {200, 401}
 
 
 async def test_no_log_record_holds_a_secret(
@@ -78,6 +98,19 @@ async def test_no_log_record_holds_a_secret(
     caplog.set_level(logging.DEBUG)
     key = await api.register()
     base_url = str(api.client.make_url("")).rstrip("/")
+    with captured_log() as json_log:
+        failed = await _every_path_of_a_secret(api, base_url, key)
+    assert OPERATOR_KEY not in failed.text  # redacted for the client too
+    assert caplog.records, "nothing was logged: the capture is not working"
+    assert json_log.access(), "no JSON access line: the capture is not working"
+    logged = caplog.text + "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (key, OPERATOR_KEY):
+        assert secret not in logged
+        assert secret not in json_log.text
+
+
+async def _every_path_of_a_secret(api: ApiHarness, base_url: str, key: str) -> httpx.Response:
+    """`_scenario`, then a provider error echoing the operator's key; returns that answer."""
     async with httpx.AsyncClient() as client:
         await _scenario(client, base_url, "alice", key)
         api.upstream.fail_status = 401
@@ -86,8 +119,4 @@ async def test_no_log_record_holds_a_secret(
         url = f"{base_url}/v1/chat/completions"
         failed = await client.post(url, json=CHAT, headers=bearer)
         assert failed.status_code >= 400
-    assert OPERATOR_KEY not in failed.text  # redacted for the client too
-    assert caplog.records, "nothing was logged: the capture is not working"
-    logged = caplog.text + "\n".join(record.getMessage() for record in caplog.records)
-    for secret in (key, OPERATOR_KEY):
-        assert secret not in logged
+    return failed

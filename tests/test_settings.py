@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from api.settings import BotMode, Settings
+from api.settings import BotMode, LogFormat, Settings
 from providers.catalog import parse_catalog
 from providers.errors import CatalogError
 
@@ -131,3 +131,21 @@ output_per_1m = "1"
 max_output_tokens = 10
 context_window = 10
 """
+
+
+def test_metrics_are_off_and_logs_text_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (make().metrics_token, make().log_format) == (None, LogFormat.TEXT)
+    monkeypatch.setenv("METRICS_TOKEN", "")  # empty is unset: never a token anyone matches
+    assert make().metrics_token is None
+    monkeypatch.setenv("METRICS_TOKEN", "scrape-me-0123456789")
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    settings = make()
+    assert settings.log_format is LogFormat.JSON
+    assert settings.metrics_token is not None
+    assert "scrape-me" not in repr(settings)
+
+
+def test_an_unknown_log_format_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ValidationError, match="log_format"):
+        make()

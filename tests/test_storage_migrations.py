@@ -31,8 +31,7 @@ RELEASED = {
     12: ("settle_after_lost_hold", "43be1bc8c81492aa"),
     13: ("lock_cause", "be7cc5111f19cd86"),
     14: ("call_usage_breakdown", "c267e33a0a76ee6b"),
-    # Holds the place of another change's migration 15 until it is merged (no statements).
-    15: ("reserved_for_a_parallel_change", "e3b0c44298fc1c14"),
+    15: ("settle_key", "7867f6ee88facd22"),
     16: ("upstream_key_health", "1c4bdd1a0cedda5e"),
 }
 

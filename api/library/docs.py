@@ -27,6 +27,7 @@ LIBRARY_OPERATIONS: dict[Handler, OperationDoc] = {
         success="201",
         answer=ImageAnswer,
         example={"name": "Lab", "description": "A small robotics lab", "resolution": "256x256"},
+        billed=True,
     ),
     routes.show_image: OperationDoc(
         "One of your images (free)", _TAG, path=_IMAGE_ID, answer=ImageAnswer

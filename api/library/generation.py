@@ -1,8 +1,8 @@
 """Making one library image: the model for its resolution, the provider call, the filter.
 
 The model comes from the catalog's `[image_library]` table and is priced like any image
-call (`providers.openai_media.plan_image`, and `providers.image_tokens` for a model that
-bills its prompt), so the hold and the bill follow the one rule every image route follows.
+call (`providers.image_plans.plan_image`: per image, or per token for a GPT image model), so
+the hold and the bill follow the one rule every image route follows.
 The filter runs in a worker thread: decoding and re-encoding a 1024x1024 picture takes
 milliseconds of CPU the event loop must not spend.
 """
@@ -20,13 +20,9 @@ from api.library.params import CreateImage
 from api.library.vocabulary import build_prompt
 from providers.errors import UpstreamError
 from providers.http import Upstream
-from providers.image_tokens import InputTokens, PromptBill
-from providers.openai_media import (
-    ImagePlan,
-    MediaRequestError,
-    image_payload,
-    plan_image,
-)
+from providers.image_plans import ImagePlan, image_payload, plan_image
+from providers.openai_images import ImageCharge
+from providers.openai_media import MediaRequestError
 from providers.openai_media_client import OpenAIMediaClient
 from providers.registry import Registry, Route
 from providers.usage import JsonObject
@@ -40,22 +36,19 @@ class LibraryPlan:
     image: ImagePlan
     prompt: str
     payload: JsonObject
-    prompt_bill: PromptBill
 
     @property
     def hold(self) -> int:
-        """One image and the longest the prompt can tokenise (for a model that bills it)."""
-        return self.image.hold + self.prompt_bill.hold
+        """One image (and, for a GPT image model, the most its tokens can cost)."""
+        return self.image.hold
 
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """The filtered image and the input tokens its answer reported; `cost` is the image
-    and those tokens at the plan's prices."""
+    """The filtered image and what its answer costs at the plan's prices."""
 
     image: ProcessedImage
-    tokens: InputTokens
-    cost: int
+    charge: ImageCharge
 
 
 def plan_generation(registry: Registry, create: CreateImage) -> LibraryPlan:
@@ -84,8 +77,7 @@ def plan_generation(registry: Registry, create: CreateImage) -> LibraryPlan:
             f"the image library's model {name} cannot make this image: {error.message}",
             param="resolution",
         ) from error
-    payload = image_payload(body, route.model, plan)
-    return LibraryPlan(route, plan, prompt, payload, PromptBill.for_request(route.model, body))
+    return LibraryPlan(route, plan, prompt, image_payload(body, route.model, plan))
 
 
 def returned_image(data: object) -> bytes:
@@ -108,9 +100,9 @@ async def generate(
     client = OpenAIMediaClient(upstream)
     reply = await client.post_json(plan.route, "/images/generations", plan.payload)
     data = returned_image(reply.data)
-    tokens = plan.prompt_bill.reported(reply.data)
+    charge = plan.image.charge(reply.data)
     try:
         image = await asyncio.to_thread(apply_filter, data, image_filter)
     except ImagingError as error:
         raise UpstreamError(502, f"the provider's image cannot be used: {error}") from error
-    return Generated(image, tokens, plan.image.cost(1) + plan.prompt_bill.cost(tokens))
+    return Generated(image, charge)

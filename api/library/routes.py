@@ -18,10 +18,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.body import validated
-from api.context import ApiContext, context_of
+from api.context import ApiContext, base_url_of, context_of
 from api.credentials import Credentials, take_credentials
 from api.errors import REQUEST_ID, NotFoundError, QuotaExceededError
 from api.gate import admit
+from api.json_answer import json_answer
 from api.library.generation import Generated, LibraryPlan, generate, plan_generation
 from api.library.params import (
     CreateImage,
@@ -78,7 +79,7 @@ def _new_image(
         medium=None if create.medium is None else create.medium.value,
         filter=None if create.filter is None else create.filter.value,
         model=plan.route.model.name,
-        cost=made.cost,
+        cost=made.charge.cost,
         request_id=request_id,
         content_type=made.image.content_type,
         data=made.image.data,
@@ -102,9 +103,9 @@ async def create_image(request: web.Request) -> web.StreamResponse:
         if stored is None:
             usage = await store.usage(call.account_id)
             raise _quota_error(store, usage.count, usage.bytes, len(new.data))
-        call.bill.charge(made.tokens.total, 1, new.cost)
-        record = image_record(stored, _root(request))
-        return call.answer(web.json_response(record, status=201))
+        call.bill.charge_image(made.charge)
+        record = image_record(stored, base_url_of(request))
+        return call.answer(json_answer(record, status=201))
 
 
 async def list_images(request: web.Request) -> web.Response:
@@ -114,13 +115,7 @@ async def list_images(request: web.Request) -> web.Response:
     query = validated(ListImages, fields)
     auth = await admit(request, credentials, hold=0)
     page = await context.images.find(_account(auth), query.storage_query())
-    return web.json_response(image_page(page, _root(request), request.url))
-
-
-def _root(request: web.Request) -> str:
-    """The service's address as users reach it: PUBLIC_BASE_URL when set (a proxy in front
-    may change the scheme, the host and the path prefix), else the request's own."""
-    return context_of(request).public_base_url.rstrip("/") or str(request.url.origin())
+    return json_answer(image_page(page, base_url_of(request), request.url))
 
 
 def _account(auth: Authorization) -> int:
@@ -159,7 +154,7 @@ async def show_image(request: web.Request) -> web.Response:
     image = await context.images.get(account_id, number)
     if image is None:
         raise _not_found(number)
-    return web.json_response(image_record(image, _root(request)))
+    return json_answer(image_record(image, base_url_of(request)))
 
 
 async def update_image(request: web.Request) -> web.Response:
@@ -174,7 +169,7 @@ async def update_image(request: web.Request) -> web.Response:
         image = await store.update(account_id, number, name=change.name, favorite=change.favorite)
     if image is None:
         raise _not_found(number)
-    return web.json_response(image_record(image, _root(request)))
+    return json_answer(image_record(image, base_url_of(request)))
 
 
 async def delete_image(request: web.Request) -> web.Response:
@@ -184,7 +179,7 @@ async def delete_image(request: web.Request) -> web.Response:
     context, account_id, number = await _caller(request, credentials)
     if not await context.images.delete(account_id, number):
         raise _not_found(number)
-    return web.json_response(deleted(number))
+    return json_answer(deleted(number))
 
 
 async def image_content(request: web.Request) -> web.Response:

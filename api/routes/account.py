@@ -2,6 +2,10 @@
 
 A balance query passes the gate (a wrong key is still a strike) but holds nothing and needs
 no funds, so it is answered at zero balance too, and never billed.
+
+Health is the database's too: 200 only when it could take a write now and nothing of this
+process waits to be settled; otherwise 503 `database_unavailable` (the error shape, with
+Retry-After), so a probe, a load balancer or Docker's HEALTHCHECK sees what the users see.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from api.body import read_json_object
 from api.context import context_of
 from api.credentials import take_credentials
 from api.gate import admit
+from api.json_answer import json_answer
 from api.openapi_models import BodyCredentials, Handler, OperationDoc
 from api.route_rows import RouteRow
 from storage.money import to_decimal
@@ -37,6 +42,7 @@ class HealthAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["ok"]
+    database: Literal["ok"]
 
 
 async def _balance(request: web.Request, from_body: bool) -> web.Response:
@@ -50,7 +56,7 @@ async def _balance(request: web.Request, from_body: bool) -> web.Response:
         currency=context.currency,
         username=auth.username,
     )
-    return web.json_response(answer.model_dump())
+    return json_answer(answer.model_dump())
 
 
 async def balance_get(request: web.Request) -> web.Response:
@@ -62,7 +68,11 @@ async def balance_post(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response(HealthAnswer(status="ok").model_dump())
+    """Writes what waits first (a probe helps recovery along), then asks the database."""
+    context = context_of(request)
+    await context.settlements.ensure_written()
+    await context.ping_database()
+    return json_answer(HealthAnswer(status="ok", database="ok").model_dump())
 
 
 ROUTES = (
@@ -72,7 +82,12 @@ ROUTES = (
     RouteRow("GET", "/proxyapi/balance", balance_get),
 )
 OPERATIONS: dict[Handler, OperationDoc] = {
-    health: OperationDoc("Liveness of the service", "service", secured=False, answer=HealthAnswer),
+    health: OperationDoc(
+        "Health of the service and its database (503 while the database is unavailable)",
+        "service",
+        secured=False,
+        answer=HealthAnswer,
+    ),
     balance_get: OperationDoc(
         "Your balance (free, also at zero)", "account", answer=BalanceAnswer
     ),

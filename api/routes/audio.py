@@ -1,10 +1,11 @@
 """OpenAI's audio: `POST /v1/audio/speech`, `/v1/audio/transcriptions`, `/v1/audio/translations`.
 
-Speech is priced per input character, so its hold is its exact cost. It is charged once the
-provider has answered 2xx, because from then on the provider bills the operator for it:
-a client that leaves mid-body is still charged (recorded as 499); a provider whose body
-breaks off is not (the client's connection is then closed unfinished, so the audio cannot
-pass for complete).
+Speech of a per-character model (tts-1) is priced per input character, so its hold is its
+exact cost. It is charged once the provider has answered 2xx, because from then on the
+provider bills the operator for it: a client that leaves mid-body is still charged
+(recorded as 499); a provider whose body breaks off is not (`api.audio_relay`). A
+token-billed model (gpt-4o-mini-tts) is held for its input and its longest audio, and
+billed from the usage or the length of what it answered (`api.routes.speech_tokens`).
 
 Transcriptions and translations of a per-minute model (whisper-1) are priced per minute of
 the uploaded audio, measured before the call by counting its packets (never from what a
@@ -29,7 +30,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.billing import CLIENT_CLOSED, HELD_HEADER, MODEL_HEADER, Bill
+from api.audio_relay import relay_audio
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
@@ -38,11 +39,11 @@ from api.openapi_models import Handler, OperationDoc
 from api.pipeline import billed_request
 from api.route_rows import openai_rows
 from api.routes.kinds import as_invalid_request, route_of_kind
+from api.routes.speech_tokens import speak_tokens
 from api.routes.transcription_tokens import transcribe_tokens
 from api.uploads import AUDIO_BODY_LIMIT, DEFAULT_MAX_AUDIO_BYTES, read_form
 from providers.audio_duration import audio_seconds
 from providers.catalog import ModelKind
-from providers.errors import UpstreamError
 from providers.openai_media import (
     SPEECH_MAX_CHARACTERS,
     FormPart,
@@ -55,7 +56,8 @@ from providers.openai_media import (
     transcription_parts,
     with_upstream_model,
 )
-from providers.openai_media_client import AudioStream, OpenAIMediaClient
+from providers.openai_media_client import OpenAIMediaClient
+from providers.speech_tokens import plan_speech
 from providers.transcription_tokens import is_token_billed, plan_tokens
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,8 @@ class SpeechRequest(BaseModel):
     input: str = Field(min_length=1, max_length=SPEECH_MAX_CHARACTERS)
     voice: str | dict[str, Any]
     response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] | None = None
+    instructions: str | None = None
+    stream_format: Literal["sse", "audio"] | None = None
 
 
 async def create_speech(request: web.Request) -> web.StreamResponse:
@@ -78,45 +82,18 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
     credentials = take_credentials(request, body)
     speech = validated(SpeechRequest, body)
     route = route_of_kind(context.registry, speech.model, ModelKind.SPEECH)
+    payload = with_upstream_model(body, route.model)
+    if route.model.token_prices is not None:
+        plan = plan_speech(body, route.model)
+        return await speak_tokens(request, credentials, route, payload, plan)
     cost = speech_cost(speech.input, route.model)
     client = OpenAIMediaClient(context.upstream)
-    payload = with_upstream_model(body, route.model)
     async with (
         billed_request(request, credentials, route, max(1, cost), body=None) as call,
         client.speech(route, payload) as audio,
     ):
         call.bill.charge(len(speech.input), 0, cost)
-        return await _relay(request, audio, call.bill, route.model.name)
-
-
-async def _relay(
-    request: web.Request, audio: AudioStream, bill: Bill, model: str
-) -> web.StreamResponse:
-    """Pass the audio on as it arrives, with the provider's Content-Type."""
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": audio.content_type,
-            HELD_HEADER: str(bill.held),
-            MODEL_HEADER: model,
-        }
-    )
-    await response.prepare(request)
-    try:
-        async for chunk in audio.chunks:
-            await response.write(chunk)
-    except ConnectionResetError:
-        logger.info("request %s: the client left mid-audio (charged)", request[REQUEST_ID])
-        bill.status = CLIENT_CLOSED
-        return response
-    except UpstreamError as error:
-        logger.warning("request %s: the audio broke off: %s", request[REQUEST_ID], error)
-        bill.status = error.status
-        bill.charge(0, 0, 0)
-        if request.transport is not None:
-            request.transport.close()  # unfinished on purpose: the client must see it broke
-        return response
-    await response.write_eof()
-    return response
+        return await relay_audio(request, audio, call.bill, route.model.name)
 
 
 async def create_transcription(request: web.Request) -> web.StreamResponse:

@@ -35,7 +35,7 @@ def as_invalid_request() -> Iterator[None]:
     try:
         yield
     except MediaRequestError as error:
-        raise InvalidRequestError(error.message, param=error.param) from error
+        raise InvalidRequestError(error.message, param=error.param, code=error.code) from error
 
 
 def refuse_unpriced(found: Unpriced | None) -> None:

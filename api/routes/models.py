@@ -1,8 +1,9 @@
 """`GET /v1/models` and `GET /v1/models/{id}`: OpenAI's model list and model object, with each
-model's prices and availability.
+model's prices, availability and token limits.
 
 Both answer the same entry for a model, built in one place, so a client that retrieves one
-model sees exactly what the list shows for it."""
+model sees exactly what the list shows for it. The additions are extra fields beside
+OpenAI's own, which the SDKs keep (their model objects allow extra fields)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from api.context import ApiContext, context_of
+from api.json_answer import json_answer
 from api.openapi_models import Handler, OperationDoc
 from api.route_rows import openai_rows
-from providers.catalog import Model
+from providers.catalog import Model, ModelKind
 
 
 class ListedModel(BaseModel):
     """OpenAI's model object, plus what this service adds: whether it can be called (its
     provider configured and a price known) and if not `reason`, its kind, and its prices
     as decimal strings of `pricing.currency`, with `pricing.source` saying where they came
-    from."""
+    from. A chat or completion model also gives its `context_window` and the
+    `max_output_tokens` a call is held for, and whether the provider documents that limit
+    (`max_output_documented`: when false, the whole window is held as output)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +37,9 @@ class ListedModel(BaseModel):
     kind: str
     pricing: dict[str, str]
     reason: str | None = None
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    max_output_documented: bool | None = None
 
 
 class ModelsAnswer(BaseModel):
@@ -40,6 +47,20 @@ class ModelsAnswer(BaseModel):
 
     object: Literal["list"] = "list"
     data: list[ListedModel]
+
+
+#: The kinds whose calls are held for an answer bounded by the model's output limit.
+_BOUNDED_OUTPUT = (ModelKind.CHAT, ModelKind.COMPLETION)
+
+
+def _limits(model: Model) -> dict[str, int | bool]:
+    if model.kind not in _BOUNDED_OUTPUT:
+        return {}
+    return {
+        "context_window": model.context_window,
+        "max_output_tokens": model.max_output_tokens,
+        "max_output_documented": model.max_output_documented,
+    }
 
 
 def _entry(context: ApiContext, model: Model) -> ListedModel:
@@ -51,6 +72,7 @@ def _entry(context: ApiContext, model: Model) -> ListedModel:
         kind=model.kind,
         pricing={"currency": context.currency, **model.prices(), "source": model.price_source()},
         reason=reason or None,
+        **_limits(model),
     )
 
 
@@ -58,7 +80,7 @@ async def list_models(request: web.Request) -> web.Response:
     context = context_of(request)
     data = [_entry(context, model) for model in context.registry.catalog.models.values()]
     answer = ModelsAnswer(data=data).model_dump(mode="json", exclude_none=True)
-    return web.json_response(answer)
+    return json_answer(answer)
 
 
 async def retrieve_model(request: web.Request) -> web.Response:
@@ -67,7 +89,7 @@ async def retrieve_model(request: web.Request) -> web.Response:
     OpenAI does: 404 `model_not_found`."""
     context = context_of(request)
     model = context.registry.catalog.get(request.match_info["model"])
-    return web.json_response(_entry(context, model).model_dump(mode="json", exclude_none=True))
+    return json_answer(_entry(context, model).model_dump(mode="json", exclude_none=True))
 
 
 #: The id may hold slashes (`openrouter:meta-llama/...`), so it matches the rest of the path.

@@ -73,6 +73,7 @@ class FakeAnthropic:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.keys.middleware])
         app.router.add_post("/v1/messages", self._messages)
+        app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
         return app
 
     @property
@@ -91,6 +92,16 @@ class FakeAnthropic:
         if body.get("stream"):
             return await self._stream(request, body)
         return web.json_response(self._message(body, final=True))
+
+    async def _count_tokens(self, request: web.Request) -> web.Response:
+        """Anthropic's free count: `{"input_tokens": n}`, no `max_tokens` needed."""
+        body = await request.json()
+        self.requests.append(ReceivedRequest(request.path, dict(request.headers), body))
+        if self.api_key is not None and request.headers.get("x-api-key") != self.api_key:
+            return error_response(401, "invalid x-api-key")
+        if self.fail_status is not None:
+            return error_response(self.fail_status, self.fail_message)
+        return web.json_response({"input_tokens": self.input_tokens})
 
     def _refusal(self, request: web.Request, body: dict[str, Any]) -> web.Response | None:
         """The checks the real API makes first, then the switched failure."""

@@ -5,6 +5,9 @@ counts usage from the request by its own statement of the rules (kept apart from
 gateway's code on purpose): every byte of every string and key in the body is a prompt
 token, each image costs the provider's largest image, a part of unknown size the whole
 context window, and each choice or candidate produces the full output it was allowed.
+OpenAI's legacy completions bill each prompt's bytes (or token ids) and its suffix's, and
+every `best_of` candidate of every prompt its whole `max_tokens` (16 unless sent), plus
+the prompt again when it is echoed.
 Like the real providers, it refuses (400) a prompt longer than the model's context window.
 """
 
@@ -42,6 +45,7 @@ class MaximalProvider:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._openai)
+        app.router.add_post("/v1/completions", self._completions)
         app.router.add_post("/v1/messages", self._anthropic)
         app.router.add_post("/{version}/models/{model_and_method}", self._gemini)
         return app
@@ -74,6 +78,19 @@ class MaximalProvider:
         usage = {"prompt_tokens": prompt, "completion_tokens": output}
         return refused or web.json_response({"choices": [], "usage": usage})
 
+    async def _completions(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        most, window = self._limits("openai", body["model"])
+        sizes = _prompt_sizes(body)
+        if max(sizes) > window:  # each prompt is judged alone
+            return web.json_response({"error": {"message": "prompt is too long"}}, status=400)
+        candidates = max(body.get("n", 1), body.get("best_of", 1))
+        each = min(body.get("max_tokens", 16), most)
+        output = sum(candidates * (each + (size if body.get("echo") else 0)) for size in sizes)
+        self.billed.append((body["model"], sum(sizes), output))
+        usage = {"prompt_tokens": sum(sizes), "completion_tokens": output}
+        return web.json_response({"choices": [], "usage": usage})
+
     async def _anthropic(self, request: web.Request) -> web.Response:
         body = await request.json()
         most, window = self._limits("anthropic", body["model"])
@@ -103,6 +120,20 @@ class MaximalProvider:
             "thoughtsTokenCount": thoughts,
         }
         return refused or web.json_response({"candidates": [], "usageMetadata": usage})
+
+
+def _prompt_sizes(body: dict[str, Any]) -> list[int]:
+    """Each prompt's tokens: a token per byte of text or per id, with the suffix's bytes."""
+    given = body["prompt"]
+    listed = isinstance(given, list) and isinstance(given[0], str | list)
+    suffix = len(body.get("suffix", "").encode("utf-8", "surrogatepass"))
+    return [_prompt_tokens(prompt) + suffix for prompt in (given if listed else [given])]
+
+
+def _prompt_tokens(prompt: object) -> int:
+    if isinstance(prompt, list):
+        return len(prompt)
+    return max(1, len(str(prompt or "").encode("utf-8", "surrogatepass")))  # null: end of text
 
 
 def _parts(turns: object) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 from PIL import Image
 
+from tests.fakes.openai_speech import FakeSpeechUsage, refuses_sse, sse_answer
 from tests.fakes.openai_transcribe import FakeTokenUsage, is_token_model, token_answer
 
 if TYPE_CHECKING:
@@ -46,15 +47,26 @@ class FakeMedia:
     audio_chunks: int = 4
     cut_audio_after: int | None = None
     pause_audio: asyncio.Event | None = None
+    #: What a `stream_format: "sse"` speech answer's done event reports.
+    speech_usage: FakeSpeechUsage = field(default_factory=FakeSpeechUsage)
     #: The length a transcription answer states (verbose_json `duration`, json `usage`).
     reported_seconds: float | None = None
     transcript: str = "Hello from the fake transcriber"
     #: What token-billed transcription models (gpt-4o-transcribe...) report.
     transcription_usage: FakeTokenUsage = field(default_factory=FakeTokenUsage)
     #: A gpt-image answer's `usage`, as OpenAI reports it: text input tokens (None: one per
-    #: word of the prompt) and image input tokens; `report_image_usage` False leaves it out.
+    #: word of the prompt), image input tokens (None: `upload_tokens` per uploaded image),
+    #: cached input (reported only when set, with its split when `cached_image_tokens` is
+    #: set), image output tokens per image (None: OpenAI's published figure for the size and
+    #: quality, 4160 when it has none) and text output tokens; `report_image_usage` False
+    #: leaves the usage out.
     text_tokens: int | None = None
-    image_input_tokens: int = 0
+    image_input_tokens: int | None = None
+    upload_tokens: int = 323
+    cached_tokens: int | None = None
+    cached_image_tokens: int | None = None
+    output_image_tokens: int | None = None
+    output_text_tokens: int = 0
     report_image_usage: bool = True
 
 
@@ -75,6 +87,25 @@ async def _form_body(request: web.Request) -> dict[str, Any]:
         else:
             body[name] = value
     return body
+
+
+#: OpenAI's published output tokens of a GPT Image 1 picture, by size and quality.
+PUBLISHED_TOKENS = {
+    ("1024x1024", "low"): 272,
+    ("1024x1024", "medium"): 1056,
+    ("1024x1024", "high"): 4160,
+    ("1024x1536", "low"): 408,
+    ("1024x1536", "medium"): 1584,
+    ("1024x1536", "high"): 6240,
+    ("1536x1024", "low"): 400,
+    ("1536x1024", "medium"): 1568,
+    ("1536x1024", "high"): 6208,
+}
+UPLOAD_FIELDS = ("image", "image[]", "mask", "markup")
+
+
+def is_gpt_image(model: object) -> bool:
+    return str(model).startswith(("gpt-image", "chatgpt-image"))
 
 
 def _image_size(size: object) -> tuple[int, int]:
@@ -109,6 +140,8 @@ class MediaRoutes:
     def add_to(self, app: web.Application) -> None:
         app.router.add_post("/v1/embeddings", self.embeddings)
         app.router.add_post("/v1/images/generations", self.images)
+        app.router.add_post("/v1/images/edits", self.image_upload)
+        app.router.add_post("/v1/images/variations", self.image_upload)
         app.router.add_post("/v1/audio/speech", self.speech)
         app.router.add_post("/v1/audio/transcriptions", self.transcription)
         app.router.add_post("/v1/audio/translations", self.transcription)
@@ -143,30 +176,65 @@ class MediaRoutes:
         body = await self._record_json(request)
         if failed := self._failure():
             return failed
+        return self._image_answer(body, uploads=0)
+
+    async def image_upload(self, request: web.Request) -> web.Response:
+        """Edits and variations: a multipart form, answered as a generation is."""
+        body = await _form_body(request)
+        self.fake.record(request, body)
+        if failed := self._failure():
+            return failed
+        if "n" in body:
+            body["n"] = int(body["n"])
+        uploads = sum(
+            len(value) if isinstance(value, list) else 1
+            for name, value in body.items()
+            if name in UPLOAD_FIELDS
+        )
+        return self._image_answer(body, uploads)
+
+    def _image_answer(self, body: dict[str, Any], uploads: int) -> web.Response:
         count = self.fake.media.images_returned
         count = body.get("n", 1) if count is None else count
-        b64 = body.get("response_format") == "b64_json" or body["model"] == "gpt-image-1"
+        b64 = body.get("response_format") == "b64_json" or is_gpt_image(body["model"])
         image = {"b64_json": base64.b64encode(self._image(body)).decode()} if b64 else None
         data = [image or {"url": f"https://images.example/{i}.png"} for i in range(count)]
         answer: dict[str, Any] = {"created": int(time.time()), "data": data}
-        if str(body["model"]).startswith("gpt-image") and self.fake.media.report_image_usage:
-            answer["usage"] = self._image_usage(str(body.get("prompt", "")), count)
+        if is_gpt_image(body["model"]) and self.fake.media.report_image_usage:
+            answer["usage"] = self._image_usage(body, count, uploads)
         return web.json_response(answer)
 
-    def _image_usage(self, prompt: str, count: int) -> dict[str, Any]:
+    def _image_usage(self, body: dict[str, Any], count: int, uploads: int) -> dict[str, Any]:
         media = self.fake.media
+        prompt = str(body.get("prompt", ""))
         text = len(prompt.split()) if media.text_tokens is None else media.text_tokens
-        inputs = text + media.image_input_tokens
-        output = 4160 * count
-        return {
+        image = uploads * media.upload_tokens
+        image = image if media.image_input_tokens is None else media.image_input_tokens
+        inputs = text + image
+        per_image = PUBLISHED_TOKENS.get((str(body.get("size")), str(body.get("quality"))), 4160)
+        image_out = count * (
+            per_image if media.output_image_tokens is None else media.output_image_tokens
+        )
+        output = image_out + media.output_text_tokens
+        usage: dict[str, Any] = {
             "input_tokens": inputs,
-            "input_tokens_details": {
-                "text_tokens": text,
-                "image_tokens": media.image_input_tokens,
-            },
+            "input_tokens_details": {"text_tokens": text, "image_tokens": image},
             "output_tokens": output,
+            "output_tokens_details": {
+                "image_tokens": image_out,
+                "text_tokens": media.output_text_tokens,
+            },
             "total_tokens": inputs + output,
         }
+        if media.cached_tokens is not None:
+            usage["cached_tokens"] = media.cached_tokens
+        if media.cached_image_tokens is not None:
+            cached = media.cached_tokens or 0
+            usage["cached_tokens_details"] = {
+                "cached_image_tokens": media.cached_image_tokens,
+                "cached_text_tokens": cached - media.cached_image_tokens,
+            }
+        return usage
 
     def _image(self, body: dict[str, Any]) -> bytes:
         media = self.fake.media
@@ -176,9 +244,13 @@ class MediaRoutes:
 
     async def speech(self, request: web.Request) -> web.StreamResponse:
         body = await self._record_json(request)
-        if failed := self._failure():
+        if failed := self._failure() or refuses_sse(body):
             return failed
         media = self.fake.media
+        if body.get("stream_format") == "sse":
+            return await sse_answer(
+                request, body, media.audio, media.audio_chunks, media.speech_usage
+            )
         content_type = SPEECH_TYPES.get(body.get("response_format", "mp3"), "audio/mpeg")
         response = web.StreamResponse(headers={"Content-Type": content_type})
         await response.prepare(request)

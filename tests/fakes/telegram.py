@@ -8,7 +8,8 @@ and sendMediaGroup (albums; every photo kept in `sent_photos` with its bytes, se
 `tests.fakes.telegram_media`), sendInvoice, refundStarPayment, getUpdates (a real long poll)
 and close/logOut; any other method (answerCallbackQuery, editMessageReplyMarkup, ...) answers
 `true`. Like Telegram it refuses getUpdates while a webhook is set and rejects text and
-captions whose HTML it cannot parse, so escaping bugs fail tests.
+captions whose HTML it cannot parse, so escaping bugs fail tests. A base URL with a path
+(`<url>/replica-a`) is served too, and each call records that prefix as `via`.
 
 Waiting (the long poll, `wait_for_call`) is event-driven (`tests.fakes.telegram_wait`): a
 change wakes the waiters, so nothing sleeps in a loop.
@@ -95,6 +96,7 @@ class FakeTelegram:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=_MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/{via}/bot{token}/{method}", self._handle)
         return app
 
     @property
@@ -155,7 +157,8 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         files: dict[str, bytes] = {}
-        call = Call(method, await read_params(request, files), files)
+        via = request.match_info.get("via", "")
+        call = Call(method, await read_params(request, files), files, via)
         self.calls.append(call)
         self._changes.notify()
         answer = self._answers.get(method.lower(), _always_true)

@@ -23,6 +23,9 @@ class Call:
     params: Params
     #: Uploaded files (multipart file fields) by field name: their bytes, as received.
     files: dict[str, bytes] = field(default_factory=dict)
+    #: The path prefix the caller's TELEGRAM_API_BASE ended with ("" for none): replicas
+    #: given different prefixes tell the test which of them made the call.
+    via: str = ""
 
 
 #: Fields the Bot API types as strings: never JSON-decoded, even when they look like JSON.

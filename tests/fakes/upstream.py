@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.key_faults import KeyFaults
+from tests.fakes.openai_completions import CompletionRoutes
 from tests.fakes.openai_media import FakeMedia, MediaRoutes
 from tests.fakes.server import serve_app
 
@@ -57,7 +58,9 @@ class FakeUpstream:
     requests: list[ReceivedRequest] = field(default_factory=list)
     #: Per-key refusals, and the key of every request received (tests/fakes/key_faults.py).
     keys: KeyFaults = field(default_factory=KeyFaults)
-    #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py).
+    #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py);
+    #: legacy completions and moderations use the chat switches above
+    #: (tests/fakes/openai_completions.py).
     media: FakeMedia = field(default_factory=FakeMedia)
 
     def app(self) -> web.Application:
@@ -66,6 +69,7 @@ class FakeUpstream:
         # Any base path, for providers whose OpenAI-compatible base is not /v1.
         app.router.add_post("/{base:.+}/chat/completions", self._chat)
         MediaRoutes(self).add_to(app)
+        CompletionRoutes(self).add_to(app)
         return app
 
     def record(self, request: web.Request, body: dict[str, Any]) -> None:

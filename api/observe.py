@@ -1,0 +1,204 @@
+"""What each request learned about itself, and the hooks that turn it into metrics and logs.
+
+The outermost middleware (`create_observe_middleware`) gives every request a `RequestFacts`,
+times it, and when it ends counts it (`api.metrics`) and writes its access line: request id,
+account, the key's display prefix, the route's pattern (never the raw path, which may carry
+anything a client typed), status, latency and cost. The gate, the billing and the relay fill
+the facts in through the small hooks below, one call where each event happens.
+
+The facts are also the current task's context (`current_facts`): log records made while
+a request runs carry its ids (`api.logs`), and aiohttp's client tracing learns which
+provider a billed call is talking to. aiohttp runs each request in a task of its own, so
+one request's context never leaks into another's.
+
+Invariant: nothing here reads or writes storage, and nothing logs a key: a key's display
+prefix is noted only once the gate found it right (a wrong key's prefix could be anything
+its sender typed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from api.errors import CLIENT_CLOSED, REQUEST_ID, Handler
+from api.metrics import Metrics
+from providers.errors import UpstreamError
+from storage.keys import display_prefix
+from storage.models import Authorization, AuthOutcome, Settlement
+
+#: The route label of a request no route matched (404, 405).
+UNMATCHED = "unmatched"
+#: The verdicts that are failed authentications (see `api.gate`).
+_WRONG_KEY = frozenset({AuthOutcome.UNKNOWN, AuthOutcome.BAD_KEY, AuthOutcome.LOCKED_BAD_KEY})
+#: The verdicts that are strikes (and may lock) when the account was not locked before.
+_STRIKES = frozenset({AuthOutcome.BAD_KEY, AuthOutcome.NO_FUNDS})
+
+METRICS = web.AppKey("metrics", Metrics)
+access_logger = logging.getLogger("api.access")
+
+
+@dataclass(slots=True)
+class RequestFacts:
+    """One request as far as it is known; `None` (or "") where it is not."""
+
+    request: web.Request
+    #: `time.monotonic()` when the request reached the service.
+    arrived: float
+    account_id: int | None = None
+    key_prefix: str | None = None
+    provider: str = ""
+    #: Units charged; None for a request that settled no call.
+    cost: int | None = None
+
+    @property
+    def request_id(self) -> str | None:
+        return self.request.get(REQUEST_ID)
+
+    @property
+    def route(self) -> str:
+        resource = self.request.match_info.route.resource
+        return UNMATCHED if resource is None else resource.canonical
+
+
+FACTS = web.RequestKey("request_facts", RequestFacts)
+# A context variable is a key into each task's own context, so it is made once per process
+# like any other key; the value it keys belongs to one request.
+_CURRENT: ContextVar[RequestFacts | None] = ContextVar("myapi_request_facts", default=None)
+
+
+def current_facts() -> RequestFacts | None:
+    """The facts of the request the current task is handling, if any."""
+    return _CURRENT.get()
+
+
+def provider_of_call() -> str | None:
+    """The provider of the billed call running in the current task (aiohttp tracing)."""
+    facts = _CURRENT.get()
+    return facts.provider if facts is not None and facts.provider else None
+
+
+def create_observe_middleware(metrics: Metrics) -> Middleware:
+    """The outermost middleware: facts in, then the request's metrics and access line."""
+
+    @web.middleware
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+        facts = RequestFacts(request, time.monotonic())
+        request[FACTS] = facts
+        token = _CURRENT.set(facts)
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except asyncio.CancelledError:
+            status = CLIENT_CLOSED
+            raise
+        finally:
+            seconds = time.monotonic() - facts.arrived
+            metrics.request_done(request.method, facts.route, status, facts.provider, seconds)
+            _log_access(facts, status, seconds)
+            _CURRENT.reset(token)
+
+    return observe
+
+
+def _log_access(facts: RequestFacts, status: int, seconds: float) -> None:
+    """One line per request; every field is also a field of the JSON format."""
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
+    method, route, milliseconds = facts.request.method, facts.route, round(seconds * 1000, 1)
+    details = ""
+    if facts.account_id is not None:
+        details += f"; account {facts.account_id}"
+    if facts.key_prefix is not None:
+        details += f", key {facts.key_prefix}"
+    if facts.provider:
+        details += f"; provider {facts.provider}"
+    if facts.cost is not None:
+        details += f"; cost {facts.cost} units"
+    access_logger.info(
+        "request %s: %s %s %d in %.1f ms%s",
+        facts.request_id,
+        method,
+        route,
+        status,
+        milliseconds,
+        details,
+        extra={
+            "method": method,
+            "status": status,
+            "latency_ms": milliseconds,
+            "cost": facts.cost,
+            "provider": facts.provider or None,
+        },
+    )
+
+
+def metrics_of(request: web.Request) -> Metrics:
+    return request.config_dict[METRICS]
+
+
+def note_verdict(request: web.Request, key: str, auth: Authorization) -> None:
+    """The gate's verdict: who asked (the key's prefix only when the key was right), and a
+    failed authentication or a lock, counted."""
+    facts = request[FACTS]
+    facts.account_id = auth.account_id
+    outcome = auth.outcome
+    if outcome in _STRIKES and auth.locked_until is not None:
+        metrics_of(request).locked(outcome.value)
+    if outcome in _WRONG_KEY:
+        metrics_of(request).auth_failed(outcome.value)
+    else:
+        facts.key_prefix = display_prefix(key)
+
+
+def note_call(request: web.Request, provider: str) -> None:
+    """A billed request reached the gate: its provider labels what follows, refusals too."""
+    request[FACTS].provider = provider
+
+
+def note_settlement(
+    request: web.Request, provider: str, settlement: Settlement, failure: UpstreamError | None
+) -> None:
+    """A billed call settled: what it cost, what the balance lacked, how the provider failed."""
+    request[FACTS].cost = settlement.charged
+    metrics = metrics_of(request)
+    metrics.settled(provider, settlement.charged, settlement.shortfall)
+    if failure is not None:
+        metrics.upstream_failed(provider, failure.kind)
+
+
+class StreamWatch:
+    """One relayed stream: open while relayed, and when its first event reached the client."""
+
+    __slots__ = ("_arrived", "_metrics", "_provider", "_waiting_first")
+
+    def __init__(self, request: web.Request) -> None:
+        facts = request[FACTS]
+        self._metrics = metrics_of(request)
+        self._provider = facts.provider
+        self._arrived = facts.arrived
+        self._waiting_first = True
+
+    @contextmanager
+    def open(self) -> Iterator[None]:
+        self._metrics.stream_opened(self._provider)
+        try:
+            yield
+        finally:
+            self._metrics.stream_closed(self._provider)
+
+    def first_event(self) -> None:
+        """Called for every event sent; only the first one is timed."""
+        if self._waiting_first:
+            self._waiting_first = False
+            self._metrics.stream_first_event(self._provider, time.monotonic() - self._arrived)
