@@ -155,10 +155,21 @@ async def test_upstream_400_passes_the_providers_message_and_costs_nothing(
 
 
 @pytest.mark.parametrize(
-    ("upstream_status", "client_status"), [(401, 503), (403, 503), (500, 502), (529, 502)]
+    ("upstream_status", "client_status", "code"),
+    [
+        # The only key refused: it rests, and the operator must act on its account.
+        (401, 503, "provider_unavailable"),
+        (403, 503, "provider_unavailable"),
+        (500, 502, "upstream_error"),
+        (529, 502, "upstream_error"),
+    ],
 )
 async def test_upstream_failures_are_5xx_and_cost_nothing(
-    api: ApiHarness, fake_anthropic: FakeAnthropic, upstream_status: int, client_status: int
+    api: ApiHarness,
+    fake_anthropic: FakeAnthropic,
+    upstream_status: int,
+    client_status: int,
+    code: str,
 ) -> None:
     fake_anthropic.fail_status = upstream_status
     key = await api.register(credit=CREDIT)
@@ -166,7 +177,7 @@ async def test_upstream_failures_are_5xx_and_cost_nothing(
     assert response.status == client_status
     body = await response.json()
     assert (body["type"], body["error"]["type"]) == ("error", "api_error")  # Anthropic's shape
-    assert body["error"]["code"] == "upstream_error"
+    assert body["error"]["code"] == code
     await assert_nothing_charged(api)
 
 

@@ -228,15 +228,36 @@ async def test_a_clients_fault_is_answered_at_once_and_never_retried(
 
 
 class StatementCounter:
-    """Counts what reaches the database: statements and transactions alike."""
+    """Counts what reaches the database: statements and transactions alike, on the database
+    and on its connection for the request path (`hot`, which may be another one). A
+    statement that an executor runs through another of its methods counts once."""
 
     def __init__(self, api: ApiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
+        self._inside = False
         database = api.storage.database
-        for name in ("fetch_one", "fetch_all", "execute", "transaction"):
-            monkeypatch.setattr(database, name, self._counted(getattr(database, name)))
+        for executor in {id(database): database, id(database.hot): database.hot}.values():
+            for name in ("fetch_one", "fetch_all", "execute"):
+                monkeypatch.setattr(executor, name, self._counted(getattr(executor, name)))
+            if hasattr(executor, "transaction"):
+                monkeypatch.setattr(executor, "transaction", self._counted_transaction(executor))
 
     def _counted(self, method: Any) -> Any:
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            if self._inside:
+                return await method(*args, **kwargs)
+            self.count += 1
+            self._inside = True
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self._inside = False
+
+        return counted
+
+    def _counted_transaction(self, executor: Any) -> Any:
+        method = executor.transaction
+
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.count += 1
             return method(*args, **kwargs)

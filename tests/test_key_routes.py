@@ -1,24 +1,37 @@
-"""Where each key's calls travel: its own base URL, its own proxy (HTTP now; SOCKS with the
-aiohttp-socks package, whose absence stops the start-up with a message saying so)."""
+"""Where each key's calls travel: its own base URL, its own proxy (HTTP, or SOCKS through
+the aiohttp-socks package, whose absence stops the start-up with a message saying so)."""
 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from api.service import create_service
 from api.settings import Settings
-from providers.registry import ProviderConfig
-from providers.transport import TransportError, Transports, require_socks_support
+from providers.catalog import load_catalog
+from providers.http import Upstream, UpstreamRequest
+from providers.key_health import KeyHealth
+from providers.registry import ProviderConfig, Route
+from providers.transport import (
+    TransportError,
+    Transports,
+    UpstreamLimits,
+    create_transports,
+    require_socks_support,
+)
 from providers.upstream_keys import UpstreamKey
+from tests.clock import FakeClock
 from tests.conftest import ApiHarness
 from tests.fakes.proxy import FakeProxy
 from tests.fakes.server import serve_app
+from tests.fakes.socks import FakeSocks
 from tests.fakes.upstream import FakeUpstream, serve
 from tests.keyed import KEY_A, KEY_B, KEY_C, keyed
 
@@ -130,3 +143,43 @@ async def test_a_socks_keys_calls_take_its_own_session() -> None:
         assert transports.for_key(http) == (shared, "http://p:3128")
         assert transports.for_key(socks) == (through_socks, None)
         assert transports.for_key(direct) == (shared, None)
+
+
+async def test_a_socks_key_reaches_its_provider_through_its_proxy(
+    upstream_url: str, fake_upstream: FakeUpstream, clock: FakeClock
+) -> None:
+    """With aiohttp-socks installed, a SOCKS key's session (made by `create_transports`)
+    carries its calls through the proxy, credentials included, to the provider."""
+    socks = FakeSocks()
+    async with socks.serve() as address:
+        key = UpstreamKey("openai", "s", KEY_A, upstream_url, proxy=f"socks5://user:pw@{address}")
+        limits = UpstreamLimits(connect_timeout=2, read_timeout=10, max_connections=4)
+        transports = create_transports(limits, [key])
+        try:
+            assert transports.for_key(key)[0] is transports.socks[key.proxy or ""]
+            upstream = Upstream(transports, KeyHealth(clock))
+            route = Route(
+                load_catalog().get("gpt-4o-mini"), ProviderConfig("openai", upstream_url, (key,))
+            )
+            body = json.dumps({**BODY, "model": "gpt-4o-mini"}).encode()
+
+            def build(attempt: Route) -> UpstreamRequest:
+                headers = {
+                    "Authorization": f"Bearer {attempt.api_key}",
+                    "Content-Type": "application/json",
+                }
+                return UpstreamRequest(
+                    "POST", f"{attempt.openai_base_url}/chat/completions", headers, body
+                )
+
+            opened = await upstream.open(route, build)
+            async with opened.response as response:
+                assert response.status == 200
+                assert (await response.json())["object"] == "chat.completion"
+        finally:
+            await transports.close()
+    [connect] = socks.connects
+    target = URL(upstream_url)
+    assert (connect.username, connect.password) == ("user", "pw")
+    assert (connect.host, connect.port) == (target.host, target.port)
+    assert fake_upstream.keys.attempts == [KEY_A]
