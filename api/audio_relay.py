@@ -19,7 +19,7 @@ import logging
 
 from aiohttp import web
 
-from api.billing import HELD_HEADER, Bill
+from api.billing import HELD_HEADER, MODEL_HEADER, Bill
 from api.errors import CLIENT_CLOSED, REQUEST_ID
 from api.relay import abandoned_by_shutdown, read_on_after_client_left
 from providers.dialect import StreamScanner
@@ -33,16 +33,22 @@ async def relay_audio(
     request: web.Request,
     audio: AudioStream,
     bill: Bill,
+    model: str,
     listener: StreamScanner | None = None,
 ) -> web.StreamResponse:
-    """Pass the audio on as it arrives, with the provider's Content-Type.
+    """Pass the audio on as it arrives, with the provider's Content-Type (and the catalog
+    name of the `model` that speaks, in MODEL_HEADER).
 
     Ends with `bill.status` saying how: 200, CLIENT_CLOSED, or the provider's failure
     (then `bill` is charged nothing). The listener, when given, is fed every byte the
     provider sent, and `finish`ed when the answer ended whole.
     """
     response = web.StreamResponse(
-        headers={"Content-Type": audio.content_type, HELD_HEADER: str(bill.held)}
+        headers={
+            "Content-Type": audio.content_type,
+            HELD_HEADER: str(bill.held),
+            MODEL_HEADER: model,
+        }
     )
     await response.prepare(request)
     try:

@@ -43,6 +43,9 @@ logger = logging.getLogger(__name__)
 COST_HEADER = "X-Myapi-Cost-Units"
 BALANCE_HEADER = "X-Myapi-Balance-Units"
 HELD_HEADER = "X-Myapi-Held-Units"
+#: The catalog name of the model that answered and was billed: a fallback's when the
+#: requested model could not answer (README, "Provider keys, failover and fallbacks").
+MODEL_HEADER = "X-Myapi-Model"
 #: The `TokenUsage` fields recorded beside a call's totals: those `CallRecord` has a column
 #: for. A finer part is recorded within its parents (cached image input counts in
 #: `cache_read_tokens` and in `input_image_tokens`).
@@ -68,6 +71,9 @@ class Bill:
     #: The token usage charged, breakdown included, recorded with the call; None for calls
     #: billed in other units.
     usage: TokenUsage | None = None
+    #: The model that answered, when it may differ from the route's (a fallback's): the call
+    #: is recorded under it. Set by `charge_tokens`, `charge_estimate` and `served_by`.
+    model: Model | None = None
     #: How the provider failed, raised or caught mid-stream; counted when the call settles.
     failure: UpstreamError | None = None
     #: The stored response the call created (Responses API): its owner is recorded with
@@ -80,9 +86,14 @@ class Bill:
     def charge(self, input_units: int, output_units: int, cost: int) -> None:
         self.input_units, self.output_units, self.cost = input_units, output_units, cost
 
+    def served_by(self, model: Model) -> None:
+        """The call is answered (and will be priced) by `model`."""
+        self.model = model
+
     def charge_tokens(self, model: Model, usage: TokenUsage) -> None:
-        """Charge token usage at the model's prices, each usage category at its own."""
-        self.usage = usage
+        """Charge token usage at the model's prices, each usage category at its own; the
+        model priced is the model recorded."""
+        self.usage, self.model = usage, model
         cost = model.cost_of(usage)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
@@ -92,7 +103,7 @@ class Bill:
         An estimate is ours, not the provider's: a prompt or an output guessed too high
         must not cost the user more than they were told the call could cost.
         """
-        self.usage = usage
+        self.usage, self.model = usage, model
         cost = min(model.cost_of(usage), self.held)
         self.charge(usage.input_tokens, usage.output_tokens, cost)
 
@@ -154,12 +165,13 @@ async def billed_call(
                 bill.failure = error
             raise
         finally:
+            served = bill.model or route.model
             record = CallRecord(
                 request_id=request[REQUEST_ID],
                 account_id=auth.account_id,
                 endpoint=request.path,
-                provider=provider,
-                model=route.model.name,
+                provider=served.provider,
+                model=served.name,
                 status=bill.status,
                 input_units=bill.input_units,
                 output_units=bill.output_units,
@@ -174,9 +186,11 @@ async def billed_call(
             if settlement is not None:
                 note_settlement(request, provider, settlement, bill.failure)
             response = bill.response
-            if settlement is not None and response is not None and not response.prepared:
-                response.headers[COST_HEADER] = str(settlement.charged)
-                response.headers[BALANCE_HEADER] = str(settlement.balance)
+            if response is not None and not response.prepared:
+                response.headers[MODEL_HEADER] = served.name
+                if settlement is not None:
+                    response.headers[COST_HEADER] = str(settlement.charged)
+                    response.headers[BALANCE_HEADER] = str(settlement.balance)
 
 
 async def _settle(context: ApiContext, record: CallRecord) -> Settlement | None:

@@ -1,5 +1,5 @@
 """The operator's command line: `myapi [serve]`, `myapi users ...`, `myapi models`,
-`myapi backup <file>`.
+`myapi keys`, `myapi backup <file>`.
 
 Every `users` command opens the database in DATABASE_URL and calls the same storage
 operations as the bot's admin commands (`storage.admin.AccountAdmin`), with `cli` as the
@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from api.key_report import key_lines
 from api.service import access_policy, image_quota
 from api.settings import Settings
 from providers.catalog import load_catalog
@@ -45,9 +46,10 @@ def _amount(text: str) -> Decimal:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="myapi", description="Run or administer myapi.")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models,backup}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,users,models,keys,backup}")
     commands.add_parser("serve", help="run the API and the bot (the default)")
     commands.add_parser("models", help="list the models, their prices and availability")
+    commands.add_parser("keys", help="list the provider keys (by a short label) and their health")
     backup = commands.add_parser(
         "backup", help="copy the SQLite database to a new file (PostgreSQL: use pg_dump)"
     )
@@ -142,7 +144,7 @@ def _models(settings: Settings) -> None:
     """One line per model: availability, each category's price, and the prices' source;
     an unavailable model's reason on the next line."""
     catalog = load_catalog(settings.catalog_file, settings.price_markup)
-    registry = Registry(catalog, settings.provider_configs())
+    registry = Registry(catalog, settings.provider_configs(catalog.keys))
     for model in catalog.models.values():
         reason = registry.unavailable_reason(model)
         state = "unpriced" if model.unpriced else "not configured" if reason else "available"
@@ -160,8 +162,18 @@ def _models(settings: Settings) -> None:
             )
 
 
+async def _keys(storage: Storage, settings: Settings) -> None:
+    """Each configured key with its health (api/key_report.py)."""
+    catalog = load_catalog(settings.catalog_file, settings.price_markup)
+    providers = settings.provider_configs(catalog.keys)
+    keys = [(key, p.base_url) for p in providers.values() for key in p.keys]
+    store = storage.upstream_keys
+    lines = key_lines(keys, await store.statuses(), await store.last_hour(), wall_clock())
+    print("\n".join(lines))
+
+
 async def execute(argv: Sequence[str], settings: Settings) -> None:
-    """Run one `users` command to completion (storage errors propagate)."""
+    """Run one `users` or `keys` command to completion (storage errors propagate)."""
     args = build_parser().parse_args(argv)
     policy = access_policy(settings)
     storage = await open_storage(
@@ -172,7 +184,10 @@ async def execute(argv: Sequence[str], settings: Settings) -> None:
         timeouts=settings.database_timeouts,
     )
     try:
-        await _users(args, storage, settings)
+        if args.command == "keys":
+            await _keys(storage, settings)
+        else:
+            await _users(args, storage, settings)
     finally:
         await storage.close()
 

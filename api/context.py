@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 
 from api.errors import RequestIds
 from api.limits import FailedAuthLimiter, Network
@@ -19,7 +19,10 @@ from api.notify import Notices
 from api.settlements import PendingSettlements
 from providers.backends import ChatBackends
 from providers.http import Upstream
+from providers.key_faults import BenchRules
+from providers.key_health import KeyHealth
 from providers.registry import Registry
+from providers.transport import Transports
 from storage import Storage
 from storage.accounts import AccountStore
 from storage.clock import Clock
@@ -71,21 +74,24 @@ def base_url_of(request: web.Request) -> str:
 def build_api_context(
     storage: Storage,
     registry: Registry,
-    session: ClientSession,
+    transports: Transports,
     *,
     currency: str,
     failed_auth_per_minute: int = 0,
     trusted_proxies: tuple[Network, ...] = (),
     public_base_url: str = "",
     notices: Notices | None = None,
+    bench_rules: BenchRules | None = None,
 ) -> ApiContext:
-    """The handlers' context over opened storage and one shared client session.
+    """The handlers' context over opened storage and the process's upstream sessions.
 
     The one place the service and the route tests wire it: every clock is storage's, so the
-    gate's limits and the stores read the same time. `failed_auth_per_minute == 0` turns
-    the per-address limit off; no `notices` tells nobody.
+    gate's limits, the stores and the provider keys' rests read the same time.
+    `failed_auth_per_minute == 0` turns the per-address limit off; no `notices` tells
+    nobody; `bench_rules` are how long a refused key rests (the defaults when None).
     """
-    upstream = Upstream(session)
+    health = KeyHealth(storage.clock, bench_rules or BenchRules())
+    upstream = Upstream(transports, health)
     return ApiContext(
         accounts=storage.accounts,
         registry=registry,

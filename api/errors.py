@@ -24,6 +24,7 @@ from providers.errors import (
     UnboundedRequestError,
     UnknownModelError,
     UpstreamError,
+    UpstreamFailure,
 )
 from storage.errors import DatabaseUnavailableError
 
@@ -126,13 +127,24 @@ class UpstreamFailedError(ApiError):
     type = "upstream_error"
     code = "upstream_error"
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        operator: bool = False,
+    ) -> None:
         super().__init__(message, headers=headers)
         self.status = status
         if status == 429:
             self.code = "rate_limit_exceeded"
-        elif status == 503:
+        elif status == 503 and operator:
+            # The operator's own provider account (out of funds or quota, or refused): the
+            # service is unavailable, as when the provider has no key at all.
             self.type, self.code = "service_unavailable", "provider_unavailable"
+        elif status == 503:
+            self.code = "upstream_unavailable"
         elif status == 504:
             self.code = "upstream_timeout"
 
@@ -196,7 +208,8 @@ def _translate(exception: Exception, request: web.Request) -> ApiError | None:
         )
     if isinstance(exception, UpstreamError):
         headers = {"Retry-After": exception.retry_after} if exception.retry_after else None
-        return UpstreamFailedError(exception.status, exception.message, headers)
+        operator = exception.kind is UpstreamFailure.OPERATOR_KEY
+        return UpstreamFailedError(exception.status, exception.message, headers, operator=operator)
     if isinstance(exception, DatabaseUnavailableError):
         return database_unavailable(exception)
     return None

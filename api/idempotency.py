@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from api.billing import BALANCE_HEADER, COST_HEADER, billed_call
+from api.billing import BALANCE_HEADER, COST_HEADER, MODEL_HEADER, billed_call
 from api.context import ApiContext, context_of
 from api.errors import REQUEST_ID, ApiError, InvalidRequestError
 from providers.registry import Route
@@ -42,7 +42,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 #: The answer's headers a replay repeats (the request id is the retry's own).
-_STORED_HEADERS = ("Content-Type", COST_HEADER, BALANCE_HEADER)
+_STORED_HEADERS = ("Content-Type", COST_HEADER, BALANCE_HEADER, MODEL_HEADER)
 
 
 class IdempotencyInProgressError(ApiError):

@@ -26,13 +26,14 @@ from typing import Any
 
 from aiohttp import web
 
-from api.billing import HELD_HEADER, Bill
+from api.billing import HELD_HEADER, MODEL_HEADER, Bill
 from api.errors import CLIENT_CLOSED, REQUEST_ID
 from api.inflight import IN_FLIGHT
 from api.observe import StreamWatch
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
+from providers.served import Served
 from providers.usage import JsonObject, TokenUsage
 
 logger = logging.getLogger(__name__)
@@ -44,21 +45,21 @@ DEFAULT_STREAM_DRAIN_SECONDS = 120.0
 
 async def relay_stream(
     request: web.Request,
-    opened: AbstractAsyncContextManager[AsyncIterator[bytes]],
+    opened: AbstractAsyncContextManager[Served[AsyncIterator[bytes]]],
     bill: Bill,
     *,
     dialect: ChatDialect[Any],
     body: JsonObject,
     prompt: JsonObject,
-    model: Model,
 ) -> web.StreamResponse:
     """Open the upstream stream, relay it, and record on `bill` what it cost.
 
     The dialect reads the stream (its scanner for the client's `body`) and writes the error
     event in its own shape. A refusal before the first byte raises from `opened` (an
-    ordinary error answer). The prompt's estimate (`dialect.prompt_tokens(prompt)`) is made
-    at the end, and only when the provider's own usage never came: computing it up front
-    would cost every stream for the rare broken one.
+    ordinary error answer), after every key and fallback was tried; the stream is billed at
+    the model that answered, named in its headers. The prompt's estimate
+    (`dialect.prompt_tokens(prompt)`) is made at the end, and only when the provider's own
+    usage never came: computing it up front would cost every stream for the rare broken one.
     """
     scanner = dialect.scanner(body)
     error_event = dialect.error_event
@@ -70,29 +71,38 @@ async def relay_stream(
         }
     )
     client_left = False
+    model: Model | None = None
     watch = StreamWatch(request)
     try:
-        async with opened as chunks:
+        async with opened as served:
+            model = served.model
+            bill.served_by(model)
+            response.headers[MODEL_HEADER] = model.name
             with watch.open():
                 try:
                     await response.prepare(request)
                     bill.status = await _pass_on(
-                        chunks, scanner, response, error_event, watch, bill
+                        served.answer, scanner, response, error_event, watch, bill
                     )
                 except (ConnectionResetError, asyncio.CancelledError) as left:
                     if abandoned_by_shutdown(request, left):
                         raise
                     client_left = True
-                    await read_on_after_client_left(request, left, chunks, scanner, bill)
+                    await read_on_after_client_left(request, left, served.answer, scanner, bill)
                     return response
         await response.write_eof()
     except ConnectionResetError:  # the last write: every event had been read and billed
         logger.info("request %s: the client left at the stream's end", request[REQUEST_ID])
         bill.status = CLIENT_CLOSED
     finally:
-        _settle(
-            bill, scanner, model, lambda: dialect.prompt_tokens(prompt), client_left=client_left
-        )
+        if model is not None:  # nothing was produced when no provider answered
+            _settle(
+                bill,
+                scanner,
+                model,
+                lambda: dialect.prompt_tokens(prompt),
+                client_left=client_left,
+            )
     return response
 
 

@@ -23,6 +23,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from api.context import ApiContext
 from api.errors import NotFoundError
 from providers.openai_responses import created_response_id
+from providers.served import Served
 from storage.responses import OwnedResponse
 
 #: The most bytes read for the stream's first event before giving up on finding its id
@@ -86,9 +87,9 @@ class ClaimingChunks:
 
 @asynccontextmanager
 async def claiming(
-    opened: AbstractAsyncContextManager[AsyncIterator[bytes]],
+    opened: AbstractAsyncContextManager[Served[AsyncIterator[bytes]]],
     claim: Callable[[str], Awaitable[None]],
-) -> AsyncIterator[AsyncIterator[bytes]]:
+) -> AsyncIterator[Served[AsyncIterator[bytes]]]:
     """`opened`'s stream, its response's owner recorded by `claim` as the id goes by."""
-    async with opened as chunks:
-        yield ClaimingChunks(chunks, claim)
+    async with opened as served:
+        yield Served(served.route, ClaimingChunks(served.answer, claim))

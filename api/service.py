@@ -20,6 +20,7 @@ from api.background import BackgroundPoll
 from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
+from api.key_sync import KeySync, key_sync_context
 from api.notify import Notices, NotifierSlot
 from api.observe import METRICS, provider_of_call
 from api.periodic import periodic_context
@@ -27,8 +28,8 @@ from api.settings import BotMode, Settings
 from api.settlements import settlements_context
 from api.sweeper import StaleSweep, sweep_context
 from providers.catalog import load_catalog
-from providers.http import UpstreamLimits, create_client_session
 from providers.registry import Registry
+from providers.transport import UpstreamLimits, create_transports, require_socks_support
 from storage import AccessPolicy, ImageQuota, Storage, open_storage
 from storage.clock import Clock, wall_clock
 from storage.leader import PollingLock, polling_lock_key
@@ -70,9 +71,9 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         metrics_token=_secret(settings.metrics_token),
     )
     metrics = app[METRICS]
-    registry = Registry(
-        load_catalog(settings.catalog_file, settings.price_markup), settings.provider_configs()
-    )
+    catalog = load_catalog(settings.catalog_file, settings.price_markup)
+    registry = Registry(catalog, settings.provider_configs(catalog.keys))
+    require_socks_support(registry.all_keys())
     limits = UpstreamLimits(
         connect_timeout=settings.upstream_connect_timeout,
         read_timeout=settings.upstream_read_timeout,
@@ -105,11 +106,14 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
         await storage.close()
 
     async def upstream_context(app: web.Application) -> AsyncIterator[None]:
-        session = create_client_session(limits, metrics.trace_configs(provider_of_call))
+        transports = create_transports(
+            limits, registry.all_keys(), metrics.trace_configs(provider_of_call)
+        )
         app[CONTEXT] = build_api_context(
             app[STORAGE],
             registry,
-            session,
+            transports,
+            bench_rules=settings.bench_rules,
             currency=settings.currency,
             failed_auth_per_minute=settings.failed_auth_per_minute,
             trusted_proxies=settings.trusted_proxies,
@@ -121,7 +125,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
             ),
         )
         yield
-        await session.close()
+        await transports.close()
 
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
@@ -136,6 +140,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
     if sweep := stale_sweep_context(settings):
         app.cleanup_ctx.append(sweep)
     app.cleanup_ctx.append(background_poll_context(settings))
+    app.cleanup_ctx.append(_key_sync_context(settings, registry, notifier))
     _log_configuration(settings, registry)
     return app
 
@@ -191,7 +196,9 @@ def _notices_context(settings: Settings, slot: NotifierSlot) -> CleanupContext:
 
     async def notices_context(app: web.Application) -> AsyncIterator[None]:
         bot = create_bot(config)
-        sender = TelegramNotifier(bot, app[STORAGE].notices, config.currency)
+        sender = TelegramNotifier(
+            bot, app[STORAGE].notices, config.currency, admins=config.admin_ids
+        )
         try:
             async with running(sender):
                 slot.attach(sender)
@@ -227,6 +234,19 @@ def retention_jobs_context(settings: Settings, notifier: NotifierSlot) -> Cleanu
         return RetentionJobs(store, notifier, trial=trial, inactivity=inactivity)
 
     return retention_context(build, settings.retention_interval_hours * 3600)
+
+
+def _key_sync_context(
+    settings: Settings, registry: Registry, notifier: NotifierSlot
+) -> CleanupContext:
+    """The provider keys' health, written to and read from the database (api/key_sync.py);
+    the last entry, so its final sync runs before storage closes."""
+
+    def build(app: web.Application) -> KeySync:
+        health = app[CONTEXT].upstream.health
+        return KeySync(health, registry.all_keys(), app[STORAGE].upstream_keys, notifier)
+
+    return key_sync_context(build, settings.key_health_sync_seconds)
 
 
 def stale_sweep_context(settings: Settings) -> CleanupContext | None:
@@ -278,7 +298,11 @@ def _secret(value: SecretStr | None) -> str | None:
 
 
 def _log_configuration(settings: Settings, registry: Registry) -> None:
-    configured = sorted(name for name, p in registry.providers.items() if p.available)
+    configured = sorted(
+        f"{name} ({len(p.keys)} keys)" if len(p.keys) > 1 else name
+        for name, p in registry.providers.items()
+        if p.available
+    )
     logger.info("providers configured: %s", ", ".join(configured) or "none (set <NAME>_API_KEY)")
     served = "served at GET /metrics" if settings.metrics_token else "off (METRICS_TOKEN unset)"
     logger.info("metrics: %s", served)

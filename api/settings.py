@@ -7,22 +7,27 @@ masked, so formatting a settings object into a log line cannot leak them.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+from dotenv import dotenv_values
 from pydantic import Field, FilePath, SecretStr, create_model, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from providers.key_faults import BenchRules
 from providers.registry import (
     BUILTIN_PROVIDERS,
     DEFAULT_BASE_URLS,
     PROVIDER_NAMES,
     ProviderConfig,
 )
+from providers.upstream_keys import KeySpec, check_spec_providers, provider_keys
 from storage.outages import DatabaseTimeouts
 from storage.sqlite_inline import SqliteSynchronous
 
@@ -56,7 +61,8 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _provider_fields() -> dict[str, Any]:
-    """`<name>_api_key` and `<name>_base_url` for every provider in the registry's one list.
+    """`<name>_api_key`, `<name>_api_keys` (comma-separated, more keys) and `<name>_base_url`
+    for every provider in the registry's one list.
 
     Generated rather than written out, so a provider is declared once (its name and default
     base URL in providers/registry.py) and its environment variables follow from that.
@@ -64,6 +70,7 @@ def _provider_fields() -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, base_url in DEFAULT_BASE_URLS.items():
         fields[f"{name}_api_key"] = (SecretStr | None, None)
+        fields[f"{name}_api_keys"] = (SecretStr | None, None)
         fields[f"{name}_base_url"] = (str, base_url)
     return fields
 
@@ -141,6 +148,9 @@ class Settings(_ProviderSettings):
     upstream_read_timeout: float = Field(default=120.0, gt=0)
     stream_drain_seconds: float = Field(default=120.0, ge=0)
     upstream_max_connections: int = Field(default=256, ge=1)
+    key_bench_seconds: int = Field(default=60, ge=1)
+    key_refused_bench_seconds: int = Field(default=1800, ge=1)
+    key_health_sync_seconds: float = Field(default=10.0, gt=0)
     catalog_file: Path | None = None
     price_markup: Decimal = Field(default=Decimal("1"), gt=0)
     echo_model: bool = True
@@ -248,23 +258,53 @@ class Settings(_ProviderSettings):
         assert key is None or isinstance(key, SecretStr)
         return key
 
+    def provider_api_keys(self, name: str) -> SecretStr | None:
+        """`<NAME>_API_KEYS` (comma-separated) of one provider (None when unset)."""
+        keys = getattr(self, f"{name}_api_keys")
+        assert keys is None or isinstance(keys, SecretStr)
+        return keys
+
     def provider_base_url(self, name: str) -> str:
         """`<NAME>_BASE_URL` of one provider of PROVIDER_NAMES (its default when unset)."""
         base_url = getattr(self, f"{name}_base_url")
         assert isinstance(base_url, str)
         return base_url
 
-    def provider_configs(self) -> dict[str, ProviderConfig]:
-        """Each provider's upstream address and key, configured or not."""
+    def environment_value(self, variable: str) -> str | None:
+        """Any variable the catalog's `[keys.*]` tables name (a key or a proxy), read like
+        every setting: the environment first, then the `.env` file."""
+        if (value := os.environ.get(variable)) is not None:
+            return value
+        env_file = self.model_config.get("env_file")
+        if isinstance(env_file, str) and Path(env_file).is_file():
+            return dotenv_values(env_file).get(variable)
+        return None
+
+    def _own_keys(self, name: str) -> dict[str, str | None]:
+        """The provider's own key variables and their values, by variable name."""
+        single, listed = self.provider_api_key(name), self.provider_api_keys(name)
+        return {
+            f"{name.upper()}_API_KEY": single.get_secret_value() if single else None,
+            f"{name.upper()}_API_KEYS": listed.get_secret_value() if listed else None,
+        }
+
+    def provider_configs(self, specs: Sequence[KeySpec] = ()) -> dict[str, ProviderConfig]:
+        """Each provider's upstream address and keys, configured or not; `specs` are the
+        catalog's `[keys.*]` tables (CatalogError when one names nothing usable)."""
+        check_spec_providers(specs, PROVIDER_NAMES)
         configs: dict[str, ProviderConfig] = {}
         for name in PROVIDER_NAMES:
-            key = self.provider_api_key(name)
-            configs[name] = ProviderConfig(
-                name=name,
-                base_url=self.provider_base_url(name).rstrip("/"),
-                api_key=key.get_secret_value() if key is not None else None,
+            base_url = self.provider_base_url(name).rstrip("/")
+            keys = provider_keys(
+                name, base_url, self._own_keys(name), specs, self.environment_value
             )
+            configs[name] = ProviderConfig(name, base_url, keys)
         if self.echo_model:
             for name in BUILTIN_PROVIDERS:
-                configs[name] = ProviderConfig(name, "builtin:", None, builtin=True)
+                configs[name] = ProviderConfig(name, "builtin:", builtin=True)
         return configs
+
+    @property
+    def bench_rules(self) -> BenchRules:
+        """How long a provider key rests after the provider refused it."""
+        return BenchRules(self.key_bench_seconds, self.key_refused_bench_seconds)

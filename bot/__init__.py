@@ -73,7 +73,8 @@ def create_dispatcher(
     Handlers name `accounts`, `admin` (storage's operator actions, the same ones the command
     line uses, so /unblock is recorded with actor `telegram:<id>`), `config` and `clock`
     (epoch seconds, for lock display), `usage` and `profiles` (read-only usage and the /lang
-    choice) and `images` (the image library, which /images only reads) as parameters;
+    choice), `images` (the image library, which /images only reads) and `upstream_keys`
+    (the provider keys' health, which /stats reads) as parameters;
     `LanguageMiddleware` adds `texts`. Every store and the clock are storage's own, so the
     bot's times are the ones storage writes. `on_update` is told of every update handled.
     There is no FSM state (`NoStateStorage`): whatever a handler needs from an earlier
@@ -91,6 +92,7 @@ def create_dispatcher(
         usage=storage.usage,
         profiles=storage.profiles,
         reports=storage.reports,
+        upstream_keys=storage.upstream_keys,
         images=storage.images,
     )
     dispatcher[IN_FLIGHT_KEY] = in_flight

@@ -29,7 +29,8 @@ from storage.clock import Clock
 from storage.errors import BalanceWouldGoNegativeError, UnknownAccountError
 from storage.models import Account
 from storage.money import format_money
-from storage.reports import OperatorReports
+from storage.reports import DAY_SECONDS, OperatorReports
+from storage.upstream_keys import KeyHealthStore
 
 logger = logging.getLogger(__name__)
 
@@ -201,11 +202,14 @@ async def stats(
     message: Message,
     command: CommandObject,
     reports: OperatorReports,
+    upstream_keys: KeyHealthStore,
     config: BotConfig,
     texts: Texts,
 ) -> None:
+    """The service's figures, and when provider keys were benched (the last day)."""
     if command.args:
         await message.answer(texts.stats_usage)
         return
     figures = await reports.service()
-    await message.answer(admin_render.service_report(texts, figures, config.currency))
+    benches = await upstream_keys.recent_benches(DAY_SECONDS)
+    await message.answer(admin_render.service_report(texts, figures, config.currency, benches))

@@ -6,6 +6,7 @@ notes) is escaped here, where it meets HTML; handlers pass raw values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from bot.render import escape, format_utc, lock_status
@@ -13,6 +14,7 @@ from bot.texts import Texts
 from storage.models import Account
 from storage.money import format_money, to_units
 from storage.reports import ServiceStats, Spend
+from storage.upstream_keys import KeyStatus
 
 #: Units are 10^-6 of the currency, so a finer amount cannot be credited exactly.
 MAX_DECIMALS = 6
@@ -90,8 +92,36 @@ def user_report(
     )
 
 
-def service_report(texts: Texts, stats: ServiceStats, currency: str) -> str:
-    return texts.stats.format(
+def key_reason(texts: Texts, reason: str | None, status: int | None) -> str:
+    """Why a key rested, in the reader's language, with the provider's status if it gave one."""
+    names = {
+        "refused": texts.key_reason_refused,
+        "quota": texts.key_reason_quota,
+        "rate_limited": texts.key_reason_rate_limited,
+        "unreachable": texts.key_reason_unreachable,
+    }
+    text = names.get(reason or "", escape(reason or "?"))
+    return f"{text} ({status})" if status else text
+
+
+def _key_line(texts: Texts, key: KeyStatus) -> str:
+    values = {
+        "provider": escape(key.provider),
+        "label": escape(key.label),
+        "since": format_utc(key.benched_at or 0),
+        "reason": key_reason(texts, key.reason, key.status),
+    }
+    if key.benched_until is None and key.recovered_at is not None:
+        return texts.stats_key_back.format(**values, back=format_utc(key.recovered_at))
+    return texts.stats_key_benched.format(**values, until=format_utc(key.benched_until or 0))
+
+
+def service_report(
+    texts: Texts, stats: ServiceStats, currency: str, benches: Sequence[KeyStatus] = ()
+) -> str:
+    """The service's day and week, then (only when there were any) the provider keys
+    benched lately, each with when and why."""
+    report = texts.stats.format(
         users=stats.users,
         active=stats.active_today,
         calls_today=stats.calls_today,
@@ -99,3 +129,7 @@ def service_report(texts: Texts, stats: ServiceStats, currency: str) -> str:
         calls_week=stats.calls_week,
         revenue_week=format_money(stats.revenue_week, currency),
     )
+    if not benches:
+        return report
+    lines = [texts.stats_keys, *(_key_line(texts, key) for key in benches)]
+    return report + "\n\n" + "\n".join(lines)

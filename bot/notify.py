@@ -1,4 +1,4 @@
-"""Delivering the service's notices to users' Telegram chats.
+"""Delivering the service's notices to users' Telegram chats (and the admins' to theirs).
 
 `TelegramNotifier` implements the API's `Notifier` interface (api/notify.py) structurally:
 `notify` only puts the notice on a bounded in-process queue, and one task drains it, so a
@@ -24,6 +24,8 @@ from storage.models import AuthOutcome
 from storage.money import format_money
 from storage.notices import (
     AccountLocked,
+    AccountNotice,
+    KeyRefused,
     LowBalance,
     Notice,
     NoticeStore,
@@ -63,7 +65,18 @@ def _lock_text(texts: Texts, notice: AccountLocked, recipient: Recipient) -> str
     return f"{head}\n\n{texts.notice_unlocks_at.format(until=until)}"
 
 
-def render_notice(texts: Texts, notice: Notice, recipient: Recipient, currency: str) -> str:
+def render_key_refused(texts: Texts, notice: KeyRefused) -> str:
+    """The admins' message about a refused provider key (pure; every value escaped)."""
+    return texts.notice_key_refused.format(
+        provider=escape(notice.provider),
+        name=escape(notice.key_name),
+        label=escape(notice.label),
+        status=notice.status,
+        until=format_utc(notice.benched_until),
+    )
+
+
+def render_notice(texts: Texts, notice: AccountNotice, recipient: Recipient, currency: str) -> str:
     """The message for one notice in the recipient's language (pure; user values escaped)."""
     if isinstance(notice, AccountLocked):
         return _lock_text(texts, notice, recipient)
@@ -97,6 +110,7 @@ class TelegramNotifier:
         recipients: NoticeStore,
         currency: str,
         *,
+        admins: frozenset[int] = frozenset(),
         sleep: Sleep = asyncio.sleep,
         capacity: int = QUEUE_CAPACITY,
         pace_seconds: float = PACE_SECONDS,
@@ -104,6 +118,7 @@ class TelegramNotifier:
         self._bot = bot
         self._recipients = recipients
         self._currency = currency
+        self._admins = admins
         self._sleep = sleep
         self._pace = pace_seconds
         self._queue: asyncio.Queue[Notice] = asyncio.Queue(capacity)
@@ -139,12 +154,24 @@ class TelegramNotifier:
                 self._queue.task_done()
 
     async def deliver(self, notice: Notice) -> bool:
-        """Send one notice to its account's chat; False when it was not delivered."""
+        """Send one notice to its account's chat (an admins' notice to every admin); False
+        when it was not delivered (to anyone)."""
+        if isinstance(notice, KeyRefused):
+            return await self._tell_admins(notice)
         recipient = await self._recipients.recipient(notice.account_id)
         if recipient is None:
             return False  # no Telegram chat (an operator-made or deleted account)
         text = render_notice(texts_for(recipient.language), notice, recipient, self._currency)
         return await self._send(recipient.telegram_id, text, type(notice).__name__)
+
+    async def _tell_admins(self, notice: KeyRefused) -> bool:
+        """Each admin in the language of their own account, if they have one."""
+        delivered = False
+        for admin in sorted(self._admins):
+            texts = texts_for(await self._recipients.language_of(admin))
+            sent = await self._send(admin, render_key_refused(texts, notice), "KeyRefused")
+            delivered = delivered or sent
+        return delivered
 
     async def _send(self, chat_id: int, text: str, kind: str) -> bool:
         for attempt in range(1, MAX_ATTEMPTS + 1):

@@ -141,3 +141,11 @@ class Texts:
     notice_trial_expiring: str
     notice_trial_withdrawn: str
     notice_deletion_soon: str
+    notice_key_refused: str
+    stats_keys: str
+    stats_key_benched: str
+    stats_key_back: str
+    key_reason_refused: str
+    key_reason_quota: str
+    key_reason_rate_limited: str
+    key_reason_unreachable: str

@@ -260,4 +260,22 @@ ENGLISH = Texts(
         "its data will be deleted and its API key revoked. Make any API call before then to "
         "keep it."
     ),
+    notice_key_refused=(
+        "The {provider} key <code>{name}</code> (<code>{label}</code>) was <b>refused</b> by "
+        "the provider (HTTP {status}). Calls use the provider's other keys and the "
+        "catalog's fallbacks meanwhile; this key is tried again after {until}. Check it, or "
+        "replace it and restart."
+    ),
+    stats_keys="<b>Provider keys</b> benched in the last 24 hours (UTC):",
+    stats_key_benched=(
+        "{provider} <code>{label}</code>: benched at {since} until {until}, {reason}"
+    ),
+    stats_key_back=(
+        "{provider} <code>{label}</code>: benched at {since}, {reason}; answering again since "
+        "{back}"
+    ),
+    key_reason_refused="refused",
+    key_reason_quota="out of quota",
+    key_reason_rate_limited="rate limited",
+    key_reason_unreachable="unreachable",
 )

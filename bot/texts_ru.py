@@ -261,4 +261,21 @@ RUSSIAN = Texts(
         "будут удалены, а API-ключ отозван. Чтобы сохранить аккаунт, сделайте до этого "
         "любой запрос к API."
     ),
+    notice_key_refused=(
+        "Провайдер {provider} <b>отклонил</b> ключ <code>{name}</code> (<code>{label}</code>) "
+        "(HTTP {status}). Пока запросы идут через другие ключи этого провайдера и запасные "
+        "модели каталога; этот ключ будет снова опробован после {until}. Проверьте его или "
+        "замените и перезапустите сервис."
+    ),
+    stats_keys="<b>Ключи провайдеров</b>, отстранённые за последние 24 часа (UTC):",
+    stats_key_benched=(
+        "{provider} <code>{label}</code>: отстранён в {since} до {until}, {reason}"
+    ),
+    stats_key_back=(
+        "{provider} <code>{label}</code>: отстранён в {since}, {reason}; снова отвечает с {back}"
+    ),
+    key_reason_refused="ключ отклонён",
+    key_reason_quota="исчерпана квота",
+    key_reason_rate_limited="превышен лимит запросов",
+    key_reason_unreachable="недоступен",
 )

@@ -236,7 +236,7 @@ class AnthropicMessages:
         return anthropic_prompt_tokens(body)
 
     def url(self, route: Route, call: AnthropicCall) -> str:
-        return messages_url(route.provider.base_url)
+        return messages_url(route.base_url)
 
     def headers(self, route: Route, call: AnthropicCall) -> dict[str, str]:
         headers = forwarded_headers(call.client_headers)
@@ -250,6 +250,9 @@ class AnthropicMessages:
 
     def payload(self, call: AnthropicCall) -> bytes:
         return json.dumps(call.payload).encode()
+
+    def retarget(self, call: AnthropicCall, model: Model) -> AnthropicCall:
+        return AnthropicCall(messages_payload(call.payload, model), call.client_headers)
 
     def usage(self, call: AnthropicCall, answer: object) -> TokenUsage:
         return usage_from_message(answer)

@@ -12,17 +12,19 @@ from providers.echo import EchoBackend
 from providers.http import Upstream
 from providers.openai_compat import OPENAI_CHAT
 from providers.registry import Route
+from providers.served import Served
 from providers.usage import Completion, JsonObject
 
 
 class ChatBackend(Protocol):
-    """Serves OpenAI-format chat: a whole completion, or a stream of raw SSE bytes."""
+    """Serves OpenAI-format chat: a whole completion, or a stream of raw SSE bytes, each
+    with the route that answered (a fallback's model, maybe)."""
 
-    async def complete(self, route: Route, payload: JsonObject) -> Completion: ...
+    async def complete(self, route: Route, payload: JsonObject) -> Served[Completion]: ...
 
     def stream(
         self, route: Route, payload: JsonObject
-    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]: ...
+    ) -> AbstractAsyncContextManager[Served[AsyncIterator[bytes]]]: ...
 
 
 def _builtin_backends() -> dict[str, ChatBackend]:

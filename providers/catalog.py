@@ -16,10 +16,17 @@ from importlib.resources import files
 from pathlib import Path
 
 from providers.catalog_models import parse_model
-from providers.catalog_tables import alias_prefixes, aliases, example_models, image_library
+from providers.catalog_tables import (
+    alias_prefixes,
+    aliases,
+    check_fallbacks,
+    example_models,
+    image_library,
+)
 from providers.errors import CatalogError, UnknownModelError
 from providers.model import Model as Model
 from providers.model import ModelKind as ModelKind
+from providers.upstream_keys import KeySpec, parse_key_specs
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,8 @@ class Catalog:
     aliases: dict[str, str] = field(default_factory=dict)
     #: Other gateways' `vendor/` prefixes, each with the provider whose models it names.
     alias_prefixes: dict[str, str] = field(default_factory=dict)
+    #: The options of the operator's provider keys (`[keys.<name>]`, `providers.upstream_keys`).
+    keys: tuple[KeySpec, ...] = ()
 
     def get(self, name: str) -> Model:
         """A model by its catalog name, an alias, `provider:upstream name`, or another
@@ -87,13 +96,16 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
     if not isinstance(models, dict) or not models:
         raise CatalogError("the catalog has no models: add [models.<name>] tables")
     parsed = {name: parse_model(name, entry, markup) for name, entry in models.items()}
-    return Catalog(
+    catalog = Catalog(
         parsed,
         image_library(data.get("image_library", {}), parsed),
         example_models(data.get("example_models", []), parsed),
         aliases(data.get("aliases", {}), parsed),
         alias_prefixes(data.get("alias_prefixes", {})),
+        parse_key_specs(data.get("keys", {})),
     )
+    check_fallbacks(parsed, catalog.get)
+    return catalog
 
 
 def load_catalog(path: Path | None = None, markup: Decimal = Decimal(1)) -> Catalog:

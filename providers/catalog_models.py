@@ -17,6 +17,7 @@ False), never a guess below it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
@@ -37,8 +38,27 @@ _TOKEN_KINDS = (*_WINDOWED, ModelKind.EMBEDDING)
 
 
 def parse_model(name: str, entry: dict[str, Any], markup: Decimal) -> Model:
-    """The model `entry` describes; a CatalogError naming the field when it is wrong."""
+    """The model `entry` describes; a CatalogError naming the field when it is wrong.
+
+    A chat model's `fallbacks` are only named here; that each is another chat model of the
+    catalog is checked once the whole catalog is parsed (`catalog_tables.check_fallbacks`).
+    """
     kind = _kind(name, entry)
+    fallbacks = _fallback_names(name, kind, entry.get("fallbacks", []))
+    model = _priced_model(name, kind, entry, markup)
+    return replace(model, fallbacks=fallbacks) if fallbacks else model
+
+
+def _fallback_names(name: str, kind: ModelKind, value: object) -> tuple[str, ...]:
+    """A chat model's `fallbacks`: a list of other model names, in order."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CatalogError(f"{name}.fallbacks: a list of model names, got {value!r}")
+    if value and kind is not ModelKind.CHAT:
+        raise CatalogError(f"{name}.fallbacks: only chat models have fallbacks")
+    return tuple(value)
+
+
+def _priced_model(name: str, kind: ModelKind, entry: dict[str, Any], markup: Decimal) -> Model:
     if kind is ModelKind.MODERATION:
         return _free_model(name, entry)
     if kind is ModelKind.TRANSCRIPTION and "per_minute" not in entry:

@@ -7,7 +7,9 @@ with a message instead of failing a call later.
 
 from __future__ import annotations
 
-from providers.errors import CatalogError
+from collections.abc import Callable
+
+from providers.errors import CatalogError, UnknownModelError
 from providers.image_output import ImageTokens
 from providers.model import Model, ModelKind
 from providers.openai_media import MediaRequestError
@@ -68,3 +70,17 @@ def alias_prefixes(table: object) -> dict[str, str]:
     ):
         raise CatalogError('alias_prefixes must be a table of "<vendor>/" = "<provider>"')
     return dict(table)
+
+
+def check_fallbacks(models: dict[str, Model], lookup: Callable[[str], Model]) -> None:
+    """Check each chat model's `fallbacks`: another chat model of this catalog, by any name
+    `lookup` (the catalog's `get`) resolves (its name, an alias, `provider:upstream`)."""
+    for model in models.values():
+        for name in model.fallbacks:
+            where = f"{model.name}.fallbacks"
+            try:
+                fallback = lookup(name)
+            except UnknownModelError as error:
+                raise CatalogError(f"{where}: {name!r} is not a model of this catalog") from error
+            if fallback.kind is not ModelKind.CHAT or fallback.name == model.name:
+                raise CatalogError(f"{where}: {name!r} must be another chat model")

@@ -7,10 +7,11 @@ differ (opening the call, mapping failures, reading the answer, passing a stream
 is written once, in `providers.dialect_client.DialectClient` over `providers.http`.
 
 Each dialect has its own call type (`CallT`): what one upstream call carries once the client's
-request has been checked. Building a call stays each dialect's own function, since what it
-needs differs (a Gemini call's method is in the client's path and its body passes on byte for
-byte). Invariants of every implementation: no I/O, no state (one instance serves every call),
-and the payload is encoded exactly once, in `payload`.
+request has been checked; `retarget` makes the same call for a fallback model. Building a
+call stays each dialect's own function, since what it needs differs (a Gemini call's method
+is in the client's path and its body passes on byte for byte). Invariants of every
+implementation: no I/O, no state (one instance serves every call), and the payload is
+encoded exactly once per attempt, in `payload`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from providers.errors import UpstreamError
 from providers.registry import Route
 from providers.usage import JsonObject, TokenUsage
 
-CallT = TypeVar("CallT", contravariant=True)
+CallT = TypeVar("CallT")
 
 
 class StreamScanner(Protocol):
@@ -75,6 +76,11 @@ class ChatDialect(Protocol[CallT]):
 
     def payload(self, call: CallT) -> bytes:
         """The upstream request's body, as sent."""
+        ...
+
+    def retarget(self, call: CallT, model: Model) -> CallT:
+        """The same call for another model (a fallback of the catalog): only the model the
+        provider is asked for changes."""
         ...
 
     def usage(self, call: CallT, answer: object) -> TokenUsage:

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
-from aiohttp import ClientResponse
-
 from providers.dialect import ChatDialect
-from providers.http import Upstream, parse_json
+from providers.failover import Opened
+from providers.http import Upstream, UpstreamRequest, parse_json
 from providers.registry import Route
+from providers.served import Served
 from providers.usage import Completion
 
 CallT = TypeVar("CallT")
@@ -24,7 +24,9 @@ CallT = TypeVar("CallT")
 
 class DialectClient(Generic[CallT]):
     """Plain and streamed calls of one dialect; errors before the first byte raise
-    UpstreamError (`Upstream.open` maps them), never an aiohttp error.
+    UpstreamError (`Upstream.open` maps them), never an aiohttp error. Each answer comes
+    with the route that gave it: another key's, or a fallback model's (the call retargeted
+    by `ChatDialect.retarget`), when the first failed before its first byte.
 
     Holds nothing but the shared transport and a stateless dialect, so making one per request
     costs nothing.
@@ -36,28 +38,37 @@ class DialectClient(Generic[CallT]):
         self._upstream = upstream
         self._dialect = dialect
 
-    async def _open(self, route: Route, call: CallT) -> ClientResponse:
+    async def _open(self, route: Route, call: CallT) -> Opened:
         dialect = self._dialect
-        return await self._upstream.open(
-            "POST",
-            dialect.url(route, call),
-            api_key=route.api_key,
-            headers=dialect.headers(route, call),
-            data=dialect.payload(call),
-            params=dialect.params(call),
-        )
 
-    async def complete(self, route: Route, call: CallT) -> Completion:
+        def build(attempt: Route) -> UpstreamRequest:
+            sent = call if attempt.model is route.model else dialect.retarget(call, attempt.model)
+            return UpstreamRequest(
+                "POST",
+                dialect.url(attempt, sent),
+                dialect.headers(attempt, sent),
+                dialect.payload(sent),
+                dialect.params(sent),
+            )
+
+        return await self._upstream.open(route, build)
+
+    async def complete(self, route: Route, call: CallT) -> Served[Completion]:
         """The whole answer as the provider sent it, with the usage read from it (a Gemini
         countTokens call is answered the same way: its count is the usage's input)."""
-        async with await self._open(route, call) as response:
+        opened = await self._open(route, call)
+        async with opened.response as response:
             body = await self._upstream.read(response)
             content_type = response.headers.get("Content-Type", "application/json")
         answer = parse_json(body)
-        return Completion(body, content_type, self._dialect.usage(call, answer), answer)
+        usage = self._dialect.usage(call, answer)
+        return Served(opened.route, Completion(body, content_type, usage, answer))
 
     @asynccontextmanager
-    async def stream(self, route: Route, call: CallT) -> AsyncIterator[AsyncIterator[bytes]]:
+    async def stream(
+        self, route: Route, call: CallT
+    ) -> AsyncIterator[Served[AsyncIterator[bytes]]]:
         """The stream's raw bytes as they arrive; leaving the block closes the upstream call."""
-        async with await self._open(route, call) as response:
-            yield self._upstream.chunks(response)
+        opened = await self._open(route, call)
+        async with opened.response as response:
+            yield Served(opened.route, self._upstream.chunks(response))

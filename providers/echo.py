@@ -16,6 +16,7 @@ from typing import Any
 
 from providers.openai_compat import estimate_input_tokens
 from providers.registry import Route
+from providers.served import Served
 from providers.usage import Completion, JsonObject, TokenUsage
 
 _BYTES_PER_TOKEN = 4
@@ -93,16 +94,16 @@ def echo_events(body: JsonObject, created: int) -> list[bytes]:
 class EchoBackend:
     """A chat backend with the interface of the OpenAI-compatible `DialectClient`, no I/O."""
 
-    async def complete(self, route: Route, payload: JsonObject) -> Completion:
+    async def complete(self, route: Route, payload: JsonObject) -> Served[Completion]:
         completion, usage = echo_completion(payload, int(time.time()))
         body = json.dumps(completion).encode()
-        return Completion(body=body, content_type="application/json", usage=usage)
+        return Served(route, Completion(body=body, content_type="application/json", usage=usage))
 
     @asynccontextmanager
     async def stream(
         self, route: Route, payload: JsonObject
-    ) -> AsyncIterator[AsyncIterator[bytes]]:
-        yield _iterate(echo_events(payload, int(time.time())))
+    ) -> AsyncIterator[Served[AsyncIterator[bytes]]]:
+        yield Served(route, _iterate(echo_events(payload, int(time.time()))))
 
 
 async def _iterate(chunks: list[bytes]) -> AsyncIterator[bytes]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from providers.catalog import Model
@@ -221,9 +221,7 @@ class GeminiGeneration:
         return gemini_prompt_tokens(body)
 
     def url(self, route: Route, call: GeminiCall) -> str:
-        return upstream_url(
-            route.provider.base_url, call.version, route.model.upstream, call.method
-        )
+        return upstream_url(route.base_url, call.version, route.model.upstream, call.method)
 
     def headers(self, route: Route, call: GeminiCall) -> dict[str, str]:
         return upstream_headers(route.api_key)
@@ -233,6 +231,13 @@ class GeminiGeneration:
 
     def payload(self, call: GeminiCall) -> bytes:
         return call.body
+
+    def retarget(self, call: GeminiCall, model: Model) -> GeminiCall:
+        """The model is in the URL; only countTokens may also name it in its body."""
+        if call.method is not GeminiMethod.COUNT_TOKENS:
+            return call
+        body = json.loads(call.body)
+        return replace(call, body=forwarded_body(body, call.body, model.upstream, False))
 
     def usage(self, call: GeminiCall, answer: object) -> TokenUsage:
         if call.method is GeminiMethod.COUNT_TOKENS:

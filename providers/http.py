@@ -1,16 +1,18 @@
-"""The one place providers do I/O: a shared aiohttp ClientSession and the upstream calls.
+"""The one place providers do I/O: the upstream calls over the process's sessions.
 
-One session (one TCPConnector, keep-alive) serves every call for the life of the process;
-its timeouts and connection cap come from settings. Upstream failures become `UpstreamError`
-with the status the client should see (DESIGN.md "Upstream errors"): the operator's key
-never reaches a message.
+The sessions (`providers.transport`: one shared, keep-alive, plus one per SOCKS proxy) serve
+every call for the life of the process; their timeouts and connection cap come from
+settings. Each call may take several attempts (`providers.failover`: other keys, other
+models) before its first byte; each attempt's failure becomes `UpstreamError` with the
+status the client should see (DESIGN.md "Upstream errors"): the operator's key never
+reaches a message.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,37 +20,14 @@ from typing import Any
 import aiohttp
 
 from providers.errors import UpstreamError, UpstreamFailure, UpstreamTimeoutError
+from providers.failover import Failure, Opened, first_answer
+from providers.key_faults import Blame, Fault, judge, unreachable
+from providers.key_health import KeyHealth
+from providers.registry import Route
+from providers.transport import Transports
+from providers.upstream_keys import UpstreamKey
 
 _SECRET_LIKE = re.compile(r"\b(sk|key|org|proj)-[A-Za-z0-9_\-]{6,}")
-
-
-@dataclass(frozen=True, slots=True)
-class UpstreamLimits:
-    connect_timeout: float
-    read_timeout: float
-    max_connections: int
-
-
-def create_client_session(
-    limits: UpstreamLimits, trace_configs: Sequence[aiohttp.TraceConfig] = ()
-) -> aiohttp.ClientSession:
-    """The process's only upstream session; close it at shutdown.
-
-    `trace_configs` are aiohttp's own hooks around each upstream request (the service's
-    metrics time the provider's part with them); none by default, at no cost.
-    """
-    connector = aiohttp.TCPConnector(limit=limits.max_connections, keepalive_timeout=30)
-    timeout = aiohttp.ClientTimeout(
-        total=None, connect=limits.connect_timeout, sock_read=limits.read_timeout
-    )
-    # Bodies pass through as bytes (auto_decompress off), so ask providers for no encoding.
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=timeout,
-        auto_decompress=False,
-        headers={"Accept-Encoding": "identity"},
-        trace_configs=list(trace_configs) or None,
-    )
 
 
 def _redact(message: str, api_key: str) -> str:
@@ -134,36 +113,76 @@ def upstream_error(
     )
 
 
-class Upstream:
-    """Every provider call goes through here: one session, errors mapped the same way.
+@dataclass(frozen=True, slots=True)
+class UpstreamRequest:
+    """One provider call as sent on one attempt (the key and address are the attempt's)."""
 
-    `open` returns only a 2xx response; anything else raises UpstreamError with the status
-    the client should see. The caller owns the response (`async with response:`).
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    data: bytes | aiohttp.FormData | None = None
+    params: Mapping[str, str] | None = None
+
+
+#: Builds the request of one attempt from its route (model, key and address): called again
+#: for each attempt, so a multipart body is encoded afresh and the right key travels.
+Build = Callable[[Route], UpstreamRequest]
+
+
+class Upstream:
+    """Every provider call goes through here: one set of sessions, one failover rule
+    (`providers.failover`), errors mapped the same way.
+
+    `open` returns only a 2xx response, with the route that answered; anything else raises
+    UpstreamError with the status the client should see. The caller owns the response.
     """
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self._session = session
+    def __init__(self, transports: Transports, health: KeyHealth) -> None:
+        self._transports = transports
+        self.health = health
 
-    async def open(
-        self,
-        method: str,
-        url: str,
-        *,
-        api_key: str,
-        headers: Mapping[str, str],
-        data: bytes | aiohttp.FormData | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> aiohttp.ClientResponse:
-        with _mapped_transport_errors("could not reach the provider"):
-            response = await self._session.request(
-                method, url, data=data, headers=headers, params=params
+    async def open(self, route: Route, build: Build) -> Opened:
+        return await first_answer(route, self.health, lambda attempt: self._send(attempt, build))
+
+    async def _send(self, route: Route, build: Build) -> Opened | Failure:
+        """One attempt on `route.key`; its outcome, told to the key's health."""
+        assert route.key is not None  # the failover gives every attempt a key
+        key, request = route.key, build(route)
+        session, proxy = self._transports.for_key(key)
+        self.health.started(key)
+        try:
+            response = await session.request(
+                request.method,
+                request.url,
+                data=request.data,
+                headers=request.headers,
+                params=request.params,
+                proxy=proxy,
             )
-            if 200 <= response.status < 300:
-                return response
+        except (TimeoutError, aiohttp.ClientError) as error:
+            return self._unreachable(key, error)
+        if 200 <= response.status < 300:
+            self.health.answered(key)
+            return Opened(response, route)
+        with _mapped_transport_errors("could not reach the provider"):
             async with response:
                 body = await response.read()
         retry_after = response.headers.get("Retry-After")
-        raise upstream_error(response.status, body, api_key, retry_after)
+        rules, now = self.health.rules, self.health.clock()
+        fault = judge(response.status, body, retry_after, now, rules)
+        self.health.failed(key, fault, response.status)
+        return Failure(upstream_error(response.status, body, key.secret, retry_after), fault)
+
+    def _unreachable(self, key: UpstreamKey, error: BaseException) -> Failure:
+        """A connection that never carried the call is retried elsewhere (and the key rests);
+        one that timed out reading may have been billed by the provider, so it ends the call."""
+        mapped = _transport_error("could not reach the provider", error)
+        if not isinstance(error, _NEVER_SENT):
+            self.health.failed(key, Fault(Blame.PROVIDER), 0)
+            raise mapped from error
+        fault = unreachable(self.health.rules)
+        self.health.failed(key, fault, 0)
+        return Failure(mapped, fault)
 
     @staticmethod
     async def read(response: aiohttp.ClientResponse) -> bytes:
@@ -174,6 +193,10 @@ class Upstream:
     @staticmethod
     def chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
         return _Chunks(response)
+
+
+#: Failures before the provider could have read the call: safe to send it elsewhere.
+_NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
 def parse_json(body: bytes) -> Any:

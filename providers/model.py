@@ -63,6 +63,9 @@ class Model:
     token_prices: TokenPrices | None = None
     #: Why the model cannot be billed ("" when it can): it is listed but not callable.
     unpriced: str = ""
+    #: The catalog names of the chat models that stand in, in order, when every key of this
+    #: one's provider is resting or failed (checked at load: chat models of the catalog).
+    fallbacks: tuple[str, ...] = ()
     #: Where the prices of a model without `token_prices` came from.
     prices_source: str = "catalog"
     #: Served by OpenAI's Responses API only (o1-pro, deep research...): chat refuses it.

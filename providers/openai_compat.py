@@ -195,7 +195,7 @@ class OpenAIChat:
         return openai_prompt_tokens(body)
 
     def url(self, route: Route, call: JsonObject) -> str:
-        return f"{route.provider.openai_base_url}/chat/completions"
+        return f"{route.openai_base_url}/chat/completions"
 
     def headers(self, route: Route, call: JsonObject) -> dict[str, str]:
         return {"Authorization": f"Bearer {route.api_key}", "Content-Type": "application/json"}
@@ -205,6 +205,9 @@ class OpenAIChat:
 
     def payload(self, call: JsonObject) -> bytes:
         return json.dumps(call).encode()
+
+    def retarget(self, call: JsonObject, model: Model) -> JsonObject:
+        return chat_payload(call, model)
 
     def usage(self, call: JsonObject, answer: object) -> TokenUsage:
         return usage_from(answer)

@@ -119,7 +119,7 @@ class OpenAICompletions(OpenAIChat):
         return completions_prompt_tokens(body)
 
     def url(self, route: Route, call: JsonObject) -> str:
-        return f"{route.provider.openai_base_url}/completions"
+        return f"{route.openai_base_url}/completions"
 
     def scanner(self, body: JsonObject) -> StreamScanner:
         return UsageScanner(client_wants_usage(body), output_marker=_OUTPUT_MARKER)

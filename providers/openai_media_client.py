@@ -1,21 +1,23 @@
 """The I/O half of OpenAI's embeddings, images and audio: calls over the one `Upstream`.
 
-Every call goes to the route's `openai_base_url` with the operator's key; `Upstream.open`
-already turned any non-2xx answer into an `UpstreamError`, so what comes back here is a
-success whose body the route bills from (JSON) or relays (audio bytes).
+Every call goes to the `openai_base_url` of the key each attempt uses, with that key;
+`Upstream.open` already tried the provider's other keys and turned a final non-2xx answer
+into an `UpstreamError`, so what comes back here is a success whose body the route bills
+from (JSON) or relays (audio bytes). These models have no fallbacks, so the model that
+answers is always the route's own.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from providers.http import Upstream, parse_json
+from providers.http import Upstream, UpstreamRequest, parse_json
 from providers.openai_media import FormPart
 from providers.registry import Route
 from providers.usage import JsonObject
@@ -60,18 +62,22 @@ class OpenAIMediaClient:
         self._upstream = upstream
 
     async def _open(
-        self, route: Route, path: str, data: bytes | aiohttp.FormData, content_type: str | None
+        self,
+        route: Route,
+        path: str,
+        data: Callable[[], bytes | aiohttp.FormData],
+        content_type: str | None,
     ) -> aiohttp.ClientResponse:
-        headers = {"Authorization": f"Bearer {route.api_key}"}
-        if content_type is not None:  # FormData sets its own, with the boundary
-            headers["Content-Type"] = content_type
-        return await self._upstream.open(
-            "POST",
-            f"{route.provider.openai_base_url}{path}",
-            api_key=route.api_key,
-            headers=headers,
-            data=data,
-        )
+        """Open the call; `data()` makes the body of each attempt (a multipart form can be
+        sent only once)."""
+
+        def build(attempt: Route) -> UpstreamRequest:
+            headers = {"Authorization": f"Bearer {attempt.api_key}"}
+            if content_type is not None:  # FormData sets its own, with the boundary
+                headers["Content-Type"] = content_type
+            return UpstreamRequest("POST", f"{attempt.openai_base_url}{path}", headers, data())
+
+        return (await self._upstream.open(route, build)).response
 
     async def _finish(self, response: aiohttp.ClientResponse, expect_json: bool) -> MediaReply:
         async with response:
@@ -84,18 +90,19 @@ class OpenAIMediaClient:
     async def post_json(self, route: Route, path: str, payload: JsonObject) -> MediaReply:
         """A JSON call whose answer is JSON (embeddings, images)."""
         body = json.dumps(payload).encode()
-        response = await self._open(route, path, body, "application/json")
+        response = await self._open(route, path, lambda: body, "application/json")
         return await self._finish(response, expect_json=True)
 
     async def post_form(self, route: Route, path: str, parts: list[FormPart]) -> MediaReply:
         """A multipart upload (transcriptions, translations); the answer may be plain text."""
-        response = await self._open(route, path, _form(parts), None)
+        response = await self._open(route, path, lambda: _form(parts), None)
         return await self._finish(response, expect_json=False)
 
     @asynccontextmanager
     async def speech(self, route: Route, payload: JsonObject) -> AsyncIterator[AudioStream]:
         """Open a speech call; errors before the first byte raise here, as UpstreamError."""
         body = json.dumps(payload).encode()
-        async with await self._open(route, "/audio/speech", body, "application/json") as reply:
+        opened = self._open(route, "/audio/speech", lambda: body, "application/json")
+        async with await opened as reply:
             content_type = reply.headers.get("Content-Type", "application/octet-stream")
             yield AudioStream(content_type, self._upstream.chunks(reply))

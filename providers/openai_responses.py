@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
@@ -209,7 +209,7 @@ class OpenAIResponses:
         return openai_responses_prompt_tokens(body)
 
     def url(self, route: Route, call: ResponsesCall) -> str:
-        return f"{route.provider.openai_base_url}{call.path}"
+        return f"{route.openai_base_url}{call.path}"
 
     def headers(self, route: Route, call: ResponsesCall) -> dict[str, str]:
         return {"Authorization": f"Bearer {route.api_key}", "Content-Type": "application/json"}
@@ -219,6 +219,9 @@ class OpenAIResponses:
 
     def payload(self, call: ResponsesCall) -> bytes:
         return json.dumps(call.payload).encode()
+
+    def retarget(self, call: ResponsesCall, model: Model) -> ResponsesCall:
+        return replace(call, payload=responses_payload(call.payload, model))
 
     def usage(self, call: ResponsesCall, answer: object) -> TokenUsage:
         """A response's usage; a count's `input_tokens` as the usage's input (it is free)."""

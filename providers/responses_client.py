@@ -3,7 +3,9 @@
 These calls cost nothing at OpenAI and name no model, so they go to the OpenAI provider
 itself (`stored_responses_route`), with the operator's key, over the one `Upstream`; any
 non-2xx answer has already become an `UpstreamError` there. Which ids a user may name is
-not decided here (see `api.response_owners`).
+not decided here (see `api.response_owners`). With several OpenAI keys, each attempt may
+take another key (`Upstream.open`): the keys must belong to one OpenAI project, which
+keeps the stored responses.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from urllib.parse import quote
 
 from providers.catalog import Model
 from providers.errors import ProviderUnavailableError
-from providers.http import Upstream
+from providers.http import Upstream, UpstreamRequest
 from providers.openai_responses import RESPONSES_PROVIDER
 from providers.registry import Registry, Route
 
@@ -37,7 +39,7 @@ def stored_responses_route(registry: Registry) -> Route:
     provider = registry.providers.get(RESPONSES_PROVIDER)
     if provider is None or not provider.available:
         raise ProviderUnavailableError(RESPONSES_PROVIDER)
-    return Route(model=STORED_RESPONSES, provider=provider, api_key=provider.api_key or "")
+    return Route(model=STORED_RESPONSES, provider=provider)
 
 
 class StoredResponses:
@@ -55,15 +57,17 @@ class StoredResponses:
         params: Mapping[str, str] | None = None,
     ) -> StoredReply:
         """`method` on the response (`action` is "", "/cancel" or "/input_items")."""
-        url = f"{route.provider.openai_base_url}/responses/{quote(response_id, safe='')}{action}"
-        response = await self._upstream.open(
-            method,
-            url,
-            api_key=route.api_key,
-            headers={"Authorization": f"Bearer {route.api_key}"},
-            params=params,
-        )
-        async with response:
+        path = f"/responses/{quote(response_id, safe='')}{action}"
+
+        def build(attempt: Route) -> UpstreamRequest:
+            """The call on the attempt's key and address."""
+            headers = {"Authorization": f"Bearer {attempt.api_key}"}
+            return UpstreamRequest(
+                method, f"{attempt.openai_base_url}{path}", headers, None, params
+            )
+
+        opened = await self._upstream.open(route, build)
+        async with opened.response as response:
             body = await self._upstream.read(response)
             content_type = response.headers.get("Content-Type", "application/json")
         return StoredReply(response.status, body, content_type)

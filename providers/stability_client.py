@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from providers.http import Upstream
+from providers.http import Upstream, UpstreamRequest
 from providers.registry import Route
 from providers.stability import text_to_image_url, upstream_headers
 
@@ -15,12 +15,11 @@ class StabilityClient:
 
     async def text_to_image(self, route: Route, payload: bytes) -> bytes:
         """Stability's JSON answer, as sent (its artifacts are base64 images)."""
-        response = await self._upstream.open(
-            "POST",
-            text_to_image_url(route.provider.base_url, route.model.upstream),
-            api_key=route.api_key,
-            headers=upstream_headers(route.api_key),
-            data=payload,
-        )
-        async with response:
+
+        def build(attempt: Route) -> UpstreamRequest:
+            url = text_to_image_url(attempt.base_url, attempt.model.upstream)
+            return UpstreamRequest("POST", url, upstream_headers(attempt.api_key), payload)
+
+        opened = await self._upstream.open(route, build)
+        async with opened.response as response:
             return await self._upstream.read(response)

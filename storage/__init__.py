@@ -26,6 +26,7 @@ from storage.reports import OperatorReports
 from storage.responses import ResponseOwners
 from storage.retention import RetentionRules, RetentionStore
 from storage.sqlite_inline import SqliteSynchronous
+from storage.upstream_keys import KeyHealthStore
 from storage.usage import UsageStore
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ __all__ = [
     "IdempotencyStore",
     "ImageQuota",
     "ImageStore",
+    "KeyHealthStore",
     "RetentionRules",
     "ServingLock",
     "Storage",
@@ -78,6 +80,7 @@ class Storage:
     responses: ResponseOwners
     retention: RetentionStore
     usage: UsageStore
+    upstream_keys: KeyHealthStore
     serving_lock: ServingLock | None = None
 
     async def close(self) -> None:
@@ -158,6 +161,7 @@ async def open_storage(
         responses=ResponseOwners(database, clock, accounts),
         retention=RetentionStore(database, clock, retention_rules),
         usage=UsageStore(database, clock),
+        upstream_keys=KeyHealthStore(database, clock),
         serving_lock=lock,
     )
 

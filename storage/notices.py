@@ -3,7 +3,8 @@
 The notices are plain records naming the account, not its chat: the sender looks the chat
 and language up when it delivers, so an account whose Telegram link was removed meanwhile
 (or never existed) simply gets nothing. Storage produces them (retention) and the API
-produces them (lock, low balance); the bot delivers them.
+produces them (lock, low balance, a refused provider key); the bot delivers them. A refused
+key is the admins' business: that notice names no account and goes to every admin.
 """
 
 from __future__ import annotations
@@ -63,7 +64,23 @@ class DeletionSoon:
     deletes_at: int
 
 
-Notice = AccountLocked | LowBalance | TrialExpiring | TrialWithdrawn | DeletionSoon
+@dataclass(frozen=True, slots=True)
+class KeyRefused:
+    """A provider refused one of the operator's keys (`status` 401/403): the admins are told
+    once per refusal (`storage.upstream_keys`); calls use the other keys meanwhile and try
+    this one again after `benched_until`."""
+
+    provider: str
+    key_name: str
+    label: str
+    status: int
+    benched_until: int
+
+
+#: A notice for one account's owner.
+AccountNotice = AccountLocked | LowBalance | TrialExpiring | TrialWithdrawn | DeletionSoon
+#: Anything the service tells someone: an account's owner, or (KeyRefused) the admins.
+Notice = AccountNotice | KeyRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +107,13 @@ class NoticeStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+
+    async def language_of(self, telegram_id: int) -> str | None:
+        """The language of the account that Telegram id owns (an admin's), if any."""
+        row = await self._db.fetch_one(
+            "SELECT language FROM accounts WHERE telegram_id = :id", {"id": telegram_id}
+        )
+        return None if row is None else row["language"]
 
     async def recipient(self, account_id: int) -> Recipient | None:
         """The chat to tell, or None for an account without Telegram (or deleted)."""

@@ -3,8 +3,8 @@
 Migrations 1-5 (the accounts, the ledger and the settle of a call) are defined here, the
 others in `storage.schema_features` (6-10), `storage.schema_images` (11),
 `storage.schema_settle` (12 and 15), `storage.schema_locks` (13), `storage.schema_usage`
-(14) and `storage.schema_responses` (16); `MIGRATIONS` puts them in order and checks at
-import that the versions are 1..n. Applied by
+(14), `storage.schema_responses` (16) and `storage.schema_keys` (17); `MIGRATIONS` puts
+them in order and checks at import that the versions are 1..n. Applied by
 `storage.migrations.migrate`. Never edit a released migration: add the next one. What they
 add up to today, the settle triggers included, is described in storage/schema.sqlite.sql
 and storage/schema.postgresql.sql (`python -m storage.describe` regenerates both).
@@ -26,6 +26,7 @@ from storage.schema_features import (
     RETENTION_MIGRATION,
 )
 from storage.schema_images import IMAGES_MIGRATION
+from storage.schema_keys import KEY_HEALTH_MIGRATION
 from storage.schema_locks import LOCK_CAUSE_MIGRATION
 from storage.schema_migration import Migration, checked
 from storage.schema_responses import RESPONSES_MIGRATION
@@ -239,6 +240,7 @@ MIGRATIONS: tuple[Migration, ...] = checked(
         USAGE_BREAKDOWN_MIGRATION,
         SETTLE_KEY_MIGRATION,
         RESPONSES_MIGRATION,
+        KEY_HEALTH_MIGRATION,
     )
 )
 """Every migration of this release, in order; `MIGRATIONS[n - 1].version == n` (checked)."""

@@ -10,8 +10,9 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient
 
 from api.context import ApiContext, build_api_context
-from providers.catalog import load_catalog
+from providers.catalog import Catalog, load_catalog
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
+from providers.transport import Transports
 from storage import AccessPolicy, Storage, open_storage
 from storage.database import Row
 from tests.clock import FakeClock
@@ -96,14 +97,25 @@ class ApiHarness:
         return [AccountMoney(row["username"], row["balance"], row["reserved"]) for row in rows]
 
 
-def build_context(
-    storage: Storage, provider_urls: dict[str, str], session: ClientSession
-) -> ApiContext:
-    """The harness's context, from the service's own factory: every provider at its URL in
-    `provider_urls` with OPERATOR_KEY, the built-in echo, and storage's clock."""
+def operator_providers(provider_urls: dict[str, str]) -> dict[str, ProviderConfig]:
+    """Every provider at its URL in `provider_urls` with the one key OPERATOR_KEY, and the
+    built-in echo."""
     providers = {
-        name: ProviderConfig(name, provider_urls[name], OPERATOR_KEY) for name in PROVIDER_NAMES
+        name: ProviderConfig.with_key(name, provider_urls[name], OPERATOR_KEY)
+        for name in PROVIDER_NAMES
     }
-    providers["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
+    providers["echo"] = ProviderConfig("echo", "builtin:", builtin=True)
+    return providers
+
+
+def build_context(
+    storage: Storage,
+    providers: dict[str, ProviderConfig],
+    session: ClientSession,
+    catalog: Catalog | None = None,
+) -> ApiContext:
+    """The harness's context, from the service's own factory: the `providers` (see
+    `operator_providers`), the catalog (the built-in one by default), storage's clock."""
+    registry = Registry(catalog or load_catalog(), providers)
     # The per-address limit is off (0): tests of the limit build their own.
-    return build_api_context(storage, Registry(load_catalog(), providers), session, currency="USD")
+    return build_api_context(storage, registry, Transports(session), currency="USD")

@@ -57,11 +57,13 @@ def served_price_list(*configured: str, echo: bool = True) -> PriceList:
     """The bot's price list for the built-in catalog with keys for `configured` providers
     only (and the built-in echo when `echo`), made as the service makes it."""
     providers = {
-        name: ProviderConfig(name, "http://127.0.0.1:9", "key" if name in configured else None)
+        name: ProviderConfig.with_key(
+            name, "http://127.0.0.1:9", "key" if name in configured else None
+        )
         for name in PROVIDER_NAMES
     }
     if echo:
-        providers["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
+        providers["echo"] = ProviderConfig("echo", "builtin:", builtin=True)
     return price_list(Registry(load_catalog(), providers))
 
 

@@ -19,8 +19,9 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
-from providers.http import UpstreamLimits, create_client_session
-from providers.registry import PROVIDER_NAMES
+from providers.catalog import Catalog, load_catalog
+from providers.registry import PROVIDER_NAMES, ProviderConfig
+from providers.transport import UpstreamLimits, create_client_session
 from storage import (
     DEFAULT_IMAGE_QUOTA,
     AccessPolicy,
@@ -29,7 +30,7 @@ from storage import (
     Storage,
     open_storage,
 )
-from tests.api_harness import OPERATOR_KEY, ApiHarness, build_context
+from tests.api_harness import OPERATOR_KEY, ApiHarness, build_context, operator_providers
 from tests.clock import START, FakeClock
 from tests.databases import POSTGRES_DSN, postgres_schema, require_postgres
 from tests.fakes.anthropic import FakeAnthropic
@@ -162,6 +163,19 @@ async def provider_urls(
 
 
 @pytest.fixture
+def provider_configs(provider_urls: dict[str, str]) -> dict[str, ProviderConfig]:
+    """The API harness's providers: each at its URL with one key; a module overrides this
+    to give a provider several keys."""
+    return operator_providers(provider_urls)
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    """The API harness's catalog: the built-in one; a module overrides it (fallbacks)."""
+    return load_catalog()
+
+
+@pytest.fixture
 def upstream_read_timeout() -> float:
     """Seconds the gateway waits for the fake upstream; a test parametrizes it to time out."""
     return 10.0
@@ -186,7 +200,8 @@ async def api(
     database_timeouts: DatabaseTimeouts,
     upstream_read_timeout: float,
     api_database_url: str,
-    provider_urls: dict[str, str],
+    provider_configs: dict[str, ProviderConfig],
+    catalog: Catalog,
     fake_upstream: FakeUpstream,
     clock: FakeClock,
     policy: AccessPolicy,
@@ -198,7 +213,7 @@ async def api(
         connect_timeout=2, read_timeout=upstream_read_timeout, max_connections=16
     )
     session = create_client_session(limits)
-    context = build_context(storage, provider_urls, session)
+    context = build_context(storage, provider_configs, session, catalog)
     client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
     try:
         yield ApiHarness(client, storage, fake_upstream, clock, context, api_database_url, policy)

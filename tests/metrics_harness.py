@@ -13,8 +13,8 @@ from pytest_aiohttp import AiohttpClient
 from api.app import create_api_app
 from api.context import CONTEXT
 from api.observe import METRICS, provider_of_call
-from providers.http import UpstreamLimits, create_client_session
-from tests.api_harness import ApiHarness, build_context
+from providers.transport import UpstreamLimits, create_client_session
+from tests.api_harness import ApiHarness, build_context, operator_providers
 
 TOKEN = "metrics-token-for-tests-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -63,12 +63,12 @@ async def open_measured(
     app = create_api_app(None, max_body_bytes=64 * 1024, metrics_token=TOKEN)
     metrics = app[METRICS]
     limits = UpstreamLimits(connect_timeout=2, read_timeout=read_timeout, max_connections=16)
-    session = create_client_session(limits, metrics.trace_configs(provider_of_call))
+    session = create_client_session(limits, trace_configs=metrics.trace_configs(provider_of_call))
 
     async def close_session(_: web.Application) -> None:
         await session.close()
 
     app.on_cleanup.append(close_session)
-    app[CONTEXT] = build_context(api.storage, provider_urls, session)
+    app[CONTEXT] = build_context(api.storage, operator_providers(provider_urls), session)
     metrics.watch_held(api.storage.reports.held)
     return Measured(await aiohttp_client(app), api)

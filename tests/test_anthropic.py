@@ -155,10 +155,21 @@ async def test_upstream_400_passes_the_providers_message_and_costs_nothing(
 
 
 @pytest.mark.parametrize(
-    ("upstream_status", "client_status"), [(401, 502), (403, 502), (500, 502), (529, 502)]
+    ("upstream_status", "client_status", "code"),
+    [
+        # The only key refused: it rests, and the operator must act on its account.
+        (401, 503, "provider_unavailable"),
+        (403, 503, "provider_unavailable"),
+        (500, 502, "upstream_error"),
+        (529, 502, "upstream_error"),
+    ],
 )
-async def test_upstream_failures_are_502_and_cost_nothing(
-    api: ApiHarness, fake_anthropic: FakeAnthropic, upstream_status: int, client_status: int
+async def test_upstream_failures_are_5xx_and_cost_nothing(
+    api: ApiHarness,
+    fake_anthropic: FakeAnthropic,
+    upstream_status: int,
+    client_status: int,
+    code: str,
 ) -> None:
     fake_anthropic.fail_status = upstream_status
     key = await api.register(credit=CREDIT)
@@ -166,29 +177,29 @@ async def test_upstream_failures_are_502_and_cost_nothing(
     assert response.status == client_status
     body = await response.json()
     assert (body["type"], body["error"]["type"]) == ("error", "api_error")  # Anthropic's shape
-    assert body["error"]["code"] == "upstream_error"
+    assert body["error"]["code"] == code
     await assert_nothing_charged(api)
 
 
-async def test_a_wrong_operator_key_upstream_is_502_and_never_shows_that_key(
+async def test_a_wrong_operator_key_upstream_is_503_and_never_shows_that_key(
     api: ApiHarness, fake_anthropic: FakeAnthropic
 ) -> None:
     fake_anthropic.api_key = "sk-ant-some-other-key-0123456789"
     key = await api.register(credit=CREDIT)
     response = await api.client.post(PATH, json={**BODY, "key": key})
-    assert response.status == 502
+    assert response.status == 503  # the only key was refused: it rests
     assert OPERATOR_KEY not in await response.text()
     await assert_nothing_charged(api)
 
 
-async def test_upstream_429_is_passed_on_and_costs_nothing(
+async def test_upstream_429_on_the_only_key_is_503_and_costs_nothing(
     api: ApiHarness, fake_anthropic: FakeAnthropic
 ) -> None:
     fake_anthropic.fail_status = 429
     key = await api.register(credit=CREDIT)
     response = await api.client.post(PATH, json={**BODY, "key": key})
-    assert response.status == 429
-    assert (await response.json())["error"]["code"] == "rate_limit_exceeded"
+    assert response.status == 503
+    assert (await response.json())["error"]["code"] == "upstream_unavailable"
     await assert_nothing_charged(api)
 
 
@@ -241,7 +252,7 @@ async def test_a_provider_without_a_key_is_503_and_costs_nothing(
     api: ApiHarness, fake_anthropic: FakeAnthropic
 ) -> None:
     configured = api.context.registry.providers["anthropic"]
-    unkeyed = ProviderConfig("anthropic", configured.base_url, None)
+    unkeyed = ProviderConfig("anthropic", configured.base_url)
     api.context.registry.providers["anthropic"] = unkeyed
     key = await api.register(credit=CREDIT)
     response = await api.client.post(PATH, json={**BODY, "key": key})

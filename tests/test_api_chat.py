@@ -112,17 +112,19 @@ async def test_upstream_401_is_the_operators_problem_and_hides_the_key(api: ApiH
     key = await api.register()
     response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
     text = await response.text()
-    assert response.status == 502
+    assert response.status == 503  # the only key is refused: it rests the long rest
+    assert response.headers["Retry-After"] == "1800"
     assert OPERATOR_KEY not in text
     assert OPERATOR_KEY[:12] not in text
 
 
-async def test_upstream_429_passes_retry_after(api: ApiHarness) -> None:
+async def test_upstream_429_on_the_only_key_is_503_until_the_key_is_back(api: ApiHarness) -> None:
     api.upstream.fail_status = 429
     key = await api.register()
     response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
-    assert response.status == 429
-    assert (await response.json())["error"]["code"] == "rate_limit_exceeded"
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "60"  # the default rest: no Retry-After came
+    assert (await response.json())["error"]["code"] == "upstream_unavailable"
 
 
 @pytest.mark.parametrize("upstream_read_timeout", [0.2])

@@ -62,7 +62,7 @@ async def test_a_provider_without_a_key_is_listed_as_unavailable(
     api: ApiHarness, aiohttp_client: AiohttpClient
 ) -> None:
     providers = dict(api.context.registry.providers)
-    providers["openai"] = ProviderConfig("openai", "http://127.0.0.1:9/v1", None)
+    providers["openai"] = ProviderConfig("openai", "http://127.0.0.1:9/v1")
     registry = Registry(api.context.registry.catalog, providers)
     context = dataclasses.replace(api.context, registry=registry)
     client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
@@ -85,7 +85,7 @@ async def test_an_unpriced_model_is_listed_unavailable_and_refused_with_nothing_
     text += "max_output_tokens = 100\ncontext_window = 1000\n"
     catalog = parse_catalog(text)
     providers = dict(api.context.registry.providers)
-    providers["qwen"] = ProviderConfig("qwen", "http://127.0.0.1:9/v1", "key")
+    providers["qwen"] = ProviderConfig.with_key("qwen", "http://127.0.0.1:9/v1", "key")
     context = dataclasses.replace(api.context, registry=Registry(catalog, providers))
     client = await aiohttp_client(create_api_app(context, max_body_bytes=64 * 1024))
     listed = (await _listed(client))["qwen:no-price"]

@@ -7,14 +7,18 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from api.cli import run_command
 from api.settings import Settings
 from providers.catalog import load_catalog
+from providers.upstream_keys import key_id, key_label
 from storage import AccessPolicy, open_storage
+from storage.upstream_keys import KeyStatus, KeyTally
 from tests.stored_images import new_image
 
 KEY = re.compile(r"key: (myapi-[A-Za-z0-9_\-]+)")
@@ -169,3 +173,48 @@ def test_the_console_entry_point_runs_commands(tmp_path: Path) -> None:
     assert "bob" in listed.stdout
     assert wrong.returncode == 2
     assert "invalid choice" in wrong.stderr
+
+
+def test_keys_lists_each_provider_key_by_its_label_with_its_health(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = "sk-first-0123456789abcdefgh", "sk-second-0123456789abcdefg"
+    keyed = settings.model_copy(
+        update={"openai_api_key": SecretStr(first), "openai_api_keys": SecretStr(second)}
+    )
+    now = int(time.time())
+
+    async def record_a_bench() -> None:
+        storage = await open_storage(keyed.database_url, AccessPolicy(), lambda: now)
+        try:
+            store = storage.upstream_keys
+            await store.save(
+                [
+                    KeyStatus(
+                        "openai",
+                        key_id(first),
+                        key_label(first),
+                        now - 60,
+                        now + 1740,
+                        "refused",
+                        401,
+                    )
+                ],
+                [KeyTally("openai", key_id(first), now - now % 60, 3, 1)],
+            )
+        finally:
+            await storage.close()
+
+    asyncio.run(record_a_bench())
+    code, out = cli(keyed, capsys, "keys")
+    assert code == 0
+    one, two, total = out.strip().splitlines()
+    assert one.split()[:3] == ["openai", "openai#1", key_label(first)]
+    assert "benched until" in one
+    assert "refused (401)" in one
+    assert "last hour: 3 requests, 1 errors" in one
+    assert two.split()[:4] == ["openai", "openai#2", key_label(second), "healthy;"]
+    assert total == "2 keys, 1 benched now"
+
+    assert first not in out
+    assert second not in out

@@ -28,7 +28,8 @@ BODY = {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content":
 
 
 def route_to(name: str, base_url: str) -> Route:
-    return Route(model=MODEL, provider=ProviderConfig(name, base_url, "op-key"), api_key="op-key")
+    provider = ProviderConfig.with_key(name, base_url, "op-key")
+    return Route(model=MODEL, provider=provider, key=provider.keys[0])
 
 
 def test_the_anthropic_hold_reads_max_tokens_from_the_body_and_beta_from_the_headers() -> None:

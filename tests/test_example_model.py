@@ -12,11 +12,13 @@ from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
 def providers(*configured: str, echo: bool = True) -> dict[str, ProviderConfig]:
     """Every provider, with a key only for `configured`; the built-in echo when `echo`."""
     found = {
-        name: ProviderConfig(name, "http://127.0.0.1:9", "key" if name in configured else None)
+        name: ProviderConfig.with_key(
+            name, "http://127.0.0.1:9", "key" if name in configured else None
+        )
         for name in PROVIDER_NAMES
     }
     if echo:
-        found["echo"] = ProviderConfig("echo", "builtin:", None, builtin=True)
+        found["echo"] = ProviderConfig("echo", "builtin:", builtin=True)
     return found
 
 

@@ -221,7 +221,7 @@ async def test_malformed_requests_are_400_and_never_forwarded(
 
 
 @pytest.mark.parametrize(
-    ("upstream_status", "client_status"), [(400, 400), (401, 502), (403, 502), (500, 502)]
+    ("upstream_status", "client_status"), [(400, 400), (401, 503), (403, 503), (500, 502)]
 )
 async def test_upstream_errors_cost_nothing_and_hold_nothing(
     api: ApiHarness, fake_gemini: FakeGemini, upstream_status: int, client_status: int

@@ -23,7 +23,7 @@ from bot.config import BotConfig
 from bot.notify import TelegramNotifier
 from storage import Storage
 from storage.models import AuthOutcome
-from storage.notices import AccountLocked, LowBalance, Notice
+from storage.notices import AccountLocked, KeyRefused, LowBalance, Notice
 from storage.policy import LOCKED_UNTIL_UNBLOCKED
 from tests.conftest import START, ApiHarness
 from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
@@ -233,6 +233,46 @@ async def test_accounts_without_telegram_get_nothing(
     sender = TelegramNotifier(bot, storage.notices, "USD", sleep=Sleeps())
     try:
         assert not await sender.deliver(LowBalance(registration.account.id, 0, 1))
+    finally:
+        await bot.session.close()
+    assert fake.calls == []
+
+
+async def test_a_refused_provider_key_is_told_to_every_admin_in_their_language(
+    storage: Storage, flooding: tuple[FloodingTelegram, BotConfig]
+) -> None:
+    fake, config = flooding
+    fake.floods = 0
+    await storage.accounts.register_telegram_user(41, "admin_ru", 0, "ru")
+    bot = create_bot(config)
+    sender = TelegramNotifier(
+        bot, storage.notices, "USD", admins=frozenset({40, 41}), sleep=Sleeps()
+    )
+    notice = KeyRefused("openai", "eu", "sk-proj…a1b2", 401, START + 1800)
+    try:
+        assert await sender.deliver(notice)
+    finally:
+        await bot.session.close()
+    english, russian = fake.calls_to("sendMessage")
+    assert english.params["chat_id"] == 40  # no account: English
+    assert english.params["text"] == (
+        "The openai key <code>eu</code> (<code>sk-proj…a1b2</code>) was <b>refused</b> by the "
+        "provider (HTTP 401). Calls use the provider's other keys and the catalog's fallbacks "
+        "meanwhile; this key is tried again after 2027-01-15 08:30 UTC. Check it, or replace "
+        "it and restart."
+    )
+    assert russian.params["chat_id"] == 41
+    assert "отклонил" in russian.params["text"]
+
+
+async def test_without_admins_a_refused_key_is_sent_to_nobody(
+    storage: Storage, flooding: tuple[FloodingTelegram, BotConfig]
+) -> None:
+    fake, config = flooding
+    bot = create_bot(config)
+    sender = TelegramNotifier(bot, storage.notices, "USD", sleep=Sleeps())
+    try:
+        assert not await sender.deliver(KeyRefused("openai", "a", "sk-…", 403, START))
     finally:
         await bot.session.close()
     assert fake.calls == []

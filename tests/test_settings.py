@@ -9,6 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from api.settings import BotMode, LogFormat, Settings
+from providers.catalog import parse_catalog
+from providers.errors import CatalogError
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +69,68 @@ def test_the_example_file_is_valid_and_holds_the_defaults() -> None:
 def test_the_example_file_documents_every_setting() -> None:
     documented = {line.split("=")[0] for line in EXAMPLE.read_text().splitlines() if "=" in line}
     assert {name.upper() for name in Settings.model_fields} <= documented
+
+
+def test_more_keys_come_comma_separated_beside_the_single_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-one-0123456789")
+    monkeypatch.setenv("OPENAI_API_KEYS", "sk-two-0123456789, sk-three-0123456789")
+    keys = make().provider_configs()["openai"].keys
+    assert [key.secret for key in keys] == [
+        "sk-one-0123456789",
+        "sk-two-0123456789",
+        "sk-three-0123456789",
+    ]
+    assert {key.base_url for key in keys} == {"https://api.openai.com/v1"}
+
+
+def test_the_single_key_alone_works_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-only-0123456789")
+    monkeypatch.setenv("GROQ_BASE_URL", "https://groq.example/openai/v1/")
+    [key] = make().provider_configs()["groq"].keys
+    assert (key.secret, key.base_url, key.weight, key.proxy) == (
+        "gsk-only-0123456789",
+        "https://groq.example/openai/v1",
+        1,
+        None,
+    )
+
+
+def test_a_catalog_keys_table_reads_the_variable_it_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYAPI_TEST_EU_KEY", "sk-eu-0123456789abcdef")
+    catalog = parse_catalog(
+        ONE_MODEL
+        + """
+[keys.eu]
+provider = "openai"
+env = "MYAPI_TEST_EU_KEY"
+base_url = "https://eu.example/v1"
+weight = 2
+"""
+    )
+    configs = make(openai_api_key="sk-main-0123456789").provider_configs(catalog.keys)
+    assert [(k.name, k.base_url, k.weight) for k in configs["openai"].keys] == [
+        ("openai#1", "https://api.openai.com/v1", 1),
+        ("eu", "https://eu.example/v1", 2),
+    ]
+    assert "sk-eu-0123456789abcdef" not in repr(configs)
+
+
+def test_a_keys_table_for_an_unknown_provider_stops_the_start() -> None:
+    catalog = parse_catalog(ONE_MODEL + '[keys.x]\nprovider = "nobody"\nenv = "E"\n')
+    with pytest.raises(CatalogError, match="'nobody' is not one of"):
+        make().provider_configs(catalog.keys)
+
+
+ONE_MODEL = """
+[models.m]
+provider = "openai"
+input_per_1m = "1"
+output_per_1m = "1"
+max_output_tokens = 10
+context_window = 10
+"""
 
 
 def test_metrics_are_off_and_logs_text_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:

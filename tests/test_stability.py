@@ -165,7 +165,7 @@ async def test_engines_that_are_not_stability_image_models_are_404(
 
 
 @pytest.mark.parametrize(
-    ("upstream_status", "client_status"), [(400, 400), (401, 502), (403, 502), (500, 502)]
+    ("upstream_status", "client_status"), [(400, 400), (401, 503), (403, 503), (500, 502)]
 )
 async def test_upstream_errors_cost_nothing_and_hold_nothing(
     api: ApiHarness, fake_stability: FakeStability, upstream_status: int, client_status: int

@@ -33,6 +33,7 @@ RELEASED = {
     14: ("call_usage_breakdown", "c267e33a0a76ee6b"),
     15: ("settle_key", "7867f6ee88facd22"),
     16: ("response_owners", "87f51911654e85a2"),
+    17: ("upstream_key_health", "1c4bdd1a0cedda5e"),
 }
 
 

@@ -4,7 +4,8 @@ The official `anthropic` SDK works with only its `base_url` changed: it sends th
 `x-api-key`, which the gate reads like any other credential. As in chat, the
 body is validated and the model resolved before the billed-request pipeline
 (`api.pipeline`), so bad input, unknown models and unconfigured providers change nothing in
-the database; its hold is the most the call can cost.
+the database; its hold is the most the call can cost on any model of its chain (fallbacks
+of Anthropic's own: another provider cannot answer this protocol).
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
     parsed = validated(MessagesRequest, body)
-    route = route_of_kind(context.registry, parsed.model, ModelKind.CHAT)
+    route = route_of_kind(context.registry, parsed.model, ModelKind.CHAT).same_provider()
     refuse_unpriced(unpriced.anthropic_messages(body))
-    hold = ANTHROPIC_MESSAGES.hold(body, route.model, request.headers)
+    hold = route.chain_hold(lambda model: ANTHROPIC_MESSAGES.hold(body, model, request.headers))
     payload = messages_payload(body, route.model)
     client = DialectClient(context.upstream, ANTHROPIC_MESSAGES)
     sent = AnthropicCall(payload, request.headers)
@@ -66,11 +67,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
                 dialect=ANTHROPIC_MESSAGES,
                 body=body,
                 prompt=payload,
-                model=route.model,
             )
-        message = await client.complete(route, sent)
-        call.bill.charge_tokens(route.model, message.usage)
-        return call.answer(web.Response(body=message.body, content_type="application/json"))
+        served = await client.complete(route, sent)
+        call.bill.charge_tokens(served.model, served.answer.usage)
+        return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
 
 
 ROUTES = (RouteRow("POST", "/anthropic/v1/messages", messages),)

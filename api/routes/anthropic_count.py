@@ -9,6 +9,7 @@ zero balance, and takes no `Idempotency-Key` (there is nothing to charge twice).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -24,7 +25,8 @@ from api.routes.kinds import route_of_kind
 from providers.anthropic import ANTHROPIC_MESSAGES, AnthropicCall, messages_payload
 from providers.catalog import ModelKind
 from providers.errors import UpstreamError
-from providers.http import Upstream
+from providers.http import Upstream, UpstreamRequest
+from providers.registry import Route
 
 
 class CountTokensRequest(BaseModel):
@@ -53,18 +55,19 @@ async def count_tokens(request: web.Request) -> web.StreamResponse:
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
     parsed = validated(CountTokensRequest, body)
-    route = route_of_kind(context.registry, parsed.model, ModelKind.CHAT)
+    # A count is of this model: its keys fail over, its fallbacks would count for another.
+    route = replace(route_of_kind(context.registry, parsed.model, ModelKind.CHAT), fallbacks=())
     sent = AnthropicCall(messages_payload(body, route.model), request.headers)
-    url = f"{ANTHROPIC_MESSAGES.url(route, sent)}/count_tokens"
+
+    def build(attempt: Route) -> UpstreamRequest:
+        """The count on the attempt's key and address."""
+        url = f"{ANTHROPIC_MESSAGES.url(attempt, sent)}/count_tokens"
+        headers = ANTHROPIC_MESSAGES.headers(attempt, sent)
+        return UpstreamRequest("POST", url, headers, ANTHROPIC_MESSAGES.payload(sent))
+
     async with billed_request(request, credentials, route, 0, body=None) as call:
-        response = await context.upstream.open(
-            "POST",
-            url,
-            api_key=route.api_key,
-            headers=ANTHROPIC_MESSAGES.headers(route, sent),
-            data=ANTHROPIC_MESSAGES.payload(sent),
-        )
-        async with response:
+        opened = await context.upstream.open(route, build)
+        async with opened.response as response:
             answer = await Upstream.read(response)
         call.bill.charge(counted_tokens(answer), 0, 0)
         return call.answer(web.Response(body=answer, content_type="application/json"))

@@ -93,7 +93,7 @@ async def create_speech(request: web.Request) -> web.StreamResponse:
         client.speech(route, payload) as audio,
     ):
         call.bill.charge(len(speech.input), 0, cost)
-        return await relay_audio(request, audio, call.bill)
+        return await relay_audio(request, audio, call.bill, route.model.name)
 
 
 async def create_transcription(request: web.Request) -> web.StreamResponse:

@@ -3,8 +3,9 @@
 The body is validated and the model resolved before the billed-request pipeline
 (`api.pipeline`) runs, so bad input and unknown models change nothing in the database; its
 hold is the most the call can cost (`providers.openai_holds`: every choice's output and the
-prompt's upper bound; a request that cannot be bounded is a 400 before the gate). A broken
-stream's likely prompt is capped by that bound.
+prompt's upper bound; a request that cannot be bounded is a 400 before the gate) on the
+dearest model of its chain, so a fallback that answers never costs more than was held. A
+broken stream's likely prompt is capped by that bound.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     chat = validated(ChatRequest, body)
     route = route_of_kind(context.registry, chat.model, ModelKind.CHAT)
     _refuse_responses_only(route)
-    refuse_unpriced(unpriced.openai_chat(body, route.model.upstream))
-    hold = OPENAI_CHAT.hold(body, route.model, request.headers)
+    for candidate in route.chain:
+        refuse_unpriced(unpriced.openai_chat(body, candidate.model.upstream))
+    hold = route.chain_hold(lambda model: OPENAI_CHAT.hold(body, model, request.headers))
     payload = chat_payload(body, route.model)
     async with billed_request(
         request, credentials, route, hold, body=body, stream=chat.stream
@@ -79,11 +81,10 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                 dialect=OPENAI_CHAT,
                 body=body,
                 prompt=payload,
-                model=route.model,
             )
-        completion = await backend.complete(route, payload)
-        call.bill.charge_tokens(route.model, completion.usage)
-        return call.answer(web.Response(body=completion.body, content_type="application/json"))
+        served = await backend.complete(route, payload)
+        call.bill.charge_tokens(served.model, served.answer.usage)
+        return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
 
 
 ROUTES = openai_rows("POST", "/chat/completions", chat_completions)

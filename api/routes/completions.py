@@ -74,11 +74,10 @@ async def create_completion(request: web.Request) -> web.StreamResponse:
                 dialect=OPENAI_COMPLETIONS,
                 body=body,
                 prompt=payload,
-                model=route.model,
             )
-        answer = await client.complete(route, payload)
-        call.bill.charge_tokens(route.model, answer.usage)
-        return call.answer(web.Response(body=answer.body, content_type="application/json"))
+        served = await client.complete(route, payload)
+        call.bill.charge_tokens(served.model, served.answer.usage)
+        return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
 
 
 ROUTES = openai_rows("POST", "/completions", create_completion)

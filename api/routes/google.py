@@ -93,7 +93,9 @@ def _priced(request: web.Request, target: GeminiTarget, body: dict[str, Any]) ->
     validated(GenerateContentRequest, body)
     route = _gemini_route(context, target.model)
     refuse_unpriced(unpriced.gemini_generation(body))
-    return route, GEMINI_GENERATION.hold(body, route.model, request.headers)
+    return route, route.chain_hold(
+        lambda model: GEMINI_GENERATION.hold(body, model, request.headers)
+    )
 
 
 async def _forward(
@@ -107,8 +109,9 @@ async def _forward(
     client = DialectClient(context_of(request).upstream, GEMINI_GENERATION)
     if outgoing.method is GeminiMethod.COUNT_TOKENS:
         counted = await client.complete(route, outgoing)
-        call.bill.charge(counted.usage.input_tokens, 0, 0)
-        return call.answer(web.Response(body=counted.body, content_type="application/json"))
+        call.bill.served_by(counted.model)
+        call.bill.charge(counted.answer.usage.input_tokens, 0, 0)
+        return call.answer(web.Response(body=counted.answer.body, content_type="application/json"))
     if outgoing.method is GeminiMethod.STREAM:
         return await relay_stream(
             request,
@@ -117,11 +120,10 @@ async def _forward(
             dialect=GEMINI_GENERATION,
             body=body,
             prompt=body,
-            model=route.model,
         )
-    completion = await client.complete(route, outgoing)
-    call.bill.charge_tokens(route.model, completion.usage)
-    return call.answer(web.Response(body=completion.body, content_type="application/json"))
+    served = await client.complete(route, outgoing)
+    call.bill.charge_tokens(served.model, served.answer.usage)
+    return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
 
 
 def _target(request: web.Request) -> GeminiTarget:
@@ -152,7 +154,7 @@ def _gemini_route(context: ApiContext, name: str) -> Route:
             param="model",
             code="model_not_found",
         )
-    return route_of_kind(context.registry, model.name, ModelKind.CHAT)
+    return route_of_kind(context.registry, model.name, ModelKind.CHAT).same_provider()
 
 
 async def _outgoing(

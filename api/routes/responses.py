@@ -139,13 +139,14 @@ async def create_response(request: web.Request) -> web.StreamResponse:
         if asked.stream:
             return await _stream(request, route, outgoing, call, body)
         client = DialectClient(context.upstream, OPENAI_RESPONSES)
-        completion = await client.complete(route, outgoing)
+        served = await client.complete(route, outgoing)
+        completion = served.answer
         answer = web.Response(body=completion.body, content_type="application/json")
         if background and not finished(completion.answer):
-            await _keep_hold(request, route, call, completion.answer)
+            await _keep_hold(request, served.route, call, completion.answer)
             answer.headers[HELD_HEADER] = str(call.bill.held)
         else:
-            call.bill.charge_tokens(route.model, completion.usage)
+            call.bill.charge_tokens(served.model, completion.usage)
             if stored(body):
                 call.bill.response_id = response_id(completion.answer)
         return call.answer(answer)
@@ -189,7 +190,6 @@ async def _stream(
         dialect=OPENAI_RESPONSES,
         body=body,
         prompt=outgoing.payload,
-        model=route.model,
     )
 
 
@@ -204,7 +204,8 @@ async def count_input_tokens(request: web.Request) -> web.StreamResponse:
     outgoing = ResponsesCall(responses_payload(body, route.model), counting=True)
     async with billed_request(request, credentials, route, 0, body=None) as call:
         await require_owned(context, call.account_id, referenced_response_ids(body))
-        counted = await DialectClient(context.upstream, OPENAI_RESPONSES).complete(route, outgoing)
+        client = DialectClient(context.upstream, OPENAI_RESPONSES)
+        counted = (await client.complete(route, outgoing)).answer
         call.bill.charge(counted.usage.input_tokens, 0, 0)
         return call.answer(web.Response(body=counted.body, content_type="application/json"))
 

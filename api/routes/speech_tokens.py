@@ -53,12 +53,20 @@ async def speak_tokens(
         client.speech(route, payload) as audio,
     ):
         try:
-            response = await relay_audio(request, audio, call.bill, listener)
+            response = await relay_audio(request, audio, call.bill, route.model.name, listener)
         except asyncio.CancelledError:
             await _charge(request, call.bill, route.model, plan, listener)
             raise
         if call.bill.status in _DELIVERED:
-            await _charge(request, call.bill, route.model, plan, listener)
+            charged = _charge(request, call.bill, route.model, plan, listener)
+            charge = asyncio.ensure_future(charged)
+            try:
+                # Measuring the audio takes a worker thread: a client that leaves meanwhile
+                # (its handler cancelled) must not make delivered speech free.
+                await asyncio.shield(charge)
+            except asyncio.CancelledError:
+                await charge
+                raise
         return response
 
 

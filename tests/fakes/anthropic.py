@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.key_faults import KeyFaults
 from tests.fakes.server import serve_app
 from tests.fakes.upstream import ReceivedRequest
 
@@ -65,10 +66,12 @@ class FakeAnthropic:
     usage_gate: asyncio.Event | None = None  # when set, awaited before the final usage
     resume: asyncio.Event = field(default_factory=asyncio.Event)
     requests: list[ReceivedRequest] = field(default_factory=list)
+    #: Per-key refusals, and the key of every request received (tests/fakes/key_faults.py).
+    keys: KeyFaults = field(default_factory=KeyFaults)
     sent: bytearray = field(default_factory=bytearray)
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self.keys.middleware])
         app.router.add_post("/v1/messages", self._messages)
         app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
         return app

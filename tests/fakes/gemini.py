@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.key_faults import KeyFaults
+
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -64,6 +66,8 @@ class FakeGemini:
     #: whole usage): usage that comes late, or never while it stays unset.
     usage_gate: asyncio.Event | None = None
     requests: list[GeminiRequest] = field(default_factory=list)
+    #: Per-key refusals, and the key of every request received (tests/fakes/key_faults.py).
+    keys: KeyFaults = field(default_factory=KeyFaults)
     streamed: bytearray = field(default_factory=bytearray)
 
     @property
@@ -71,7 +75,7 @@ class FakeGemini:
         return "".join(self.pieces)
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self.keys.middleware])
         app.router.add_post("/{version}/models/{model_and_method}", self._handle)
         return app
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.key_faults import KeyFaults
+
 #: A complete 1x1 PNG.
 PNG_BASE64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
@@ -38,9 +40,11 @@ class FakeStability:
     fail_message: str = "An unexpected server error has occurred."
     delay: float = 0.0
     requests: list[StabilityRequest] = field(default_factory=list)
+    #: Per-key refusals, and the key of every request received (tests/fakes/key_faults.py).
+    keys: KeyFaults = field(default_factory=KeyFaults)
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self.keys.middleware])
         app.router.add_post("/v1/generation/{engine_id}/text-to-image", self._text_to_image)
         return app
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.key_faults import KeyFaults
 from tests.fakes.openai_completions import CompletionRoutes
 from tests.fakes.openai_media import FakeMedia, MediaRoutes
 from tests.fakes.openai_responses import FakeResponses, ResponsesRoutes
@@ -56,6 +57,8 @@ class FakeUpstream:
     #: late, or never while the event stays unset (the test sets it before it ends).
     usage_gate: asyncio.Event | None = None
     requests: list[ReceivedRequest] = field(default_factory=list)
+    #: Per-key refusals, and the key of every request received (tests/fakes/key_faults.py).
+    keys: KeyFaults = field(default_factory=KeyFaults)
     #: Switches of the embeddings, images and audio endpoints (tests/fakes/openai_media.py);
     #: legacy completions and moderations use the chat switches above
     #: (tests/fakes/openai_completions.py).
@@ -64,7 +67,7 @@ class FakeUpstream:
     responses: FakeResponses = field(default_factory=FakeResponses)
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self.keys.middleware])
         app.router.add_post("/v1/chat/completions", self._chat)
         # Any base path, for providers whose OpenAI-compatible base is not /v1.
         app.router.add_post("/{base:.+}/chat/completions", self._chat)

@@ -1,0 +1,24 @@
+"""What a provider gave, with the route that gave it (a fallback's model, maybe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from providers.model import Model
+from providers.registry import Route
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Served(Generic[T]):
+    """An answer (a whole completion, or a stream's bytes) and the route of the attempt
+    that answered: the call is billed at that route's model, which the client is told."""
+
+    route: Route
+    answer: T
+
+    @property
+    def model(self) -> Model:
+        return self.route.model

@@ -1,0 +1,360 @@
+"""Several keys per provider: spreading, failover before the first byte, rests (README,
+"Provider keys, failover and fallbacks").
+
+The fake provider tells the keys apart by the key each request carries and can refuse one
+key while the others work (tests/fakes/key_faults.py); time moves only by the injected clock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from providers.catalog import load_catalog
+from providers.openai_holds import hold_for_chat
+from providers.registry import ProviderConfig
+from providers.usage import TokenUsage
+from tests.conftest import ApiHarness
+from tests.fakes.anthropic import FakeAnthropic
+from tests.fakes.key_faults import KeyFault
+from tests.keyed import KEY_A, KEY_B, KEY_C, key_named, keyed, one_call_billed
+from tests.ledger import calls
+from tests.test_openai_audio_tokens import upload
+
+pytestmark = pytest.mark.fake_providers("anthropic")
+
+MODEL = load_catalog().get("gpt-4o-mini")
+BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+STREAM: dict[str, Any] = {**BODY, "stream": True}
+PATH = "/v1/chat/completions"
+COST = MODEL.cost_of(TokenUsage(12, 5))  # the fake's usage
+
+
+@pytest.fixture
+def key_options() -> dict[str, dict[str, Any]]:
+    """Per-key fields of the openai keys (a test parametrizes it)."""
+    return {}
+
+
+@pytest.fixture
+def key_count() -> int:
+    return 2
+
+
+@pytest.fixture
+def provider_configs(
+    provider_configs: dict[str, ProviderConfig],
+    provider_urls: dict[str, str],
+    key_options: dict[str, dict[str, Any]],
+    key_count: int,
+) -> dict[str, ProviderConfig]:
+    """OpenAI with keys a and b (and c), all at the fake unless `key_options` says else;
+    Anthropic with keys a and b at its own fake."""
+    return {
+        **provider_configs,
+        "openai": keyed("openai", provider_urls["openai"], key_count, **key_options),
+        "anthropic": keyed("anthropic", provider_urls["anthropic"]),
+    }
+
+
+async def alice(api: ApiHarness) -> str:
+    return await api.register()
+
+
+async def post(api: ApiHarness, key: str, body: dict[str, Any] = BODY) -> Any:
+    return await api.client.post(PATH, json={**body, "key": key})
+
+
+# --- spreading ---------------------------------------------------------------------------
+
+
+async def test_calls_alternate_over_two_keys_of_equal_weight(api: ApiHarness) -> None:
+    key = await alice(api)
+    for _ in range(4):
+        assert (await post(api, key)).status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B, KEY_A, KEY_B]
+
+
+@pytest.mark.parametrize("key_options", [{"a": {"weight": 3}}])
+async def test_calls_are_shared_by_weight(api: ApiHarness) -> None:
+    key = await alice(api)
+    for _ in range(8):
+        assert (await post(api, key)).status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_A, KEY_B, KEY_A] * 2
+
+
+@pytest.mark.parametrize("key_options", [{"a": {"rpm": 2}}])
+async def test_a_key_over_its_minute_budget_is_skipped_until_the_next_minute(
+    api: ApiHarness,
+) -> None:
+    api.clock.advance(60 - api.clock.now % 60)  # the start of a minute
+    key = await alice(api)
+    for _ in range(4):
+        assert (await post(api, key)).status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B, KEY_A, KEY_B]
+    for _ in range(2):
+        assert (await post(api, key)).status == 200
+    assert api.upstream.keys.attempts[4:] == [KEY_B, KEY_B]  # a used its 2 calls this minute
+    api.clock.advance(60)
+    for _ in range(2):
+        assert (await post(api, key)).status == 200
+    assert sorted(api.upstream.keys.attempts[6:]) == [KEY_A, KEY_B]
+
+
+# --- failover on the key's fault ---------------------------------------------------------
+
+KEY_FAULTS = {
+    "401": (KeyFault(401, {"code": "invalid_api_key"}), "refused", 1800),
+    "403": (KeyFault(403, {"type": "permission_error"}), "refused", 1800),
+    "402": (KeyFault(402, {"code": "payment_required"}), "quota", 60),
+    "insufficient_quota": (KeyFault(429, {"code": "insufficient_quota"}), "quota", 60),
+    "429_retry_after": (KeyFault(429, {"code": "rate_limit_exceeded"}, "17"), "rate_limited", 17),
+    "429": (KeyFault(429, {"code": "rate_limit_exceeded"}), "rate_limited", 60),
+}
+
+
+@pytest.mark.parametrize("case", list(KEY_FAULTS))
+async def test_a_key_the_provider_refuses_rests_and_the_call_goes_to_the_next_key(
+    api: ApiHarness, case: str
+) -> None:
+    fault, reason, rest = KEY_FAULTS[case]
+    api.upstream.keys.faults[KEY_A] = fault
+    key = await alice(api)
+    response = await post(api, key)
+    assert response.status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B]
+    state = api.context.upstream.health.state(key_named(api, "openai", "a"))
+    assert (state.reason, state.status, state.benched_until) == (
+        reason,
+        fault.status,
+        api.clock.now + rest,
+    )
+    call = await one_call_billed(api)
+    assert (call["status"], call["cost"], call["held"]) == (200, COST, hold_for_chat(BODY, MODEL))
+
+
+async def test_a_resting_key_is_not_tried_and_comes_back_after_its_rest(api: ApiHarness) -> None:
+    api.upstream.keys.faults[KEY_A] = KeyFault(429, retry_after="30")
+    key = await alice(api)
+    assert (await post(api, key)).status == 200
+    del api.upstream.keys.faults[KEY_A]  # the provider would take it again already
+    assert (await post(api, key)).status == 200
+    api.clock.advance(29)
+    assert (await post(api, key)).status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B, KEY_B, KEY_B]
+    api.clock.advance(1)
+    for _ in range(2):
+        assert (await post(api, key)).status == 200
+    assert sorted(api.upstream.keys.attempts[4:]) == [KEY_A, KEY_B]
+
+
+async def test_every_key_resting_is_503_until_the_first_is_back_and_costs_nothing(
+    api: ApiHarness,
+) -> None:
+    api.upstream.keys.faults[KEY_A] = KeyFault(429, retry_after="40")
+    api.upstream.keys.faults[KEY_B] = KeyFault(429, retry_after="20")
+    key = await alice(api)
+    response = await post(api, key)
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "20"
+    error = (await response.json())["error"]
+    assert (error["type"], error["code"]) == ("upstream_error", "upstream_unavailable")
+    assert "Nothing was charged" in error["message"]
+    api.clock.advance(5)
+    later = await post(api, key)
+    assert (later.status, later.headers["Retry-After"]) == (503, "15")
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B]  # resting keys are not asked
+    assert [c["cost"] for c in await calls(api)] == [0, 0]
+    assert await api.balance() == 10**6
+
+
+# --- the provider's own failures ---------------------------------------------------------
+
+
+async def test_a_5xx_is_retried_once_on_another_key(api: ApiHarness) -> None:
+    api.upstream.keys.faults[KEY_A] = KeyFault(500)
+    key = await alice(api)
+    assert (await post(api, key)).status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B]
+    assert api.context.upstream.health.state(key_named(api, "openai", "a")).benched_until == 0
+    await one_call_billed(api)
+
+
+@pytest.mark.parametrize("key_count", [3])
+async def test_a_second_5xx_ends_the_call_as_502_without_trying_a_third_key(
+    api: ApiHarness,
+) -> None:
+    api.upstream.fail_status = 503
+    key = await alice(api)
+    response = await post(api, key)
+    assert response.status == 502
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B]
+    call = await one_call_billed(api)
+    assert (call["status"], call["cost"]) == (502, 0)
+
+
+@pytest.mark.parametrize("key_options", [{"a": {"base_url": "http://127.0.0.1:9/v1"}}])
+async def test_a_key_whose_address_refuses_connections_rests_and_the_next_key_answers(
+    api: ApiHarness,
+) -> None:
+    key = await alice(api)
+    assert (await post(api, key)).status == 200
+    assert (await post(api, key)).status == 200
+    assert api.upstream.keys.attempts == [KEY_B, KEY_B]  # a was never reached, then rested
+    state = api.context.upstream.health.state(key_named(api, "openai", "a"))
+    assert (state.reason, state.benched_until) == ("unreachable", api.clock.now + 60)
+
+
+# --- the client's own faults -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+async def test_a_clients_fault_is_answered_at_once_and_never_retried(
+    api: ApiHarness, status: int
+) -> None:
+    api.upstream.keys.faults[KEY_A] = KeyFault(status, {"message": "no such parameter: tempo"})
+    key = await alice(api)
+    response = await post(api, key)
+    assert response.status == status
+    assert "no such parameter: tempo" in (await response.json())["error"]["message"]
+    assert api.upstream.keys.attempts == [KEY_A]
+    assert api.context.upstream.health.state(key_named(api, "openai", "a")).benched_until == 0
+    call = await one_call_billed(api)
+    assert (call["status"], call["cost"]) == (status, 0)
+
+
+# --- what the request path costs --------------------------------------------------------
+
+
+class StatementCounter:
+    """Counts what reaches the database: statements and transactions alike, on the database
+    and on its connection for the request path (`hot`, which may be another one). A
+    statement that an executor runs through another of its methods counts once."""
+
+    def __init__(self, api: ApiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        self._inside = False
+        database = api.storage.database
+        for executor in {id(database): database, id(database.hot): database.hot}.values():
+            for name in ("fetch_one", "fetch_all", "execute"):
+                monkeypatch.setattr(executor, name, self._counted(getattr(executor, name)))
+            if hasattr(executor, "transaction"):
+                monkeypatch.setattr(executor, "transaction", self._counted_transaction(executor))
+
+    def _counted(self, method: Any) -> Any:
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            if self._inside:
+                return await method(*args, **kwargs)
+            self.count += 1
+            self._inside = True
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self._inside = False
+
+        return counted
+
+    def _counted_transaction(self, executor: Any) -> Any:
+        method = executor.transaction
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+
+async def test_a_call_that_fails_over_costs_the_database_what_a_plain_call_costs(
+    api: ApiHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = await alice(api)
+    counter = StatementCounter(api, monkeypatch)
+    assert (await post(api, key)).status == 200
+    plain = counter.count
+    api.upstream.keys.faults[KEY_B] = KeyFault(401)  # b's turn comes first now
+    api.upstream.keys.faults[KEY_A] = KeyFault(500)
+    counter.count = 0
+    assert (await post(api, key)).status == 502
+    assert api.upstream.keys.attempts[1:] == [KEY_B, KEY_A]
+    assert counter.count == plain == 2  # the gate's statement and the settlement's
+
+
+# --- streams -----------------------------------------------------------------------------
+
+
+async def test_a_stream_fails_over_before_its_first_byte(api: ApiHarness) -> None:
+    api.upstream.keys.faults[KEY_A] = KeyFault(429)
+    key = await alice(api)
+    response = await post(api, key, STREAM)
+    text = await response.text()
+    assert response.status == 200
+    assert text.count('"content"') == len(api.upstream.reply.split(" "))
+    assert text.endswith("data: [DONE]\n\n")
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B]
+    await api.settled_calls()
+    call = await one_call_billed(api)
+    assert (call["status"], call["cost"]) == (200, COST)
+
+
+async def test_a_stream_is_never_retried_after_its_first_byte(api: ApiHarness) -> None:
+    api.upstream.cut_stream_after = 1  # the provider dies after one event
+    key = await alice(api)
+    response = await post(api, key, STREAM)
+    text = await response.text()
+    assert text.count('"content"') == 1
+    assert '"upstream_error"' in text
+    assert api.upstream.keys.attempts == [KEY_A]
+    [call] = await api.settled_calls()
+    assert call["status"] == 502
+    assert await api.balance() == 10**6 - call["cost"]
+
+
+# --- the same layer for every provider client --------------------------------------------
+
+
+async def test_embeddings_fail_over_like_chat(api: ApiHarness) -> None:
+    api.upstream.keys.faults[KEY_A] = KeyFault(401)
+    key = await alice(api)
+    body = {"model": "text-embedding-3-small", "input": "hello", "key": key}
+    response = await api.client.post("/v1/embeddings", json=body)
+    assert response.status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B]
+
+
+async def test_anthropics_native_route_fails_over_like_chat(
+    api: ApiHarness, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.api_key = None  # the fake takes any key but those refused below
+    fake_anthropic.keys.faults[KEY_A] = KeyFault(403, {"type": "permission_error"})
+    key = await alice(api)
+    body = {
+        "model": "claude-3-5-haiku-latest",
+        "max_tokens": 16,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    response = await api.client.post(
+        "/anthropic/v1/messages", json=body, headers={"x-api-key": key}
+    )
+    assert response.status == 200
+    assert fake_anthropic.keys.attempts == [KEY_A, KEY_B]
+    assert response.headers["X-Myapi-Model"] == "claude-3-5-haiku-latest"
+    await one_call_billed(api)
+
+
+@pytest.mark.parametrize("key_count", [3])
+async def test_a_transcription_upload_is_sent_whole_again_to_the_next_key(
+    api: ApiHarness,
+) -> None:
+    api.upstream.keys.faults[KEY_A] = KeyFault(429)
+    api.upstream.keys.faults[KEY_B] = KeyFault(403)
+    key = await alice(api)
+    response = await api.client.post(
+        "/v1/audio/transcriptions",
+        data=upload(model="gpt-4o-transcribe"),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status == 200
+    assert api.upstream.keys.attempts == [KEY_A, KEY_B, KEY_C]
+    [received] = api.upstream.requests
+    assert received.body["file"]["data"][:4] == b"RIFF"
