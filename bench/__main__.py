@@ -11,11 +11,12 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.errors import BenchError
 from bench.launch import JSON_LIBRARIES, LOOPS
-from bench.options import FLAT_ACCOUNTS, FLAT_ROWS, TARGETS, Flatness, Options
+from bench.options import FLAT_ACCOUNTS, FLAT_ROWS, TARGETS, Flatness, Options, Variant
 from bench.report import render, write_json
 from bench.runner import BenchReport, run_bench
 
@@ -48,6 +49,16 @@ def _ends(value: str) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
+def _choices(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    def parse(value: str) -> tuple[str, ...]:
+        chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        if not chosen or any(name not in allowed for name in chosen):
+            raise argparse.ArgumentTypeError(f"a comma-separated subset of {','.join(allowed)}")
+        return chosen
+
+    return parse
+
+
 def _postgres(value: str) -> str:
     if not value.startswith(("postgresql://", "postgres://")):
         raise argparse.ArgumentTypeError("--database takes a postgresql:// DSN (default SQLite)")
@@ -73,8 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     add("--flat-accounts", type=_ends, default=FLAT_ACCOUNTS, help="the accounts' ends")
     add("--flat-rows", type=_ends, default=FLAT_ROWS, help="the history rows' ends")
     add("--held-streams", type=int, default=0, help="also hold N streams open at once")
-    add("--loop", choices=LOOPS, default="asyncio", help="servers' event loop")
-    add("--json-lib", choices=JSON_LIBRARIES, default="json", help="servers' json.loads/dumps")
+    add("--loop", type=_choices(LOOPS), default=LOOPS[:1], help="event loops, e.g. asyncio,uvloop")
+    add(
+        "--json-lib", type=_choices(JSON_LIBRARIES), default=JSON_LIBRARIES[:1], help="json,orjson"
+    )
     return parser
 
 
@@ -102,8 +115,7 @@ def _parse(argv: list[str] | None) -> tuple[Options, bool]:
         replicas=tuple(sorted(set(args.replicas))),
         flatness=flatness,
         held_streams=args.held_streams,
-        loop=args.loop,
-        json_library=args.json_lib,
+        variants=tuple(Variant(loop, library) for loop in args.loop for library in args.json_lib),
     )
     return options, args.json
 

@@ -59,11 +59,14 @@ def _plan(spec: ServiceSpec) -> SeedPlan:
 
 @asynccontextmanager
 async def prepared_database(
-    spec: ServiceSpec, database: str | None, workdir: Path
+    spec: ServiceSpec, database: str | None, workdir: Path, seeded_dir: Path = SEEDED_DIR
 ) -> AsyncIterator[PreparedDatabase]:
-    """The seeded database `spec` asks for, on SQLite (`database` None) or PostgreSQL."""
+    """The seeded database `spec` asks for, on SQLite (`database` None) or PostgreSQL.
+
+    SQLite: a copy in `workdir` of the file cached in `seeded_dir`.
+    """
     if database is None:
-        yield await _sqlite_copy(spec, workdir)
+        yield await _sqlite_copy(spec, workdir, seeded_dir)
         return
     async with _postgres_schema(database) as (admin_dsn, schema):
         dsn = _with_query(database, search_path=schema)
@@ -73,11 +76,11 @@ async def prepared_database(
         yield PreparedDatabase(url, tuple(keys), admin_dsn, schema)
 
 
-async def _sqlite_copy(spec: ServiceSpec, workdir: Path) -> PreparedDatabase:
+async def _sqlite_copy(spec: ServiceSpec, workdir: Path, seeded_dir: Path) -> PreparedDatabase:
     plan = _plan(spec)
     version = MIGRATIONS[-1].version
     stem = f"sqlite-v{version}-a{plan.accounts}-r{plan.history_rows}-u{plan.users}"
-    cached, keys_file = SEEDED_DIR / f"{stem}.db", SEEDED_DIR / f"{stem}.keys.json"
+    cached, keys_file = seeded_dir / f"{stem}.db", seeded_dir / f"{stem}.keys.json"
     if not (cached.exists() and keys_file.exists()):
         await _seed_sqlite_cache(plan, cached, keys_file, _progress(spec.name))
     slug = spec.name.replace(" ", "-").replace("=", "")
@@ -91,9 +94,9 @@ async def _seed_sqlite_cache(
     plan: SeedPlan, cached: Path, keys_file: Path, progress: Progress
 ) -> None:
     """Seed into a scratch name and rename: an interrupted seeding leaves no cache entry."""
-    SEEDED_DIR.mkdir(parents=True, exist_ok=True)
+    cached.parent.mkdir(parents=True, exist_ok=True)
     scratch = cached.with_suffix(".partial")
-    for leftover in SEEDED_DIR.glob(f"{scratch.name}*"):
+    for leftover in cached.parent.glob(f"{scratch.name}*"):
         leftover.unlink()
     await create_schema(f"sqlite:///{scratch}")
     keys = await asyncio.to_thread(seed_sqlite, scratch, plan, int(time.time()), progress)

@@ -51,8 +51,17 @@ def _shown(value: float | None, suffix: str = "x", digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}{suffix}"
 
 
+def reference_of(report: BenchReport, service: str) -> str:
+    """The reference a service is compared with: the one on the same event loop."""
+    for spec in report.options.services():
+        if spec.name == service:
+            return spec.variant.reference
+    return "reference"
+
+
 def _throughput_goal(report: BenchReport, service: str, scenario: str, what: str) -> Goal:
-    ours, reference = report.find(service, scenario), report.find("reference", scenario)
+    ours = report.find(service, scenario)
+    reference = report.find(reference_of(report, service), scenario)
     ratio = None
     if ours is not None and reference is not None:
         ratio = _ratio(ours.load.requests_per_second, reference.load.requests_per_second)
@@ -84,7 +93,9 @@ def _cpu_goal(report: BenchReport, service: str) -> Goal:
     return Goal(asks, measured, known[worst] <= MAX_CPU_RATIO)
 
 
-def added_p50(report: BenchReport, service: str, baseline: str = "reference") -> float | None:
+def added_p50(report: BenchReport, service: str, baseline: str | None = None) -> float | None:
+    """p50 at c=1 above the baseline's (by default the service's reference)."""
+    baseline = baseline or reference_of(report, service)
     first = report.options.scenarios()[0].name
     ours, base = report.find(service, first), report.find(baseline, first)
     if ours is None or base is None or not ours.load.completed:
@@ -171,7 +182,7 @@ def postgres_goals(report: BenchReport) -> list[Goal]:
         asks = f"PostgreSQL, {replicas} replica{'s' if replicas > 1 else ''}, the same targets"
         measured = report.options.database is not None and replicas in report.options.replicas
         if measured:
-            name = service_name(replicas)
+            name = service_name(replicas, report.options.variants[0])
             verdicts = [goal.met for goal in service_goals(report, name)]
             met = None if None in verdicts else all(verdicts)
             goals.append(Goal(asks, f"'{name}' above", met))

@@ -85,23 +85,32 @@ def _fitting(requested: int, pid: int, limit: int) -> int:
     return max(0, min(requested, (limit - used - _DESCRIPTOR_MARGIN) // 2))
 
 
-async def _count_billed(url: str) -> int:
+async def _fetch_int(url: str, sql: str, params: dict[str, object] | None = None) -> int:
     database = await open_database(url)
     try:
-        row = await database.fetch_one("SELECT COUNT(*) AS n FROM calls WHERE cost > 0")
+        row = await database.fetch_one(sql, params)
     finally:
         await database.close()
     assert row is not None
-    return int(row["n"])
+    return int(row["n"] or 0)
 
 
-async def _wait_billed(url: str, before: int, expected: int) -> int:
-    """The billed calls since `before`, once they reach `expected` or the bound passes."""
+async def _last_call(url: str) -> int:
+    return await _fetch_int(url, "SELECT MAX(id) AS n FROM calls")
+
+
+async def _wait_billed(url: str, after: int, expected: int) -> int:
+    """Calls billed after call `after`, once they reach `expected` or the bound passes.
+
+    Settlement follows each stream's end by a moment; counting by id stays quick however
+    much history the database was seeded with.
+    """
+    sql = "SELECT COUNT(*) AS n FROM calls WHERE id > :after AND cost > 0"
     deadline = time.monotonic() + _BILLING_SECONDS
-    billed = await _count_billed(url) - before
+    billed = await _fetch_int(url, sql, {"after": after})
     while billed < expected and time.monotonic() < deadline:
         await asyncio.sleep(_POLL_SECONDS)
-        billed = await _count_billed(url) - before
+        billed = await _fetch_int(url, sql, {"after": after})
     return billed
 
 
@@ -165,10 +174,11 @@ async def _measure_service(
     target = await start_service(
         fleet, spec, database, upstream, options, UPSTREAM_MAX_CONNECTIONS=connections
     )
-    side = HeldSide("service", _fitting(report.requested, target.pids[0], report.descriptor_limit))
-    before = await _count_billed(database.url)
+    fitting = _fitting(report.requested, target.pids[0], report.descriptor_limit)
+    side = HeldSide("service", fitting)
+    last = await _last_call(database.url)
     await _hold(target, upstream, side, ",".join(database.keys))
-    side.billed = await _wait_billed(database.url, before, side.completed)
+    side.billed = await _wait_billed(database.url, last, side.completed)
     report.sides.append(side)
 
 
@@ -177,7 +187,9 @@ async def run_held(options: Options, workdir: Path) -> HeldReport:
     limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     report = HeldReport(options.held_streams, limit)
     users = min(options.users, options.accounts)
-    spec = ServiceSpec("service", options.accounts, options.history_rows, users)
+    variant = options.variants[0]
+    name = "service" + variant.suffix
+    spec = ServiceSpec(name, options.accounts, options.history_rows, users, variant=variant)
     async with (
         prepared_database(spec, options.database, workdir) as database,
         Fleet(workdir) as fleet,
@@ -186,7 +198,7 @@ async def run_held(options: Options, workdir: Path) -> HeldReport:
         if "service" in options.targets:
             await _measure_service(fleet, spec, database, upstream, report, options)
         if "reference" in options.targets:
-            reference = await start_reference(fleet, upstream, options)
+            reference = await start_reference(fleet, upstream, options, variant)
             side = HeldSide("reference", _fitting(options.held_streams, reference.pids[0], limit))
             await _hold(reference, upstream, side, "")
             report.sides.append(side)

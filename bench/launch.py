@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import runpy
 import sys
@@ -26,14 +27,20 @@ JSON_LIBRARIES = ("json", "orjson")
 _ORJSON_DUMPS_ARGUMENTS = frozenset({"ensure_ascii", "separators"})
 
 
-def use_uvloop() -> None:
-    import uvloop
+def _optional(name: str) -> Any:
+    """uvloop and orjson are measured, not depended on: imported only when chosen."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise SystemExit(f"bench.launch: {name} is not installed in this environment") from None
 
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+def use_uvloop() -> None:
+    asyncio.set_event_loop_policy(_optional("uvloop").EventLoopPolicy())
 
 
 def use_orjson() -> None:
-    import orjson
+    orjson = _optional("orjson")
 
     standard_loads, standard_dumps = json.loads, json.dumps
 
@@ -42,7 +49,8 @@ def use_orjson() -> None:
 
     def dumps(value: Any, **options: Any) -> str:
         if set(options) <= _ORJSON_DUMPS_ARGUMENTS:
-            return orjson.dumps(value).decode()
+            encoded: bytes = orjson.dumps(value)
+            return encoded.decode()
         return standard_dumps(value, **options)
 
     # The standard library's signatures, narrowed to what orjson honours: the point.

@@ -31,6 +31,26 @@ class Scenario:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """The event loop and JSON library a server runs with; the reference shares the loop."""
+
+    loop: str = "asyncio"
+    json_library: str = "json"
+
+    @property
+    def suffix(self) -> str:
+        """'' for the standard library's loop and JSON, else what differs ('uvloop')."""
+        parts = [self.loop] if self.loop != "asyncio" else []
+        parts += [self.json_library] if self.json_library != "json" else []
+        return "".join(f" {part}" for part in parts)
+
+    @property
+    def reference(self) -> str:
+        """The name of the reference this variant is compared with: same loop."""
+        return "reference" + Variant(self.loop).suffix
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSpec:
     """One service under test: its database's seeding and how many processes serve it.
 
@@ -45,6 +65,7 @@ class ServiceSpec:
     replicas: int = 1
     #: Scenario names this service runs; empty: every scenario of the run.
     only: tuple[str, ...] = ()
+    variant: Variant = Variant()
 
     def runs(self, scenario: Scenario) -> bool:
         return not self.only or scenario.name in self.only
@@ -59,7 +80,7 @@ class Flatness:
     #: The same sample of users at every end, so only the table sizes differ.
     users: int = FLAT_ACCOUNTS[0]
 
-    def specs(self, scenario: str) -> list[ServiceSpec]:
+    def specs(self, scenario: str, variant: Variant) -> list[ServiceSpec]:
         near, far = self.accounts
         empty, full = self.rows
         ends = {
@@ -69,7 +90,7 @@ class Flatness:
         }
         users = min(self.users, near)
         return [
-            ServiceSpec(name, accounts, rows, users, only=(scenario,))
+            ServiceSpec(name, accounts, rows, users, only=(scenario,), variant=variant)
             for name, (accounts, rows) in ends.items()
         ]
 
@@ -94,8 +115,8 @@ class Options:
     replicas: tuple[int, ...] = (1,)
     flatness: Flatness | None = None
     held_streams: int = 0
-    loop: str = "asyncio"
-    json_library: str = "json"
+    #: Each service runs under each, interleaved in one run; flatness and held use the first.
+    variants: tuple[Variant, ...] = (Variant(),)
 
     def scenarios(self) -> list[Scenario]:
         high = self.concurrency
@@ -110,17 +131,33 @@ class Options:
         return FLAT_SCENARIO.format(concurrency=self.concurrency)
 
     def services(self) -> list[ServiceSpec]:
-        """The services to start: one per replica count, then the flatness ends."""
+        """The services to start: one per replica count and variant, then the flatness ends
+        (under the first variant)."""
         if "service" not in self.targets:
             return []
         users = min(self.users, self.accounts)
         specs = [
-            ServiceSpec(service_name(replicas), self.accounts, self.history_rows, users, replicas)
+            ServiceSpec(
+                service_name(replicas, variant),
+                self.accounts,
+                self.history_rows,
+                users,
+                replicas,
+                variant=variant,
+            )
             for replicas in self.replicas
+            for variant in self.variants
         ]
         if self.flatness is not None:
-            specs += self.flatness.specs(self.flat_scenario)
+            specs += self.flatness.specs(self.flat_scenario, self.variants[0])
         return specs
+
+    def references(self) -> list[Variant]:
+        """One reference per event loop of the run."""
+        if "reference" not in self.targets:
+            return []
+        loops = dict.fromkeys(variant.loop for variant in self.variants)
+        return [Variant(loop) for loop in loops]
 
     def time_bound(self) -> float:
         """Upper bound of a whole run: every window, its slack, and every start-up.
@@ -130,17 +167,18 @@ class Options:
         """
         per_window = self.warmup + self.seconds + LOADGEN_SLACK_SECONDS
         services = self.services()
-        plain = [name for name in self.targets if name != "service"]
-        windows = len(plain) * len(self.scenarios())
+        plain = ("direct" in self.targets) + len(self.references())
+        windows = plain * len(self.scenarios())
         windows += sum(
             1 for spec in services for scenario in self.scenarios() if spec.runs(scenario)
         )
-        processes = 2 + sum(spec.replicas for spec in services)
+        processes = plain + 1 + sum(spec.replicas for spec in services)
         bound = self.rounds * windows * per_window + processes * self.startup_timeout + 60
         seeded_millions = sum(spec.history_rows + spec.accounts for spec in services) / 1e6
         bound += SEED_SECONDS_PER_MILLION_ROWS * (seeded_millions + 1) * 2  # seed + copy
         return bound + (HELD_BOUND_SECONDS if self.held_streams else 0.0)
 
 
-def service_name(replicas: int) -> str:
-    return "service" if replicas == 1 else f"service x{replicas}"
+def service_name(replicas: int, variant: Variant = Variant()) -> str:
+    name = "service" if replicas == 1 else f"service x{replicas}"
+    return name + variant.suffix

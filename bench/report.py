@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bench.goals import (
     Goal,
@@ -18,6 +19,7 @@ from bench.goals import (
     flatness_goals,
     held_goal,
     postgres_goals,
+    reference_of,
     service_goals,
 )
 from bench.held_run import HeldReport
@@ -73,13 +75,12 @@ def _database_label(report: BenchReport) -> str:
 
 
 def comparison_lines(report: BenchReport, service: str) -> list[str]:
-    """Throughput and CPU of one service against the reference, scenario by scenario."""
-    lines = [f"{service} against the reference:"]
+    """Throughput and CPU of one service against its reference, scenario by scenario."""
+    reference_name = reference_of(report, service)
+    lines = [f"{service} against {reference_name}:"]
     for scenario in report.options.scenarios():
-        ours, reference = (
-            report.find(service, scenario.name),
-            report.find("reference", scenario.name),
-        )
+        ours = report.find(service, scenario.name)
+        reference = report.find(reference_name, scenario.name)
         if ours is None or reference is None:
             continue
         base = reference.load.requests_per_second
@@ -97,7 +98,7 @@ def comparison_lines(report: BenchReport, service: str) -> list[str]:
                 "floor, so this throughput ratio flatters the service; trust CPU/req more"
             )
     lines.append(
-        f"  added p50 at c=1: {_number(added_p50(report, service), 3)} ms vs reference, "
+        f"  added p50 at c=1: {_number(added_p50(report, service), 3)} ms vs {reference_name}, "
         f"{_number(added_p50(report, service, 'direct'), 3)} ms vs direct"
     )
     return lines
@@ -122,7 +123,7 @@ def held_lines(held: HeldReport) -> list[str]:
 
 
 def goal_lines(report: BenchReport) -> list[str]:
-    lines = ["Targets (the issue's; against the reference in this run):"]
+    lines = ["Targets (the issue's; against the reference on the same loop in this run):"]
     for service in _main_services(report):
         lines.append(f"  {service} ({_database_label(report)}):")
         lines += _goal_lines(service_goals(report, service), "    ")
@@ -138,11 +139,11 @@ def render(report: BenchReport) -> str:
     placement = "servers on core 0, upstream + load generator on core 1"
     if not report.pinned:
         placement = "NOT pinned (taskset or two cores unavailable): expect noisy numbers"
+    variants = ", ".join(f"{v.loop}+{v.json_library}" for v in options.variants)
     lines = [
         f"bench: {options.seconds:g} s windows after {options.warmup:g} s warm-up; {placement}",
-        f"database {_database_label(report)}, event loop {options.loop}, "
-        f"JSON {options.json_library}; {options.accounts:,} accounts, "
-        f"{options.history_rows:,} history rows",
+        f"database {_database_label(report)}; event loop+JSON {variants}; "
+        f"{options.accounts:,} accounts, {options.history_rows:,} history rows",
     ]
     lines += ["", *measurement_table(report), *_noise_warning(report), ""]
     memory = ", ".join(
@@ -183,6 +184,17 @@ def _error_samples(report: BenchReport) -> list[str]:
     return ["", "Errors (first of each kind):", *lines, *service_log]
 
 
+def _without_password(dsn: str | None) -> str | None:
+    """A DSN fit to be saved: any password replaced by ***."""
+    if dsn is None:
+        return None
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def write_json(report: BenchReport, directory: Path, stamp: str) -> Path:
     """Save the raw measurements and the targets' verdicts as `<stamp>.json`."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -192,8 +204,10 @@ def write_json(report: BenchReport, directory: Path, stamp: str) -> Path:
         for service in _main_services(report)
     }
     others = [*flatness_goals(report), held_goal(report.held), *postgres_goals(report)]
+    saved = asdict(report)
+    saved["options"]["database"] = _without_password(report.options.database)
     data = {
-        "report": asdict(report),
+        "report": saved,
         "targets": {**goals, "run": [asdict(goal) for goal in others]},
         "requests_per_second": {
             f"{m.target} {m.scenario.name}": m.load.requests_per_second for m in report.best()

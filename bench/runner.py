@@ -66,8 +66,8 @@ async def _start_targets(
     fleet = await stack.enter_async_context(Fleet(workdir))
     upstream = await start_upstream(fleet, options)
     targets = [Target("direct", (upstream,))] if "direct" in options.targets else []
-    if "reference" in options.targets:
-        targets.append(await start_reference(fleet, upstream, options))
+    for variant in options.references():
+        targets.append(await start_reference(fleet, upstream, options, variant))
     for spec, database in zip(specs, databases, strict=True):
         targets.append(await start_service(fleet, spec, database, upstream, options))
     return upstream, targets

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bench.databases import PreparedDatabase
 from bench.launch import command
 from bench.measure import Target
-from bench.options import LOAD_CORE, SERVER_CORE, Options, ServiceSpec
+from bench.options import LOAD_CORE, SERVER_CORE, Options, ServiceSpec, Variant
 from bench.processes import Fleet, Server, base_env, free_port, python_module
 
 
@@ -29,14 +29,18 @@ async def start_upstream(fleet: Fleet, options: Options, *, hold: bool = False) 
     )
 
 
-async def start_reference(fleet: Fleet, upstream: Server, options: Options) -> Target:
+async def start_reference(
+    fleet: Fleet, upstream: Server, options: Options, variant: Variant
+) -> Target:
+    """The pass-through under `variant`'s event loop (it parses no JSON)."""
     port = free_port()
     args = ["--port", str(port), "--upstream", f"{upstream.base_url}/v1"]
-    launch = command("bench.proxy", *args, loop=options.loop, json_library=options.json_library)
+    launch = command("bench.proxy", *args, loop=variant.loop, json_library="json")
     server = await fleet.start(
-        "reference", launch, SERVER_CORE, port, base_env(), ready_timeout=options.startup_timeout
-    )
-    return Target("reference", (server,))
+        variant.reference, launch, SERVER_CORE, port, base_env(),
+        ready_timeout=options.startup_timeout,
+    )  # fmt: skip
+    return Target(variant.reference, (server,))
 
 
 def _service_env(port: int, database_url: str, upstream: Server) -> dict[str, str]:
@@ -68,7 +72,8 @@ async def start_service(
     for replica in range(1, spec.replicas + 1):
         port = free_port()
         env = _service_env(port, database.url, upstream) | settings
-        launch = command("api", loop=options.loop, json_library=options.json_library)
+        variant = spec.variant
+        launch = command("api", loop=variant.loop, json_library=variant.json_library)
         name = spec.name if spec.replicas == 1 else f"{spec.name} #{replica}"
         server = await fleet.start(
             name, launch, SERVER_CORE, port, env, ready_timeout=options.startup_timeout
