@@ -14,6 +14,7 @@ import asyncio
 import json
 import shutil
 import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.errors import BenchError
 from bench.options import ServiceSpec
 from bench.seed import Progress, SeedPlan, create_schema
 from bench.seed_postgres import seed_postgres
@@ -99,7 +101,20 @@ async def _seed_sqlite_cache(
     for leftover in cached.parent.glob(f"{scratch.name}*"):
         leftover.unlink()
     await create_schema(f"sqlite:///{scratch}")
-    keys = await asyncio.to_thread(seed_sqlite, scratch, plan, int(time.time()), progress)
+    stop = threading.Event()
+
+    def stoppable(message: str) -> None:
+        """Between chunks: a thread cannot be cancelled, but it can stop at the next one."""
+        if stop.is_set():
+            raise BenchError("seeding interrupted")
+        progress(message)
+
+    seeding = asyncio.to_thread(seed_sqlite, scratch, plan, int(time.time()), stoppable)
+    try:
+        keys = await seeding
+    except BaseException:
+        stop.set()
+        raise
     await asyncio.to_thread(keys_file.write_text, json.dumps(keys))
     await asyncio.to_thread(scratch.rename, cached)
 
