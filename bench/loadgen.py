@@ -29,6 +29,8 @@ from bench.procfs import cpu_seconds, machine_busy_seconds
 
 #: The bench users' keys, comma-separated: in the environment, never on a command line.
 KEYS_ENV = "BENCH_API_KEYS"
+#: The PostgreSQL server whose backends are timed: a DSN may hold a password, so not argv.
+DATABASE_ENV = "BENCH_DATABASE_DSN"
 _BACKENDS = "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
 _STREAM_END = b"data: [DONE]\n\n"
 _GRACE_SECONDS = 10.0
@@ -243,7 +245,7 @@ async def _load(args: argparse.Namespace) -> LoadResult:
     target = _target(args.url, args.stream)
     if args.database_app is None:
         return await run_load(target, args.concurrency, args.warmup, args.seconds, args.watch)
-    connection = await asyncpg.connect(args.database_dsn)
+    connection = await asyncpg.connect(os.environ[DATABASE_ENV])
     try:
         backends = _Backends(connection, args.database_app)
         return await run_load(
@@ -261,8 +263,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--watch", type=int, action="append", default=[], help="pid to time")
-    parser.add_argument("--database-dsn", help="PostgreSQL server whose backends to time")
-    parser.add_argument("--database-app", help="their application_name")
+    parser.add_argument(
+        "--database-app", help=f"application_name of backends to time (server: ${DATABASE_ENV})"
+    )
     args = parser.parse_args()
     result = asyncio.run(_load(args))
     print(json.dumps(asdict(result)), flush=True)

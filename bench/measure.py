@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.databases import PreparedDatabase
-from bench.loadgen import KEYS_ENV, LoadResult
+from bench.loadgen import DATABASE_ENV, KEYS_ENV, LoadResult
 from bench.options import LOAD_CORE, LOADGEN_SLACK_SECONDS, Options, Scenario, ServiceSpec
 from bench.processes import Server, base_env, python_module, run_to_completion
 
@@ -62,10 +62,8 @@ def _loadgen_command(
     args += ["--stream"] if scenario.stream else []
     for pid in sorted({*target.pids, upstream.pid}):
         args += ["--watch", str(pid)]
-    database = target.database
-    if database is not None and database.application_name and database.admin_dsn:
-        args += ["--database-dsn", database.admin_dsn]
-        args += ["--database-app", database.application_name]
+    if target.database is not None and target.database.application_name:
+        args += ["--database-app", target.database.application_name]
     return python_module("bench.loadgen", *args)
 
 
@@ -77,6 +75,8 @@ async def measure(
     env = base_env()
     if target.database is not None:
         env[KEYS_ENV] = ",".join(target.database.keys)
+        if target.database.admin_dsn is not None:
+            env[DATABASE_ENV] = target.database.admin_dsn
     bound = options.warmup + options.seconds + LOADGEN_SLACK_SECONDS
     output = await run_to_completion("load generator", command, LOAD_CORE, env, bound)
     load = LoadResult.from_json(output.strip().splitlines()[-1])

@@ -23,7 +23,7 @@ from typing import IO
 import aiohttp
 
 from bench.errors import BenchError, StartupError
-from bench.loadgen import KEYS_ENV
+from bench.loadgen import DATABASE_ENV, KEYS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 _STOP_GRACE_SECONDS = 5.0
@@ -51,8 +51,8 @@ def pin_prefix(core: int) -> list[str]:
 
 
 def base_env() -> dict[str, str]:
-    """This environment for a child, unbuffered, less any bench user's keys."""
-    env = {name: value for name, value in os.environ.items() if name != KEYS_ENV}
+    """This environment for a child, unbuffered, less what only the load generator gets."""
+    env = {k: v for k, v in os.environ.items() if k not in (KEYS_ENV, DATABASE_ENV)}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
