@@ -3,8 +3,8 @@
 Placement on a machine with two cores or more: the servers being compared (the reference,
 every replica of every service) get core 0, one at a time under load; the fake upstream and
 the load generator share core 1. The reference and the service start through the same
-launcher with the same event loop and JSON library, so their ratio means something even
-where absolute numbers depend on the machine.
+launcher (bench.launch) on the same event loop, so their ratio means something even where
+absolute numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ async def start_reference(
     port = free_port()
     args = ["--port", str(port), "--upstream", f"{upstream.base_url}/v1"]
     launch = command("bench.proxy", *args, loop=variant.loop, json_library="json")
+    timeout = options.startup_timeout
     server = await fleet.start(
-        variant.reference, launch, SERVER_CORE, port, base_env(),
-        ready_timeout=options.startup_timeout,
-    )  # fmt: skip
+        variant.reference, launch, SERVER_CORE, port, base_env(), ready_timeout=timeout
+    )
     return Target(variant.reference, (server,))
 
 
