@@ -11,11 +11,14 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.errors import BenchError
+from bench.launch import JSON_LIBRARIES, LOOPS
+from bench.options import FLAT_ACCOUNTS, FLAT_ROWS, TARGETS, Flatness, Options, Variant
 from bench.report import render, write_json
-from bench.runner import TARGETS, BenchReport, Options, run_bench
+from bench.runner import BenchReport, run_bench
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -29,16 +32,75 @@ def _targets(value: str) -> tuple[str, ...]:
     return tuple(name for name in TARGETS if name in names)
 
 
-def _parse(argv: list[str] | None) -> tuple[Options, bool]:
+def _counts(value: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        counts = ()
+    if not counts or min(counts) < 0:
+        raise argparse.ArgumentTypeError("expected whole numbers, comma-separated: 1,2")
+    return counts
+
+
+def _ends(value: str) -> tuple[int, int]:
+    counts = _counts(value)
+    if len(counts) != 2:
+        raise argparse.ArgumentTypeError("expected the two ends, comma-separated: 10,100000")
+    return counts[0], counts[1]
+
+
+def _choices(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    def parse(value: str) -> tuple[str, ...]:
+        chosen = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        if not chosen or any(name not in allowed for name in chosen):
+            raise argparse.ArgumentTypeError(f"a comma-separated subset of {','.join(allowed)}")
+        return chosen
+
+    return parse
+
+
+def _postgres(value: str) -> str:
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError("--database takes a postgresql:// DSN (default SQLite)")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0, help="measurement window (s)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up before each window")
-    parser.add_argument("--concurrency", type=int, default=64, help="high concurrency level")
-    parser.add_argument("--targets", type=_targets, default=TARGETS, help="e.g. direct,reference")
-    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds; best kept")
-    parser.add_argument("--startup-timeout", type=float, default=60.0, help="per server (s)")
-    parser.add_argument("--json", action="store_true", help="also save results in bench/results/")
+    add = parser.add_argument
+    add("--seconds", type=float, default=5.0, help="measurement window (s)")
+    add("--warmup", type=float, default=1.0, help="warm-up before each window")
+    add("--concurrency", type=int, default=64, help="high concurrency level")
+    add("--targets", type=_targets, default=TARGETS, help="e.g. direct,reference")
+    add("--rounds", type=int, default=1, help="interleaved rounds; best kept")
+    add("--startup-timeout", type=float, default=120.0, help="per server (s)")
+    add("--json", action="store_true", help="also save results in bench/results/")
+    add("--accounts", type=int, default=1, help="accounts seeded in the service's database")
+    add("--history-rows", type=int, default=0, help="rows seeded in each of calls and ledger")
+    add("--users", type=int, default=64, help="seeded accounts the load spreads over")
+    add("--database", type=_postgres, help="PostgreSQL DSN (a fresh schema per service)")
+    add("--replicas", type=_counts, default=(1,), help="service processes, e.g. 1,2")
+    add("--flatness", action="store_true", help="also measure the flatness ends")
+    add("--flat-accounts", type=_ends, default=FLAT_ACCOUNTS, help="the accounts' ends")
+    add("--flat-rows", type=_ends, default=FLAT_ROWS, help="the history rows' ends")
+    add("--held-streams", type=int, default=0, help="also hold N streams open at once")
+    add("--loop", type=_choices(LOOPS), default=LOOPS[:1], help="event loops, e.g. asyncio,uvloop")
+    add(
+        "--json-lib", type=_choices(JSON_LIBRARIES), default=JSON_LIBRARIES[:1], help="json,orjson"
+    )
+    return parser
+
+
+def _parse(argv: list[str] | None) -> tuple[Options, bool]:
+    parser = _parser()
     args = parser.parse_args(argv)
+    if args.accounts < 1 or args.users < 1 or args.history_rows < 0:
+        parser.error("--accounts and --users are at least 1, --history-rows at least 0")
+    if max(args.replicas) > 1 and args.database is None:
+        parser.error("--replicas above 1 need --database postgresql://... (SQLite: one)")
+    flatness = None
+    if args.flatness:
+        flatness = Flatness(args.flat_accounts, args.flat_rows, min(args.flat_accounts))
     options = Options(
         seconds=args.seconds,
         warmup=args.warmup,
@@ -46,6 +108,14 @@ def _parse(argv: list[str] | None) -> tuple[Options, bool]:
         targets=args.targets,
         startup_timeout=args.startup_timeout,
         rounds=max(1, args.rounds),
+        database=args.database,
+        accounts=args.accounts,
+        history_rows=args.history_rows,
+        users=args.users,
+        replicas=tuple(sorted(set(args.replicas))),
+        flatness=flatness,
+        held_streams=args.held_streams,
+        variants=tuple(Variant(loop, library) for loop in args.loop for library in args.json_lib),
     )
     return options, args.json
 

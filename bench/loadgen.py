@@ -1,11 +1,14 @@
 """Closed-loop load generator, run as its own process: `python -m bench.loadgen ...`.
 
 N workers share one keep-alive `ClientSession` and each sends its next request as soon as
-the last one finished, so the offered load adapts to the server (closed loop). After a
-warm-up, only requests that finish inside the measurement window count; a success is a 200
-(with a complete stream, when streaming). The CPU time of watched processes is sampled at
-the window's edges here, on the generator's own clock, so it covers exactly the requests
-counted. The result is one JSON line on stdout.
+the last one finished, so the offered load adapts to the server (closed loop). Worker i
+calls the i-th URL (round robin over a service's replicas) with the i-th key (round robin
+over the bench users). After a warm-up, only requests that finish inside the measurement
+window count; a success is a 200 (with a complete stream, when streaming). The CPU time of
+watched processes is sampled at the window's edges here, on the generator's own clock, so
+it covers exactly the requests counted; so is the CPU of a PostgreSQL server's backends
+that serve the service (found by their `application_name`). The result is one JSON line on
+stdout.
 """
 
 from __future__ import annotations
@@ -20,10 +23,15 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 import aiohttp
+import asyncpg
 
 from bench.procfs import cpu_seconds, machine_busy_seconds
 
-KEY_ENV = "BENCH_API_KEY"
+#: The bench users' keys, comma-separated: in the environment, never on a command line.
+KEYS_ENV = "BENCH_API_KEYS"
+#: The PostgreSQL server whose backends are timed: a DSN may hold a password, so not argv.
+DATABASE_ENV = "BENCH_DATABASE_DSN"
+_BACKENDS = "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
 _STREAM_END = b"data: [DONE]\n\n"
 _GRACE_SECONDS = 10.0
 
@@ -41,6 +49,8 @@ class LoadResult:
     cpu_seconds: dict[str, float | None]
     generator_cpu_seconds: float
     machine_busy_seconds: float | None
+    #: CPU of the database server's backends serving the target (PostgreSQL only).
+    database_cpu_seconds: float | None = None
 
     @property
     def requests_per_second(self) -> float:
@@ -80,16 +90,20 @@ class _Tally:
 
 @dataclass(frozen=True, slots=True)
 class _Target:
-    url: str
+    urls: list[str]
     body: bytes
-    headers: dict[str, str]
+    headers: list[dict[str, str]]
     stream: bool
 
 
-async def _one_request(session: aiohttp.ClientSession, target: _Target) -> tuple[str, str] | None:
+async def _one_request(
+    session: aiohttp.ClientSession, target: _Target, worker: int
+) -> tuple[str, str] | None:
     """Send one request and read the whole answer; None on success, else (kind, sample)."""
+    url = target.urls[worker % len(target.urls)]
+    headers = target.headers[worker % len(target.headers)]
     try:
-        async with session.post(target.url, data=target.body, headers=target.headers) as resp:
+        async with session.post(url, data=target.body, headers=headers) as resp:
             payload = await resp.read()
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
         return type(error).__name__, str(error)
@@ -101,14 +115,26 @@ async def _one_request(session: aiohttp.ClientSession, target: _Target) -> tuple
 
 
 async def _worker(
-    session: aiohttp.ClientSession, target: _Target, window: _Window, tally: _Tally
+    session: aiohttp.ClientSession, target: _Target, worker: int, window: _Window, tally: _Tally
 ) -> None:
     while not window.closed:
         started = time.perf_counter()
-        error = await _one_request(session, target)
+        error = await _one_request(session, target, worker)
         finished = time.perf_counter()
         if window.contains(finished):
             tally.record(error, finished - started)
+
+
+class _Backends:
+    """The database server's processes serving one service, named by `application_name`."""
+
+    def __init__(self, connection: asyncpg.Connection, application_name: str) -> None:
+        self._connection = connection
+        self._name = application_name
+
+    async def cpu(self) -> dict[int, float | None]:
+        rows = await self._connection.fetch(_BACKENDS, self._name)
+        return {row["pid"]: cpu_seconds(row["pid"]) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +142,15 @@ class _CpuSample:
     pids: dict[int, float | None]
     own: float
     machine: float | None
+    backends: dict[int, float | None]
 
     @classmethod
-    def take(cls, pids: list[int]) -> _CpuSample:
+    async def take(cls, pids: list[int], backends: _Backends | None) -> _CpuSample:
         return cls(
-            {pid: cpu_seconds(pid) for pid in pids}, time.process_time(), machine_busy_seconds()
+            {pid: cpu_seconds(pid) for pid in pids},
+            time.process_time(),
+            machine_busy_seconds(),
+            await backends.cpu() if backends is not None else {},
         )
 
 
@@ -128,16 +158,24 @@ def _delta(first: float | None, last: float | None) -> float | None:
     return None if first is None or last is None else last - first
 
 
+def _backends_delta(before: _CpuSample, after: _CpuSample) -> float | None:
+    """A backend that started during the window counts whole; one that ended is lost."""
+    if not after.backends:
+        return None
+    used = (_delta(before.backends.get(pid, 0.0), cpu) for pid, cpu in after.backends.items())
+    return sum(value for value in used if value is not None)
+
+
 async def _clock(
-    window: _Window, warmup: float, seconds: float, pids: list[int]
+    window: _Window, warmup: float, seconds: float, pids: list[int], backends: _Backends | None
 ) -> tuple[_CpuSample, _CpuSample]:
     """Open and close the window; CPU samples (pids, this process, machine) at its edges."""
     await asyncio.sleep(warmup)
-    before = _CpuSample.take(pids)
+    before = await _CpuSample.take(pids, backends)
     window.start = time.perf_counter()
     await asyncio.sleep(seconds)
     window.end = time.perf_counter()
-    after = _CpuSample.take(pids)
+    after = await _CpuSample.take(pids, backends)
     window.closed = True
     return before, after
 
@@ -151,7 +189,12 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 async def run_load(
-    target: _Target, concurrency: int, warmup: float, seconds: float, pids: list[int]
+    target: _Target,
+    concurrency: int,
+    warmup: float,
+    seconds: float,
+    pids: list[int],
+    backends: _Backends | None = None,
 ) -> LoadResult:
     """Drive `concurrency` workers through warm-up and one window; bounded by a grace period."""
     window, tally = _Window(), _Tally()
@@ -159,10 +202,10 @@ async def run_load(
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         workers = [
-            asyncio.create_task(_worker(session, target, window, tally))
-            for _ in range(concurrency)
+            asyncio.create_task(_worker(session, target, worker, window, tally))
+            for worker in range(concurrency)
         ]
-        before, after = await _clock(window, warmup, seconds, pids)
+        before, after = await _clock(window, warmup, seconds, pids, backends)
         _done, pending = await asyncio.wait(workers, timeout=_GRACE_SECONDS)
         for task in pending:
             task.cancel()
@@ -178,11 +221,12 @@ async def run_load(
         cpu_seconds={str(pid): _delta(before.pids[pid], after.pids[pid]) for pid in pids},
         generator_cpu_seconds=after.own - before.own,
         machine_busy_seconds=_delta(before.machine, after.machine),
+        database_cpu_seconds=_backends_delta(before, after),
     )
 
 
-def _target(url: str, stream: bool) -> _Target:
-    """The bench's chat request; the key comes from the environment, never from argv."""
+def _target(urls: list[str], stream: bool) -> _Target:
+    """The bench's chat request; the keys come from the environment, never from argv."""
     request: dict[str, object] = {
         "model": "gpt-4o-mini",
         "messages": [{"role": "user", "content": "hi"}],
@@ -190,24 +234,40 @@ def _target(url: str, stream: bool) -> _Target:
     }
     if stream:
         request["stream"] = True
-    headers = {"Content-Type": "application/json"}
-    key = os.environ.get(KEY_ENV)
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    return _Target(url=url, body=json.dumps(request).encode(), headers=headers, stream=stream)
+    base = {"Content-Type": "application/json"}
+    keys = [key for key in os.environ.get(KEYS_ENV, "").split(",") if key]
+    headers = [{**base, "Authorization": f"Bearer {key}"} for key in keys] or [base]
+    return _Target(urls=urls, body=json.dumps(request).encode(), headers=headers, stream=stream)
+
+
+async def _load(args: argparse.Namespace) -> LoadResult:
+    """The run, with a connection to the database server while backends are to be timed."""
+    target = _target(args.url, args.stream)
+    if args.database_app is None:
+        return await run_load(target, args.concurrency, args.warmup, args.seconds, args.watch)
+    connection = await asyncpg.connect(os.environ[DATABASE_ENV])
+    try:
+        backends = _Backends(connection, args.database_app)
+        return await run_load(
+            target, args.concurrency, args.warmup, args.seconds, args.watch, backends
+        )
+    finally:
+        await connection.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Closed-loop HTTP load generator for bench.")
-    parser.add_argument("--url", required=True)
+    parser.add_argument("--url", action="append", required=True, help="one per replica")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--watch", type=int, action="append", default=[], help="pid to time")
+    parser.add_argument(
+        "--database-app", help=f"application_name of backends to time (server: ${DATABASE_ENV})"
+    )
     args = parser.parse_args()
-    target = _target(args.url, args.stream)
-    result = asyncio.run(run_load(target, args.concurrency, args.warmup, args.seconds, args.watch))
+    result = asyncio.run(_load(args))
     print(json.dumps(asdict(result)), flush=True)
 
 

@@ -23,6 +23,7 @@ from typing import IO
 import aiohttp
 
 from bench.errors import BenchError, StartupError
+from bench.loadgen import DATABASE_ENV, KEYS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 _STOP_GRACE_SECONDS = 5.0
@@ -47,6 +48,13 @@ def pin_prefix(core: int) -> list[str]:
     if core not in os.sched_getaffinity(0):
         return []
     return ["taskset", "-c", str(core)]
+
+
+def base_env() -> dict[str, str]:
+    """This environment for a child, unbuffered, less what only the load generator gets."""
+    env = {k: v for k, v in os.environ.items() if k not in (KEYS_ENV, DATABASE_ENV)}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def python_module(module: str, *args: str) -> list[str]:
