@@ -19,7 +19,7 @@ import aiosqlite
 
 from storage.errors import DatabaseUnavailableError
 from storage.outages import DatabaseTimeouts, outages_translated
-from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, WalCheckpointer
+from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, WalCheckpointer, is_busy
 
 if TYPE_CHECKING:
     from storage.database import Executor, Params, Row
@@ -43,6 +43,25 @@ class _SqliteExecutor:
 def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
     """Rows as plain dicts, so both dialects honour the `Row` mapping type."""
     return dict(zip((column[0] for column in cursor.description), values, strict=True))
+
+
+async def _switch_to_wal(connection: aiosqlite.Connection, seconds: float) -> None:
+    """Put the file in WAL mode (once per file: it persists), retrying while refused.
+
+    Switching a fresh file takes an exclusive lock. Processes opening it at the same moment
+    can each hold a shared lock while asking for it, and SQLite refuses at once rather than
+    wait (its busy handler would deadlock), so the switch is retried after a short sleep
+    until one of them has made it, which makes it a no-op for the others.
+    """
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or asyncio.get_running_loop().time() >= deadline:
+                raise
+        await asyncio.sleep(0.02)
 
 
 class SqliteDatabase:
@@ -85,12 +104,13 @@ class SqliteDatabase:
         with outages_translated():
             connection = await aiosqlite.connect(path, isolation_level=None)
             connection.row_factory = _dict_row  # type: ignore[assignment]
-            for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "foreign_keys=ON"):
-                await connection.execute(f"PRAGMA {pragma}")
             await connection.execute(f"PRAGMA busy_timeout={int(timeouts.command * 1000)}")
+            await _switch_to_wal(connection, timeouts.command)
+            for pragma in (f"synchronous={synchronous}", "foreign_keys=ON"):
+                await connection.execute(f"PRAGMA {pragma}")
             if synchronous is SqliteSynchronous.FULL:
                 return cls(connection, timeouts)
-            inline = InlineSqlite.open(path, timeouts.command)
+            inline = await asyncio.to_thread(InlineSqlite.open, path, timeouts.command)
         checkpointer = WalCheckpointer(path)
         checkpointer.start()
         return cls(connection, timeouts, inline, checkpointer)

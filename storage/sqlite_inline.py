@@ -66,7 +66,8 @@ def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]
     return dict(zip((column[0] for column in cursor.description), values, strict=True))
 
 
-def _busy(error: sqlite3.OperationalError) -> bool:
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for another connection's lock (the statement did nothing)."""
     code = getattr(error, "sqlite_errorcode", None)
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error)
 
@@ -80,11 +81,15 @@ class InlineSqlite:
 
     @classmethod
     def open(cls, path: Path, busy_seconds: float = 5.0) -> InlineSqlite:
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        """Open the connection (call it from a thread: its set-up may wait for a lock, up
+        to `busy_seconds`); from then on it never waits (`busy_timeout=0`)."""
+        connection = sqlite3.connect(
+            path, timeout=busy_seconds, isolation_level=None, check_same_thread=False
+        )
         connection.row_factory = _dict_row
-        for pragma in ("synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=0"):
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0"):
             connection.execute(f"PRAGMA {pragma}")
-        connection.execute("PRAGMA wal_autocheckpoint=0")
+        connection.execute("PRAGMA busy_timeout=0")
         return cls(connection, busy_seconds)
 
     async def _run(self, statement: Callable[[], T]) -> T:
@@ -95,7 +100,7 @@ class InlineSqlite:
             try:
                 return statement()
             except sqlite3.OperationalError as error:
-                if not _busy(error) or loop.time() >= deadline:
+                if not is_busy(error) or loop.time() >= deadline:
                     raise
             await asyncio.sleep(wait)
             wait = min(wait * 2, _LONGEST_WAIT)
