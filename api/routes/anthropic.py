@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
+from api.dialect_answer import dialect_answer
 from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import billed_request
-from api.relay import relay_stream
 from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -59,18 +59,17 @@ async def messages(request: web.Request) -> web.StreamResponse:
     ) as call:
         if call.replay is not None:
             return call.replay
-        if parsed.stream:
-            return await relay_stream(
-                request,
-                client.stream(route, sent),
-                call.bill,
-                dialect=ANTHROPIC_MESSAGES,
-                body=body,
-                prompt=payload,
-            )
-        served = await client.complete(route, sent)
-        call.bill.charge_tokens(served.model, served.answer.usage)
-        return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
+        return await dialect_answer(
+            request,
+            call,
+            client,
+            route,
+            sent,
+            dialect=ANTHROPIC_MESSAGES,
+            body=body,
+            prompt=payload,
+            stream=parsed.stream,
+        )
 
 
 ROUTES = (RouteRow("POST", "/anthropic/v1/messages", messages),)

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
+from api.dialect_answer import dialect_answer
 from api.errors import InvalidRequestError
 from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import billed_request
-from api.relay import relay_stream
 from api.route_rows import openai_rows
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -72,19 +72,17 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     ) as call:
         if call.replay is not None:
             return call.replay
-        backend = context.chat.for_route(route)
-        if chat.stream:
-            return await relay_stream(
-                request,
-                backend.stream(route, payload),
-                call.bill,
-                dialect=OPENAI_CHAT,
-                body=body,
-                prompt=payload,
-            )
-        served = await backend.complete(route, payload)
-        call.bill.charge_tokens(served.model, served.answer.usage)
-        return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
+        return await dialect_answer(
+            request,
+            call,
+            context.chat.for_route(route),
+            route,
+            payload,
+            dialect=OPENAI_CHAT,
+            body=body,
+            prompt=payload,
+            stream=chat.stream,
+        )
 
 
 ROUTES = openai_rows("POST", "/chat/completions", chat_completions)

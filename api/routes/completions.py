@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.body import read_json_object, validated
 from api.context import context_of
 from api.credentials import take_credentials
+from api.dialect_answer import dialect_answer
 from api.errors import InvalidRequestError
 from api.openapi_models import STREAM_ANSWERS, Handler, OperationDoc
 from api.pipeline import billed_request
-from api.relay import relay_stream
 from api.route_rows import openai_rows
 from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
@@ -66,18 +66,17 @@ async def create_completion(request: web.Request) -> web.StreamResponse:
     ) as call:
         if call.replay is not None:
             return call.replay
-        if completion.stream:
-            return await relay_stream(
-                request,
-                client.stream(route, payload),
-                call.bill,
-                dialect=OPENAI_COMPLETIONS,
-                body=body,
-                prompt=payload,
-            )
-        served = await client.complete(route, payload)
-        call.bill.charge_tokens(served.model, served.answer.usage)
-        return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
+        return await dialect_answer(
+            request,
+            call,
+            client,
+            route,
+            payload,
+            dialect=OPENAI_COMPLETIONS,
+            body=body,
+            prompt=payload,
+            stream=completion.stream,
+        )
 
 
 ROUTES = openai_rows("POST", "/completions", create_completion)
