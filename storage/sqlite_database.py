@@ -19,7 +19,8 @@ import aiosqlite
 
 from storage.errors import DatabaseUnavailableError
 from storage.outages import DatabaseTimeouts, outages_translated
-from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, WalCheckpointer, is_busy
+from storage.sqlite_group import is_busy
+from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, WalCheckpointer
 
 if TYPE_CHECKING:
     from storage.database import Executor, Params, Row

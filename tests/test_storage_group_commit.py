@@ -1,0 +1,134 @@
+"""Group commit: the request path's statements of one loop iteration share one commit,
+and each keeps its own atomicity and its own result."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage.sqlite_inline import InlineSqlite
+
+INSERT = "INSERT INTO t (v) VALUES (:v) RETURNING id"
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    path = tmp_path / "db.sqlite"
+    with sqlite3.connect(path) as setup:
+        setup.execute("PRAGMA journal_mode=WAL")
+        setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)")
+    return path
+
+
+@pytest.fixture
+def inline(path: Path) -> Iterator[InlineSqlite]:
+    inline = InlineSqlite.open(path, busy_seconds=1)
+    yield inline
+    inline.close()
+
+
+def committed_values(path: Path) -> list[str]:
+    """What another connection sees: only committed rows."""
+    with sqlite3.connect(path) as reader:
+        return [row[0] for row in reader.execute("SELECT v FROM t ORDER BY id")]
+
+
+def traced(inline: InlineSqlite) -> list[str]:
+    statements: list[str] = []
+    inline._connection.set_trace_callback(statements.append)
+    return statements
+
+
+async def test_statements_of_one_iteration_share_one_commit(
+    path: Path, inline: InlineSqlite
+) -> None:
+    statements = traced(inline)
+    rows = await asyncio.gather(*(inline.fetch_one(INSERT, {"v": f"v{n}"}) for n in range(5)))
+    assert rows == [{"id": n} for n in range(1, 6)]
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert statements.count("COMMIT") == 1
+    assert committed_values(path) == [f"v{n}" for n in range(5)]
+
+
+async def test_a_lone_statement_runs_as_an_autocommit(path: Path, inline: InlineSqlite) -> None:
+    statements = traced(inline)
+    assert await inline.fetch_one(INSERT, {"v": "alone"}) == {"id": 1}
+    assert "BEGIN IMMEDIATE" not in statements
+    assert committed_values(path) == ["alone"]
+
+
+async def test_a_caller_resumes_only_after_its_statement_committed(
+    path: Path, inline: InlineSqlite
+) -> None:
+    async def insert_then_look(value: str) -> list[str]:
+        await inline.execute(INSERT, {"v": value})
+        return committed_values(path)  # read by another connection the moment it resumes
+
+    seen = await asyncio.gather(insert_then_look("a"), insert_then_look("b"))
+    assert list(seen) == [["a", "b"], ["a", "b"]]
+
+
+async def test_a_failing_statement_fails_alone(path: Path, inline: InlineSqlite) -> None:
+    await inline.execute(INSERT, {"v": "taken"})
+    outcomes = await asyncio.gather(
+        inline.fetch_one(INSERT, {"v": "first"}),
+        inline.fetch_one(INSERT, {"v": "taken"}),  # violates UNIQUE: undone alone
+        inline.fetch_one(INSERT, {"v": "last"}),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == {"id": 2}
+    assert isinstance(outcomes[1], sqlite3.IntegrityError)
+    assert outcomes[2] == {"id": 3}
+    assert committed_values(path) == ["taken", "first", "last"]
+
+
+async def test_a_batch_sqlite_undid_fails_every_caller_and_writes_nothing(
+    path: Path, inline: InlineSqlite
+) -> None:
+    """A statement that rolls the transaction back (as a full disk or an I/O error may)
+    takes the batch with it: every caller learns it, none is told its write held."""
+    with sqlite3.connect(path) as setup:
+        setup.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON t WHEN NEW.v = 'boom' "
+            "BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END"
+        )
+    outcomes = await asyncio.gather(
+        inline.fetch_one(INSERT, {"v": "before"}),
+        inline.fetch_one(INSERT, {"v": "boom"}),
+        inline.fetch_one(INSERT, {"v": "after"}),
+        return_exceptions=True,
+    )
+    assert [type(outcome) for outcome in outcomes] == [sqlite3.IntegrityError] * 3
+    assert committed_values(path) == []
+    assert await inline.fetch_one(INSERT, {"v": "next"}) == {"id": 1}  # and it goes on
+
+
+async def test_a_cancelled_caller_s_statement_still_runs(path: Path, inline: InlineSqlite) -> None:
+    """Once asked for, a statement runs, as it would had it run at once: a settlement is
+    never skipped because its task was cancelled while it waited for the commit."""
+    waiting = asyncio.create_task(inline.execute(INSERT, {"v": "settled"}))
+    other = asyncio.create_task(inline.execute(INSERT, {"v": "other"}))
+    await asyncio.sleep(0)  # both queued, the flush not yet run
+    waiting.cancel()
+    await other
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert committed_values(path) == ["settled", "other"]
+
+
+async def test_a_locked_batch_waits_together_and_then_commits(path: Path) -> None:
+    inline = InlineSqlite.open(path, busy_seconds=30)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    batch = asyncio.gather(*(inline.fetch_one(INSERT, {"v": f"v{n}"}) for n in range(3)))
+    for _ in range(20):
+        await asyncio.sleep(0)  # the loop runs on while the batch waits on a timer
+    assert not batch.done()
+    holder.execute("COMMIT")
+    assert await batch == [{"id": 1}, {"id": 2}, {"id": 3}]
+    holder.close()
+    inline.close()
