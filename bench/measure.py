@@ -14,6 +14,7 @@ from bench.databases import PreparedDatabase
 from bench.loadgen import DATABASE_ENV, KEYS_ENV, LoadResult
 from bench.options import LOAD_CORE, LOADGEN_SLACK_SECONDS, Options, Scenario, ServiceSpec
 from bench.processes import Server, base_env, python_module, run_to_completion
+from bench.proxy import REFERENCE_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,9 @@ async def measure(
     """Load `target` for one window from core 1 and relate CPU deltas to completed requests."""
     command = _loadgen_command(target, upstream, scenario, options)
     env = base_env()
-    if target.database is not None:
+    if target.database is None:
+        env[KEYS_ENV] = ",".join(REFERENCE_KEYS)  # the reference's bearer tokens
+    else:
         env[KEYS_ENV] = ",".join(target.database.keys)
         if target.database.admin_dsn is not None:
             env[DATABASE_ENV] = target.database.admin_dsn

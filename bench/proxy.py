@@ -1,14 +1,18 @@
 """The reference: the least a gateway can do, as `python -m bench.proxy --port N --upstream URL`.
 
-No authentication, no database, no JSON parsing: the body goes to the upstream as bytes
-through ONE shared `aiohttp.ClientSession` with keep-alive, and a stream comes back chunk by
-chunk as it arrives. The gateway's overhead is whatever it costs beyond this, on the same
-core, the same upstream and the same client library.
+What the issue that set the targets calls a bare pass-through: it checks a bearer token
+(one of `REFERENCE_KEYS`, a set lookup: no database, no hashing), parses the request's JSON
+(a non-object is a 400; a stream is asked for its usage, so re-encoded), sends the body
+through ONE shared `aiohttp.ClientSession` with keep-alive, and reads the usage of the
+answer: parsed from a whole answer, and from the stream's usage event, which it relays
+chunk by chunk as each arrives. Nothing is held, billed or written. The gateway's overhead is whatever it costs
+beyond this, on the same core, the same upstream and the same client library.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -17,6 +21,11 @@ from aiohttp import web
 _SESSION = web.AppKey("session", aiohttp.ClientSession)
 _UPSTREAM = web.AppKey("upstream", str)
 _UPSTREAM_KEY = "sk-bench"
+#: The tokens the reference accepts; the load generator sends them as it sends the bench
+#: users' keys to a service (one per worker, round robin).
+REFERENCE_KEYS = tuple(f"sk-reference-{number:02d}" for number in range(64))
+_ACCEPTED = frozenset(f"Bearer {key}" for key in REFERENCE_KEYS)
+_USAGE_MARK = b'"usage"'
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
@@ -28,8 +37,25 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+def _usage_of(event_lines: bytes) -> object:
+    """The usage in the SSE `data:` lines of `event_lines` that carry one (else None)."""
+    usage = None
+    for line in event_lines.splitlines():
+        if line.startswith(b"data: {") and _USAGE_MARK in line:
+            usage = json.loads(line[6:]).get("usage")
+    return usage
+
+
 async def _chat(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("Authorization") not in _ACCEPTED:
+        return web.json_response({"error": {"message": "bad key"}}, status=401)
     body = await request.read()
+    call = json.loads(body)
+    if not isinstance(call, dict):
+        return web.json_response({"error": {"message": "not an object"}}, status=400)
+    if call.get("stream"):  # an OpenAI stream carries its usage only when asked to
+        call["stream_options"] = {"include_usage": True}
+        body = json.dumps(call).encode()
     headers = {
         "Content-Type": request.headers.get("Content-Type", "application/json"),
         "Authorization": f"Bearer {_UPSTREAM_KEY}",
@@ -39,6 +65,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
         content_type = upstream.headers.get("Content-Type", "application/json")
         if not content_type.startswith("text/event-stream"):
             payload = await upstream.read()
+            json.loads(payload).get("usage")
             return web.Response(
                 body=payload, status=upstream.status, headers={"Content-Type": content_type}
             )
@@ -46,7 +73,11 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             status=upstream.status, headers={"Content-Type": content_type}
         )
         await response.prepare(request)
+        partial = b""  # an event line cut by a chunk's end, completed by the next chunk
         async for chunk in upstream.content.iter_any():
+            lines, _, partial = (partial + chunk).rpartition(b"\n")
+            if _USAGE_MARK in lines:
+                _usage_of(lines)
             await response.write(chunk)
         await response.write_eof()
         return response
