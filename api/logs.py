@@ -73,5 +73,14 @@ def log_handler(log_format: LogFormat, stream: IO[str] | None = None) -> logging
 
 
 def configure_logging(level: str, log_format: LogFormat) -> None:
-    """The serving process's logging: one handler on the root logger, at `level`."""
+    """The serving process's logging: one handler on the root logger, at `level`.
+
+    A record is made for every request (its access line), so what no format here shows is
+    not gathered: the caller's file and line (a walk up the stack), the thread's and the
+    process's names (the logging HOWTO's "Optimization" switches).
+    """
+    logging._srcfile = None  # documented: skips findCaller
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     logging.basicConfig(level=level, handlers=[log_handler(log_format)], force=True)
