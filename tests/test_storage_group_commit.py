@@ -1,5 +1,9 @@
 """Group commit: the request path's statements of one loop iteration share one commit,
-and each keeps its own atomicity and its own result."""
+and each keeps its own atomicity and its own result.
+
+The first statement of an iteration runs at once (an autocommit); those after it in the
+same iteration are the batch. So each test that looks at a batch starts with a lead.
+"""
 
 from __future__ import annotations
 
@@ -49,14 +53,21 @@ async def test_statements_of_one_iteration_share_one_commit(
     statements = traced(inline)
     rows = await asyncio.gather(*(inline.fetch_one(INSERT, {"v": f"v{n}"}) for n in range(5)))
     assert rows == [{"id": n} for n in range(1, 6)]
+    # the lead as an autocommit, the four after it in one transaction
     assert statements.count("BEGIN IMMEDIATE") == 1
     assert statements.count("COMMIT") == 1
+    assert statements.index("BEGIN IMMEDIATE") == 1
     assert committed_values(path) == [f"v{n}" for n in range(5)]
 
 
-async def test_a_lone_statement_runs_as_an_autocommit(path: Path, inline: InlineSqlite) -> None:
+async def test_a_lone_statement_runs_at_once_as_an_autocommit(
+    path: Path, inline: InlineSqlite
+) -> None:
     statements = traced(inline)
-    assert await inline.fetch_one(INSERT, {"v": "alone"}) == {"id": 1}
+    lone = inline.fetch_one(INSERT, {"v": "alone"}).__await__()
+    with pytest.raises(StopIteration) as finished:  # done without suspending once
+        lone.send(None)
+    assert finished.value.value == {"id": 1}
     assert "BEGIN IMMEDIATE" not in statements
     assert committed_values(path) == ["alone"]
 
@@ -68,22 +79,23 @@ async def test_a_caller_resumes_only_after_its_statement_committed(
         await inline.execute(INSERT, {"v": value})
         return committed_values(path)  # read by another connection the moment it resumes
 
-    seen = await asyncio.gather(insert_then_look("a"), insert_then_look("b"))
-    assert list(seen) == [["a", "b"], ["a", "b"]]
+    seen = await asyncio.gather(*(insert_then_look(value) for value in "abc"))
+    assert list(seen) == [["a"], ["a", "b", "c"], ["a", "b", "c"]]
 
 
 async def test_a_failing_statement_fails_alone(path: Path, inline: InlineSqlite) -> None:
     await inline.execute(INSERT, {"v": "taken"})
     outcomes = await asyncio.gather(
+        inline.fetch_one(INSERT, {"v": "lead"}),
         inline.fetch_one(INSERT, {"v": "first"}),
         inline.fetch_one(INSERT, {"v": "taken"}),  # violates UNIQUE: undone alone
         inline.fetch_one(INSERT, {"v": "last"}),
         return_exceptions=True,
     )
-    assert outcomes[0] == {"id": 2}
-    assert isinstance(outcomes[1], sqlite3.IntegrityError)
-    assert outcomes[2] == {"id": 3}
-    assert committed_values(path) == ["taken", "first", "last"]
+    assert outcomes[1] == {"id": 3}
+    assert isinstance(outcomes[2], sqlite3.IntegrityError)
+    assert outcomes[3] == {"id": 4}
+    assert committed_values(path) == ["taken", "lead", "first", "last"]
 
 
 async def test_a_batch_sqlite_undid_fails_every_caller_and_writes_nothing(
@@ -97,27 +109,30 @@ async def test_a_batch_sqlite_undid_fails_every_caller_and_writes_nothing(
             "BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END"
         )
     outcomes = await asyncio.gather(
+        inline.fetch_one(INSERT, {"v": "lead"}),
         inline.fetch_one(INSERT, {"v": "before"}),
         inline.fetch_one(INSERT, {"v": "boom"}),
         inline.fetch_one(INSERT, {"v": "after"}),
         return_exceptions=True,
     )
-    assert [type(outcome) for outcome in outcomes] == [sqlite3.IntegrityError] * 3
-    assert committed_values(path) == []
-    assert await inline.fetch_one(INSERT, {"v": "next"}) == {"id": 1}  # and it goes on
+    assert outcomes[0] == {"id": 1}  # committed alone, before the batch
+    assert [type(outcome) for outcome in outcomes[1:]] == [sqlite3.IntegrityError] * 3
+    assert committed_values(path) == ["lead"]
+    assert await inline.fetch_one(INSERT, {"v": "next"}) == {"id": 2}  # and it goes on
 
 
 async def test_a_cancelled_caller_s_statement_still_runs(path: Path, inline: InlineSqlite) -> None:
     """Once asked for, a statement runs, as it would had it run at once: a settlement is
     never skipped because its task was cancelled while it waited for the commit."""
+    lead = asyncio.create_task(inline.execute(INSERT, {"v": "lead"}))
     waiting = asyncio.create_task(inline.execute(INSERT, {"v": "settled"}))
     other = asyncio.create_task(inline.execute(INSERT, {"v": "other"}))
-    await asyncio.sleep(0)  # both queued, the flush not yet run
+    await asyncio.sleep(0)  # the lead ran, the other two queued, the flush not yet run
     waiting.cancel()
-    await other
+    await asyncio.gather(lead, other)
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    assert committed_values(path) == ["settled", "other"]
+    assert committed_values(path) == ["lead", "settled", "other"]
 
 
 async def test_a_locked_batch_waits_together_and_then_commits(path: Path) -> None:
