@@ -19,7 +19,7 @@ tokens exceed the tier's start, as genai-prices chooses it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 
@@ -129,6 +129,17 @@ class TokenPrices:
     """
 
     units: tuple[UnitPrice, ...]
+    #: Each direction's highest price when no unit has tiers (then it depends on nothing
+    #: else): the holds read it on every call. None when some unit has tiers.
+    _flat_highest: dict[str, int] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        flat = None
+        if not any(unit.tiers for unit in self.units):
+            flat = {}
+            for unit in self.units:
+                flat[unit.direction] = max(flat.get(unit.direction, 0), unit.base)
+        object.__setattr__(self, "_flat_highest", flat)
 
     def cost(self, usage: TokenUsage) -> int:
         """Each category at its own price (tier by the call's input), rounded up once."""
@@ -144,6 +155,8 @@ class TokenPrices:
     def highest(self, direction: str, input_tokens: int | None = None) -> int:
         """The highest price per 1M of any unit in that direction: over every tier, or over
         the tiers a call of at most `input_tokens` input tokens can reach."""
+        if self._flat_highest is not None:
+            return self._flat_highest.get(direction, 0)
         return max(
             (
                 unit.highest if input_tokens is None else unit.highest_up_to(input_tokens)
