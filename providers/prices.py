@@ -134,7 +134,7 @@ class TokenPrices:
     _flat_highest: dict[str, int] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        flat = None
+        flat: dict[str, int] | None = None
         if not any(unit.tiers for unit in self.units):
             flat = {}
             for unit in self.units:
