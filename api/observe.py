@@ -1,7 +1,8 @@
 """What each request learned about itself, and the hooks that turn it into metrics and logs.
 
 The outermost middleware (`create_observe_middleware`) gives every request a `RequestFacts`,
-times it, and when it ends counts it (`api.metrics`) and writes its access line: request id,
+times it, and when it ends (once its answer is written) counts it (`api.metrics`) and writes
+its access line: request id,
 account, the key's display prefix, the route's pattern (never the raw path, which may carry
 anything a client typed), status, latency and cost. The gate, the billing and the relay fill
 the facts in through the small hooks below, one call where each event happens.
@@ -104,11 +105,19 @@ def create_observe_middleware(metrics: Metrics) -> Middleware:
             raise
         finally:
             seconds = time.monotonic() - facts.arrived
-            metrics.request_done(request.method, facts.route, status, facts.provider, seconds)
-            _log_access(facts, status, seconds)
+            # Counted and logged once the answer is on its way (aiohttp writes it when this
+            # middleware returns): neither changes the answer, so neither delays it. The
+            # callback runs in a copy of this context, so its record has the request's ids.
+            loop = asyncio.get_running_loop()
+            loop.call_soon(_request_done, metrics, facts, status, seconds)
             _CURRENT.reset(token)
 
     return observe
+
+
+def _request_done(metrics: Metrics, facts: RequestFacts, status: int, seconds: float) -> None:
+    metrics.request_done(facts.request.method, facts.route, status, facts.provider, seconds)
+    _log_access(facts, status, seconds)
 
 
 def _log_access(facts: RequestFacts, status: int, seconds: float) -> None:
