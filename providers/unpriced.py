@@ -13,8 +13,9 @@ Invariants:
 - tools are checked against an allow-list of what is billed as tokens (function tools,
   Anthropic's client tools, Gemini's code execution and URL context), so a server tool the
   provider adds later is refused until it is priced, never passed through unbilled;
-- OpenAI's built-in tools on the Responses API pass only for a model that has a price for
-  their calls (`providers.unpriced_responses`, which shares the helpers here);
+- OpenAI's built-in tools on the Responses API (`providers.unpriced_responses`, which
+  shares the helpers here) and Anthropic's web search pass only for a model that has a
+  price for their calls, from the list prices or the operator's catalog;
 - an option set to its standard value (`service_tier: "auto"`, an empty `plugins` list)
   costs nothing extra and passes.
 
@@ -27,6 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from providers.anthropic_tools import is_web_search
+from providers.builtin_tools import WEB_SEARCH
+from providers.model import Model
 from providers.usage import JsonObject
 
 
@@ -133,8 +137,9 @@ def _chat_tools(tools: object) -> Unpriced | None:
 _ANTHROPIC_CLIENT_TOOLS = ("computer_", "bash_", "text_editor_", "memory_")
 
 
-def anthropic_messages(body: JsonObject) -> Unpriced | None:
-    """An Anthropic Messages request: server tools and MCP servers are refused."""
+def anthropic_messages(body: JsonObject, model: Model) -> Unpriced | None:
+    """An Anthropic Messages request to `model`: MCP servers and server tools are refused,
+    but for the web search (`providers.anthropic_tools`) when `model` prices searches."""
     if present(body, "mcp_servers"):
         return refusal(
             "mcp_servers",
@@ -147,6 +152,15 @@ def anthropic_messages(body: JsonObject) -> Unpriced | None:
             continue
         if isinstance(kind, str) and kind.startswith(_ANTHROPIC_CLIENT_TOOLS):
             continue
+        if is_web_search(tool):
+            if model.prices_tool(WEB_SEARCH):
+                continue
+            return refusal(
+                f"tools[{index}].type",
+                f"{kind!r} (Anthropic's web search, billed per search; the operator has not "
+                f"priced it for {model.name}: catalog field `{WEB_SEARCH.catalog_field}`)",
+                "leave it out",
+            )
         return refusal(
             f"tools[{index}].type",
             f"{kind!r} (a server tool such as web search, web fetch or code execution, "
