@@ -14,10 +14,11 @@ final state, by whichever learns that state first:
   final `max_age_seconds` after it was created (BACKGROUND_MAX_HOURS) is cancelled and
   settled from the cancel's answer, so no hold is kept forever.
 
-A final state without a usage, or a response the provider no longer has, is charged the
-whole hold: as for a stream whose usage never came, not knowing never makes it cheaper. A
-reported usage is charged as it is (as for every call, beyond the hold only down to a zero
-balance, the rest recorded as shortfall).
+The usage of a final state is its tokens and the built-in tool calls among its output
+items (`final_usage`), as for any response. A final state without a usage, or a response
+the provider no longer has, is charged the whole hold: as for a stream whose usage never
+came, not knowing never makes it cheaper. A reported usage is charged as it is (as for
+every call, beyond the hold only down to a zero balance, the rest recorded as shortfall).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from api.billing import usage_breakdown
 from api.context import ApiContext
 from providers.errors import ProviderError, UpstreamError
 from providers.http import parse_json
-from providers.openai_responses import RESPONSES_PROVIDER, finished, response_usage
+from providers.openai_responses import RESPONSES_PROVIDER, final_usage, finished
 from providers.responses_client import StoredResponses, stored_responses_route
 from providers.usage import TokenUsage
 from storage.models import CallRecord
@@ -44,12 +45,12 @@ _ENDPOINT = "/v1/responses"
 
 
 def _usage(answer: object) -> TokenUsage | None:
-    """The final usage of a response object, or None when it has none (or a broken one)."""
-    usage = answer.get("usage") if isinstance(answer, dict) else None
-    if usage is None:
+    """The final usage of a response object, its built-in tool calls counted, or None when
+    it has none (or a broken one)."""
+    if not isinstance(answer, dict) or answer.get("usage") is None:
         return None
     try:
-        return response_usage(usage)
+        return final_usage(answer)
     except UpstreamError:
         return None
 

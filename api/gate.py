@@ -93,7 +93,7 @@ def _strikes_note(auth: Authorization, policy: AccessPolicy, now: int) -> str:
 _LESS_BY_PATH = (
     ("/anthropic/", "send a lower max_tokens"),
     ("/google/", "send a lower generationConfig.maxOutputTokens"),
-    ("/responses", "send a lower max_output_tokens"),
+    ("/responses", "send a lower max_output_tokens (with built-in tools, a lower max_tool_calls)"),
     ("/chat/completions", "send a lower max_completion_tokens (or max_tokens)"),
     ("/completions", "send a lower max_tokens"),
     ("/images", "ask for fewer or smaller images"),

@@ -5,8 +5,9 @@ What the issue that set the targets calls a bare pass-through: it checks a beare
 (a non-object is a 400; a stream is asked for its usage, so re-encoded), sends the body
 through ONE shared `aiohttp.ClientSession` with keep-alive, and reads the usage of the
 answer: parsed from a whole answer, and from the stream's usage event, which it relays
-chunk by chunk as each arrives. Nothing is held, billed or written. The gateway's overhead is whatever it costs
-beyond this, on the same core, the same upstream and the same client library.
+chunk by chunk as each arrives. Nothing is held, billed or written. The gateway's overhead
+is whatever it costs beyond this, on the same core, the same upstream and the same client
+library.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers.anthropic_holds import hold_for_messages
+from providers.anthropic_tools import web_search_requests
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
@@ -32,6 +33,8 @@ _INPUT_FIELDS = ("input_tokens", "cache_creation_input_tokens", "cache_read_inpu
 #: Where `_counts` keeps `cache_creation.ephemeral_1h_input_tokens`, the part of the cache
 #: writes made for an hour (the rest are five-minute writes).
 _WRITES_1H = "cache_creation_1h"
+#: Where `_counts` keeps `server_tool_use.web_search_requests`: the searches billed apart.
+_SEARCHES = "web_search_requests"
 
 
 def forwarded_headers(client_headers: Mapping[str, str]) -> dict[str, str]:
@@ -66,11 +69,13 @@ def _input_tokens(usage: Mapping[str, int]) -> int:
 
 def _counts(usage: Mapping[str, Any]) -> dict[str, int]:
     """The usage figures that are present and whole numbers, the one-hour cache writes
-    (nested in `cache_creation`) among them as `_WRITES_1H`."""
+    (nested in `cache_creation`) among them as `_WRITES_1H`, the web searches (nested in
+    `server_tool_use`) as `_SEARCHES`."""
     found = {name: _count(usage.get(name)) for name in (*_INPUT_FIELDS, "output_tokens")}
     split = usage.get("cache_creation")
     if isinstance(split, dict):
         found[_WRITES_1H] = _count(split.get("ephemeral_1h_input_tokens"))
+    found[_SEARCHES] = web_search_requests(usage)
     return {name: value for name, value in found.items() if value is not None}
 
 
@@ -78,7 +83,8 @@ def _usage(counts: Mapping[str, int], output_tokens: int) -> TokenUsage:
     """The usage as billed: every input field (plain, cache writes, cache reads) is input.
 
     Thinking is part of `output_tokens` and not reported apart, so reasoning stays 0. The
-    one-hour writes are capped at all writes, which they are a part of.
+    one-hour writes are capped at all writes, which they are a part of. Web searches are
+    counted as calls, priced per search.
     """
     writes = counts.get("cache_creation_input_tokens", 0)
     return TokenUsage(
@@ -87,6 +93,7 @@ def _usage(counts: Mapping[str, int], output_tokens: int) -> TokenUsage:
         cache_read_tokens=counts.get("cache_read_input_tokens", 0),
         cache_write_tokens=writes,
         cache_write_1h_tokens=min(counts.get(_WRITES_1H, 0), writes),
+        web_search_calls=counts.get(_SEARCHES, 0),
     )
 
 

@@ -6,12 +6,20 @@ the request (cache writes and reads included, as they are input). The prompt sid
 image at the most Anthropic lets one cost, a document other than plain text (a PDF: its
 pages' text and images) or a file by id at the context window; the output side is
 `max_tokens`, which bounds thinking too, capped by the model's maximum.
+
+With Anthropic's web search (`providers.anthropic_tools`), each search is followed by
+another pass of the model over at most the window, and the tool's `max_uses` bounds the
+searches (the route sends a default when the client sets none). So the hold adds, per
+allowed search, a pass over the whole window and one search at its price; `max_tokens`
+bounds the whole answer, however many passes it takes.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from providers.anthropic_tools import max_web_searches
+from providers.builtin_tools import WEB_SEARCH
 from providers.catalog import Model
 from providers.prompt_bound import PromptTally, count_of
 from providers.usage import JsonObject
@@ -80,7 +88,10 @@ def hold_for_messages(
     body: JsonObject, model: Model, max_tokens: int, beta: str | None = None
 ) -> int:
     """What to pre-authorize (at least one unit): the prompt's bound plus `max_tokens`,
-    capped by the model's own maximum output, since Anthropic refuses more."""
+    capped by the model's own maximum output, since Anthropic refuses more; and for each
+    allowed web search, a pass over the window and the search (see the module)."""
     output = min(max_tokens, model.max_output_tokens)
-    prompt = max_input_tokens(body, model, context_window(model, beta))
-    return max(1, model.cost(prompt, output))
+    window = context_window(model, beta)
+    searches = max_web_searches(body)
+    prompt = max_input_tokens(body, model, window) + searches * window
+    return max(1, model.cost(prompt, output) + model.tool_calls_cost((WEB_SEARCH,), searches))

@@ -28,6 +28,9 @@ from providers.model import Model as Model
 from providers.model import ModelKind as ModelKind
 from providers.upstream_keys import KeySpec, parse_key_specs
 
+#: A few searches, or a search and a look at a page or two, in one response.
+DEFAULT_MAX_TOOL_CALLS = 4
+
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
@@ -44,6 +47,9 @@ class Catalog:
     alias_prefixes: dict[str, str] = field(default_factory=dict)
     #: The options of the operator's provider keys (`[keys.<name>]`, `providers.upstream_keys`).
     keys: tuple[KeySpec, ...] = ()
+    #: The `max_tool_calls` sent on a Responses request that gives a priced built-in tool and
+    #: sets none: what bounds its hold (`providers.responses_holds`).
+    default_max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS
 
     def get(self, name: str) -> Model:
         """A model by its catalog name, an alias, `provider:upstream name`, or another
@@ -103,9 +109,16 @@ def parse_catalog(text: str, extra_markup: Decimal = Decimal(1)) -> Catalog:
         aliases(data.get("aliases", {}), parsed),
         alias_prefixes(data.get("alias_prefixes", {})),
         parse_key_specs(data.get("keys", {})),
+        _max_tool_calls(data.get("default_max_tool_calls", DEFAULT_MAX_TOOL_CALLS)),
     )
     check_fallbacks(parsed, catalog.get)
     return catalog
+
+
+def _max_tool_calls(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise CatalogError(f"default_max_tool_calls: a whole number of at least 1, got {value!r}")
+    return value
 
 
 def load_catalog(path: Path | None = None, markup: Decimal = Decimal(1)) -> Catalog:

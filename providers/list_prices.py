@@ -19,7 +19,8 @@ from genai_prices import data_snapshot
 from genai_prices.data_units import unit_data
 from genai_prices.types import ModelPrice, TieredPrices
 
-from providers.prices import CATALOG_FIELDS, CATALOG_SOURCE, ListedPrice, now
+from providers.builtin_tools import TOOLS_BY_UNIT
+from providers.prices import CATALOG_FIELDS, CATALOG_SOURCE, TOOL_CALLS, ListedPrice, now
 
 #: The list prices' source as shown to operators and users.
 SOURCE = f"genai-prices {version('genai-prices')}"
@@ -32,9 +33,22 @@ _AUDIO_HOUR_KEYS = ("audio_hours", "input_audio_hours")
 _SOURCE_PROVIDERS = {"gemini": "google"}
 
 
+#: Per how many calls a built-in tool is priced, where genai-prices has no unit for it.
+_PER_CALLS = 1000
+
+
 def _unit(usage_key: str) -> tuple[int, str, Mapping[str, str]]:
-    unit = unit_data[usage_key]
+    """Per how many of the unit a price is, its direction and its dimensions.
+
+    A built-in tool's calls (genai-prices' `tool_calls` family, or one of ours that it does
+    not list) are in the direction `TOOL_CALLS`, apart from tokens and requests."""
+    unit = unit_data.get(usage_key)
+    if unit is None:
+        tool = TOOLS_BY_UNIT[usage_key]  # one of ours (image generations, MCP calls...)
+        return _PER_CALLS, TOOL_CALLS, {"family": "tool_calls", "tool_type": tool.name}
     dimensions: Mapping[str, str] = unit["dimensions"]
+    if dimensions.get("family") == "tool_calls":
+        return int(unit["per"]), TOOL_CALLS, dimensions
     return int(unit["per"]), dimensions.get("direction", "request"), dimensions
 
 
@@ -86,6 +100,8 @@ def not_free_reason(name: str, provider: str, upstream: str) -> str:
 def _from_source(model_price: ModelPrice) -> dict[str, ListedPrice]:
     prices: dict[str, ListedPrice] = {}
     for usage_key in CATALOG_FIELDS:
+        if usage_key not in unit_data:
+            continue  # a unit of ours: the catalog prices it, never the list
         value = getattr(model_price, unit_data[usage_key]["price_key"])
         if value is None:
             continue

@@ -7,9 +7,11 @@ undercharges by a rounding. `providers.catalog` builds these from the catalog fi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from providers.builtin_tools import BuiltinTool
 from providers.prices import TokenPrices, decimal_text
 from providers.usage import TokenUsage
 
@@ -86,6 +88,17 @@ class Model:
         if self.token_prices is not None:
             return self.token_prices.cost(usage)
         return self.cost(usage.input_tokens, usage.output_tokens)
+
+    def prices_tool(self, tool: BuiltinTool) -> bool:
+        """Whether calls of the built-in tool have a price here (the list's or the
+        catalog's): only then may a request give it to the model."""
+        return self.token_prices is not None and self.token_prices.tool_price(tool) is not None
+
+    def tool_calls_cost(self, tools: Iterable[BuiltinTool], calls: int) -> int:
+        """The holds' price of `calls` built-in tool calls: each at the dearest of `tools`."""
+        if self.token_prices is None:
+            return 0
+        return self.token_prices.tool_calls_bound(tools, calls)
 
     @property
     def max_input_per_1m(self) -> int:

@@ -7,8 +7,10 @@ Beside `providers.openai_compat`'s chat dialect, and the same shape: nothing her
 A response is billed from the usage of the final response object (a whole answer's, or in
 a stream the one `response.completed`, `response.incomplete` or `response.failed` carries):
 `input_tokens` with its cached and cache-written part, `output_tokens` with its reasoning
-part, each at its own price. A stream has no usage-only chunk to drop: every event reaches
-the client as it came.
+part, each at its own price, and the built-in tool calls among its `output` items, each at
+its tool's price (`final_usage`). A stream has no usage-only chunk to drop: every event
+reaches the client as it came; one that breaks off is billed an estimate that counts the
+tool calls whose `response.output_item.done` went by.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from providers.builtin_tools import call_counter, with_tool_calls
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
@@ -31,8 +34,15 @@ from providers.usage import JsonObject, TokenUsage
 RESPONSES_PROVIDER = "openai"
 #: The stream events that carry the final response, usage included.
 _FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
-#: Bytes that only the events worth parsing contain (the final ones, and errors).
-_MARKERS = (b'"response.completed"', b'"response.incomplete"', b'"response.failed"', b'"error"')
+#: Bytes that only the events worth parsing contain (the final ones, errors, and the end of
+#: an output item, which may be a built-in tool's call).
+_MARKERS = (
+    b'"response.completed"',
+    b'"response.incomplete"',
+    b'"response.failed"',
+    b'"error"',
+    b'"response.output_item.done"',
+)
 #: Every output event's type ends so (`response.output_text.delta`, reasoning summaries,
 #: function arguments...); a quote inside a JSON string is escaped, so text cannot match.
 _DELTA = b'.delta"'
@@ -78,6 +88,12 @@ def response_usage(usage: object) -> TokenUsage:
         raise UpstreamError(502, "the provider's usage figures are not whole numbers")
     asked, made = usage.get("input_tokens_details"), usage.get("output_tokens_details")
     return with_details(prompt, completion, asked, made)
+
+
+def final_usage(response: object) -> TokenUsage:
+    """What a final response object bills: its usage, and its built-in tool calls."""
+    usage = response.get("usage") if isinstance(response, dict) else None
+    return with_tool_calls(response_usage(usage), response)
 
 
 def finished(answer: object) -> bool:
@@ -130,8 +146,10 @@ class ResponsesScanner:
     """Passes a Responses stream through, noting the final usage as it goes by.
 
     Events are forwarded as they complete, unchanged; only those that may carry the final
-    response or an error are parsed. `failed` is set by an `error` event or a
-    `response.failed` one (whose usage, when it has one, is still what is billed).
+    response, an error or a finished output item are parsed. `failed` is set by an `error`
+    event or a `response.failed` one (whose usage, when it has one, is still what is
+    billed). `tool_calls` counts the built-in tool calls whose items finished, by
+    `TokenUsage` counter: what a stream that breaks off has run up.
     """
 
     def __init__(self) -> None:
@@ -139,6 +157,7 @@ class ResponsesScanner:
         self.usage: TokenUsage | None = None
         self.output_events = 0
         self.failed = False
+        self.tool_calls: dict[str, int] = {}
 
     def feed(self, chunk: bytes) -> bytes:
         """Take raw upstream bytes; return the complete events to send on.
@@ -167,10 +186,10 @@ class ResponsesScanner:
         return self.usage
 
     def produced(self, prompt_estimate: int) -> TokenUsage | None:
-        """Without the final usage (a break): the prompt estimate and the output events
-        counted; None when nothing was produced."""
-        if self.output_events:
-            return TokenUsage(prompt_estimate, self.output_events)
+        """Without the final usage (a break): the prompt estimate, the output events and the
+        built-in tool calls counted; None when nothing was produced."""
+        if self.output_events or self.tool_calls:
+            return TokenUsage(prompt_estimate, self.output_events)._replace(**self.tool_calls)
         return None
 
     def _read(self, event: bytes) -> None:
@@ -184,11 +203,17 @@ class ResponsesScanner:
         kind = parsed.get("type") if isinstance(parsed, dict) else None
         if kind == "error" or kind == "response.failed":
             self.failed = True
+        if kind == "response.output_item.done":
+            self._count(parsed.get("item"))
         if kind in _FINAL:
             final = parsed.get("response")
-            usage = final.get("usage") if isinstance(final, dict) else None
-            if usage is not None:
-                self.usage = response_usage(usage)
+            if isinstance(final, dict) and final.get("usage") is not None:
+                self.usage = final_usage(final)
+
+    def _count(self, item: object) -> None:
+        counter = call_counter(item)
+        if counter is not None:
+            self.tool_calls[counter] = self.tool_calls.get(counter, 0) + 1
 
 
 def stream_error_event(message: str) -> bytes:
@@ -229,7 +254,7 @@ class OpenAIResponses:
             usage = answer.get("usage") if isinstance(answer, dict) else None
             if usage is None and call.background:
                 return TokenUsage(0, 0)
-            return response_usage(usage)
+            return final_usage(answer)
         counted = answer.get("input_tokens") if isinstance(answer, dict) else None
         if not isinstance(counted, int):
             raise UpstreamError(502, "the provider's token count is not a whole number")

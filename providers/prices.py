@@ -14,15 +14,21 @@ charge equals genai-prices' own calculation for the same usage, rounded up to a 
 
 A tier (a long-context price) applies to every token of its unit once the call's input
 tokens exceed the tier's start, as genai-prices chooses it.
+
+Built-in tool calls (`providers.builtin_tools`: web and file searches...) are units too,
+priced per 1000 calls (`<tool>_per_1k` in the catalog) in their own direction,
+`TOOL_CALLS`: `bound` prices tokens and requests, `tool_calls_bound` the calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
+from operator import attrgetter
 
+from providers.builtin_tools import BUILTIN_TOOLS, BuiltinTool
 from providers.usage import TokenUsage
 
 _UNITS = 1_000_000  # minor units per currency unit
@@ -30,6 +36,10 @@ _PER = 1_000_000  # every stored price is per 1M of its unit
 
 #: Where a price came from when the operator's catalog gave it.
 CATALOG_SOURCE = "catalog"
+#: The direction of the built-in tools' units (genai-prices gives them none).
+TOOL_CALLS = "tool_calls"
+#: What divides a price per 1M of its unit to show it per 1000 (`web_search_per_1k`).
+_SHOWN_PER_1K = _PER // 1000
 
 
 def _text(total: int, *parts: int) -> int:
@@ -58,10 +68,12 @@ COUNTERS: dict[str, Callable[[TokenUsage], int]] = {
         u.output_tokens, u.output_audio_tokens, u.output_image_tokens
     ),
     "requests": lambda u: 1,
+    **{tool.usage_key: attrgetter(tool.counter) for tool in BUILTIN_TOOLS},
 }
 
 #: The catalog field that prices each unit (a decimal string per 1M tokens, or per 1000
-#: requests), which is also the name shown in `/v1/models` and `myapi models`.
+#: requests or tool calls), which is also the name shown in `/v1/models` and `myapi models`
+#: (a token price with `_tokens` after it).
 CATALOG_FIELDS: dict[str, str] = {
     "input_tokens": "input_per_1m",
     "output_tokens": "output_per_1m",
@@ -78,6 +90,7 @@ CATALOG_FIELDS: dict[str, str] = {
     "input_text_tokens": "input_text_per_1m",
     "output_text_tokens": "output_text_per_1m",
     "requests": "per_1k_requests",
+    **{tool.usage_key: tool.catalog_field for tool in BUILTIN_TOOLS},
 }
 
 
@@ -124,8 +137,10 @@ class TokenPrices:
     """A model's priced units, most specific first, and the bounds the holds use.
 
     Invariant: `cost(usage) <= bound(usage.input_tokens, usage.output_tokens)` whenever
-    the usage's parts do not exceed its totals, since the leaves of each direction partition
-    its total and no leaf costs more than the direction's highest price.
+    the usage's parts do not exceed its totals and it calls no built-in tool, since the
+    leaves of each direction partition its total and no leaf costs more than the
+    direction's highest price; a usage of at most `calls` calls of `tools` costs at most
+    `tool_calls_bound(tools, calls)` more.
     """
 
     units: tuple[UnitPrice, ...]
@@ -179,14 +194,28 @@ class TokenPrices:
     def price(self, usage_key: str) -> UnitPrice | None:
         return next((unit for unit in self.units if unit.usage_key == usage_key), None)
 
+    def tool_price(self, tool: BuiltinTool) -> int | None:
+        """The highest price per 1M calls of a built-in tool; None when it has no price."""
+        unit = self.price(tool.usage_key)
+        return None if unit is None else unit.highest
+
+    def tool_calls_bound(self, tools: Iterable[BuiltinTool], calls: int) -> int:
+        """`calls` calls, each at the dearest price among `tools`, rounded up: never below
+        the cost of at most that many calls of those tools. A tool without a price counts
+        as free here: the routes refuse it first (`providers.unpriced`)."""
+        dearest = max((self.tool_price(tool) or 0 for tool in tools), default=0)
+        return -(-(calls * dearest) // _PER)
+
     def shown(self) -> dict[str, str]:
-        """Each price as a decimal string of the currency, tiers as `<name>_above_<start>`."""
+        """Each price as a decimal string of the currency, per what its name says (1M
+        tokens, 1000 requests or tool calls), tiers as `<name>_above_<start>`."""
         shown: dict[str, str] = {}
         for unit in sorted(self.units, key=lambda u: list(CATALOG_FIELDS).index(u.usage_key)):
             name = _shown_name(unit.usage_key)
-            shown[name] = decimal_text(unit.base)
+            per = _SHOWN_PER_1K if "_per_1k" in name else 1
+            shown[name] = decimal_text(unit.base, per)
             for tier in unit.tiers:
-                shown[f"{name}_above_{tier.start}"] = decimal_text(tier.per_1m)
+                shown[f"{name}_above_{tier.start}"] = decimal_text(tier.per_1m, per)
         return shown
 
     def source(self) -> str:
@@ -203,15 +232,17 @@ class TokenPrices:
 
 
 def _shown_name(usage_key: str) -> str:
+    """The catalog field, and for a token price what it is per (`input_per_1m_tokens`)."""
     field = CATALOG_FIELDS[usage_key]
-    return field if usage_key == "requests" else f"{field}_tokens"
+    return f"{field}_tokens" if field.endswith("_per_1m") else field
 
 
-def decimal_text(units: int) -> str:
-    """Minor units as a plain decimal of the currency: `10.00` shows as `10`, never `1E+1`."""
+def decimal_text(units: int, divisor: int = 1) -> str:
+    """Minor units (divided by `divisor`, exactly) as a plain decimal of the currency:
+    `10.00` shows as `10`, never `1E+1`."""
     if not units:
         return "0"
-    return format((Decimal(units) / _UNITS).normalize(), "f")
+    return format((Decimal(units) / divisor / _UNITS).normalize(), "f")
 
 
 def to_units(amount: Decimal, markup: Decimal, per: int) -> int:

@@ -10,8 +10,9 @@ the whole body (`input`, `instructions`, `tools`, `text`... every byte, as for c
 - a part whose tokens cannot be known here at the model's whole context window: a file
   (`input_file`, anything named by `file_id` or `file_url`), a stored item
   (`item_reference`), reasoning or a compaction (their `encrypted_content` is not their
-  token count), and the stored context a request continues (`previous_response_id`, a
-  `prompt` template, a `conversation`);
+  token count), the stored context a request continues (`previous_response_id`, a
+  `prompt` template, a `conversation`), and a remote MCP server's tools (OpenAI lists them
+  before the first pass: their definitions are prompt this body does not show);
 - capped by the context window: without OpenAI's built-in tools (refused until priced, see
   `providers.unpriced`), a response is one pass of the model over at most its window.
 
@@ -21,7 +22,9 @@ the model's maximum output, or that maximum when the request sets none.
 
 from __future__ import annotations
 
+from providers.builtin_tools import MCP, builtin_tool, requested_tools
 from providers.catalog import Model
+from providers.errors import UnboundedRequestError
 from providers.openai_holds import IMAGE_PART_TOKENS, positive_int
 from providers.prompt_bound import PromptTally, count_of
 from providers.usage import JsonObject
@@ -78,6 +81,10 @@ def max_input_tokens(body: JsonObject, model: Model) -> int:
     for field in _STORED_CONTEXT:
         if body.get(field) is not None:
             tally.unknown_size(body[field])
+    tools = body.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        if isinstance(tool, dict) and builtin_tool(tool) is MCP:
+            tally.unknown_size(tool)
     items = count_of(body.get("input"))
     framing = _BASE_FRAMING + _ITEM_FRAMING * items + _TOOL_FRAMING * _tools(body)
     return tally.bound(model, image_tokens=IMAGE_PART_TOKENS, framing=framing)
@@ -91,6 +98,32 @@ def max_output_tokens(body: JsonObject, model: Model) -> int:
     return min(asked, model.max_output_tokens)
 
 
+def with_tool_call_bound(body: JsonObject, default: int) -> JsonObject:
+    """The body to send: with `max_tool_calls: default` when it gives the model a built-in
+    tool and sets no bound of its own (the request is never changed otherwise)."""
+    if body.get("max_tool_calls") is not None or not requested_tools(body):
+        return body
+    return {**body, "max_tool_calls": default}
+
+
+def max_tool_calls(body: JsonObject) -> int:
+    """How many built-in tool calls the response can make: 0 without a built-in tool, else
+    the request's `max_tool_calls` (set by `with_tool_call_bound` when the client sent
+    none; a body without it has no bound and cannot be held)."""
+    if not requested_tools(body):
+        return 0
+    bound = body.get("max_tool_calls")
+    if not isinstance(bound, int) or isinstance(bound, bool) or bound < 0:
+        raise UnboundedRequestError(
+            "a request with built-in tools needs `max_tool_calls`, a whole number",
+            "max_tool_calls",
+        )
+    return bound
+
+
 def hold_for_response(body: JsonObject, model: Model) -> int:
     """What to pre-authorize for a response: the most it can cost (at least one unit)."""
-    return max(1, model.cost(max_input_tokens(body, model), max_output_tokens(body, model)))
+    calls = max_tool_calls(body)
+    prompt = max_input_tokens(body, model) + calls * model.context_window
+    tokens = model.cost(prompt, max_output_tokens(body, model))
+    return max(1, tokens + model.tool_calls_cost(requested_tools(body), calls))

@@ -13,11 +13,14 @@ Invariants:
 - tools are checked against an allow-list of what is billed as tokens (function tools,
   Anthropic's client tools, Gemini's code execution and URL context), so a server tool the
   provider adds later is refused until it is priced, never passed through unbilled;
+- OpenAI's built-in tools on the Responses API (`providers.unpriced_responses`, which
+  shares the helpers here) and Anthropic's web search pass only for a model that has a
+  price for their calls, from the list prices or the operator's catalog;
 - an option set to its standard value (`service_tier: "auto"`, an empty `plugins` list)
   costs nothing extra and passes.
 
 When the catalog learns to price one of these (a per-search price, a tier multiplier), the
-rule for it goes, and the option is billed instead.
+rule for it goes, and the option is billed instead, as OpenAI's built-in tools are.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from providers.anthropic_tools import is_web_search
+from providers.builtin_tools import WEB_SEARCH
+from providers.model import Model
 from providers.usage import JsonObject
 
 
@@ -37,14 +43,14 @@ class Unpriced:
     message: str
 
 
-def _refusal(param: str, what: str, instead: str) -> Unpriced:
+def refusal(param: str, what: str, instead: str) -> Unpriced:
     return Unpriced(
         param,
         f"`{param}` {what} is not priced by this service, so it cannot be billed here; {instead}",
     )
 
 
-def _indexed(values: object) -> Iterator[tuple[int, JsonObject]]:
+def indexed(values: object) -> Iterator[tuple[int, JsonObject]]:
     """The objects of a list with their positions; anything else yields nothing (the
     provider judges malformed tools, which cost nothing when refused there)."""
     if isinstance(values, list):
@@ -53,7 +59,7 @@ def _indexed(values: object) -> Iterator[tuple[int, JsonObject]]:
                 yield index, value
 
 
-def _present(body: JsonObject, name: str) -> bool:
+def present(body: JsonObject, name: str) -> bool:
     """Set to something other than null or an empty list/object (which change nothing)."""
     value = body.get(name)
     return value is not None and value != [] and value != {}
@@ -82,19 +88,19 @@ def openai_chat(body: JsonObject, upstream_model: str) -> Unpriced | None:
     `upstream_model` is the provider's name for the catalog model: OpenRouter's `:online`
     variant adds a web search to every call.
     """
-    if tier := _service_tier(body):
+    if tier := service_tier(body):
         return tier
     if body.get("web_search_options") is not None:  # even `{}` turns the search on
-        return _refusal(
+        return refusal(
             "web_search_options",
             "(a web search, billed by the provider per call)",
             "leave `web_search_options` out and use a model without search",
         )
     for name, (what, instead) in _OPENROUTER_EXTRAS.items():
-        if _present(body, name):
-            return _refusal(name, what, instead)
+        if present(body, name):
+            return refusal(name, what, instead)
     if upstream_model.endswith(":online"):
-        return _refusal(
+        return refusal(
             "model",
             f"{upstream_model!r} (its `:online` variant adds a web search to every call)",
             "use the model without `:online`",
@@ -102,10 +108,10 @@ def openai_chat(body: JsonObject, upstream_model: str) -> Unpriced | None:
     return _chat_tools(body.get("tools"))
 
 
-def _service_tier(body: JsonObject) -> Unpriced | None:
+def service_tier(body: JsonObject) -> Unpriced | None:
     tier = body.get("service_tier")
     if tier is not None and tier not in _STANDARD_TIERS:
-        return _refusal(
+        return refusal(
             "service_tier",
             f"{tier!r} (priced by the provider above or below the standard price)",
             'leave `service_tier` out, or send "auto" or "default"',
@@ -114,57 +120,15 @@ def _service_tier(body: JsonObject) -> Unpriced | None:
 
 
 def _chat_tools(tools: object) -> Unpriced | None:
-    for index, tool in _indexed(tools):
+    for index, tool in indexed(tools):
         kind = tool.get("type")
         if kind not in _CHAT_TOOL_TYPES:
-            return _refusal(
+            return refusal(
                 f"tools[{index}].type",
                 f"{kind!r} (a provider-side tool, billed per use)",
                 'send tools of type "function" (billed as tokens) instead',
             )
     return None
-
-
-# --- OpenAI Responses ------------------------------------------------------------------
-
-#: Tools the client runs (or that only shape what the model writes): billed as tokens.
-_RESPONSES_CLIENT_TOOLS = frozenset(
-    {"function", "custom", "namespace", "computer", "computer_use_preview", "local_shell"}
-    | {"apply_patch"}
-)
-
-
-def openai_responses(body: JsonObject) -> Unpriced | None:
-    """A Responses API request: a non-standard tier, server-side compaction, and every
-    built-in tool OpenAI runs itself (web and file search, code interpreter, image
-    generation, remote MCP, a hosted shell...) are refused."""
-    if tier := _service_tier(body):
-        return tier
-    if _present(body, "context_management"):
-        return _refusal(
-            "context_management",
-            "(server-side compaction, extra passes of the model that no hold here bounds)",
-            "leave `context_management` out",
-        )
-    for index, tool in _indexed(body.get("tools")):
-        kind = tool.get("type")
-        if kind in _RESPONSES_CLIENT_TOOLS or (kind == "shell" and _local_shell(tool)):
-            continue
-        return _refusal(
-            f"tools[{index}].type",
-            f"{kind!r} (a built-in tool that OpenAI runs and bills per call or per container)",
-            'leave it out; tools of type "function" or "custom", and the computer, local '
-            "shell and apply_patch tools (billed as tokens) are accepted",
-        )
-    return None
-
-
-def _local_shell(tool: JsonObject) -> bool:
-    """A shell tool whose commands the client runs (no environment, or a local one)."""
-    environment = tool.get("environment")
-    return environment is None or (
-        isinstance(environment, dict) and environment.get("type") == "local"
-    )
 
 
 # --- Anthropic Messages ----------------------------------------------------------------
@@ -173,21 +137,31 @@ def _local_shell(tool: JsonObject) -> bool:
 _ANTHROPIC_CLIENT_TOOLS = ("computer_", "bash_", "text_editor_", "memory_")
 
 
-def anthropic_messages(body: JsonObject) -> Unpriced | None:
-    """An Anthropic Messages request: server tools and MCP servers are refused."""
-    if _present(body, "mcp_servers"):
-        return _refusal(
+def anthropic_messages(body: JsonObject, model: Model) -> Unpriced | None:
+    """An Anthropic Messages request to `model`: MCP servers and server tools are refused,
+    but for the web search (`providers.anthropic_tools`) when `model` prices searches."""
+    if present(body, "mcp_servers"):
+        return refusal(
             "mcp_servers",
             "(remote MCP servers, run by Anthropic with tools priced per use)",
             "leave `mcp_servers` out and pass the tools you need as custom tools",
         )
-    for index, tool in _indexed(body.get("tools")):
+    for index, tool in indexed(body.get("tools")):
         kind = tool.get("type")
         if kind is None or kind == "custom":
             continue
         if isinstance(kind, str) and kind.startswith(_ANTHROPIC_CLIENT_TOOLS):
             continue
-        return _refusal(
+        if is_web_search(tool):
+            if model.prices_tool(WEB_SEARCH):
+                continue
+            return refusal(
+                f"tools[{index}].type",
+                f"{kind!r} (Anthropic's web search, billed per search; the operator has not "
+                f"priced it for {model.name}: catalog field `{WEB_SEARCH.catalog_field}`)",
+                "leave it out",
+            )
+        return refusal(
             f"tools[{index}].type",
             f"{kind!r} (a server tool such as web search, web fetch or code execution, "
             "billed by Anthropic per use or per container hour)",
@@ -233,12 +207,12 @@ def gemini_generation(body: JsonObject) -> Unpriced | None:
 
 
 def _gemini_tools(tools: object) -> Unpriced | None:
-    for index, tool in _indexed(tools):
+    for index, tool in indexed(tools):
         unpriced = [field for field in tool if field not in _GEMINI_TOKEN_TOOLS]
         if unpriced:
             field = unpriced[0]
             what = _GROUNDING if field in _GEMINI_GROUNDING else _GOOGLE_SIDE
-            return _refusal(
+            return refusal(
                 f"tools[{index}].{field}",
                 what,
                 "leave it out; functionDeclarations, codeExecution and urlContext "
@@ -256,32 +230,33 @@ def openai_image(body: JsonObject) -> Unpriced | None:
     be one JSON body carrying its usage; so are outputs whose tokens have no figure here:
     SVG (written by a second model, whose usage the answer bills apart) and GIF frames."""
     if body.get("stream") is not None and body.get("stream") is not False:
-        return _refusal(
+        return refusal(
             "stream",
             "(a streamed image, whose partial images the provider bills as extra output)",
             "leave `stream` out: the image comes in one answer",
         )
     if body.get("partial_images") not in (None, 0):
-        return _refusal(
+        return refusal(
             "partial_images",
             "(partial images, each billed by the provider as extra output)",
             "leave `partial_images` out",
         )
-    return _image_output(body)
+    return image_output(body)
 
 
-def _image_output(body: JsonObject) -> Unpriced | None:
+def image_output(body: JsonObject, where: str = "") -> Unpriced | None:
+    """SVG or GIF output; `where` prefixes the field named (an image generation tool's)."""
     output_format = body.get("output_format")
     svg = [name for name in body if name == "svg" or name.startswith("svg[")]
     if output_format == "svg" or svg:
-        return _refusal(
-            "output_format" if output_format == "svg" else svg[0],
+        return refusal(
+            where + ("output_format" if output_format == "svg" else svg[0]),
             "(SVG, written by a second model whose usage is billed apart)",
             "ask for png, webp or jpeg",
         )
     if output_format == "gif" or body.get("frame_count") is not None:
-        return _refusal(
-            "output_format" if output_format == "gif" else "frame_count",
+        return refusal(
+            where + ("output_format" if output_format == "gif" else "frame_count"),
             "(a GIF, whose frames have no published token figure)",
             "ask for png, webp or jpeg",
         )

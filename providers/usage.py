@@ -19,11 +19,13 @@ class TokenUsage(NamedTuple):
     Invariant: the breakdown fields are parts of those totals, never additions to them
     (cached and cache-written input are input tokens, reasoning is output): a breakdown the
     provider did not report stays 0, and each part is priced at its own price
-    (`providers.prices`), the rest of its total at the total's price.
+    (`providers.prices`), the rest of its total at the total's price. The `*_calls` fields
+    are no tokens: they count the built-in tools a response called
+    (`providers.builtin_tools`), each call priced apart from the tokens.
 
     A NamedTuple rather than a frozen dataclass: a Gemini stream builds one per event, and a
-    tuple of eleven fields is built faster than a frozen dataclass of two. Compare a usage only
-    with another `TokenUsage`.
+    tuple of seventeen fields is built faster than a frozen dataclass of two. Compare a usage
+    only with another `TokenUsage`.
     """
 
     input_tokens: int
@@ -44,6 +46,13 @@ class TokenUsage(NamedTuple):
     #: The image part of `cache_read_tokens` (so also a part of `input_image_tokens`): GPT
     #: image models price cached image input apart from cached text.
     cache_read_image_tokens: int = 0
+    #: OpenAI's built-in tools called (Responses API): calls, not tokens.
+    web_search_calls: int = 0
+    file_search_calls: int = 0
+    code_interpreter_calls: int = 0
+    image_generation_calls: int = 0
+    mcp_calls: int = 0
+    shell_calls: int = 0
 
 
 @dataclass(frozen=True, slots=True)

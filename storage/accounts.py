@@ -112,12 +112,16 @@ INSERT INTO calls (request_id, account_id, endpoint, provider, model, status, in
                    output_units, cost, shortfall, balance_after, held, latency_ms, created_at,
                    cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
                    reasoning_tokens, input_audio_tokens, output_audio_tokens,
-                   input_image_tokens, output_image_tokens, settle_key, response_id)
+                   input_image_tokens, output_image_tokens, web_search_calls,
+                   file_search_calls, code_interpreter_calls, image_generation_calls,
+                   mcp_calls, shell_calls, settle_key, response_id)
 SELECT :request_id, id, :endpoint, :provider, :model, :status, :input_units, :output_units,
        {_CHARGEABLE}, :cost - {_CHARGEABLE}, balance - {_CHARGEABLE}, :held, :latency_ms, :now,
        :cache_read_tokens, :cache_write_tokens, :cache_write_1h_tokens,
        :reasoning_tokens, :input_audio_tokens, :output_audio_tokens,
-       :input_image_tokens, :output_image_tokens, :settle_key, :response_id
+       :input_image_tokens, :output_image_tokens, :web_search_calls,
+       :file_search_calls, :code_interpreter_calls, :image_generation_calls,
+       :mcp_calls, :shell_calls, :settle_key, :response_id
 FROM accounts WHERE id = :account_id{{lock}}
 ON CONFLICT (settle_key) DO NOTHING
 RETURNING id, cost, shortfall, balance_after

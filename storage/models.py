@@ -117,6 +117,14 @@ class CallRecord:
     output_audio_tokens: int = 0
     input_image_tokens: int = 0
     output_image_tokens: int = 0
+    #: The built-in tool calls of a response (`storage.schema_tools`): counts, not tokens,
+    #: each priced per call and included in `cost`.
+    web_search_calls: int = 0
+    file_search_calls: int = 0
+    code_interpreter_calls: int = 0
+    image_generation_calls: int = 0
+    mcp_calls: int = 0
+    shell_calls: int = 0
     #: Unique per call (`storage.schema_settle`, migration 15): writing the same settlement
     #: again is a no-op, so one whose answer was lost can be retried. None: no retry.
     settle_key: str | None = None

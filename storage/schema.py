@@ -3,7 +3,8 @@
 Migrations 1-5 (the accounts, the ledger and the settle of a call) are defined here, the
 others in `storage.schema_features` (6-10), `storage.schema_images` (11),
 `storage.schema_settle` (12 and 15), `storage.schema_locks` (13), `storage.schema_usage`
-(14), `storage.schema_responses` (16) and `storage.schema_keys` (17); `MIGRATIONS` puts
+(14), `storage.schema_responses` (16), `storage.schema_keys` (17) and
+`storage.schema_tools` (18); `MIGRATIONS` puts
 them in order and checks at import that the versions are 1..n. Applied by
 `storage.migrations.migrate`. Never edit a released migration: add the next one. What they
 add up to today, the settle triggers included, is described in storage/schema.sqlite.sql
@@ -31,6 +32,7 @@ from storage.schema_locks import LOCK_CAUSE_MIGRATION
 from storage.schema_migration import Migration, checked
 from storage.schema_responses import RESPONSES_MIGRATION
 from storage.schema_settle import SETTLE_KEY_MIGRATION, SETTLE_MIGRATION
+from storage.schema_tools import TOOL_CALLS_MIGRATION
 from storage.schema_usage import USAGE_BREAKDOWN_MIGRATION
 
 __all__ = ["MIGRATIONS", "Migration"]
@@ -241,6 +243,7 @@ MIGRATIONS: tuple[Migration, ...] = checked(
         SETTLE_KEY_MIGRATION,
         RESPONSES_MIGRATION,
         KEY_HEALTH_MIGRATION,
+        TOOL_CALLS_MIGRATION,
     )
 )
 """Every migration of this release, in order; `MIGRATIONS[n - 1].version == n` (checked)."""

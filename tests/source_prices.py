@@ -19,7 +19,8 @@ _PROVIDER_IDS = {"gemini": "google"}
 
 
 def source_units(model: Model, usage: TokenUsage) -> int:
-    """genai-prices' own price for `usage` on `model`, in minor units rounded up."""
+    """genai-prices' own price for `usage` on `model`, in minor units rounded up: its
+    built-in tool calls too, in genai-prices' units (a file search is a storage search)."""
     source = Usage(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
@@ -34,6 +35,9 @@ def source_units(model: Model, usage: TokenUsage) -> int:
         output_image_tokens=usage.output_image_tokens,
         cache_audio_read_tokens=0,  # not reported by our providers apart from cache reads
         cache_image_read_tokens=usage.cache_read_image_tokens,
+        web_searches=usage.web_search_calls,
+        storage_searches=usage.file_search_calls,
+        code_executions=usage.code_interpreter_calls,
     )
     return _priced(model, source)
 

@@ -149,6 +149,14 @@ def test_models_lists_prices_and_availability(
     assert re.search(r"whisper-1\s+openai\s+not configured\s+per_minute 0.006 USD", out)
 
 
+def test_models_shows_the_built_in_tools_prices_per_1000_calls(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = cli(settings, capsys, "models")
+    assert re.search(r"\ngpt-5 .* web_search_per_1k 10, file_search_per_1k 2\.5 USD", out)
+    assert not re.search(r"\ngpt-4\.1-nano .*_search_per_1k", out)
+
+
 def test_models_says_which_output_limits_are_not_documented(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

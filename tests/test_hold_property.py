@@ -1,9 +1,10 @@
 """Property: for every request, the charge is the provider's bill and never exceeds the hold.
 
 Generated requests (n, tools, images, files, both token limits, long prompts, Gemini's
-configs, Responses inputs) go through the real API app to `MaximalProvider`, which bills
-each as high as its provider's rules allow. The charge must equal that usage priced by the
-catalog (no shortfall: the user paid it all) and stay within the call's hold.
+configs, Responses inputs and built-in tools) go through the real API app to
+`MaximalProvider`, which bills each as high as its provider's rules allow. The charge must
+equal that usage priced by the catalog (no shortfall: the user paid it all) and stay within
+the call's hold.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from hypothesis import strategies as st
 
 from providers.catalog import load_catalog
 from providers.registry import PROVIDER_NAMES
-from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
 from tests.fakes.maximal import MaximalProvider
 from tests.fakes.server import serve_app
@@ -67,9 +67,9 @@ async def check(api: ApiHarness, maximal: MaximalProvider, path: str, body: Any)
     if response.status in (400, 413) and len(maximal.billed) == before:
         return  # refused: by the gateway (a body over its limit too) or, too long, the provider
     assert response.status == 200, await response.text()
-    [(_, prompt, output)] = maximal.billed[before:]
+    [(_, usage)] = maximal.billed[before:]
     call = dict(rows[0])
-    expected = CATALOG.get(call["model"]).cost_of(TokenUsage(prompt, output))
+    expected = CATALOG.get(call["model"]).cost_of(usage)
     assert (call["cost"], call["shortfall"]) == (expected, 0)
     assert call["cost"] <= call["held"]
 
@@ -146,7 +146,7 @@ def responses_part(text: str, kind: int) -> dict[str, Any]:
 
 responses_bodies = st.fixed_dictionaries(
     {
-        "model": st.sampled_from(["gpt-4o-mini", "gpt-4", "o3-mini", "o1-pro"]),
+        "model": st.sampled_from(["gpt-4o-mini", "gpt-4", "o3-mini", "o1-pro", "gpt-5"]),
         "input": texts
         | st.lists(
             st.builds(
@@ -163,9 +163,13 @@ responses_bodies = st.fixed_dictionaries(
         "instructions": texts,
         "max_output_tokens": st.integers(1, 200_000),
         "tools": st.lists(
-            st.builds(lambda d: {"type": "function", "name": "f", "description": d}, texts),
-            max_size=2,
+            st.builds(lambda d: {"type": "function", "name": "f", "description": d}, texts)
+            | st.sampled_from(["web_search", "web_search_preview", "file_search"]).map(
+                lambda kind: {"type": kind}
+            ),
+            max_size=3,
         ),
+        "max_tool_calls": st.integers(0, 6),
     },
 )
 

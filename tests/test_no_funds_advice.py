@@ -45,4 +45,6 @@ async def test_a_402_names_the_routes_own_limit(
 def test_routes_without_a_token_limit_advise_a_smaller_request() -> None:
     assert how_to_need_less("/v1/images/generations") == "ask for fewer or smaller images"
     assert how_to_need_less("/v1/embeddings") == "send a shorter input"
-    assert how_to_need_less("/openai/v1/responses") == "send a lower max_output_tokens"
+    assert how_to_need_less("/openai/v1/responses") == (
+        "send a lower max_output_tokens (with built-in tools, a lower max_tool_calls)"
+    )

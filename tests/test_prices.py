@@ -1,5 +1,6 @@
-"""Token prices: each usage category at genai-prices' own price, the catalog's override
-per field, the hold above every charge, and an unpriced model refused."""
+"""Token prices: each usage category (and built-in tool call) at genai-prices' own price,
+the catalog's override per field, the hold above every charge, and an unpriced model
+refused."""
 
 from __future__ import annotations
 
@@ -49,8 +50,16 @@ def usages(draw: st.DrawFn) -> TokenUsage:
     )
 
 
+@st.composite
+def usages_with_tool_calls(draw: st.DrawFn) -> TokenUsage:
+    """A usage as above, with built-in tool calls (searches) beside its tokens."""
+    usage = draw(usages())
+    searches = st.integers(0, 50)
+    return usage._replace(web_search_calls=draw(searches), file_search_calls=draw(searches))
+
+
 @settings(max_examples=60, deadline=None)
-@given(usage=usages())
+@given(usage=usages_with_tool_calls())
 def test_every_listed_model_charges_what_genai_prices_calculates(usage: TokenUsage) -> None:
     assert len(LISTED) >= 20
     for model in LISTED:

@@ -146,9 +146,16 @@ def test_the_created_event_gives_the_response_id() -> None:
 
 #: Each refused request: what it adds to HELLO, the field the 400 names, and its code.
 REFUSED: dict[str, tuple[dict[str, Any], str, str]] = {
-    "web_search": ({"tools": [{"type": "web_search"}]}, "tools[0].type", "option_not_priced"),
-    "file_search": (
-        {"tools": [{"type": "function", "name": "f"}, {"type": "file_search"}]},
+    "web_search_unpriced": (
+        {"model": "gpt-4.1-nano", "tools": [{"type": "web_search"}]},
+        "tools[0].type",
+        "option_not_priced",
+    ),
+    "file_search_unpriced": (
+        {
+            "model": "gpt-4.1-nano",
+            "tools": [{"type": "function", "name": "f"}, {"type": "file_search"}],
+        },
         "tools[1].type",
         "option_not_priced",
     ),

@@ -34,6 +34,7 @@ RELEASED = {
     15: ("settle_key", "7867f6ee88facd22"),
     16: ("response_owners", "87f51911654e85a2"),
     17: ("upstream_key_health", "1c4bdd1a0cedda5e"),
+    18: ("call_tool_calls", "d910c3687b6a21a7"),
 }
 
 

@@ -123,12 +123,15 @@ async def test_a_priced_chat_neighbour_still_passes(
 # --- Anthropic messages --------------------------------------------------------------------
 
 WEB_SEARCH = {"type": "web_search_20250305", "name": "web_search", "max_uses": 3}
+#: A model genai-prices has no search price for: its web search is not priced.
+UNSEARCHED = "claude-3-haiku-20240307"
 
 
 @pytest.mark.parametrize(
     ("change", "param"),
     [
-        ({"tools": [WEB_SEARCH]}, "tools[0].type"),
+        ({"model": UNSEARCHED, "tools": [WEB_SEARCH]}, "tools[0].type"),
+        ({"tools": [{"type": "web_search_20260209", "name": "web_search"}]}, "tools[0].type"),
         ({"tools": [{"type": "web_fetch_20250910", "name": "web_fetch"}]}, "tools[0].type"),
         (
             {"tools": [{"name": "f", "input_schema": {}}, {"type": "code_execution_20250825"}]},

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from providers import unpriced
+from providers.catalog import load_catalog
 
 USER = [{"role": "user", "content": "hi"}]
+CLAUDE = load_catalog().get("claude-3-5-haiku-latest")
 
 
 def test_an_openrouter_online_variant_is_refused_by_its_model() -> None:
@@ -42,12 +44,12 @@ def test_the_first_unpriced_chat_option_is_the_one_named() -> None:
 
 def test_an_anthropic_memory_tool_is_a_client_tool() -> None:
     body = {"tools": [{"type": "memory_20250818", "name": "memory"}], "mcp_servers": []}
-    assert unpriced.anthropic_messages(body) is None
+    assert unpriced.anthropic_messages(body, CLAUDE) is None
 
 
 @pytest.mark.parametrize("kind", ["web_search_20260101", "tool_search_tool_regex_20251119"])
 def test_an_anthropic_server_tool_not_known_today_is_refused(kind: str) -> None:
-    found = unpriced.anthropic_messages({"tools": [{"type": kind, "name": "x"}]})
+    found = unpriced.anthropic_messages({"tools": [{"type": kind, "name": "x"}]}, CLAUDE)
     assert found is not None
     assert found.param == "tools[0].type"
 

@@ -5,7 +5,9 @@ The official `anthropic` SDK works with only its `base_url` changed: it sends th
 body is validated and the model resolved before the billed-request pipeline
 (`api.pipeline`), so bad input, unknown models and unconfigured providers change nothing in
 the database; its hold is the most the call can cost on any model of its chain (fallbacks
-of Anthropic's own: another provider cannot answer this protocol).
+of Anthropic's own: another provider cannot answer this protocol). A web search tool
+without `max_uses` is sent with the catalog's `default_max_tool_calls`, which bounds its
+hold (`providers.anthropic_holds`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
 from providers.anthropic import ANTHROPIC_MESSAGES, AnthropicCall, messages_payload
+from providers.anthropic_tools import with_max_uses
 from providers.catalog import ModelKind
 from providers.dialect_client import DialectClient
 
@@ -49,9 +52,11 @@ async def messages(request: web.Request) -> web.StreamResponse:
     credentials = take_credentials(request, body)
     parsed = validated(MessagesRequest, body)
     route = route_of_kind(context.registry, parsed.model, ModelKind.CHAT).same_provider()
-    refuse_unpriced(unpriced.anthropic_messages(body))
-    hold = route.chain_hold(lambda model: ANTHROPIC_MESSAGES.hold(body, model, request.headers))
-    payload = messages_payload(body, route.model)
+    for candidate in route.chain:
+        refuse_unpriced(unpriced.anthropic_messages(body, candidate.model))
+    bounded = with_max_uses(body, context.registry.catalog.default_max_tool_calls)
+    hold = route.chain_hold(lambda model: ANTHROPIC_MESSAGES.hold(bounded, model, request.headers))
+    payload = messages_payload(bounded, route.model)
     client = DialectClient(context.upstream, ANTHROPIC_MESSAGES)
     sent = AnthropicCall(payload, request.headers)
     async with billed_request(

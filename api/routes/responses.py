@@ -1,8 +1,11 @@
 """`POST /v1/responses` and `POST /v1/responses/input_tokens`: OpenAI's Responses API.
 
 The same order as chat (`api.routes.chat`): the body is validated, the model resolved, the
-options the catalog cannot price refused and the hold estimated before the billed-request
-pipeline runs, so bad input changes nothing in the database. Inside the call, the stored
+options the catalog cannot price refused (for every model of the fallback chain) and the
+hold estimated before the billed-request pipeline runs, so bad input changes nothing in the
+database. A request that gives the model a priced built-in tool and no `max_tool_calls` is
+sent with the catalog's `default_max_tool_calls`, which bounds its hold
+(`providers.responses_holds`). Inside the call, the stored
 responses the request names must be the caller's (`api.response_owners`); then the call is
 billed from the usage of the final response, and the response's owner recorded. A
 background response keeps its hold past the call, until it is settled (`api.background`).
@@ -27,7 +30,6 @@ from api.relay import relay_stream
 from api.response_owners import claiming, require_owned
 from api.route_rows import openai_rows
 from api.routes.kinds import refuse_unpriced, route_of_kind
-from providers import unpriced
 from providers.catalog import ModelKind
 from providers.dialect_client import DialectClient
 from providers.openai_responses import (
@@ -41,6 +43,8 @@ from providers.openai_responses import (
     stored,
 )
 from providers.registry import Route
+from providers.responses_holds import with_tool_call_bound
+from providers.unpriced_responses import openai_responses as unpriced_options
 from providers.usage import JsonObject, TokenUsage
 
 _RESPONSE_ID = Field(default=None, min_length=1, max_length=256)
@@ -62,6 +66,7 @@ class ResponsesRequest(BaseModel):
     instructions: str | None = None
     stream: bool = False
     max_output_tokens: int | None = Field(default=None, ge=1)
+    max_tool_calls: int | None = Field(default=None, ge=0)
     previous_response_id: str | None = _RESPONSE_ID
     store: bool | None = None
     background: bool | None = None
@@ -126,10 +131,12 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     asked = validated(ResponsesRequest, body)
     refuse_unserved(body)
     route = responses_route(context, asked.model)
-    refuse_unpriced(unpriced.openai_responses(body))
-    hold = OPENAI_RESPONSES.hold(body, route.model, request.headers)
+    for candidate in route.chain:
+        refuse_unpriced(unpriced_options(body, candidate.model))
+    sent = with_tool_call_bound(body, context.registry.catalog.default_max_tool_calls)
+    hold = route.chain_hold(lambda model: OPENAI_RESPONSES.hold(sent, model, request.headers))
     background = asked.background is True
-    outgoing = ResponsesCall(responses_payload(body, route.model), background=background)
+    outgoing = ResponsesCall(responses_payload(sent, route.model), background=background)
     async with billed_request(
         request, credentials, route, hold, body=body, stream=asked.stream
     ) as call:

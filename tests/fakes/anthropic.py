@@ -2,11 +2,13 @@
 
 It records every request (path, headers, parsed body) so tests can check what the gateway
 forwarded, and every byte of every stream it sent, so tests can check the relay altered
-none. Switches per test: the usage, an error status (answered in Anthropic's error shape),
-a delay before answering (to provoke the gateway's read timeout), and for streams a pause
-after some text deltas until `resume` is set, a cut (the connection dropped mid-stream), a
-hang (nothing more sent until the gateway lets go), the final usage held back until
-`usage_gate` is set (late, or never), or usage left out.
+none. Switches per test: the usage (web searches too: each a `server_tool_use` and its
+`web_search_tool_result` before the text, counted in `usage.server_tool_use`), an error
+status (answered in Anthropic's error shape), a delay before answering (to provoke the
+gateway's read timeout), and for streams a pause after some text deltas until `resume` is
+set, a cut (the connection dropped mid-stream), a hang (nothing more sent until the
+gateway lets go), the final usage held back until `usage_gate` is set (late, or never),
+or usage left out.
 
 Its server cancels a handler whose client went away, so a hanging stream ends with it.
 """
@@ -54,6 +56,8 @@ class FakeAnthropic:
     #: A stream's `message_delta` repeats the whole usage (input and cache figures too, as
     #: the current API does), not only `output_tokens`.
     cumulative_delta: bool = False
+    #: The web searches a message makes (`server_tool_use.web_search_requests`).
+    web_searches: int = 0
     reply: str = "Hello from the fake Anthropic"
     api_key: str | None = None  # when set, any other x-api-key is refused as the API does
     fail_status: int | None = None
@@ -123,6 +127,9 @@ class FakeAnthropic:
             usage["cache_read_input_tokens"] = self.cache_read_input_tokens
         if self.cache_creation is not None:
             usage["cache_creation"] = self.cache_creation
+        if self.web_searches:
+            searches = {"web_search_requests": self.web_searches, "web_fetch_requests": 0}
+            usage["server_tool_use"] = searches
         return usage
 
     def _message(self, body: dict[str, Any], *, final: bool) -> dict[str, Any]:
@@ -131,7 +138,7 @@ class FakeAnthropic:
             "id": MESSAGE_ID,
             "type": "message",
             "role": "assistant",
-            "content": [{"type": "text", "text": self.reply}] if final else [],
+            "content": [*self._searches(), {"type": "text", "text": self.reply}] if final else [],
             "model": body["model"],
             "stop_reason": "end_turn" if final else None,
             "stop_sequence": None,
@@ -140,6 +147,27 @@ class FakeAnthropic:
         if self.omit_usage and not final:
             del message["usage"]
         return message
+
+    def _searches(self) -> list[dict[str, Any]]:
+        """Each search as Anthropic shows it: the server's tool use, then its results."""
+        blocks: list[dict[str, Any]] = []
+        for n in range(self.web_searches):
+            use_id = f"srvtoolu_fake{n}"
+            query = {"query": "weather today"}
+            blocks.append(
+                {"type": "server_tool_use", "id": use_id, "name": "web_search", "input": query}
+            )
+            result = {
+                "type": "web_search_result",
+                "url": "https://example.com/weather",
+                "title": "Weather",
+                "encrypted_content": "EqgfCioIARgBIiQ3",
+                "page_age": None,
+            }
+            blocks.append(
+                {"type": "web_search_tool_result", "tool_use_id": use_id, "content": [result]}
+            )
+        return blocks
 
     async def _stream(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         response = web.StreamResponse(
@@ -167,7 +195,7 @@ class FakeAnthropic:
         else:
             usage = (
                 self._usage(self.output_tokens)
-                if self.cumulative_delta
+                if self.cumulative_delta or self.web_searches
                 else {"output_tokens": self.output_tokens}
             )
             await self._event(response, "message_delta", delta=stop, usage=usage)

@@ -5,7 +5,9 @@ server, and
 counts usage from the request by its own statement of the rules (kept apart from the
 gateway's code on purpose): every byte of every string and key in the body is a prompt
 token, each image costs the provider's largest image, a part of unknown size the whole
-context window, and each choice or candidate produces the full output it was allowed.
+context window, and each choice or candidate produces the full output it was allowed. A
+response given built-in tools calls the dearest of them `max_tool_calls` times (without a
+bound, 100 times), each call followed by another pass over the whole window.
 OpenAI's legacy completions bill each prompt's bytes (or token ids) and its suffix's, and
 every `best_of` candidate of every prompt its whole `max_tokens` (16 unless sent), plus
 the prompt again when it is echoed.
@@ -19,12 +21,21 @@ from typing import Any
 
 from aiohttp import web
 
-from providers.catalog import Catalog
+from providers.catalog import Catalog, Model
+from providers.usage import TokenUsage
 
 #: The most one image costs, by provider: gpt-4o-mini's high detail (8 tiles of 5,667 and
 #: 2,833), Claude's 2,576-pixel images (4,784), Gemini's 31 tiles of 258.
 NATIVE = ("anthropic", "gemini")
 IMAGE_TOKENS = {"openai": 48_169, "anthropic": 4_784, "gemini": 31 * 258}
+#: The built-in tools it runs: a request tool's type, its call's item and usage counter.
+TOOL_CALLS = {
+    "web_search": ("web_search_call", "web_search_calls"),
+    "web_search_preview": ("web_search_call", "web_search_calls"),
+    "file_search": ("file_search_call", "file_search_calls"),
+}
+#: The calls a response makes when the request does not bound them.
+UNBOUNDED_CALLS = 100
 
 
 def text_bytes(value: object) -> int:
@@ -41,7 +52,7 @@ class MaximalProvider:
     """Answers each dialect with the highest usage its provider could bill for the body."""
 
     catalog: Catalog
-    billed: list[tuple[str, int, int]] = field(default_factory=list)
+    billed: list[tuple[str, TokenUsage]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
@@ -52,20 +63,27 @@ class MaximalProvider:
         app.router.add_post("/{version}/models/{model_and_method}", self._gemini)
         return app
 
-    def _limits(self, dialect: str, upstream: str) -> tuple[int, int]:
-        """The model's (max output, context window); OpenAI's dialect serves several."""
-        model = next(
+    def _model(self, dialect: str, upstream: str) -> Model:
+        return next(
             m
             for m in self.catalog.models.values()
             if m.upstream == upstream and (dialect == "openai") != (m.provider in NATIVE)
         )
+
+    def _limits(self, dialect: str, upstream: str) -> tuple[int, int]:
+        """The model's (max output, context window); OpenAI's dialect serves several."""
+        model = self._model(dialect, upstream)
         return model.max_output_tokens, model.context_window
 
-    def _answer(self, upstream: str, prompt: int, output: int, window: int) -> web.Response | None:
-        if prompt > window:
+    def _answer(
+        self, upstream: str, prompt: int, output: int, window: int, **calls: int
+    ) -> web.Response | None:
+        """A refusal of a pass over more than the window; else the usage billed, recorded."""
+        passes = sum(calls.values())
+        if prompt - passes * window > window:
             error = {"message": "prompt is too long", "type": "invalid_request_error"}
             return web.json_response({"error": error}, status=400)
-        self.billed.append((upstream, prompt, output))
+        self.billed.append((upstream, TokenUsage(prompt, output, **calls)))
         return None
 
     async def _openai(self, request: web.Request) -> web.Response:
@@ -89,12 +107,13 @@ class MaximalProvider:
         candidates = max(body.get("n", 1), body.get("best_of", 1))
         each = min(body.get("max_tokens", 16), most)
         output = sum(candidates * (each + (size if body.get("echo") else 0)) for size in sizes)
-        self.billed.append((body["model"], sum(sizes), output))
+        self.billed.append((body["model"], TokenUsage(sum(sizes), output)))
         usage = {"prompt_tokens": sum(sizes), "completion_tokens": output}
         return web.json_response({"choices": [], "usage": usage})
 
     async def _responses(self, request: web.Request) -> web.Response:
-        """A response: a file part is the whole window; half the output is reasoning."""
+        """A response: a file part is the whole window; half the output is reasoning; every
+        built-in tool call another pass over the whole window."""
         body = await request.json()
         most, window = self._limits("openai", body["model"])
         parts = _parts(body.get("input"))
@@ -103,12 +122,29 @@ class MaximalProvider:
         prompt = text_bytes(body) - sum(text_bytes(p) for p in images + files)
         prompt += len(images) * IMAGE_TOKENS["openai"]
         prompt = window if files else prompt
+        item, counter, calls = self._tool_calls(body)
+        prompt += calls * window
         output = min(body.get("max_output_tokens") or most, most)
-        refused = self._answer(body["model"], prompt, output, window)
+        refused = self._answer(body["model"], prompt, output, window, **{counter: calls})
         details = {"reasoning_tokens": output // 2}
         usage = {"input_tokens": prompt, "output_tokens": output, "output_tokens_details": details}
-        answer = {"id": "resp_maximal", "object": "response", "output": [], "usage": usage}
-        return refused or web.json_response(answer)
+        output_items = [
+            {"id": f"tc_{n}", "type": item, "status": "completed"} for n in range(calls)
+        ]
+        answer = {"id": "resp_maximal", "object": "response", "output": output_items}
+        return refused or web.json_response({**answer, "usage": usage})
+
+    def _tool_calls(self, body: dict[str, Any]) -> tuple[str, str, int]:
+        """The dearest built-in tool given (item type, usage counter) and how many calls:
+        `max_tool_calls`, or UNBOUNDED_CALLS without it; 0 without a built-in tool."""
+        given = [TOOL_CALLS[t["type"]] for t in body.get("tools") or [] if t["type"] in TOOL_CALLS]
+        if not given:
+            return "message", "web_search_calls", 0
+        model = self._model("openai", body["model"])
+        item, counter = max(
+            given, key=lambda tool: model.cost_of(TokenUsage(0, 0, **{tool[1]: 1}))
+        )
+        return item, counter, body.get("max_tool_calls", UNBOUNDED_CALLS)
 
     async def _anthropic(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -3,7 +3,8 @@
 It shares `FakeUpstream`'s switches (`fail_status`, `fail_message`, `prompt_tokens` and
 `completion_tokens` as the usage's totals, `reply`, and for streams `cut_stream_after`,
 `pause_stream`, `usage_gate`, `omit_usage`) and its `requests` record; `FakeResponses`
-holds its own: the usage's details, how a response ends, and the responses it stores.
+holds its own: the usage's details, how a response ends, the built-in tool calls it makes
+(tests/fakes/openai_tool_calls.py), and the responses it stores.
 
 Like OpenAI, it keeps every response created without `store: false` (with its input
 items) until it is deleted, answers an unknown id with 404 in OpenAI's words, refuses a
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from tests.fakes.openai_tool_calls import tool_call_events, tool_call_items
 
 if TYPE_CHECKING:
     from tests.fakes.upstream import FakeUpstream
@@ -52,6 +55,9 @@ class FakeResponses:
     done: set[str] = field(default_factory=set)
     #: Whether a cancelled background response reports the usage it had run up.
     cancel_usage: bool = True
+    #: The built-in tool calls each response makes before its message, in order
+    #: ("web_search", "file_search": tests/fakes/openai_tool_calls.py).
+    tool_calls: list[str] = field(default_factory=list)
 
     def finish(self, response_id: str) -> None:
         """A background response reaches `status` with the usage then set."""
@@ -120,13 +126,14 @@ class ResponsesRoutes:
             "status": "completed",
             "content": [text],
         }
+        calls = tool_call_items(self.state.tool_calls, response_id)
         return {
             "id": response_id,
             "object": "response",
             "created_at": int(time.time()),
             "status": status,
             "model": body.get("model"),
-            "output": [message] if final else [],
+            "output": [*calls, message] if final else [],
             "usage": self.usage() if final else None,
             "error": {"code": "server_error", "message": "the fake failed"}
             if status == "failed"
@@ -138,7 +145,8 @@ class ResponsesRoutes:
             "background": bool(body.get("background")),
             "parallel_tool_calls": True,
             "tool_choice": "auto",
-            "tools": [],
+            "tools": body.get("tools") or [],
+            "max_tool_calls": body.get("max_tool_calls"),
         }
 
     async def create(self, request: web.Request) -> web.StreamResponse:
@@ -243,11 +251,15 @@ class ResponseStream:
         begun = self.routes.response(self.body, self.response_id, "in_progress")
         await self.event("response.created", response=begun)
         await self.event("response.in_progress", response=begun)
+        tools = self.routes.state.tool_calls
+        for index, tool in enumerate(tools):
+            for kind, fields in tool_call_events(tool, self.response_id, index):
+                await self.event(kind, **fields)
         item = {"id": f"msg_{self.response_id}", "type": "message", "role": "assistant"}
-        where = {"item_id": item["id"], "output_index": 0}
+        where = {"item_id": item["id"], "output_index": len(tools)}
         await self.event(
             "response.output_item.added",
-            output_index=0,
+            output_index=len(tools),
             item={**item, "status": "in_progress", "content": []},
         )
         part = {"type": "output_text", "text": "", "annotations": []}
@@ -278,7 +290,9 @@ class ResponseStream:
         part = {"type": "output_text", "text": text, "annotations": []}
         await self.event("response.content_part.done", **where, content_index=0, part=part)
         done = {**item, "status": "completed", "content": [part]}
-        await self.event("response.output_item.done", output_index=0, item=done)
+        await self.event(
+            "response.output_item.done", output_index=where["output_index"], item=done
+        )
         if self.fake.usage_gate is not None:
             await self.fake.usage_gate.wait()
         status = self.routes.state.status
