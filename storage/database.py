@@ -31,6 +31,7 @@ from storage.errors import UnsupportedDatabaseUrlError
 from storage.outages import DatabaseTimeouts, is_outage, outages_translated
 from storage.sqlite_database import SqliteDatabase
 from storage.sqlite_inline import SqliteSynchronous
+from storage.to_the_end import RunToTheEnd
 
 Row = Mapping[str, Any]
 Params = Mapping[str, object]
@@ -119,7 +120,7 @@ class PostgresDatabase:
     def __init__(self, pool: asyncpg.Pool, timeouts: DatabaseTimeouts | None = None) -> None:
         self._pool = pool
         self._timeouts = timeouts or DatabaseTimeouts()
-        self.hot: Executor = self
+        self.hot: Executor = RunToTheEnd(self)
 
     @classmethod
     async def open(cls, dsn: str, timeouts: DatabaseTimeouts | None = None) -> PostgresDatabase:
