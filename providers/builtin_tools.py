@@ -15,8 +15,9 @@ Invariants:
 - calls are counted from a response object's `output` items, one item one call, whatever
   its status: a failed or cut-short call may still be billed, and counting it never makes a
   response cheaper than what OpenAI bills;
-- every spelling of a tool the openai package lists (`web_search`, `web_search_preview` and
-  their dated variants) is that one tool, priced once;
+- `web_search` and its dated variants are one tool, priced once; `web_search_preview` is not
+  it: OpenAI bills the preview on non-reasoning models at another price ($25 per 1000 calls
+  against $10) that the price source does not list, so it is refused (`PREVIEW_SEARCH`);
 - a tool type not in this table is not a priceable built-in tool: `providers.unpriced`
   refuses it unless it is billed as tokens.
 """
@@ -64,8 +65,10 @@ BUILTIN_TOOLS = (WEB_SEARCH, FILE_SEARCH, CODE_INTERPRETER, IMAGE_GENERATION, MC
 #: Every built-in tool by the unit it is priced in.
 TOOLS_BY_UNIT = {tool.usage_key: tool for tool in BUILTIN_TOOLS}
 
-#: `web_search`, `web_search_preview`, and their dated variants (`web_search_2025_08_26`).
-_WEB_SEARCH_TYPES = re.compile(r"web_search(_preview)?(_\d{4}_\d{2}_\d{2})?")
+#: `web_search` and its dated variants (`web_search_2025_08_26`).
+_WEB_SEARCH_TYPES = re.compile(r"web_search(_\d{4}_\d{2}_\d{2})?")
+#: `web_search_preview` and its dated variants: not priced as `web_search` (see above).
+PREVIEW_SEARCH = re.compile(r"web_search_preview(_\d{4}_\d{2}_\d{2})?")
 _BY_TYPE = {tool.name: tool for tool in BUILTIN_TOOLS if tool is not WEB_SEARCH}
 _BY_ITEM = {tool.item: tool for tool in BUILTIN_TOOLS}
 

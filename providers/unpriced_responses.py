@@ -14,6 +14,7 @@ from __future__ import annotations
 from providers.builtin_tools import (
     BUILTIN_TOOLS,
     IMAGE_GENERATION,
+    PREVIEW_SEARCH,
     builtin_tool,
     local_environment,
 )
@@ -64,6 +65,12 @@ def _builtin_tool(index: int, tool: JsonObject, model: Model) -> Unpriced | None
     generation, asks for nothing billed beyond the image)."""
     builtin = builtin_tool(tool)
     param, kind = f"tools[{index}].type", tool.get("type")
+    if isinstance(kind, str) and PREVIEW_SEARCH.fullmatch(kind):
+        what = (
+            f"{kind!r} (the preview web search, which OpenAI bills at another price than "
+            "`web_search` on some models)"
+        )
+        return refusal(param, what, 'send the tool as {"type": "web_search"}')
     if builtin is None:
         what = f"{kind!r} (a built-in tool that OpenAI runs and bills, which is not counted here)"
         return refusal(param, what, _responses_instead(model))

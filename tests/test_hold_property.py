@@ -164,7 +164,7 @@ responses_bodies = st.fixed_dictionaries(
         "max_output_tokens": st.integers(1, 200_000),
         "tools": st.lists(
             st.builds(lambda d: {"type": "function", "name": "f", "description": d}, texts)
-            | st.sampled_from(["web_search", "web_search_preview", "file_search"]).map(
+            | st.sampled_from(["web_search", "web_search_2025_08_26", "file_search"]).map(
                 lambda kind: {"type": kind}
             ),
             max_size=3,
