@@ -31,6 +31,7 @@ from bench.measure import Target
 from bench.options import LOAD_CORE, Options, ServiceSpec
 from bench.processes import ROOT, Fleet, Server, base_env, pin_prefix, python_module
 from bench.procfs import rss_bytes
+from bench.proxy import REFERENCE_KEYS
 from bench.servers import start_reference, start_service, start_upstream
 from storage.database import open_database
 
@@ -200,6 +201,6 @@ async def run_held(options: Options, workdir: Path) -> HeldReport:
         if "reference" in options.targets:
             reference = await start_reference(fleet, upstream, options, variant)
             side = HeldSide("reference", _fitting(options.held_streams, reference.pids[0], limit))
-            await _hold(reference, upstream, side, "")
+            await _hold(reference, upstream, side, ",".join(REFERENCE_KEYS))
             report.sides.append(side)
     return report

@@ -147,6 +147,10 @@ class TokenPrices:
     #: Each direction's highest price when no unit has tiers (then it depends on nothing
     #: else): the holds read it on every call. None when some unit has tiers.
     _flat_highest: dict[str, int] | None = field(init=False, repr=False, compare=False)
+    #: Each unit's counter (`COUNTERS[unit.usage_key]`), looked up once.
+    _counters: tuple[Callable[[TokenUsage], int], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         flat: dict[str, int] | None = None
@@ -155,16 +159,21 @@ class TokenPrices:
             for unit in self.units:
                 flat[unit.direction] = max(flat.get(unit.direction, 0), unit.base)
         object.__setattr__(self, "_flat_highest", flat)
+        counters = tuple(COUNTERS[unit.usage_key] for unit in self.units)
+        object.__setattr__(self, "_counters", counters)
 
     def cost(self, usage: TokenUsage) -> int:
         """Each category at its own price (tier by the call's input), rounded up once."""
         leaves: list[int] = []
         micro = 0
-        for unit in self.units:
-            count = COUNTERS[unit.usage_key](usage)
-            leaf = max(0, count - sum(leaves[index] for index in unit.inner))
+        for unit, counter in zip(self.units, self._counters, strict=True):
+            leaf = counter(usage)
+            for index in unit.inner:
+                leaf -= leaves[index]
+            leaf = max(0, leaf)
             leaves.append(leaf)
-            micro += leaf * unit.at(usage.input_tokens)
+            if leaf:
+                micro += leaf * (unit.at(usage.input_tokens) if unit.tiers else unit.base)
         return -(-micro // _PER)
 
     def highest(self, direction: str, input_tokens: int | None = None) -> int:

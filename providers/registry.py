@@ -97,8 +97,9 @@ class Route:
         return (self, *self.fallbacks)
 
     def on(self, key: UpstreamKey) -> Route:
-        """The route of one attempt: this model through `key`."""
-        return replace(self, key=key, fallbacks=())
+        """The route of one attempt: this model through `key` (built directly: every
+        attempt makes one, and `dataclasses.replace` introspects the fields each time)."""
+        return Route(self.model, self.provider, key)
 
     def same_provider(self) -> Route:
         """Only the fallbacks of this route's provider: a native protocol (Anthropic's,

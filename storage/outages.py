@@ -13,9 +13,8 @@ of the database or the link to it, never a property of the statement.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from types import TracebackType
 
 import asyncpg
 
@@ -86,15 +85,29 @@ def is_outage(error: BaseException) -> bool:
     return outage_reason(error) is not None
 
 
-@contextmanager
-def outages_translated() -> Iterator[None]:
-    """Re-raise an outage as `DatabaseUnavailableError`; anything else unchanged."""
-    try:
-        yield
-    except DatabaseUnavailableError:
-        raise
-    except Exception as error:
+class _OutagesTranslated:
+    """The context manager of `outages_translated`: a class, not a generator, because it
+    wraps both statements of every billed call and holds no state."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not isinstance(error, Exception) or isinstance(error, DatabaseUnavailableError):
+            return  # nothing raised, or not ours to translate: it goes on unchanged
         reason = outage_reason(error)
-        if reason is None:
-            raise
-        raise DatabaseUnavailableError(reason) from error
+        if reason is not None:
+            raise DatabaseUnavailableError(reason) from error
+
+
+_TRANSLATED = _OutagesTranslated()
+
+
+def outages_translated() -> _OutagesTranslated:
+    """Re-raise an outage as `DatabaseUnavailableError`; anything else unchanged."""
+    return _TRANSLATED
