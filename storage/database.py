@@ -103,6 +103,19 @@ class _PostgresExecutor:
         await self._connection.execute(text, *args)
 
 
+async def _no_session_state(_connection: asyncpg.Connection) -> None:
+    """What the pool does to a connection it takes back, beyond asyncpg's own part (which
+    rolls back a transaction left open): nothing.
+
+    asyncpg's default sends a reset query (unlock advisory locks, close cursors, unlisten,
+    reset settings) on every release: a round trip per statement, two per billed call.
+    Invariant that makes it unneeded: no pooled connection is given session state. This
+    module sets no settings and opens no cursor outside a transaction; advisory locks are
+    transaction-scoped (migrations) or held on a connection of their own, never pooled
+    (`storage.leader`).
+    """
+
+
 class PostgresDatabase:
     """PostgreSQL through an asyncpg pool: what several replicas share.
 
@@ -132,6 +145,7 @@ class PostgresDatabase:
                 max_size=10,
                 timeout=timeouts.connect,
                 command_timeout=timeouts.command,
+                reset=_no_session_state,
             )
         return cls(pool, timeouts)
 
