@@ -13,11 +13,17 @@ the whole body (`input`, `instructions`, `tools`, `text`... every byte, as for c
   token count), the stored context a request continues (`previous_response_id`, a
   `prompt` template, a `conversation`), and a remote MCP server's tools (OpenAI lists them
   before the first pass: their definitions are prompt this body does not show);
-- capped by the context window: without OpenAI's built-in tools (refused until priced, see
-  `providers.unpriced`), a response is one pass of the model over at most its window.
+- capped by the context window: one pass of the model reads at most its window.
 
-The output side is `max_output_tokens` (reasoning included, as OpenAI counts it) capped at
-the model's maximum output, or that maximum when the request sets none.
+A built-in tool (`providers.builtin_tools`) makes OpenAI run the model again after each of
+its calls, over a prompt that now holds what the tool brought in, and a response makes at
+most `max_tool_calls` such calls (`with_tool_call_bound` sets it when the client did not):
+so the prompt side adds one whole window per allowed call, and each call is held at the
+dearest per-call price among the request's tools.
+
+The output side is `max_output_tokens` (reasoning included, as OpenAI counts it, over the
+whole response) capped at the model's maximum output, or that maximum when the request
+sets none.
 """
 
 from __future__ import annotations
