@@ -3,6 +3,7 @@
 
 The fake provider tells the keys apart by the key each request carries and can refuse one
 key while the others work (tests/fakes/key_faults.py); time moves only by the injected clock.
+Streams and the other provider clients are in tests/test_key_failover_routes.py.
 """
 
 from __future__ import annotations
@@ -11,59 +12,23 @@ from typing import Any
 
 import pytest
 
-from providers.catalog import load_catalog
 from providers.openai_holds import hold_for_chat
-from providers.registry import ProviderConfig
-from providers.usage import TokenUsage
 from tests.conftest import ApiHarness
-from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.key_faults import KeyFault
-from tests.keyed import KEY_A, KEY_B, KEY_C, key_named, keyed, one_call_billed
+from tests.key_failover_setup import (  # the fixtures, imported to be used by name
+    BODY,
+    COST,
+    MODEL,
+    alice,
+    key_count,  # noqa: F401
+    key_options,  # noqa: F401
+    post,
+    provider_configs,  # noqa: F401
+)
+from tests.keyed import KEY_A, KEY_B, key_named, one_call_billed
 from tests.ledger import calls
-from tests.test_openai_audio_tokens import upload
 
 pytestmark = pytest.mark.fake_providers("anthropic")
-
-MODEL = load_catalog().get("gpt-4o-mini")
-BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-STREAM: dict[str, Any] = {**BODY, "stream": True}
-PATH = "/v1/chat/completions"
-COST = MODEL.cost_of(TokenUsage(12, 5))  # the fake's usage
-
-
-@pytest.fixture
-def key_options() -> dict[str, dict[str, Any]]:
-    """Per-key fields of the openai keys (a test parametrizes it)."""
-    return {}
-
-
-@pytest.fixture
-def key_count() -> int:
-    return 2
-
-
-@pytest.fixture
-def provider_configs(
-    provider_configs: dict[str, ProviderConfig],
-    provider_urls: dict[str, str],
-    key_options: dict[str, dict[str, Any]],
-    key_count: int,
-) -> dict[str, ProviderConfig]:
-    """OpenAI with keys a and b (and c), all at the fake unless `key_options` says else;
-    Anthropic with keys a and b at its own fake."""
-    return {
-        **provider_configs,
-        "openai": keyed("openai", provider_urls["openai"], key_count, **key_options),
-        "anthropic": keyed("anthropic", provider_urls["anthropic"]),
-    }
-
-
-async def alice(api: ApiHarness) -> str:
-    return await api.register()
-
-
-async def post(api: ApiHarness, key: str, body: dict[str, Any] = BODY) -> Any:
-    return await api.client.post(PATH, json={**body, "key": key})
 
 
 # --- spreading ---------------------------------------------------------------------------
@@ -278,83 +243,3 @@ async def test_a_call_that_fails_over_costs_the_database_what_a_plain_call_costs
     assert (await post(api, key)).status == 502
     assert api.upstream.keys.attempts[1:] == [KEY_B, KEY_A]
     assert counter.count == plain == 2  # the gate's statement and the settlement's
-
-
-# --- streams -----------------------------------------------------------------------------
-
-
-async def test_a_stream_fails_over_before_its_first_byte(api: ApiHarness) -> None:
-    api.upstream.keys.faults[KEY_A] = KeyFault(429)
-    key = await alice(api)
-    response = await post(api, key, STREAM)
-    text = await response.text()
-    assert response.status == 200
-    assert text.count('"content"') == len(api.upstream.reply.split(" "))
-    assert text.endswith("data: [DONE]\n\n")
-    assert api.upstream.keys.attempts == [KEY_A, KEY_B]
-    await api.settled_calls()
-    call = await one_call_billed(api)
-    assert (call["status"], call["cost"]) == (200, COST)
-
-
-async def test_a_stream_is_never_retried_after_its_first_byte(api: ApiHarness) -> None:
-    api.upstream.cut_stream_after = 1  # the provider dies after one event
-    key = await alice(api)
-    response = await post(api, key, STREAM)
-    text = await response.text()
-    assert text.count('"content"') == 1
-    assert '"upstream_error"' in text
-    assert api.upstream.keys.attempts == [KEY_A]
-    [call] = await api.settled_calls()
-    assert call["status"] == 502
-    assert await api.balance() == 10**6 - call["cost"]
-
-
-# --- the same layer for every provider client --------------------------------------------
-
-
-async def test_embeddings_fail_over_like_chat(api: ApiHarness) -> None:
-    api.upstream.keys.faults[KEY_A] = KeyFault(401)
-    key = await alice(api)
-    body = {"model": "text-embedding-3-small", "input": "hello", "key": key}
-    response = await api.client.post("/v1/embeddings", json=body)
-    assert response.status == 200
-    assert api.upstream.keys.attempts == [KEY_A, KEY_B]
-
-
-async def test_anthropics_native_route_fails_over_like_chat(
-    api: ApiHarness, fake_anthropic: FakeAnthropic
-) -> None:
-    fake_anthropic.api_key = None  # the fake takes any key but those refused below
-    fake_anthropic.keys.faults[KEY_A] = KeyFault(403, {"type": "permission_error"})
-    key = await alice(api)
-    body = {
-        "model": "claude-3-5-haiku-latest",
-        "max_tokens": 16,
-        "messages": [{"role": "user", "content": "hi"}],
-    }
-    response = await api.client.post(
-        "/anthropic/v1/messages", json=body, headers={"x-api-key": key}
-    )
-    assert response.status == 200
-    assert fake_anthropic.keys.attempts == [KEY_A, KEY_B]
-    assert response.headers["X-Myapi-Model"] == "claude-3-5-haiku-latest"
-    await one_call_billed(api)
-
-
-@pytest.mark.parametrize("key_count", [3])
-async def test_a_transcription_upload_is_sent_whole_again_to_the_next_key(
-    api: ApiHarness,
-) -> None:
-    api.upstream.keys.faults[KEY_A] = KeyFault(429)
-    api.upstream.keys.faults[KEY_B] = KeyFault(403)
-    key = await alice(api)
-    response = await api.client.post(
-        "/v1/audio/transcriptions",
-        data=upload(model="gpt-4o-transcribe"),
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert response.status == 200
-    assert api.upstream.keys.attempts == [KEY_A, KEY_B, KEY_C]
-    [received] = api.upstream.requests
-    assert received.body["file"]["data"][:4] == b"RIFF"
