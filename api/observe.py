@@ -2,10 +2,10 @@
 
 The outermost middleware (`create_observe_middleware`) gives every request a `RequestFacts`,
 times it, and when it ends (once its answer is written) counts it (`api.metrics`) and writes
-its access line: request id,
-account, the key's display prefix, the route's pattern (never the raw path, which may carry
-anything a client typed), status, latency and cost. The gate, the billing and the relay fill
-the facts in through the small hooks below, one call where each event happens.
+its access line: request id, account, the key's display prefix, the route's pattern (never
+the raw path, which may carry anything a client typed), status, latency and cost. The gate,
+the billing and the relay fill the facts in through the small hooks below, one call where
+each event happens.
 
 The facts are also the current task's context (`current_facts`): log records made while
 a request runs carry its ids (`api.logs`), and aiohttp's client tracing learns which
