@@ -5,11 +5,11 @@ options the catalog cannot price refused (for every model of the fallback chain)
 hold estimated before the billed-request pipeline runs, so bad input changes nothing in the
 database. A request that gives the model a priced built-in tool and no `max_tool_calls` is
 sent with the catalog's `default_max_tool_calls`, which bounds its hold
-(`providers.responses_holds`). Inside the call, the stored
-responses the request names must be the caller's (`api.response_owners`); then the call is
-billed from the usage of the final response, and the response's owner recorded. A
-background response keeps its hold past the call, until it is settled (`api.background`).
-Counting input tokens is free: it passes the gate with no hold and is recorded at cost 0.
+(`providers.responses_holds`). Inside the call, the stored responses the request names
+must be the caller's (`api.response_owners`); then the call is billed from the usage of
+the final response, and the response's owner recorded. A background response keeps its
+hold past the call, until it is settled (`api.background`). Counting input tokens is free:
+it passes the gate with no hold and is recorded at cost 0.
 """
 
 from __future__ import annotations
