@@ -1,9 +1,10 @@
 """The end of every token-billed chat call: relay the stream, or bill the whole answer.
 
 Chat, legacy completions and Anthropic's messages differ in what they check and hold
-before the pipeline admits them; once admitted, each either relays a stream (`relay_stream`
-bills it) or charges the answer's usage at the model that answered and returns its bytes.
-That tail is written here once.
+before the pipeline admits them; then each runs the billed-request pipeline the same way
+(a replay answers as it is), and either relays a stream (`relay_stream` bills it) or
+charges the answer's usage at the model that answered and returns its bytes. That tail is
+written here once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Protocol, TypeVar
 
 from aiohttp import web
 
-from api.pipeline import BilledCall
+from api.credentials import Credentials
+from api.pipeline import billed_request
 from api.relay import relay_stream
 from providers.dialect import ChatDialect
 from providers.registry import Route
@@ -37,7 +39,8 @@ class Answering(Protocol[CallC]):
 
 async def dialect_answer(
     request: web.Request,
-    call: BilledCall,
+    credentials: Credentials,
+    hold: int,
     client: Answering[CallT],
     route: Route,
     sent: CallT,
@@ -47,16 +50,20 @@ async def dialect_answer(
     prompt: JsonObject,
     stream: bool,
 ) -> web.StreamResponse:
-    """The admitted call's answer: `sent` relayed as a stream, or completed and billed."""
-    if stream:
-        return await relay_stream(
-            request,
-            client.stream(route, sent),
-            call.bill,
-            dialect=dialect,
-            body=body,
-            prompt=prompt,
-        )
-    served = await client.complete(route, sent)
-    call.bill.charge_tokens(served.model, served.answer.usage)
-    return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
+    """Admit the call with `hold` held, then answer it: `sent` relayed as a stream, or
+    completed and billed (an `Idempotency-Key` replay is answered as it was)."""
+    async with billed_request(request, credentials, route, hold, body=body, stream=stream) as call:
+        if call.replay is not None:
+            return call.replay
+        if stream:
+            return await relay_stream(
+                request,
+                client.stream(route, sent),
+                call.bill,
+                dialect=dialect,
+                body=body,
+                prompt=prompt,
+            )
+        served = await client.complete(route, sent)
+        call.bill.charge_tokens(served.model, served.answer.usage)
+        return call.answer(web.Response(body=served.answer.body, content_type="application/json"))

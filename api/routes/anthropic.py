@@ -22,7 +22,6 @@ from api.context import context_of
 from api.credentials import take_credentials
 from api.dialect_answer import dialect_answer
 from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
-from api.pipeline import billed_request
 from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -59,22 +58,18 @@ async def messages(request: web.Request) -> web.StreamResponse:
     payload = messages_payload(bounded, route.model)
     client = DialectClient(context.upstream, ANTHROPIC_MESSAGES)
     sent = AnthropicCall(payload, request.headers)
-    async with billed_request(
-        request, credentials, route, hold, body=body, stream=parsed.stream
-    ) as call:
-        if call.replay is not None:
-            return call.replay
-        return await dialect_answer(
-            request,
-            call,
-            client,
-            route,
-            sent,
-            dialect=ANTHROPIC_MESSAGES,
-            body=body,
-            prompt=payload,
-            stream=parsed.stream,
-        )
+    return await dialect_answer(
+        request,
+        credentials,
+        hold,
+        client,
+        route,
+        sent,
+        dialect=ANTHROPIC_MESSAGES,
+        body=body,
+        prompt=payload,
+        stream=parsed.stream,
+    )
 
 
 ROUTES = (RouteRow("POST", "/anthropic/v1/messages", messages),)

@@ -21,7 +21,6 @@ from api.credentials import take_credentials
 from api.dialect_answer import dialect_answer
 from api.errors import InvalidRequestError
 from api.openapi_models import HELLO, STREAM_ANSWERS, Handler, OperationDoc
-from api.pipeline import billed_request
 from api.route_rows import openai_rows
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -67,22 +66,18 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         refuse_unpriced(unpriced.openai_chat(body, candidate.model.upstream))
     hold = route.chain_hold(lambda model: OPENAI_CHAT.hold(body, model, request.headers))
     payload = chat_payload(body, route.model)
-    async with billed_request(
-        request, credentials, route, hold, body=body, stream=chat.stream
-    ) as call:
-        if call.replay is not None:
-            return call.replay
-        return await dialect_answer(
-            request,
-            call,
-            context.chat.for_route(route),
-            route,
-            payload,
-            dialect=OPENAI_CHAT,
-            body=body,
-            prompt=payload,
-            stream=chat.stream,
-        )
+    return await dialect_answer(
+        request,
+        credentials,
+        hold,
+        context.chat.for_route(route),
+        route,
+        payload,
+        dialect=OPENAI_CHAT,
+        body=body,
+        prompt=payload,
+        stream=chat.stream,
+    )
 
 
 ROUTES = openai_rows("POST", "/chat/completions", chat_completions)

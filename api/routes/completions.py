@@ -21,7 +21,6 @@ from api.credentials import take_credentials
 from api.dialect_answer import dialect_answer
 from api.errors import InvalidRequestError
 from api.openapi_models import STREAM_ANSWERS, Handler, OperationDoc
-from api.pipeline import billed_request
 from api.route_rows import openai_rows
 from api.routes.kinds import route_of_kind
 from providers.catalog import ModelKind
@@ -61,22 +60,18 @@ async def create_completion(request: web.Request) -> web.StreamResponse:
     hold = OPENAI_COMPLETIONS.hold(body, route.model, request.headers)
     payload = chat_payload(body, route.model)  # the model's name, and a stream's usage
     client = DialectClient(context.upstream, OPENAI_COMPLETIONS)
-    async with billed_request(
-        request, credentials, route, hold, body=body, stream=completion.stream
-    ) as call:
-        if call.replay is not None:
-            return call.replay
-        return await dialect_answer(
-            request,
-            call,
-            client,
-            route,
-            payload,
-            dialect=OPENAI_COMPLETIONS,
-            body=body,
-            prompt=payload,
-            stream=completion.stream,
-        )
+    return await dialect_answer(
+        request,
+        credentials,
+        hold,
+        client,
+        route,
+        payload,
+        dialect=OPENAI_COMPLETIONS,
+        body=body,
+        prompt=payload,
+        stream=completion.stream,
+    )
 
 
 ROUTES = openai_rows("POST", "/completions", create_completion)
