@@ -31,6 +31,7 @@ from tests.conftest import ApiHarness
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.server import serve_app
+from tests.fakes.upstream import FakeUpstream
 
 CATALOG = load_catalog()
 #: Large enough for a 2 MB image in a prompt.
@@ -72,6 +73,21 @@ class Dialect:
             release()
 
 
+def _openai_fake_switches(fake: FakeUpstream) -> dict[str, Any]:
+    """The switches of the fake OpenAI upstream, which chat and the Responses API share."""
+    pause, gate = asyncio.Event(), asyncio.Event()
+    return {
+        "pause_after_first_event": lambda: setattr(fake, "pause_stream", pause),
+        "resume": pause.set,
+        "hold_back_usage": lambda: setattr(fake, "usage_gate", gate),
+        "release_usage": gate.set,
+        "leave_out_usage": lambda: setattr(fake, "omit_usage", True),
+        "break_off_after": lambda count: setattr(fake, "cut_stream_after", count),
+        "long_reply": lambda count: setattr(fake, "reply", " ".join(["word"] * count)),
+        "releases": [pause.set, gate.set],
+    }
+
+
 def openai(api: ApiHarness) -> Dialect:
     fake = api.upstream
     fake.prompt_tokens, fake.completion_tokens = 12, 20_006
@@ -80,7 +96,6 @@ def openai(api: ApiHarness) -> Dialect:
         "messages": [{"role": "user", "content": "hi there"}],
         "stream": True,
     }
-    pause, gate = asyncio.Event(), asyncio.Event()
 
     def image(data: str) -> dict[str, Any]:
         url = {"url": f"data:image/png;base64,{data}"}
@@ -98,16 +113,9 @@ def openai(api: ApiHarness) -> Dialect:
         usage=TokenUsage(12, 20_006),
         credential_header="x-api-key",
         estimate=openai_prompt_tokens,
-        pause_after_first_event=lambda: setattr(fake, "pause_stream", pause),
-        resume=pause.set,
-        hold_back_usage=lambda: setattr(fake, "usage_gate", gate),
-        release_usage=gate.set,
-        leave_out_usage=lambda: setattr(fake, "omit_usage", True),
-        break_off_after=lambda count: setattr(fake, "cut_stream_after", count),
-        long_reply=lambda count: setattr(fake, "reply", " ".join(["word"] * count)),
+        **_openai_fake_switches(fake),
         with_image=image,
         one_output_token=lambda: {**body, "max_tokens": 1},
-        releases=[pause.set, gate.set],
     )
 
 
@@ -117,7 +125,6 @@ def responses(api: ApiHarness) -> Dialect:
     fake.prompt_tokens, fake.completion_tokens = 12, 20_006
     fake.responses.reasoning_tokens = 20_000
     body: dict[str, Any] = {"model": "gpt-4o-mini", "input": "hi there", "stream": True}
-    pause, gate = asyncio.Event(), asyncio.Event()
 
     def image(data: str) -> dict[str, Any]:
         content = [
@@ -134,16 +141,9 @@ def responses(api: ApiHarness) -> Dialect:
         usage=TokenUsage(12, 20_006, reasoning_tokens=20_000),
         credential_header="x-api-key",
         estimate=openai_responses_prompt_tokens,
-        pause_after_first_event=lambda: setattr(fake, "pause_stream", pause),
-        resume=pause.set,
-        hold_back_usage=lambda: setattr(fake, "usage_gate", gate),
-        release_usage=gate.set,
-        leave_out_usage=lambda: setattr(fake, "omit_usage", True),
-        break_off_after=lambda count: setattr(fake, "cut_stream_after", count),
-        long_reply=lambda count: setattr(fake, "reply", " ".join(["word"] * count)),
+        **_openai_fake_switches(fake),
         with_image=image,
         one_output_token=lambda: {**body, "max_output_tokens": 1},
-        releases=[pause.set, gate.set],
     )
 
 
