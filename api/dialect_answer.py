@@ -1,10 +1,10 @@
 """The end of every token-billed chat call: relay the stream, or bill the whole answer.
 
-Chat, legacy completions and Anthropic's messages differ in what they check and hold
-before the pipeline admits them; then each runs the billed-request pipeline the same way
-(a replay answers as it is), and either relays a stream (`relay_stream` bills it) or
-charges the answer's usage at the model that answered and returns its bytes. That tail is
-written here once.
+Chat, legacy completions, Anthropic's messages and Gemini's generation differ in what they
+check and hold before the pipeline admits them; then each runs the billed-request pipeline
+the same way (a replay answers as it is), and either relays a stream (`relay_stream` bills
+it) or charges the answer's usage at the model that answered and returns its bytes. That
+tail is written here once.
 """
 
 from __future__ import annotations

@@ -16,11 +16,11 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from api.body import read_json_object, validated
 from api.context import ApiContext, context_of
-from api.credentials import take_credentials
+from api.credentials import Credentials, take_credentials
+from api.dialect_answer import dialect_answer
 from api.errors import InvalidRequestError, NotFoundError
 from api.openapi_models import STREAM_ANSWERS, Handler, OperationDoc
-from api.pipeline import BilledCall, billed_request
-from api.relay import relay_stream
+from api.pipeline import billed_request
 from api.route_rows import RouteRow
 from api.routes.kinds import refuse_unpriced, route_of_kind
 from providers import unpriced
@@ -68,20 +68,39 @@ async def gemini_models(request: web.Request) -> web.StreamResponse:
     target = _target(request)
     body = await read_json_object(request)
     credentials = take_credentials(request, body)
-    free = target.method is GeminiMethod.COUNT_TOKENS
     route, hold = _priced(request, target, body)
     outgoing = await _outgoing(request, target, route, body, credentials.stripped)
-    async with billed_request(
+    client = DialectClient(context_of(request).upstream, GEMINI_GENERATION)
+    if target.method is GeminiMethod.COUNT_TOKENS:
+        return await _count_tokens(request, credentials, route, client, outgoing)
+    return await dialect_answer(
         request,
         credentials,
-        route,
         hold,
-        body=None if free else body,
+        client,
+        route,
+        outgoing,
+        dialect=GEMINI_GENERATION,
+        body=body,
+        prompt=body,
         stream=target.method is GeminiMethod.STREAM,
-    ) as call:
-        if call.replay is not None:
-            return call.replay
-        return await _forward(request, route, outgoing, call, body)
+    )
+
+
+async def _count_tokens(
+    request: web.Request,
+    credentials: Credentials,
+    route: Route,
+    client: DialectClient[GeminiCall],
+    outgoing: GeminiCall,
+) -> web.StreamResponse:
+    """`countTokens`: through the gate with nothing held and no Idempotency-Key (so never a
+    replay), recorded at cost 0 with the prompt's tokens."""
+    async with billed_request(request, credentials, route, 0, body=None) as call:
+        counted = await client.complete(route, outgoing)
+        call.bill.served_by(counted.model)
+        call.bill.charge(counted.answer.usage.input_tokens, 0, 0)
+        return call.answer(web.Response(body=counted.answer.body, content_type="application/json"))
 
 
 def _priced(request: web.Request, target: GeminiTarget, body: dict[str, Any]) -> tuple[Route, int]:
@@ -96,34 +115,6 @@ def _priced(request: web.Request, target: GeminiTarget, body: dict[str, Any]) ->
     return route, route.chain_hold(
         lambda model: GEMINI_GENERATION.hold(body, model, request.headers)
     )
-
-
-async def _forward(
-    request: web.Request,
-    route: Route,
-    outgoing: GeminiCall,
-    call: BilledCall,
-    body: dict[str, Any],
-) -> web.StreamResponse:
-    """The provider call, billed on `call`: a count at cost 0, a stream, or a generation."""
-    client = DialectClient(context_of(request).upstream, GEMINI_GENERATION)
-    if outgoing.method is GeminiMethod.COUNT_TOKENS:
-        counted = await client.complete(route, outgoing)
-        call.bill.served_by(counted.model)
-        call.bill.charge(counted.answer.usage.input_tokens, 0, 0)
-        return call.answer(web.Response(body=counted.answer.body, content_type="application/json"))
-    if outgoing.method is GeminiMethod.STREAM:
-        return await relay_stream(
-            request,
-            client.stream(route, outgoing),
-            call.bill,
-            dialect=GEMINI_GENERATION,
-            body=body,
-            prompt=body,
-        )
-    served = await client.complete(route, outgoing)
-    call.bill.charge_tokens(served.model, served.answer.usage)
-    return call.answer(web.Response(body=served.answer.body, content_type="application/json"))
 
 
 def _target(request: web.Request) -> GeminiTarget:
