@@ -21,7 +21,7 @@ import aiohttp
 
 from providers.errors import UpstreamError, UpstreamFailure, UpstreamTimeoutError
 from providers.failover import Failure, Opened, first_answer
-from providers.key_faults import Blame, Fault, judge, unreachable
+from providers.key_faults import Blame, Fault, account_exhausted, judge, unreachable
 from providers.key_health import KeyHealth
 from providers.registry import Route
 from providers.transport import Transports
@@ -49,38 +49,12 @@ def _error_message(body: bytes) -> str:
     return json.dumps(data)[:500]
 
 
-#: What providers call an account out of money or quota (OpenAI's `code`, Anthropic's
-#: `error.type`): the operator's account, never the user's balance. Google's 429
-#: RESOURCE_EXHAUSTED is left out: it also means a per-minute rate limit.
-_ACCOUNT_EXHAUSTED = frozenset(
-    {"insufficient_quota", "billing_hard_limit_reached", "billing_error"}
-)
-
-
-def _error_codes(body: bytes) -> set[str]:
-    """The error's code, type and status strings, wherever the provider puts them."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return set()
-    error = data.get("error") if isinstance(data, dict) else None
-    if not isinstance(error, dict):
-        return set()
-    return {str(error[key]) for key in ("code", "type", "status") if key in error}
-
-
-def _account_exhausted(status: int, body: bytes) -> bool:
-    """The operator's provider account is out of funds or quota: a 402, or a 4xx naming it
-    (OpenAI answers `insufficient_quota` with a 429, which retrying never cures)."""
-    return status == 402 or (400 <= status < 500 and bool(_error_codes(body) & _ACCOUNT_EXHAUSTED))
-
-
 def upstream_error(
     status: int, body: bytes, api_key: str, retry_after: str | None
 ) -> UpstreamError:
     """Map an upstream failure to what the client sees (pure; tested without I/O)."""
     message = _redact(_error_message(body), api_key)
-    if _account_exhausted(status, body):
+    if account_exhausted(status, body):
         return UpstreamError(
             503,
             "the provider refused this service's own account (out of funds or quota); "

@@ -102,6 +102,12 @@ def _rest(retry_after: str | None, now: int, rules: BenchRules) -> int:
     return min(max(seconds, 1), rules.refused)
 
 
+def account_exhausted(status: int, body: bytes) -> bool:
+    """The operator's provider account is out of funds or quota: a 402, or a 4xx naming it
+    (OpenAI answers `insufficient_quota` with a 429, which retrying never cures)."""
+    return status == 402 or (400 <= status < 500 and bool(_error_fields(body) & _QUOTA_CODES))
+
+
 def judge(status: int, body: bytes, retry_after: str | None, now: int, rules: BenchRules) -> Fault:
     """The fault of an attempt the provider answered with `status` (not 2xx)."""
     fields = _error_fields(body) if 400 <= status < 500 else set()
