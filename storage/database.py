@@ -17,10 +17,8 @@ closed, never returned to the pool, so the pool reconnects by itself once the se
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -28,6 +26,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from storage.errors import UnsupportedDatabaseUrlError
+from storage.numbered import numbered
 from storage.outages import DatabaseTimeouts, is_outage, outages_translated
 from storage.sqlite_database import SqliteDatabase
 from storage.sqlite_inline import SqliteSynchronous
@@ -63,30 +62,13 @@ class Database(Executor, Protocol):
     async def close(self) -> None: ...
 
 
-_PARAMETER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
-
-
-@lru_cache(maxsize=256)
-def _to_numbered(sql: str) -> tuple[str, tuple[str, ...]]:
-    """Rewrite `:name` parameters as `$1..$n`; a repeated name reuses its number."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in names:
-            names.append(name)
-        return f"${names.index(name) + 1}"
-
-    return _PARAMETER.sub(number, sql), tuple(names)
-
-
 class _PostgresExecutor:
     def __init__(self, connection: asyncpg.Connection | PoolConnectionProxy) -> None:
         self._connection = connection
 
     @staticmethod
     def _prepare(sql: str, params: Params | None) -> tuple[str, list[object]]:
-        text, names = _to_numbered(sql)
+        text, names = numbered(sql, "$")
         values = params or {}
         return text, [values[name] for name in names]
 

@@ -36,7 +36,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storage.database import Params, Row
+    from collections.abc import Mapping, Sequence
+
+    from storage.database import Row
+
+    #: What `sqlite3` binds: a sequence by position (the request path's), or names.
+    Params = Sequence[object] | Mapping[str, object]
 
 #: The first wait after a busy refusal, doubled up to `_LONGEST_WAIT`.
 _FIRST_WAIT = 0.001

@@ -16,6 +16,8 @@ path's statements run here instead, synchronously on the loop, on a connection o
 - A statement that is refused as busy did nothing (it is atomic), so retrying it is safe.
 - The statements of one loop iteration share one transaction and one commit
   (`storage.sqlite_group`), and each caller resumes only once its statement committed.
+- Statements are bound by position (`storage.numbered`): binding a mapping costs more than
+  running the settlement.
 - Only short statements belong here; anything that scans (reports, retention) stays on the
   threaded connection (`storage.database.SqliteDatabase`).
 """
@@ -31,6 +33,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from storage.numbered import positional
 from storage.outages import outages_translated
 from storage.sqlite_group import GroupCommit
 
@@ -97,8 +100,9 @@ class InlineSqlite:
         """Every row: the statement runs to its end, so its autocommit commits here (a
         cursor left with rows unread would keep the write transaction open). A database
         locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
+        text, values = positional(sql, "?")
         with outages_translated():
-            return await self._group.fetch_all(sql, params or {})
+            return await self._group.fetch_all(text, values(params or {}))
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)
