@@ -19,8 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
 
 from aiohttp import web
@@ -141,56 +139,79 @@ def usage_breakdown(usage: TokenUsage | None) -> dict[str, int]:
     return {name: getattr(usage, name) for name in _BREAKDOWN_FIELDS}
 
 
-@asynccontextmanager
-async def billed_call(
-    context: ApiContext, auth: Authorization, route: Route, request: web.Request
-) -> AsyncIterator[Bill]:
+class CallBilling:
     """Finish the gate's hold with what the handler records, even when the call fails.
 
-    Shutdown may cancel the call while it runs (`in_flight.running`), never while it
-    settles, and waits for it to settle (`in_flight.call`) before the database closes.
+    Shutdown may cancel the call while it runs (`InFlight.running`), never while it
+    settles, and waits for it to settle (`InFlight.opened`) before the database closes.
+    A class rather than a generator-based context manager: it is on every billed call's
+    path, and a generator costs a frame, a wrapper and a resumption per step.
     """
-    assert auth.account_id is not None
-    in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
-    started = time.monotonic()
-    bill = Bill(held=auth.hold)
-    provider = route.provider.name
-    with in_flight.call():
+
+    __slots__ = ("_auth", "_bill", "_context", "_in_flight", "_request", "_route", "_started")
+
+    def __init__(
+        self, context: ApiContext, auth: Authorization, route: Route, request: web.Request
+    ) -> None:
+        assert auth.account_id is not None
+        self._context, self._auth, self._route, self._request = context, auth, route, request
+        self._in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
+        self._bill = Bill(held=auth.hold)
+        self._started = 0.0
+
+    async def __aenter__(self) -> Bill:
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.opened(task)
+        self._started = time.monotonic()
+        return self._bill
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: object
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.settling(task)
         try:
-            with in_flight.running():
-                yield bill
-        except BaseException as error:
-            bill.status = _failed_status(error)
-            if isinstance(error, UpstreamError):
-                bill.failure = error
-            raise
+            bill = self._bill
+            if error is not None:
+                bill.status = _failed_status(error)
+                if isinstance(error, UpstreamError):
+                    bill.failure = error
+            await self._finish(bill)
         finally:
-            served = bill.model or route.model
-            record = CallRecord(
-                request_id=request[REQUEST_ID],
-                account_id=auth.account_id,
-                endpoint=request.path,
-                provider=served.provider,
-                model=served.name,
-                status=bill.status,
-                input_units=bill.input_units,
-                output_units=bill.output_units,
-                cost=bill.cost,
-                held=0 if bill.keeps_hold else auth.hold,
-                latency_ms=int((time.monotonic() - started) * 1000),
-                settle_key=context.settle_keys.next(),
-                response_id=bill.response_id,
-                **usage_breakdown(bill.usage),
-            )
-            settlement = await _settle(context, record)
+            self._in_flight.closed(task)
+
+    async def _finish(self, bill: Bill) -> None:
+        """Settle the call, count it, and give its answer the cost headers."""
+        auth, route, request, context = self._auth, self._route, self._request, self._context
+        assert auth.account_id is not None
+        served = bill.model or route.model
+        record = CallRecord(
+            request_id=request[REQUEST_ID],
+            account_id=auth.account_id,
+            endpoint=request.path,
+            provider=served.provider,
+            model=served.name,
+            status=bill.status,
+            input_units=bill.input_units,
+            output_units=bill.output_units,
+            cost=bill.cost,
+            held=0 if bill.keeps_hold else auth.hold,
+            latency_ms=int((time.monotonic() - self._started) * 1000),
+            settle_key=context.settle_keys.next(),
+            response_id=bill.response_id,
+            **usage_breakdown(bill.usage),
+        )
+        settlement = await _settle(context, record)
+        if settlement is not None:
+            note_settlement(request, route.provider.name, settlement, bill.failure)
+        response = bill.response
+        if response is not None and not response.prepared:
+            response.headers[MODEL_HEADER] = served.name
             if settlement is not None:
-                note_settlement(request, provider, settlement, bill.failure)
-            response = bill.response
-            if response is not None and not response.prepared:
-                response.headers[MODEL_HEADER] = served.name
-                if settlement is not None:
-                    response.headers[COST_HEADER] = str(settlement.charged)
-                    response.headers[BALANCE_HEADER] = str(settlement.balance)
+                response.headers[COST_HEADER] = str(settlement.charged)
+                response.headers[BALANCE_HEADER] = str(settlement.balance)
 
 
 async def _settle(context: ApiContext, record: CallRecord) -> Settlement | None:

@@ -9,7 +9,7 @@ it, the key is claimed in the database before the upstream call, so a duplicate 
 replica gets 409 and never a second upstream call. Only a 2xx answer the handler `keep`s is
 stored, after the billing has set its cost headers; any other ending frees the key for a
 retry. A replay, a 409 and a 422 release the gate's hold through a zero-cost usage record
-(`billed_call`), so nothing is charged and nothing stays held.
+(`CallBilling`), so nothing is charged and nothing stays held.
 
 Which requests are "the same": the method, the path and the JSON body once `take_credentials`
 has removed `username`/`key`, compared as canonical JSON (sorted keys, no whitespace), so a
@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from api.billing import BALANCE_HEADER, COST_HEADER, MODEL_HEADER, billed_call
+from api.billing import BALANCE_HEADER, COST_HEADER, MODEL_HEADER, CallBilling
 from api.context import ApiContext, context_of
 from api.errors import REQUEST_ID, ApiError, InvalidRequestError
 from providers.registry import Route
@@ -145,7 +145,7 @@ async def _claim(
     try:
         return await context.idempotency.claim(auth.account_id, key, fingerprint)
     except BaseException:
-        async with billed_call(context, auth, route, request):
+        async with CallBilling(context, auth, route, request):
             raise
 
 
@@ -157,7 +157,7 @@ async def _answer_from_claim(
     claim: Claim,
 ) -> web.Response:
     """409, 422 or the replay; the empty bill's record releases the gate's hold."""
-    async with billed_call(context, auth, route, request) as bill:
+    async with CallBilling(context, auth, route, request) as bill:
         if claim.state is ClaimState.MISMATCH:
             raise IdempotencyKeyReusedError(
                 f"this {IDEMPOTENCY_HEADER} was already used with a different request body "

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -38,27 +37,20 @@ class InFlight:
         #: the service, not left by its client (the relay then has no time to read on).
         self.abandoned = False
 
-    @contextmanager
-    def call(self) -> Iterator[None]:
-        """Around a whole billed call, settlement included."""
-        task = asyncio.current_task()
-        assert task is not None
+    def opened(self, task: asyncio.Task[Any]) -> None:
+        """A billed call starts: until `settling` shutdown may cancel it (it talks to the
+        provider), and until `closed` shutdown waits for it to settle."""
         self._open.add(task)
-        try:
-            yield
-        finally:
-            self._open.discard(task)
-
-    @contextmanager
-    def running(self) -> Iterator[None]:
-        """Around the part of a call that may be cancelled (before it settles)."""
-        task = asyncio.current_task()
-        assert task is not None
         self._running.add(task)
-        try:
-            yield
-        finally:
-            self._running.discard(task)
+
+    def settling(self, task: asyncio.Task[Any]) -> None:
+        """The call settles: a second cancel must not interrupt its statement."""
+        self._running.discard(task)
+
+    def closed(self, task: asyncio.Task[Any]) -> None:
+        """The call has settled (or failed to): shutdown need not wait for it."""
+        self._open.discard(task)
+        self._running.discard(task)
 
     def cancel_running(self) -> None:
         """The grace period is over: abandon the calls still running (each still settles)."""

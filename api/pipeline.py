@@ -18,7 +18,7 @@ Invariants:
 - The gate (`api.gate.admit`) holds `hold` units, or raises the refusal the client sees;
   a zero hold admits without a funds check and still records the call (Gemini
   `countTokens` is free, recorded at cost 0).
-- An admitted call is settled exactly once (`api.billing.billed_call`): its usage record
+- An admitted call is settled exactly once (`api.billing.CallBilling`): its usage record
   charges what `call.bill` says and releases the rest of the hold, on success, on error
   and on cancellation; a successful answer gets its cost and balance headers there.
 - With an `Idempotency-Key` (`api.idempotency`), the key is claimed before the provider is
@@ -36,13 +36,13 @@ simply the handler's own code inside the `async with`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from api.billing import Bill, billed_call
+from api.billing import Bill, CallBilling
 from api.context import context_of
 from api.credentials import Credentials
 from api.gate import admit
@@ -75,8 +75,7 @@ class BilledCall:
         return response
 
 
-@asynccontextmanager
-async def billed_request(
+def billed_request(
     request: web.Request,
     credentials: Credentials,
     route: Route,
@@ -84,25 +83,63 @@ async def billed_request(
     *,
     body: dict[str, Any] | None,
     stream: bool = False,
-) -> AsyncIterator[BilledCall]:
+) -> AbstractAsyncContextManager[BilledCall]:
     """Admit the caller with `hold` units held, then run the handler's body as a billed call.
 
     `body` is what "the same request" means for `Idempotency-Key` (credentials removed);
     None for a route that takes no key. `stream=True` refuses the key (a stream cannot be
-    replayed).
+    replayed): a 400 raised here, before anything is written.
     """
     note_call(request, route.provider.name)  # labels its refusals, as well as its call
     key = None if body is None else idempotency_key(request, stream=stream)
+    if key is None or body is None:
+        return _Billed(request, credentials, route, hold)
+    return _billed_once(request, credentials, route, hold, key, body)
+
+
+class _Billed:
+    """The pipeline without `Idempotency-Key`: the gate, then the billing, and nothing else
+    (a class: a generator-based context manager would cost a frame and a wrapper more)."""
+
+    __slots__ = ("_billing", "_credentials", "_hold", "_request", "_route")
+
+    def __init__(
+        self, request: web.Request, credentials: Credentials, route: Route, hold: int
+    ) -> None:
+        self._request, self._credentials = request, credentials
+        self._route, self._hold = route, hold
+        self._billing: CallBilling | None = None
+
+    async def __aenter__(self) -> BilledCall:
+        request = self._request
+        auth = await admit(request, self._credentials, self._hold)
+        assert auth.account_id is not None  # the gate admits known accounts only
+        self._billing = CallBilling(context_of(request), auth, self._route, request)
+        return BilledCall(await self._billing.__aenter__(), auth.account_id)
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: Any
+    ) -> None:
+        assert self._billing is not None
+        await self._billing.__aexit__(kind, error, trace)
+
+
+@asynccontextmanager
+async def _billed_once(
+    request: web.Request,
+    credentials: Credentials,
+    route: Route,
+    hold: int,
+    key: str,
+    body: dict[str, Any],
+) -> AsyncIterator[BilledCall]:
+    """The pipeline with `Idempotency-Key`: the key is claimed after the gate, and a replay
+    (or a 409, 422) settles at zero without reaching the handler's body."""
     auth = await admit(request, credentials, hold)
     assert auth.account_id is not None  # the gate admits known accounts only
-    context = context_of(request)
-    if key is None or body is None:
-        async with billed_call(context, auth, route, request) as bill:
-            yield BilledCall(bill, auth.account_id)
-        return
     async with idempotent(request, key, auth, route, body) as once:
         if once.replay is not None:
             yield BilledCall(Bill(held=0), auth.account_id, replay=once.replay)
             return
-        async with billed_call(context, auth, route, request) as bill:
+        async with CallBilling(context_of(request), auth, route, request) as bill:
             yield BilledCall(bill, auth.account_id, once=once)
