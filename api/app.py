@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.context import CONTEXT, ApiContext
-from api.errors import BODY_LIMIT, BODY_TIMEOUT, create_error_middleware, stamp_request_id
+from api.errors import BODY_LIMIT, BODY_TIMEOUT, stamp_request_id
 from api.library import docs as library_docs
 from api.library import routes as library
 from api.metrics import create_metrics
@@ -102,7 +102,7 @@ def create_api_app(
     """
     measured = create_metrics(enabled=bool(metrics_token))
     app = web.Application(
-        middlewares=[create_observe_middleware(measured), create_error_middleware()],
+        middlewares=[create_observe_middleware(measured)],
         client_max_size=max_body_bytes,
     )
     app[BODY_LIMIT] = max_body_bytes

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from api.error_shapes import shaped
 from api.json_answer import json_answer
@@ -249,29 +248,26 @@ class RequestIds:
         return f"{self._prefix}{next(self._numbers) % 16**12:012x}"
 
 
-def create_error_middleware(ids: RequestIds | None = None) -> Middleware:
-    """The middleware that gives each request an id (the client's `X-Request-Id` when it is
-    short and printable) and turns every raised error into an OpenAI-shaped answer."""
-    ids = ids or RequestIds()
+def assign_request_id(request: web.Request, ids: RequestIds) -> str:
+    """Give the request its id: the client's `X-Request-Id` when it is short and printable,
+    else a new one; stored as `request[REQUEST_ID]`."""
+    request_id = request.headers.get("X-Request-Id") or ids.next()
+    if len(request_id) > 64 or not request_id.isprintable():
+        request_id = ids.next()
+    request[REQUEST_ID] = request_id
+    return request_id
 
-    @web.middleware
-    async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        request_id = request.headers.get("X-Request-Id") or ids.next()
-        if len(request_id) > 64 or not request_id.isprintable():
-            request_id = ids.next()
-        request[REQUEST_ID] = request_id
-        try:
-            response = await handler(request)
-        except Exception as exception:  # the edge: every error leaves here in one shape
-            error = _translate(exception, request)
-            if error is None:
-                logger.exception("unhandled error in request %s", request_id)
-                error = ApiError("the service failed unexpectedly; the request id says which")
-                error.status, error.type, error.code = 500, "api_error", "internal_error"
-            return _render(error, request, request_id)
-        return response
 
-    return error_middleware
+def error_answer(exception: Exception, request: web.Request, request_id: str) -> web.Response:
+    """The OpenAI-shaped answer to an error a handler raised: the edge of the service, so
+    every error leaves in one shape (an unexpected one is logged, and answered as a 500
+    that names only the request id)."""
+    error = _translate(exception, request)
+    if error is None:
+        logger.exception("unhandled error in request %s", request_id)
+        error = ApiError("the service failed unexpectedly; the request id says which")
+        error.status, error.type, error.code = 500, "api_error", "internal_error"
+    return _render(error, request, request_id)
 
 
 async def stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:

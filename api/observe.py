@@ -1,6 +1,7 @@
 """What each request learned about itself, and the hooks that turn it into metrics and logs.
 
-The outermost middleware (`create_observe_middleware`) gives every request a `RequestFacts`,
+The service's one middleware (`create_observe_middleware`) gives every request its id and a
+`RequestFacts`, answers every error it raised in OpenAI's shape (`api.errors`),
 times it, and when it ends (once its answer is written) counts it (`api.metrics`) and writes
 its access line: request id, account, the key's display prefix, the route's pattern (never
 the raw path, which may carry anything a client typed), status, latency and cost. The gate,
@@ -30,7 +31,14 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from api.errors import CLIENT_CLOSED, REQUEST_ID, Handler
+from api.errors import (
+    CLIENT_CLOSED,
+    REQUEST_ID,
+    Handler,
+    RequestIds,
+    assign_request_id,
+    error_answer,
+)
 from api.metrics import Metrics
 from providers.errors import UpstreamError
 from storage.keys import display_prefix
@@ -87,17 +95,28 @@ def provider_of_call() -> str | None:
     return facts.provider if facts is not None and facts.provider else None
 
 
-def create_observe_middleware(metrics: Metrics) -> Middleware:
-    """The outermost middleware: facts in, then the request's metrics and access line."""
+def create_observe_middleware(metrics: Metrics, ids: RequestIds | None = None) -> Middleware:
+    """The service's one middleware: the request's id and facts in, every raised error out
+    as an OpenAI-shaped answer (`api.errors`), then its metrics and access line.
+
+    One middleware rather than two: aiohttp wraps each in a partial and adds one of its own
+    per app, and a billed call is short enough for those frames to show.
+    """
+    ids = ids or RequestIds()
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         facts = RequestFacts(request, time.monotonic())
         request[FACTS] = facts
         token = _CURRENT.set(facts)
+        request_id = assign_request_id(request, ids)
         status = 500
         try:
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            # The edge: every error leaves in one shape; error_answer logs the unexpected.
+            except Exception as exception:  # noqa: BLE001
+                response = error_answer(exception, request, request_id)
             status = response.status
             return response
         except asyncio.CancelledError:
