@@ -148,7 +148,16 @@ class CallBilling:
     path, and a generator costs a frame, a wrapper and a resumption per step.
     """
 
-    __slots__ = ("_auth", "_bill", "_context", "_in_flight", "_request", "_route", "_started")
+    __slots__ = (
+        "_auth",
+        "_bill",
+        "_context",
+        "_in_flight",
+        "_request",
+        "_route",
+        "_started",
+        "_task",
+    )
 
     def __init__(
         self, context: ApiContext, auth: Authorization, route: Route, request: web.Request
@@ -158,9 +167,11 @@ class CallBilling:
         self._in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
         self._bill = Bill(held=auth.hold)
         self._started = 0.0
+        self._task: asyncio.Task[object] | None = None
 
     async def __aenter__(self) -> Bill:
-        task = asyncio.current_task()
+        # Looked up once: each lookup of the running loop is a getpid() system call.
+        self._task = task = asyncio.current_task()
         assert task is not None
         self._in_flight.opened(task)
         self._started = time.monotonic()
@@ -169,7 +180,7 @@ class CallBilling:
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, _: object
     ) -> None:
-        task = asyncio.current_task()
+        task = self._task
         assert task is not None
         self._in_flight.settling(task)
         try:

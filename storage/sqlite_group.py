@@ -72,7 +72,7 @@ class GroupCommit:
     """Runs statements of one loop iteration in one transaction on `connection`.
 
     `connection` is in autocommit mode (`isolation_level=None`) with `busy_timeout=0`, and
-    is used by nothing else.
+    is used by nothing else; the group serves the one event loop it first ran on.
     """
 
     def __init__(self, connection: sqlite3.Connection, busy_seconds: float) -> None:
@@ -82,10 +82,13 @@ class GroupCommit:
         self._flush_scheduled = False
         self._ran_this_iteration = False
         self._wait = _FIRST_WAIT
+        #: The loop the connection serves, found at the first statement (finding the
+        #: running loop is a getpid() system call each time).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def fetch_all(self, sql: str, params: Params) -> list[Row]:
         """Every row of `sql`, once the transaction that ran it committed."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop or self._bound_loop()
         if not self._ran_this_iteration and not self._flush_scheduled:
             self._ran_this_iteration = True
             loop.call_soon(self._iteration_ended)
@@ -100,6 +103,10 @@ class GroupCommit:
             self._flush_scheduled = True
             loop.call_soon(self._flush, loop)
         return await future
+
+    def _bound_loop(self) -> asyncio.AbstractEventLoop:
+        self._loop = asyncio.get_running_loop()
+        return self._loop
 
     def _iteration_ended(self) -> None:
         self._ran_this_iteration = False
