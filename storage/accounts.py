@@ -176,10 +176,11 @@ class AccountStore:
             "window": now // 60,
             "rate_limit": self._policy.requests_per_minute,
         }
+        gate = self._db.gate  # its verdict may be acted on before it commits: see Database
         if username is None:
-            row = await self._db.hot.fetch_one(self._by_key, params)
+            row = await gate.fetch_one(self._by_key, params)
         else:
-            row = await self._db.hot.fetch_one(self._by_username, {**params, "username": username})
+            row = await gate.fetch_one(self._by_username, {**params, "username": username})
         if row is None:
             return Authorization(outcome=AuthOutcome.UNKNOWN)
         outcome = AuthOutcome(row["auth_result"])

@@ -52,6 +52,10 @@ class Database(Executor, Protocol):
     dialect: str
     #: For the request path's short statements by key: never a scan.
     hot: Executor
+    #: `hot` for the gate's statement, whose result its caller may act on before it
+    #: commits (SQLite on the loop commits it at the end of the loop iteration, after the
+    #: call went out: `storage.sqlite_group`); elsewhere `hot` itself.
+    gate: Executor
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]: ...
 
@@ -116,6 +120,7 @@ class PostgresDatabase:
         self._pool = pool
         self._timeouts = timeouts or DatabaseTimeouts()
         self.hot: Executor = RunToTheEnd(self)
+        self.gate: Executor = self.hot
 
     @classmethod
     async def open(cls, dsn: str, timeouts: DatabaseTimeouts | None = None) -> PostgresDatabase:

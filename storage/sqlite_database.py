@@ -91,6 +91,7 @@ class SqliteDatabase:
         self._timeouts = timeouts or DatabaseTimeouts()
         self._inline = inline
         self.hot: Executor = inline if inline is not None else self
+        self.gate: Executor = inline.early if inline is not None else self
         self._checkpointer = checkpointer
 
     @classmethod

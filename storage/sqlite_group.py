@@ -26,11 +26,19 @@ Invariants:
   waits in the queue like the others): a lone call, at low load, waits for no batch and
   no extra loop iteration; only the statements that come after it in the same iteration
   are grouped. A batch of one statement also runs as that statement alone.
+- An `early` statement (the gate's), when it is the first of its iteration, runs at once in
+  a transaction left open, and its caller gets its rows before the commit: the statements
+  of the same iteration join that transaction, and the flush at the end of the iteration
+  commits it, before the loop handles any I/O. The gate's caller sends its call to the
+  provider meanwhile, so the commit is off the call's path. What a crash before that
+  commit loses is a hold and a rate count: a hold is released at start-up anyway, and no
+  charge is ever early (the settlement waits for its commit as above).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,6 +50,8 @@ if TYPE_CHECKING:
 
     #: What `sqlite3` binds: a sequence by position (the request path's), or names.
     Params = Sequence[object] | Mapping[str, object]
+
+logger = logging.getLogger(__name__)
 
 #: The first wait after a busy refusal, doubled up to `_LONGEST_WAIT`.
 _FIRST_WAIT = 0.001
@@ -85,14 +95,19 @@ class GroupCommit:
         #: The loop the connection serves, found at the first statement (finding the
         #: running loop is a getpid() system call each time).
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: An early statement's transaction is open: the next flush commits it.
+        self._open = False
 
-    async def fetch_all(self, sql: str, params: Params) -> list[Row]:
-        """Every row of `sql`, once the transaction that ran it committed."""
+    async def fetch_all(self, sql: str, params: Params, *, early: bool = False) -> list[Row]:
+        """Every row of `sql`, once the transaction that ran it committed; `early`: at once,
+        when it is the iteration's first statement, its commit following (see the module)."""
         loop = self._loop or self._bound_loop()
         if not self._ran_this_iteration and not self._flush_scheduled:
             self._ran_this_iteration = True
             loop.call_soon(self._iteration_ended)
             try:
+                if early:
+                    return self._open_with(sql, params, loop)
                 return self._connection.execute(sql, params).fetchall()
             except sqlite3.OperationalError as error:
                 if not is_busy(error):
@@ -103,6 +118,22 @@ class GroupCommit:
             self._flush_scheduled = True
             loop.call_soon(self._flush, loop)
         return await future
+
+    def _open_with(self, sql: str, params: Params, loop: asyncio.AbstractEventLoop) -> list[Row]:
+        """Run `sql` first in a transaction left open, and schedule the flush that commits
+        it with whatever this iteration adds. Busy on BEGIN raises (nothing began); a failing
+        statement is rolled back and raises, as an autocommit would."""
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            rows = connection.execute(sql, params).fetchall()
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        self._open = self._flush_scheduled = True
+        loop.call_soon(self._flush, loop)
+        return rows
 
     def _bound_loop(self) -> asyncio.AbstractEventLoop:
         self._loop = asyncio.get_running_loop()
@@ -145,6 +176,9 @@ class GroupCommit:
 
     def _run(self, batch: list[_Queued]) -> list[_Outcome]:
         """Run the batch; busy on its first statement raises (nothing was written)."""
+        if self._open:
+            self._open = False
+            return self._committed(batch, early=True)
         if len(batch) == 1:
             only = batch[0]
             try:
@@ -156,16 +190,28 @@ class GroupCommit:
             except sqlite3.Error as error:
                 return [_Outcome(error=error)]
         self._connection.execute("BEGIN IMMEDIATE")
+        return self._committed(batch, early=False)
+
+    def _committed(self, batch: list[_Queued], *, early: bool) -> list[_Outcome]:
+        """Run the batch in the open transaction and commit it. When the transaction is
+        lost, every caller of the batch gets the error, and an early statement's loss is
+        logged: its caller has acted already (`early` is never money taken, see above)."""
         outcomes = [self._one(queued) for queued in batch]
+        error: BaseException | None = None
         if not self._connection.in_transaction:  # SQLite undid everything: nothing holds
-            return [_Outcome(error=_undone(outcomes))] * len(batch)
-        try:
-            self._connection.execute("COMMIT")
-        except sqlite3.Error as error:
-            if self._connection.in_transaction:
-                self._connection.execute("ROLLBACK")
-            return [_Outcome(error=error)] * len(batch)
-        return outcomes
+            error = _undone(outcomes)
+        else:
+            try:
+                self._connection.execute("COMMIT")
+            except sqlite3.Error as failed:
+                if self._connection.in_transaction:
+                    self._connection.execute("ROLLBACK")
+                error = failed
+        if error is None:
+            return outcomes
+        if early:
+            logger.error("an early statement's transaction was lost: %s", error)
+        return [_Outcome(error=error)] * len(batch)
 
     def _one(self, queued: _Queued) -> _Outcome:
         if not self._connection.in_transaction:  # an earlier statement lost the batch
@@ -178,7 +224,8 @@ class GroupCommit:
 
 def _undone(outcomes: list[_Outcome]) -> BaseException:
     """The error that made SQLite roll the whole batch back (the first one)."""
-    return next(outcome.error for outcome in outcomes if outcome.error is not None)
+    lost = sqlite3.OperationalError("the transaction was rolled back")
+    return next((outcome.error for outcome in outcomes if outcome.error is not None), lost)
 
 
 def _deliver(future: asyncio.Future[Any], outcome: _Outcome) -> None:

@@ -79,6 +79,8 @@ class InlineSqlite:
     def __init__(self, connection: sqlite3.Connection, busy_seconds: float) -> None:
         self._connection = connection
         self._group = GroupCommit(connection, busy_seconds)
+        #: The same statements, their rows given before their commit (the gate's).
+        self.early = _EarlyResults(self._group)
 
     @classmethod
     def open(cls, path: Path, busy_seconds: float = 5.0) -> InlineSqlite:
@@ -109,6 +111,25 @@ class InlineSqlite:
 
     def close(self) -> None:
         self._connection.close()
+
+
+class _EarlyResults:
+    """An `Executor` for a statement whose caller may act before it commits (the gate):
+    `GroupCommit`'s `early` statements, committed at the end of the loop iteration."""
+
+    def __init__(self, group: GroupCommit) -> None:
+        self._group = group
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        return next(iter(await self.fetch_all(sql, params)), None)
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        text, values = positional(sql, "?")
+        with outages_translated():
+            return await self._group.fetch_all(text, values(params or {}), early=True)
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        await self.fetch_all(sql, params)
 
 
 class WalCheckpointer:

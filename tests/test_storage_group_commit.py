@@ -147,3 +147,76 @@ async def test_a_locked_batch_waits_together_and_then_commits(path: Path) -> Non
     assert await batch == [{"id": 1}, {"id": 2}, {"id": 3}]
     holder.close()
     inline.close()
+
+
+async def test_an_early_statement_answers_before_its_commit_which_follows_in_the_iteration(
+    path: Path, inline: InlineSqlite
+) -> None:
+    """The gate's statement: its caller acts (sends the call out) while the commit waits
+    for the end of the loop iteration, taking with it what else that iteration asked."""
+    statements = traced(inline)
+    early = inline.early.fetch_one(INSERT, {"v": "held"}).__await__()
+    with pytest.raises(StopIteration) as finished:  # answered without suspending once
+        early.send(None)
+    assert finished.value.value == {"id": 1}
+    assert committed_values(path) == []  # not committed yet: another reader sees nothing
+    joined = await inline.fetch_one(INSERT, {"v": "settled"})  # same iteration: joins it
+    assert joined == {"id": 2}
+    assert committed_values(path) == ["held", "settled"]
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert statements.count("COMMIT") == 1
+
+
+async def test_an_early_statement_alone_is_committed_by_the_next_iteration(
+    path: Path, inline: InlineSqlite
+) -> None:
+    assert await inline.early.fetch_one(INSERT, {"v": "held"}) == {"id": 1}
+    await asyncio.sleep(0)
+    assert committed_values(path) == ["held"]
+    assert not inline._connection.in_transaction
+
+
+async def test_a_failing_early_statement_raises_and_leaves_no_transaction_open(
+    path: Path, inline: InlineSqlite
+) -> None:
+    await inline.execute(INSERT, {"v": "taken"})
+    await asyncio.sleep(0)  # a new iteration: the next statement runs first again
+    with pytest.raises(sqlite3.IntegrityError):
+        await inline.early.fetch_one(INSERT, {"v": "taken"})
+    assert not inline._connection.in_transaction
+    await asyncio.sleep(0)
+    assert await inline.early.fetch_one(INSERT, {"v": "next"}) == {"id": 2}
+    await asyncio.sleep(0)
+    assert committed_values(path) == ["taken", "next"]
+
+
+async def test_an_early_statement_on_a_locked_database_waits_for_its_commit(path: Path) -> None:
+    inline = InlineSqlite.open(path, busy_seconds=30)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    early = asyncio.create_task(inline.early.fetch_one(INSERT, {"v": "held"}))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not early.done()  # nothing began: it waits in the queue like any statement
+    holder.execute("COMMIT")
+    assert await early == {"id": 1}
+    assert committed_values(path) == ["held"]  # and got its rows only once committed
+    holder.close()
+    inline.close()
+
+
+async def test_a_lost_early_transaction_fails_its_batch_and_is_logged(
+    path: Path, inline: InlineSqlite, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The early caller has acted already: its loss cannot be told to it, so it is logged
+    (the gate's hold, never a charge)."""
+    with sqlite3.connect(path) as setup:
+        setup.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON t WHEN NEW.v = 'boom' "
+            "BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END"
+        )
+    assert await inline.early.fetch_one(INSERT, {"v": "held"}) == {"id": 1}
+    with pytest.raises(sqlite3.IntegrityError):
+        await inline.fetch_one(INSERT, {"v": "boom"})
+    assert committed_values(path) == []
+    assert "an early statement's transaction was lost" in caplog.text
