@@ -28,11 +28,11 @@ Invariants:
   are grouped. A batch of one statement also runs as that statement alone.
 - An `early` statement (the gate's), when it is the first of its iteration, runs at once in
   a transaction left open, and its caller gets its rows before the commit: the statements
-  of the same iteration join that transaction, and the flush at the end of the iteration
-  commits it, before the loop handles any I/O. The gate's caller sends its call to the
-  provider meanwhile, so the commit is off the call's path. What a crash before that
-  commit loses is a hold and a rate count: a hold is released at start-up anyway, and no
-  charge is ever early (the settlement waits for its commit as above).
+  of the same iteration (and of the next) join that transaction, and the flush commits it
+  at the end of the next iteration, before the loop handles any more I/O. The gate's caller
+  sends its call to the provider meanwhile, so the commit is off the call's path. What a
+  crash before that commit loses is a hold and a rate count: a hold is released at start-up
+  anyway, and no charge is ever early (the settlement waits for its commit as above).
 """
 
 from __future__ import annotations
@@ -132,7 +132,9 @@ class GroupCommit:
                 connection.execute("ROLLBACK")
             raise
         self._open = self._flush_scheduled = True
-        loop.call_soon(self._flush, loop)
+        # Two hops: aiohttp's client writes the call to the provider from a task of its own,
+        # whose first step runs in the next iteration; the commit follows it.
+        loop.call_soon(loop.call_soon, self._flush, loop)
         return rows
 
     def _bound_loop(self) -> asyncio.AbstractEventLoop:
