@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -44,6 +45,23 @@ class RequestContext(logging.Filter):
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """`TEXT_FORMAT`, with each second's date and time formatted once, not once a record:
+    every request writes its access line, and `time.strftime` was an eighth of its cost."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+        self._second = -1
+        self._second_text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        second = int(record.created)
+        if second != self._second:
+            self._second_text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = second
+        return "%s,%03d" % (self._second_text, record.msecs)  # noqa: UP031 (logging's own)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record, on one line (newlines inside values are escaped)."""
 
@@ -66,7 +84,7 @@ class JsonFormatter(logging.Formatter):
 def log_handler(log_format: LogFormat, stream: IO[str] | None = None) -> logging.Handler:
     """A handler writing `log_format` to `stream` (stderr by default), request ids added."""
     handler = logging.StreamHandler(stream)
-    formatter = JsonFormatter() if log_format is LogFormat.JSON else logging.Formatter(TEXT_FORMAT)
+    formatter = JsonFormatter() if log_format is LogFormat.JSON else TextFormatter()
     handler.setFormatter(formatter)
     handler.addFilter(RequestContext())
     return handler

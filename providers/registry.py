@@ -110,6 +110,8 @@ class Route:
     def chain_hold(self, hold_of: Callable[[Model], int]) -> int:
         """The most any model of the chain may cost (`hold_of(model)` each): a call held so
         can never cost more than was held, whichever model answers."""
+        if not self.fallbacks:  # the common case, without a generator
+            return hold_of(self.model)
         return max(hold_of(route.model) for route in self.chain)
 
 

@@ -31,6 +31,7 @@ import os
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from storage.numbered import positional
@@ -69,8 +70,11 @@ CACHE_KIB = 64 * 1024
 CHECKPOINT_BYTES = 4 * 1024 * 1024
 
 
+_NONE: Params = MappingProxyType({})
+
+
 def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip((column[0] for column in cursor.description), values, strict=True))
+    return dict(zip([column[0] for column in cursor.description], values, strict=True))
 
 
 class InlineSqlite:
@@ -96,7 +100,8 @@ class InlineSqlite:
         return cls(connection, busy_seconds)
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        return next(iter(await self.fetch_all(sql, params)), None)
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
         """Every row: the statement runs to its end, so its autocommit commits here (a
@@ -104,7 +109,7 @@ class InlineSqlite:
         locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
         text, values = positional(sql, "?")
         with outages_translated():
-            return await self._group.fetch_all(text, values(params or {}))
+            return await self._group.fetch_all(text, values(params or _NONE))
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)
@@ -121,12 +126,13 @@ class _EarlyResults:
         self._group = group
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        return next(iter(await self.fetch_all(sql, params)), None)
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
         text, values = positional(sql, "?")
         with outages_translated():
-            return await self._group.fetch_all(text, values(params or {}), early=True)
+            return await self._group.fetch_all(text, values(params or _NONE), early=True)
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)
