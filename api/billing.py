@@ -164,7 +164,7 @@ class CallBilling:
     ) -> None:
         assert auth.account_id is not None
         self._context, self._auth, self._route, self._request = context, auth, route, request
-        self._in_flight = request.config_dict.get(IN_FLIGHT) or InFlight()
+        self._in_flight = request.app.get(IN_FLIGHT) or InFlight()  # no sub-apps
         self._bill = Bill(held=auth.hold)
         self._started = 0.0
         self._task: asyncio.Task[object] | None = None

@@ -33,7 +33,6 @@ from aiohttp.typedefs import Middleware
 
 from api.errors import (
     CLIENT_CLOSED,
-    REQUEST_ID,
     Handler,
     RequestIds,
     assign_request_id,
@@ -62,15 +61,13 @@ class RequestFacts:
     request: web.Request
     #: `time.monotonic()` when the request reached the service.
     arrived: float
+    #: The request's id (`request[REQUEST_ID]`), kept here for the log records.
+    request_id: str | None = None
     account_id: int | None = None
     key_prefix: str | None = None
     provider: str = ""
     #: Units charged; None for a request that settled no call.
     cost: int | None = None
-
-    @property
-    def request_id(self) -> str | None:
-        return self.request.get(REQUEST_ID)
 
     @property
     def route(self) -> str:
@@ -110,7 +107,7 @@ def create_observe_middleware(metrics: Metrics, ids: RequestIds | None = None) -
         facts = RequestFacts(request, time.monotonic())
         request[FACTS] = facts
         token = _CURRENT.set(facts)
-        request_id = assign_request_id(request, ids)
+        request_id = facts.request_id = assign_request_id(request, ids)
         status = 500
         try:
             try:
@@ -175,7 +172,7 @@ def _log_access(facts: RequestFacts, status: int, seconds: float) -> None:
 
 
 def metrics_of(request: web.Request) -> Metrics:
-    return request.config_dict[METRICS]
+    return request.app[METRICS]  # the API app has no sub-apps: its own keys are all there
 
 
 def note_verdict(request: web.Request, key: str, auth: Authorization) -> None:
