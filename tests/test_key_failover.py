@@ -194,14 +194,15 @@ async def test_a_clients_fault_is_answered_at_once_and_never_retried(
 
 class StatementCounter:
     """Counts what reaches the database: statements and transactions alike, on the database
-    and on its connection for the request path (`hot`, which may be another one). A
+    and on its executors for the request path (`hot` and `gate`, which may be others). A
     statement that an executor runs through another of its methods counts once."""
 
     def __init__(self, api: ApiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
         self._inside = False
         database = api.storage.database
-        for executor in {id(database): database, id(database.hot): database.hot}.values():
+        executors = (database, database.hot, database.gate)
+        for executor in {id(executor): executor for executor in executors}.values():
             for name in ("fetch_one", "fetch_all", "execute"):
                 monkeypatch.setattr(executor, name, self._counted(getattr(executor, name)))
             if hasattr(executor, "transaction"):
