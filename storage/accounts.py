@@ -163,7 +163,9 @@ class AccountStore:
         With a username the account is found by name and the key checked against it (a wrong
         key is a strike); with a key alone it is found by the key's hash. An unknown name or
         key writes nothing. `hold == 0` needs no funds (a balance query); a billable call
-        holds at least one unit, so an empty balance never passes.
+        holds at least one unit, so an empty balance never passes. An admitted call is told
+        before its hold commits (`Database.gate`: the call goes out meanwhile); a refusal
+        only once its strike or lock has committed, as the client is told at once.
         """
         if hold < 0:
             raise ValueError("a hold cannot be negative")
@@ -187,6 +189,8 @@ class AccountStore:
         if row is None:
             return Authorization(outcome=AuthOutcome.UNKNOWN)
         outcome = AuthOutcome(row["auth_result"])
+        if outcome is not AuthOutcome.OK:  # a refusal (a strike, a lock) is told committed
+            await self._db.committed()
         return Authorization(
             outcome=outcome,
             account_id=row["id"],

@@ -63,6 +63,10 @@ class Database(Executor, Protocol):
         """Raise `DatabaseUnavailableError` unless the database could take a write now."""
         ...
 
+    async def committed(self) -> None:
+        """Return once what `gate` ran has committed (at once where it commits at once)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -179,6 +183,9 @@ class PostgresDatabase:
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         return self._transaction()
+
+    async def committed(self) -> None:
+        """Every statement here commits before it answers."""
 
     async def ping(self) -> None:
         await self.execute("SELECT 1")

@@ -162,6 +162,11 @@ class SqliteDatabase:
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         return self._transaction()
 
+    async def committed(self) -> None:
+        """Return once the gate's early statements have committed (`storage.sqlite_group`)."""
+        if self._inline is not None:
+            await self._inline.committed()
+
     async def ping(self) -> None:
         """Take the write lock and give it back: a file another process keeps locked fails
         here, where a read (which WAL lets through) would not."""

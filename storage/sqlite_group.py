@@ -32,7 +32,8 @@ Invariants:
   at the end of the next iteration, before the loop handles any more I/O. The gate's caller
   sends its call to the provider meanwhile, so the commit is off the call's path. What a
   crash before that commit loses is a hold and a rate count: a hold is released at start-up
-  anyway, and no charge is ever early (the settlement waits for its commit as above).
+  anyway, and no charge is ever early (the settlement waits for its commit as above). A
+  caller that must not act before that commit waits for it with `committed`.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class GroupCommit:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: An early statement's transaction is open: the next flush commits it.
         self._open = False
+        #: Who waits for that commit (`committed`), told at the flush.
+        self._commit_waiters: list[asyncio.Future[None]] = []
 
     async def fetch_all(self, sql: str, params: Params, *, early: bool = False) -> list[Row]:
         """Every row of `sql`, once the transaction that ran it committed; `early`: at once,
@@ -137,6 +140,15 @@ class GroupCommit:
         loop.call_soon(loop.call_soon, self._flush, loop)
         return rows
 
+    async def committed(self) -> None:
+        """Return once an early statement's open transaction has ended (at once when none
+        is open): a caller that tells its verdict to a client waits for it here."""
+        if not self._open:
+            return
+        future: asyncio.Future[None] = (self._loop or self._bound_loop()).create_future()
+        self._commit_waiters.append(future)
+        await future
+
     def _bound_loop(self) -> asyncio.AbstractEventLoop:
         self._loop = asyncio.get_running_loop()
         return self._loop
@@ -159,6 +171,9 @@ class GroupCommit:
         self._flush_scheduled = False
         for queued, outcome in zip(batch, outcomes, strict=True):
             _deliver(queued.future, outcome)
+        waiters, self._commit_waiters = self._commit_waiters, []
+        for waiter in waiters:
+            _deliver(waiter, _Outcome())
 
     def _retry_later(
         self, loop: asyncio.AbstractEventLoop, batch: list[_Queued], error: BaseException

@@ -114,6 +114,10 @@ class InlineSqlite:
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)
 
+    async def committed(self) -> None:
+        """Return once the early statements run so far have committed."""
+        await self._group.committed()
+
     def close(self) -> None:
         self._connection.close()
 

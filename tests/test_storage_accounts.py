@@ -275,3 +275,20 @@ async def test_concurrent_overruns_never_take_the_balance_below_zero(storage: St
     account = await storage.accounts.by_username("alice")
     assert account is not None
     assert (account.balance, account.reserved) == (0, 0)
+
+
+async def test_a_refusal_is_told_committed_and_an_admission_before_its_commit(
+    storage: Storage,
+) -> None:
+    """SQLite on the loop: the gate's verdict comes back at once when the call may go out
+    (its commit follows), and only once committed when it is a strike the client is told."""
+    if storage.database.dialect != "sqlite":
+        pytest.skip("PostgreSQL commits every statement before it answers")
+    connection = storage.database.hot._connection  # type: ignore[attr-defined]
+    secret = await register(storage)
+    assert (await storage.accounts.authorize("alice", "bad", 1)).strikes == 1
+    assert not connection.in_transaction  # the strike is committed as it is told
+    assert (await storage.accounts.authorize("alice", secret, 1)).outcome is AuthOutcome.OK
+    assert connection.in_transaction  # the hold commits at the end of the loop iteration
+    await storage.database.committed()
+    assert not connection.in_transaction

@@ -229,3 +229,13 @@ async def test_a_lost_early_transaction_fails_its_batch_and_is_logged(
         await inline.fetch_one(INSERT, {"v": "boom"})
     assert committed_values(path) == []
     assert "an early statement's transaction was lost" in caplog.text
+
+
+async def test_committed_waits_for_the_early_transaction_and_no_longer(
+    path: Path, inline: InlineSqlite
+) -> None:
+    await inline.committed()  # nothing open: at once
+    assert await inline.early.fetch_one(INSERT, {"v": "refused"}) == {"id": 1}
+    assert committed_values(path) == []
+    await inline.committed()
+    assert committed_values(path) == ["refused"]
