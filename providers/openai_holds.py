@@ -46,8 +46,13 @@ def requested_output_tokens(body: JsonObject, model: Model) -> int:
     OpenAI-compatible servers the second), so the larger of the two, capped by the model's
     maximum, bounds either without refusing a request the provider would take.
     """
-    limits = [value for f in _OUTPUT_LIMITS if (value := positive_int(body, f)) is not None]
-    return min(max(limits, default=model.max_output_tokens), model.max_output_tokens)
+    most = model.max_output_tokens
+    asked: int | None = None
+    for field in _OUTPUT_LIMITS:
+        value = positive_int(body, field)
+        if value is not None and (asked is None or value > asked):
+            asked = value
+    return most if asked is None else min(asked, most)
 
 
 def choices(body: JsonObject) -> int:

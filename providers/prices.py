@@ -166,11 +166,13 @@ class TokenPrices:
         """Each category at its own price (tier by the call's input), rounded up once."""
         leaves: list[int] = []
         micro = 0
-        for unit, counter in zip(self.units, self._counters, strict=True):
+        # Built together, so of one length: `strict=True` checks it at a cost on every call.
+        for unit, counter in zip(self.units, self._counters, strict=False):
             leaf = counter(usage)
             for index in unit.inner:
                 leaf -= leaves[index]
-            leaf = max(0, leaf)
+            if leaf < 0:
+                leaf = 0
             leaves.append(leaf)
             if leaf:
                 micro += leaf * (unit.at(usage.input_tokens) if unit.tiers else unit.base)

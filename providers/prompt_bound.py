@@ -23,14 +23,17 @@ from providers.catalog import Model
 from providers.errors import UnboundedRequestError
 from providers.usage import JsonObject
 
+#: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, built once: `dumps` with
+#: arguments builds a new encoder each call, a fifth of what measuring a small body costs.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def json_bytes(value: object) -> int:
     """UTF-8 bytes of `value` as compact JSON; a lone surrogate (valid JSON) counts too.
 
     A part's compact JSON is a substring of its request's, so subtracting it is exact.
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-8", "surrogatepass"))
+    return len(_COMPACT.encode(value).encode("utf-8", "surrogatepass"))
 
 
 def count_of(value: object) -> int:

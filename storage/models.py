@@ -87,13 +87,17 @@ class Registration:
     secret: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallRecord:
     """How one call that passed the gate ended: its usage record, and its settlement.
 
     Invariant: `held` is exactly what the gate held for this call; `cost` is the price of
     what it produced (0 when nothing was), charged as far as the balance goes. Units of
     input and output depend on the kind of model: tokens, characters, audio, images.
+
+    Nothing changes a record once it is built, but it is not `frozen`: a frozen
+    dataclass sets each field through `object.__setattr__`, and with 33 fields that made
+    building one, once a call, cost 45 k instructions (about 2 % of a call), 10 k without.
     """
 
     request_id: str
