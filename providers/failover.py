@@ -38,7 +38,9 @@ from providers.upstream_keys import UpstreamKey
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is built on every call, and a frozen dataclass sets each field through
+# object.__setattr__ (about 1 k instructions a field). Nothing changes one once built.
+@dataclass(slots=True)
 class Opened:
     """A 2xx answer whose body is not read yet, and the route (model and key) it came from.
 
