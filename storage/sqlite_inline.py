@@ -77,7 +77,30 @@ def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]
     return dict(zip([column[0] for column in cursor.description], values, strict=True))
 
 
-class InlineSqlite:
+class _GroupStatements:
+    """An `Executor` over a `GroupCommit`: statements bound by position, outages translated;
+    `_early` says whether the rows come before the commit (see `storage.sqlite_group`)."""
+
+    _group: GroupCommit
+    _early = False
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Every row: the statement runs to its end, so its autocommit commits here (a
+        cursor left with rows unread would keep the write transaction open). A database
+        locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
+        text, values = positional(sql, "?")
+        with outages_translated():
+            return await self._group.fetch_all(text, values(params or _NONE), early=self._early)
+
+    async def execute(self, sql: str, params: Params | None = None) -> None:
+        await self.fetch_all(sql, params)
+
+
+class InlineSqlite(_GroupStatements):
     """An `Executor` whose statements run on the calling (event loop) thread."""
 
     def __init__(self, connection: sqlite3.Connection, busy_seconds: float) -> None:
@@ -99,21 +122,6 @@ class InlineSqlite:
         connection.execute("PRAGMA busy_timeout=0")
         return cls(connection, busy_seconds)
 
-    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        rows = await self.fetch_all(sql, params)
-        return rows[0] if rows else None
-
-    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
-        """Every row: the statement runs to its end, so its autocommit commits here (a
-        cursor left with rows unread would keep the write transaction open). A database
-        locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
-        text, values = positional(sql, "?")
-        with outages_translated():
-            return await self._group.fetch_all(text, values(params or _NONE))
-
-    async def execute(self, sql: str, params: Params | None = None) -> None:
-        await self.fetch_all(sql, params)
-
     async def committed(self) -> None:
         """Return once the early statements run so far have committed."""
         await self._group.committed()
@@ -122,24 +130,14 @@ class InlineSqlite:
         self._connection.close()
 
 
-class _EarlyResults:
+class _EarlyResults(_GroupStatements):
     """An `Executor` for a statement whose caller may act before it commits (the gate):
     `GroupCommit`'s `early` statements, committed at the end of the loop iteration."""
 
+    _early = True
+
     def __init__(self, group: GroupCommit) -> None:
         self._group = group
-
-    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        rows = await self.fetch_all(sql, params)
-        return rows[0] if rows else None
-
-    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
-        text, values = positional(sql, "?")
-        with outages_translated():
-            return await self._group.fetch_all(text, values(params or _NONE), early=True)
-
-    async def execute(self, sql: str, params: Params | None = None) -> None:
-        await self.fetch_all(sql, params)
 
 
 class WalCheckpointer:
