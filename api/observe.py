@@ -100,7 +100,6 @@ def create_observe_middleware(metrics: Metrics, ids: RequestIds | None = None) -
     per app, and a billed call is short enough for those frames to show.
     """
     ids = ids or RequestIds()
-    loops: list[asyncio.AbstractEventLoop] = []  # the serving loop, found once (a getpid)
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -125,16 +124,12 @@ def create_observe_middleware(metrics: Metrics, ids: RequestIds | None = None) -
             # Counted and logged once the answer is on its way (aiohttp writes it when this
             # middleware returns): neither changes the answer, so neither delays it. The
             # callback runs in a copy of this context, so its record has the request's ids.
-            loop = loops[0] if loops else _found(loops)
+            # The handler's task knows its loop; asking asyncio for it is a getpid() call.
+            loop = request.task.get_loop()
             loop.call_soon(_request_done, metrics, facts, status, seconds)
             _CURRENT.reset(token)
 
     return observe
-
-
-def _found(loops: list[asyncio.AbstractEventLoop]) -> asyncio.AbstractEventLoop:
-    loops.append(asyncio.get_running_loop())
-    return loops[0]
 
 
 def _request_done(metrics: Metrics, facts: RequestFacts, status: int, seconds: float) -> None:
