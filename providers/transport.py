@@ -90,9 +90,12 @@ def create_client_session(
         total=None, connect=limits.connect_timeout, sock_read=limits.read_timeout
     )
     # Bodies pass through as bytes (auto_decompress off), so ask providers for no encoding.
+    # No cookie jar: a cookie a provider's edge sets during one user's call would otherwise
+    # travel with every later call of every user (and be matched against each call's URL).
     return aiohttp.ClientSession(
         connector=connector,
         timeout=timeout,
+        cookie_jar=aiohttp.DummyCookieJar(),
         auto_decompress=False,
         headers={"Accept-Encoding": "identity"},
         trace_configs=list(trace_configs) or None,
