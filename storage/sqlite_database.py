@@ -19,8 +19,9 @@ import aiosqlite
 
 from storage.errors import DatabaseUnavailableError
 from storage.outages import DatabaseTimeouts, outages_translated
+from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_group import is_busy
-from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, WalCheckpointer
+from storage.sqlite_inline import InlineSqlite, SqliteSynchronous
 
 if TYPE_CHECKING:
     from storage.database import Executor, Params, Row

@@ -9,8 +9,8 @@ path's statements run here instead, synchronously on the loop, on a connection o
   to the WAL file's page cache and never waits for the disk: its commit is durable when the
   process crashes (the OS has the pages), as before. What could take milliseconds is kept
   off the loop: this connection never checkpoints (`wal_autocheckpoint=0`, the fsyncs are
-  the checkpoint's), `WalCheckpointer` does it from a thread, and it never waits for a lock
-  (`busy_timeout=0`): a statement that finds the database locked by another writer (the
+  the checkpoint's; `storage.sqlite_checkpoint` does it from a thread), and it never waits
+  for a lock (`busy_timeout=0`): a statement that finds the database locked by another writer (the
   CLI, the threaded connection's transaction) is retried after a timer, up to
   `busy_seconds`, then raises `sqlite3.OperationalError` as a busy timeout would.
 - A statement that is refused as busy did nothing (it is atomic), so retrying it is safe.
@@ -24,10 +24,6 @@ path's statements run here instead, synchronously on the loop, on a connection o
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import os
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
@@ -40,8 +36,6 @@ from storage.sqlite_group import GroupCommit
 
 if TYPE_CHECKING:
     from storage.database import Params, Row
-
-logger = logging.getLogger(__name__)
 
 
 class SqliteSynchronous(StrEnum):
@@ -66,8 +60,6 @@ _PRAGMAS = ("synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0")
 #: calls their pages no longer fit in 2 MiB, and each miss is a read from the OS. Pages are
 #: allocated as they are first read, so a small database never takes this much.
 CACHE_KIB = 64 * 1024
-#: The WAL size past which the checkpointer copies it back (SQLite's own default: 1000 pages).
-CHECKPOINT_BYTES = 4 * 1024 * 1024
 
 
 _NONE: Params = MappingProxyType({})
@@ -138,56 +130,3 @@ class _EarlyResults(_GroupStatements):
 
     def __init__(self, group: GroupCommit) -> None:
         self._group = group
-
-
-class WalCheckpointer:
-    """Copies the WAL back into the database file from a worker thread, when it has grown.
-
-    The inline connection never checkpoints, so without this the WAL would grow without
-    bound. Every `interval` seconds the WAL file's size is read (a `stat`, microseconds);
-    past `CHECKPOINT_BYTES`, a PASSIVE checkpoint (it waits for no reader or writer) runs in
-    a thread on a connection of its own, so its reads, writes and fsyncs never touch the loop.
-    """
-
-    def __init__(self, path: Path, interval: float = 0.5) -> None:
-        self._path = path
-        self._wal = Path(f"{path}-wal")
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def _wal_bytes(self) -> int:
-        try:
-            return os.stat(self._wal).st_size
-        except FileNotFoundError:
-            return 0
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            if self._wal_bytes() > CHECKPOINT_BYTES:
-                await self.checkpoint()
-
-    async def checkpoint(self) -> None:
-        """One PASSIVE checkpoint, off the loop; a failure is logged and retried later."""
-        try:
-            await asyncio.to_thread(_checkpoint, self._path)
-        except sqlite3.Error:
-            logger.exception("the WAL checkpoint of %s failed; it is retried later", self._path)
-
-
-def _checkpoint(path: Path) -> None:
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-    finally:
-        connection.close()

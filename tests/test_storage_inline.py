@@ -12,8 +12,9 @@ import pytest
 
 from storage.database import open_database
 from storage.errors import DatabaseUnavailableError
+from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_database import SqliteDatabase
-from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, WalCheckpointer
+from storage.sqlite_inline import InlineSqlite, SqliteSynchronous
 
 INSERT = "INSERT INTO t (v) VALUES (:v) RETURNING id"
 
@@ -67,11 +68,78 @@ async def test_the_inline_connection_never_checkpoints_and_the_checkpointer_does
     for _ in range(50):
         await inline.execute(INSERT, {"v": b"x" * 8192})
     before = path.stat().st_size
-    await WalCheckpointer(path).checkpoint()
+    checkpointer = WalCheckpointer(path)
+    await checkpointer.checkpoint()
     assert path.stat().st_size > before + 50 * 8192  # the rows were copied into the file
     with sqlite3.connect(path) as fresh:
         assert fresh.execute("SELECT COUNT(*) FROM t").fetchone() == (50,)
+    await checkpointer.stop()
     inline.close()
+
+
+async def test_the_checkpointer_copies_a_grown_wal_once_and_not_again_until_written(
+    tmp_path: Path,
+) -> None:
+    """SQLite reuses a checkpointed WAL without shrinking it: its size alone would call for
+    a checkpoint at every look, idle or not; a write since the last one is what does."""
+    path = tmp_path / "db.sqlite"
+    make_database(path)
+    inline = InlineSqlite.open(path)
+    checkpointer = WalCheckpointer(path, threshold=64 * 1024)
+    try:
+        assert await checkpointer.tick() is False  # an empty WAL: nothing to do
+        for _ in range(20):
+            await inline.execute(INSERT, {"v": b"x" * 8192})
+        assert await checkpointer.tick() is True
+        before = path.stat().st_size
+        assert before > 20 * 8192  # copied into the file
+        assert await checkpointer.tick() is False  # idle: the WAL is as it was
+        assert await checkpointer.tick() is False
+        await inline.execute(INSERT, {"v": b"y" * 8192})
+        assert await checkpointer.tick() is True  # written since: copied again
+        assert path.stat().st_size > before
+    finally:
+        await checkpointer.stop()
+        inline.close()
+
+
+async def test_a_wal_under_the_threshold_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    make_database(path)
+    inline = InlineSqlite.open(path)
+    checkpointer = WalCheckpointer(path, threshold=1024 * 1024)
+    try:
+        await inline.execute(INSERT, {"v": b"x"})
+        assert await checkpointer.tick() is False
+        with sqlite3.connect(path) as reader:
+            assert reader.execute("SELECT COUNT(*) FROM t").fetchone() == (1,)
+    finally:
+        await checkpointer.stop()
+        inline.close()
+
+
+async def test_a_failed_checkpoint_is_logged_and_tried_again_on_a_fresh_connection(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "db.sqlite"
+    make_database(path)
+    inline = InlineSqlite.open(path)
+    checkpointer = WalCheckpointer(path, threshold=0)
+    try:
+        await inline.execute(INSERT, {"v": b"x"})
+        assert await checkpointer.tick() is True
+        broken = checkpointer._connection
+        assert broken is not None
+        broken.close()  # as if the connection had failed under it
+        await inline.execute(INSERT, {"v": b"y"})
+        assert await checkpointer.tick() is True
+        assert "the WAL checkpoint" in caplog.text
+        assert await checkpointer.tick() is True  # not marked done: tried again, and it works
+        assert checkpointer._connection is not broken
+        assert "retried later" in caplog.text
+    finally:
+        await checkpointer.stop()
+        inline.close()
 
 
 @pytest.mark.parametrize(

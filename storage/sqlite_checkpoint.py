@@ -1,0 +1,99 @@
+"""Copying the WAL back into the database file, from a worker thread, when it has grown.
+
+The request path's connection never checkpoints (`storage.sqlite_inline`), so without this
+the WAL would grow without bound. Every `interval` seconds the WAL file is looked at (a
+`stat`, microseconds); when it is past `threshold` bytes AND was written since the last
+look that checkpointed, a PASSIVE checkpoint (it waits for no reader or writer) runs in a
+thread, so its reads, writes and fsyncs never touch the loop.
+
+Invariants:
+- An idle service does nothing: SQLite reuses a checkpointed WAL from its start without
+  shrinking the file, so its size alone would call for a checkpoint (and a connection) every
+  `interval` forever; its modification time says whether anything was written since.
+- One connection, opened in the first checkpoint and kept: opening one reads and parses the
+  whole schema, which cost more than the checkpoint of a quiet WAL. It is only ever used by
+  one thread at a time (each checkpoint is awaited before the next), and a connection that
+  failed is closed and opened afresh the next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+#: The WAL size past which the checkpointer copies it back (SQLite's own default: 1000 pages).
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+
+
+class WalCheckpointer:
+    """Checkpoints the WAL of the database at `path` (see the module)."""
+
+    def __init__(
+        self, path: Path, interval: float = 0.5, threshold: int = CHECKPOINT_BYTES
+    ) -> None:
+        self._path = path
+        self._wal = Path(f"{path}-wal")
+        self._interval = interval
+        self._threshold = threshold
+        #: The WAL's modification time when the last checkpoint began.
+        self._checkpointed_at: int | None = None
+        self._connection: sqlite3.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._connection is not None:
+            await asyncio.to_thread(self._connection.close)
+            self._connection = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.tick()
+
+    async def tick(self) -> bool:
+        """Checkpoint when the WAL is past the threshold and was written since the last
+        checkpoint began; whether it did."""
+        try:
+            wal = os.stat(self._wal)
+        except FileNotFoundError:
+            return False
+        if wal.st_size <= self._threshold or wal.st_mtime_ns == self._checkpointed_at:
+            return False
+        self._checkpointed_at = wal.st_mtime_ns  # a write during the checkpoint calls again
+        await self.checkpoint()
+        return True
+
+    async def checkpoint(self) -> None:
+        """One PASSIVE checkpoint, off the loop; a failure is logged and retried later."""
+        try:
+            await asyncio.to_thread(self._checkpoint)
+        except sqlite3.Error:
+            self._checkpointed_at = None
+            logger.exception("the WAL checkpoint of %s failed; it is retried later", self._path)
+
+    def _checkpoint(self) -> None:
+        """In the worker thread: the checkpoint, on the kept connection."""
+        if self._connection is None:
+            self._connection = sqlite3.connect(
+                self._path, isolation_level=None, check_same_thread=False
+            )
+        try:
+            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            self._connection.close()
+            self._connection = None
+            raise
