@@ -70,12 +70,14 @@ def _throughput_goal(report: BenchReport, service: str, scenario: str, what: str
 
 
 def cpu_ratios(report: BenchReport, service: str) -> dict[str, float | None]:
-    """Per scenario: the service's CPU per request over the reference's."""
+    """Per scenario: the service's CPU per request over its reference's (the one on the
+    same event loop)."""
     ratios: dict[str, float | None] = {}
+    baseline = reference_of(report, service)
     for scenario in report.options.scenarios():
         ours, reference = (
             report.find(service, scenario.name),
-            report.find("reference", scenario.name),
+            report.find(baseline, scenario.name),
         )
         if ours is not None and reference is not None:
             ratios[scenario.name] = _ratio(ours.cpu_ms_per_request, reference.cpu_ms_per_request)
