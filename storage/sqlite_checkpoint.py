@@ -11,8 +11,9 @@ Invariants:
   shrinking the file, so its size alone would call for a checkpoint (and a connection) every
   `interval` forever; its modification time says whether anything was written since.
 - One connection, opened in the first checkpoint and kept: opening one reads and parses the
-  whole schema, which cost more than the checkpoint of a quiet WAL. It is only ever used by
-  one thread at a time (each checkpoint is awaited before the next), and a connection that
+  whole schema, which cost more than the checkpoint of a quiet WAL. One thread at a time
+  uses it (a lock: a checkpoint still running in its thread when `stop` cancels the task
+  that awaited it is waited for before the connection is closed), and a connection that
   failed is closed and opened afresh the next time.
 """
 
@@ -23,6 +24,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -44,20 +46,21 @@ class WalCheckpointer:
         #: The WAL's modification time when the last checkpoint began.
         self._checkpointed_at: int | None = None
         self._connection: sqlite3.Connection | None = None
+        self._connection_lock = threading.Lock()
+        self._stopped = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._connection is not None:
-            await asyncio.to_thread(self._connection.close)
-            self._connection = None
+        await asyncio.to_thread(self._close)
 
     async def _run(self) -> None:
         while True:
@@ -86,14 +89,24 @@ class WalCheckpointer:
             logger.exception("the WAL checkpoint of %s failed; it is retried later", self._path)
 
     def _checkpoint(self) -> None:
-        """In the worker thread: the checkpoint, on the kept connection."""
-        if self._connection is None:
-            self._connection = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=False
-            )
-        try:
-            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error:
-            self._connection.close()
-            self._connection = None
-            raise
+        """In a worker thread: the checkpoint, on the kept connection."""
+        with self._connection_lock:
+            if self._stopped:  # stopping: no connection may outlive `stop`
+                return
+            if self._connection is None:
+                self._connection = sqlite3.connect(
+                    self._path, isolation_level=None, check_same_thread=False
+                )
+            try:
+                self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                self._connection.close()
+                self._connection = None
+                raise
+
+    def _close(self) -> None:
+        """In a worker thread, once any checkpoint still running there has ended."""
+        with self._connection_lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None

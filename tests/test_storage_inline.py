@@ -161,3 +161,27 @@ async def test_the_durability_setting_decides_the_pragma_and_the_path(
         assert isinstance(database.hot, InlineSqlite) is inline
     finally:
         await database.close()
+
+
+async def test_stopping_waits_for_a_checkpoint_still_running_and_leaves_no_connection(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite"
+    make_database(path)
+    inline = InlineSqlite.open(path)
+    checkpointer = WalCheckpointer(path, threshold=0)
+    try:
+        await inline.execute(INSERT, {"v": b"x"})
+        assert await checkpointer.tick() is True  # the connection is open and kept
+        await inline.execute(INSERT, {"v": b"y"})
+        checkpointer._connection_lock.acquire()  # the next checkpoint stalls in its thread
+        running = asyncio.create_task(checkpointer.tick())
+        stopping = asyncio.create_task(checkpointer.stop())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not stopping.done()  # stop waits for the thread to give the connection up
+        checkpointer._connection_lock.release()
+        await asyncio.gather(running, stopping)
+        assert checkpointer._connection is None
+    finally:
+        inline.close()
