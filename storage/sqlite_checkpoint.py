@@ -9,7 +9,9 @@ thread, so its reads, writes and fsyncs never touch the loop.
 Invariants:
 - An idle service does nothing: SQLite reuses a checkpointed WAL from its start without
   shrinking the file, so its size alone would call for a checkpoint (and a connection) every
-  `interval` forever; its modification time says whether anything was written since.
+  `interval` forever; its modification time says whether anything was written since. A
+  checkpoint that could not copy every frame (a reader still needs the older pages) is
+  tried again at the next look, written or not.
 - One connection, opened in the first checkpoint and kept: opening one reads and parses the
   whole schema, which cost more than the checkpoint of a quiet WAL. One thread at a time
   uses it (a lock: a checkpoint still running in its thread when `stop` cancels the task
@@ -81,28 +83,36 @@ class WalCheckpointer:
         return True
 
     async def checkpoint(self) -> None:
-        """One PASSIVE checkpoint, off the loop; a failure is logged and retried later."""
+        """One PASSIVE checkpoint, off the loop; a failure is logged and retried later, and
+        so is a checkpoint that left frames uncopied."""
         try:
-            await asyncio.to_thread(self._checkpoint)
+            complete = await asyncio.to_thread(self._checkpoint)
         except sqlite3.Error:
             self._checkpointed_at = None
             logger.exception("the WAL checkpoint of %s failed; it is retried later", self._path)
+            return
+        if not complete:
+            self._checkpointed_at = None
 
-    def _checkpoint(self) -> None:
-        """In a worker thread: the checkpoint, on the kept connection."""
+    def _checkpoint(self) -> bool:
+        """In a worker thread: the checkpoint, on the kept connection; whether it copied
+        every frame of the WAL."""
         with self._connection_lock:
             if self._stopped:  # stopping: no connection may outlive `stop`
-                return
+                return True
             if self._connection is None:
                 self._connection = sqlite3.connect(
                     self._path, isolation_level=None, check_same_thread=False
                 )
             try:
-                self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                busy, frames, copied = self._connection.execute(
+                    "PRAGMA wal_checkpoint(PASSIVE)"
+                ).fetchone()
             except sqlite3.Error:
                 self._connection.close()
                 self._connection = None
                 raise
+            return not busy and copied == frames
 
     def _close(self) -> None:
         """In a worker thread, once any checkpoint still running there has ended."""

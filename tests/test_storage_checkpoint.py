@@ -64,6 +64,27 @@ async def test_a_grown_wal_is_copied_once_and_not_again_until_written(db: Databa
     assert db.path.stat().st_size > before
 
 
+async def test_a_checkpoint_a_reader_held_back_is_tried_again_until_complete(
+    db: Database,
+) -> None:
+    checkpointer = db.checkpointer(threshold=0)
+    reader = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM t").fetchone()  # its snapshot: before the writes
+        for _ in range(3):
+            await db.write(b"x" * 8192)
+        assert await checkpointer.tick() is True  # the frames the reader needs stay
+        assert await checkpointer.tick() is True  # not written since, but not done: again
+        reader.execute("COMMIT")
+        assert await checkpointer.tick() is True  # now every frame is copied
+        assert await checkpointer.tick() is False  # and nothing is left to do
+    finally:
+        reader.close()
+    with sqlite3.connect(db.path) as fresh:
+        assert fresh.execute("SELECT COUNT(*) FROM t").fetchone() == (3,)
+
+
 async def test_a_wal_under_the_threshold_is_left_alone(db: Database) -> None:
     await db.write(b"x")
     assert await db.checkpointer(threshold=1024 * 1024).tick() is False
