@@ -3,8 +3,9 @@
 The request path's connection never checkpoints (`storage.sqlite_inline`), so without this
 the WAL would grow without bound. Every `interval` seconds the WAL file is looked at (a
 `stat`, microseconds); when it is past `threshold` bytes AND was written since the last
-look that checkpointed, a PASSIVE checkpoint (it waits for no reader or writer) runs in a
-thread, so its reads, writes and fsyncs never touch the loop.
+checkpoint began (or that one could not copy every frame), a PASSIVE checkpoint (it waits
+for no reader or writer) runs in a thread, so its reads, writes and fsyncs never touch the
+loop.
 
 Invariants:
 - An idle service does nothing: SQLite reuses a checkpointed WAL from its start without
@@ -71,7 +72,7 @@ class WalCheckpointer:
 
     async def tick(self) -> bool:
         """Checkpoint when the WAL is past the threshold and was written since the last
-        checkpoint began; whether it did."""
+        checkpoint began (or that one left frames uncopied); whether it did."""
         try:
             wal = os.stat(self._wal)
         except FileNotFoundError:

@@ -10,8 +10,8 @@ path's statements run here instead, synchronously on the loop, on a connection o
   process crashes (the OS has the pages), as before. What could take milliseconds is kept
   off the loop: this connection never checkpoints (`wal_autocheckpoint=0`, the fsyncs are
   the checkpoint's; `storage.sqlite_checkpoint` does it from a thread), and it never waits
-  for a lock (`busy_timeout=0`): a statement that finds the database locked by another writer (the
-  CLI, the threaded connection's transaction) is retried after a timer, up to
+  for a lock (`busy_timeout=0`): a statement that finds the database locked by another
+  writer (the CLI, the threaded connection's transaction) is retried after a timer, up to
   `busy_seconds`, then raises `sqlite3.OperationalError` as a busy timeout would.
 - A statement that is refused as busy did nothing (it is atomic), so retrying it is safe.
 - The statements of one loop iteration share one transaction and one commit
