@@ -62,7 +62,7 @@ class RequestFacts:
     #: `time.monotonic()` when the request reached the service.
     arrived: float
     #: The request's id (`request[REQUEST_ID]`), kept here for the log records.
-    request_id: str | None = None
+    request_id: str
     account_id: int | None = None
     key_prefix: str | None = None
     provider: str = ""
@@ -103,10 +103,10 @@ def create_observe_middleware(metrics: Metrics, ids: RequestIds | None = None) -
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-        facts = RequestFacts(request, time.monotonic())
+        request_id = assign_request_id(request, ids)
+        facts = RequestFacts(request, time.monotonic(), request_id)
         request[FACTS] = facts
         token = _CURRENT.set(facts)
-        request_id = facts.request_id = assign_request_id(request, ids)
         status = 500
         try:
             try:

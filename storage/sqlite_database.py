@@ -122,8 +122,7 @@ class SqliteDatabase:
     async def _turn(self) -> AsyncIterator[None]:
         """The connection to ourselves, waited for at most the command timeout; first, the
         gate's early statements commit, so what runs here sees them (read your writes)."""
-        if self._inline is not None:
-            await self._inline.committed()
+        await self.committed()
         try:
             async with asyncio.timeout(self._timeouts.command):
                 await self._lock.acquire()
