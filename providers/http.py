@@ -162,9 +162,15 @@ class Upstream:
 
     @staticmethod
     async def read(response: aiohttp.ClientResponse) -> bytes:
-        """The whole body; a transfer that breaks off is a 502 (or 504 when it stalls)."""
-        with _mapped_transport_errors("the provider's answer broke off"):
+        """The whole body; a transfer that breaks off is a 502 (or 504 when it stalls).
+
+        A plain try, as in `_Chunks`: every billed answer is read here, and entering a
+        generator-based context manager costs two frames and a helper object each time.
+        """
+        try:
             return await response.read()
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise _transport_error("the provider's answer broke off", error) from error
 
     @staticmethod
     def chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:

@@ -68,6 +68,17 @@ class UpstreamKey:
     proxy: str | None = field(default=None, repr=False)
     weight: int = 1
     rpm: int = 0
+    #: The hash of every field above, taken once: each call looks its key up in the key
+    #: health's tables several times, and the generated `__hash__` hashes a fresh tuple of
+    #: seven fields each time. Equal keys still hash equal (same fields, same hash).
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = (self.provider, self.name, self.secret, self.base_url, self.proxy)
+        object.__setattr__(self, "_hash", hash((*fields, self.weight, self.rpm)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __repr__(self) -> str:
         return f"UpstreamKey({self.provider!r}, {self.name!r}, {self.label!r})"

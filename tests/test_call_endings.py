@@ -81,6 +81,17 @@ async def test_malformed_json_from_the_provider_is_502_and_free(api: ApiHarness)
     await assert_no_hold(api)
 
 
+async def test_an_answer_cut_mid_body_is_502_and_free(api: ApiHarness) -> None:
+    api.upstream.cut_answer = True
+    key = await api.register(credit=CREDIT)
+    response = await api.client.post("/v1/chat/completions", json={**BODY, "key": key})
+    assert response.status == 502
+    assert "the provider's answer broke off" in (await response.json())["error"]["message"]
+    assert (await the_call(api))["status"] == 502
+    assert await api.balance() == CREDIT
+    await assert_no_hold(api)
+
+
 async def test_a_stream_cut_mid_way_is_billed_for_what_was_produced(api: ApiHarness) -> None:
     api.upstream.cut_stream_after = 2
     key = await api.register(credit=CREDIT)

@@ -3,6 +3,7 @@ rests, which key goes next, and how keys and their catalog options are read."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -219,3 +220,17 @@ def test_a_spec_that_names_nothing_usable_stops_the_start(spec: KeySpec, message
 def test_a_keys_table_is_checked_field_by_field(tables: object, message: str) -> None:
     with pytest.raises(CatalogError, match=message):
         parse_key_specs(tables)
+
+
+def test_a_keys_kept_hash_follows_its_fields() -> None:
+    """The key health finds a key's state by its hash, taken once: keys built alike share
+    one state, and a key that differs in any field (as `replace` makes it) has its own."""
+    key = UpstreamKey("openai", "openai#1", "sk-one", "https://api.openai.com/v1")
+    twin = UpstreamKey("openai", "openai#1", "sk-one", "https://api.openai.com/v1")
+    health = KeyHealth(FakeClock(NOW))
+    health.bench(key, 60, "refused", 401)
+    assert (twin == key, hash(twin) == hash(key), health.usable(twin)) == (True, True, False)
+    for change in ({"secret": "sk-two"}, {"weight": 2}, {"rpm": 10}, {"proxy": "http://p:1"}):
+        other = dataclasses.replace(key, **change)
+        assert other != key
+        assert health.usable(other)  # not the benched key's state

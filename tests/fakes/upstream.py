@@ -51,6 +51,8 @@ class FakeUpstream:
     cut_stream_after: int | None = None
     omit_usage: bool = False
     malformed_json: bool = False
+    #: A non-stream answer whose connection drops halfway through its announced length.
+    cut_answer: bool = False
     #: When set, a stream waits for this event after its first content chunk.
     pause_stream: asyncio.Event | None = None
     #: When set, a stream waits for this event before its usage chunk: usage that comes
@@ -92,6 +94,8 @@ class FakeUpstream:
             return web.Response(
                 body=b'{"id": "chatcmpl-fake", "choi', content_type="application/json"
             )
+        if self.cut_answer:
+            return await _cut_answer(request, json.dumps(self._completion(body)).encode())
         return web.json_response(self._completion(body))
 
     def _usage(self) -> dict[str, Any]:
@@ -160,3 +164,14 @@ async def serve(fake: FakeUpstream) -> AsyncIterator[str]:
     """Run `fake` on a free loopback port; yields its OpenAI-style base URL (with /v1)."""
     async with serve_app(fake.app()) as root:
         yield f"{root}/v1"
+
+
+async def _cut_answer(request: web.Request, whole: bytes) -> web.StreamResponse:
+    """Announce `whole`'s length, send half of it, and drop the connection."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    response.content_length = len(whole)
+    await response.prepare(request)
+    await response.write(whole[: len(whole) // 2])
+    assert request.transport is not None
+    request.transport.close()  # the provider dies mid-answer
+    return response
