@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit, urlunsplit
 
 from providers.errors import CatalogError
@@ -68,14 +68,14 @@ class UpstreamKey:
     proxy: str | None = field(default=None, repr=False)
     weight: int = 1
     rpm: int = 0
-    #: The hash of every field above, taken once: each call looks its key up in the key
+    #: The hash of every compared field, taken once: each call looks its key up in the key
     #: health's tables several times, and the generated `__hash__` hashes a fresh tuple of
-    #: seven fields each time. Equal keys still hash equal (same fields, same hash).
+    #: them each time. Equal keys still hash equal (same fields, same hash).
     _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        fields = (self.provider, self.name, self.secret, self.base_url, self.proxy)
-        object.__setattr__(self, "_hash", hash((*fields, self.weight, self.rpm)))
+        compared = tuple(getattr(self, each.name) for each in fields(self) if each.compare)
+        object.__setattr__(self, "_hash", hash(compared))
 
     def __hash__(self) -> int:
         return self._hash
