@@ -11,8 +11,7 @@ from providers.registry import Route
 T = TypeVar("T")
 
 
-# Not frozen: one is built on every call, and a frozen dataclass sets each field through
-# object.__setattr__ (about 1 k instructions a field). Nothing changes one once built.
+# Not frozen, though never changed: built on every call (why: `storage.models.CallRecord`).
 @dataclass(slots=True)
 class Served(Generic[T]):
     """An answer (a whole completion, or a stream's bytes) and the route of the attempt

@@ -55,8 +55,7 @@ class TokenUsage(NamedTuple):
     shell_calls: int = 0
 
 
-# Not frozen: one is built on every call, and a frozen dataclass sets each field through
-# object.__setattr__ (about 1 k instructions a field). Nothing changes one once built.
+# Not frozen, though never changed: built on every call (why: `storage.models.CallRecord`).
 @dataclass(slots=True)
 class Completion:
     """A finished non-streaming call: the upstream's bytes as sent, and the usage in them.
