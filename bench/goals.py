@@ -69,11 +69,13 @@ def _throughput_goal(report: BenchReport, service: str, scenario: str, what: str
     return Goal(asks, _shown(ratio), None if ratio is None else ratio >= MIN_THROUGHPUT_RATIO)
 
 
-def cpu_ratios(report: BenchReport, service: str) -> dict[str, float | None]:
-    """Per scenario: the service's CPU per request over its reference's (the one on the
-    same event loop)."""
+def cpu_ratios(
+    report: BenchReport, service: str, baseline: str | None = None
+) -> dict[str, float | None]:
+    """Per scenario: the service's CPU per request over the baseline's (by default its
+    reference, the one on the same event loop)."""
     ratios: dict[str, float | None] = {}
-    baseline = reference_of(report, service)
+    baseline = baseline or reference_of(report, service)
     for scenario in report.options.scenarios():
         ours, reference = (
             report.find(service, scenario.name),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 SERVER_CORE = 0
 LOAD_CORE = 1
-TARGETS = ("direct", "reference", "service")
+TARGETS = ("direct", "reference", "floor", "service")
 #: The issue's ends of the flatness ranges; `--flat-accounts` and `--flat-rows` move them.
 FLAT_ACCOUNTS = (10, 100_000)
 FLAT_ROWS = (0, 10_000_000)
@@ -159,6 +159,13 @@ class Options:
         loops = dict.fromkeys(variant.loop for variant in self.variants)
         return [Variant(loop) for loop in loops]
 
+    def floor(self) -> ServiceSpec | None:
+        """The floor's database (bench.floor), like the first service's; SQLite only: on
+        PostgreSQL the floor would be the server's statements, which the report counts."""
+        if "floor" not in self.targets or self.database is not None:
+            return None
+        return ServiceSpec("floor", self.accounts, 0, min(self.users, self.accounts))
+
     def time_bound(self) -> float:
         """Upper bound of a whole run: every window, its slack, and every start-up.
 
@@ -167,7 +174,7 @@ class Options:
         """
         per_window = self.warmup + self.seconds + LOADGEN_SLACK_SECONDS
         services = self.services()
-        plain = ("direct" in self.targets) + len(self.references())
+        plain = ("direct" in self.targets) + len(self.references()) + (self.floor() is not None)
         windows = plain * len(self.scenarios())
         windows += sum(
             1 for spec in services for scenario in self.scenarios() if spec.runs(scenario)

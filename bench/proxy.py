@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-_SESSION = web.AppKey("session", aiohttp.ClientSession)
-_UPSTREAM = web.AppKey("upstream", str)
+SESSION = web.AppKey("session", aiohttp.ClientSession)
+UPSTREAM = web.AppKey("upstream", str)
 _UPSTREAM_KEY = "sk-bench"
 #: The tokens the reference accepts; the load generator sends them as it sends the bench
 #: users' keys to a service (one per worker, round robin).
@@ -28,17 +29,20 @@ REFERENCE_KEYS = tuple(f"sk-reference-{number:02d}" for number in range(64))
 _ACCEPTED = frozenset(f"Bearer {key}" for key in REFERENCE_KEYS)
 _USAGE_MARK = b'"usage"'
 
+#: Told the answer's usage (None when it had none) before the client has the whole answer.
+UsageSink = Callable[[Any], None]
 
-async def _client_session(app: web.Application) -> AsyncIterator[None]:
+
+async def client_session(app: web.Application) -> AsyncIterator[None]:
     """One session for the process, as the gateway is required to keep."""
     connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=60)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        app[_SESSION] = session
+        app[SESSION] = session
         yield
 
 
-def _usage_of(event_lines: bytes) -> object:
+def _usage_of(event_lines: bytes) -> Any:
     """The usage in the SSE `data:` lines of `event_lines` that carry one (else None)."""
     usage = None
     for line in event_lines.splitlines():
@@ -47,13 +51,17 @@ def _usage_of(event_lines: bytes) -> object:
     return usage
 
 
-async def _chat(request: web.Request) -> web.StreamResponse:
-    if request.headers.get("Authorization") not in _ACCEPTED:
-        return web.json_response({"error": {"message": "bad key"}}, status=401)
+def error(message: str, status: int) -> web.Response:
+    return web.json_response({"error": {"message": message}}, status=status)
+
+
+async def pass_through(request: web.Request, used: UsageSink) -> web.StreamResponse:
+    """The request's JSON sent upstream and the answer relayed; `used` gets the usage
+    before the answer is returned (a whole one) or the stream's end is written."""
     body = await request.read()
     call = json.loads(body)
     if not isinstance(call, dict):
-        return web.json_response({"error": {"message": "not an object"}}, status=400)
+        return error("not an object", 400)
     if call.get("stream"):  # an OpenAI stream carries its usage only when asked to
         call["stream_options"] = {"include_usage": True}
         body = json.dumps(call).encode()
@@ -61,12 +69,12 @@ async def _chat(request: web.Request) -> web.StreamResponse:
         "Content-Type": request.headers.get("Content-Type", "application/json"),
         "Authorization": f"Bearer {_UPSTREAM_KEY}",
     }
-    url = request.app[_UPSTREAM] + "/chat/completions"
-    async with request.app[_SESSION].post(url, data=body, headers=headers) as upstream:
+    url = request.app[UPSTREAM] + "/chat/completions"
+    async with request.app[SESSION].post(url, data=body, headers=headers) as upstream:
         content_type = upstream.headers.get("Content-Type", "application/json")
         if not content_type.startswith("text/event-stream"):
             payload = await upstream.read()
-            json.loads(payload).get("usage")
+            used(json.loads(payload).get("usage"))
             return web.Response(
                 body=payload, status=upstream.status, headers={"Content-Type": content_type}
             )
@@ -74,14 +82,26 @@ async def _chat(request: web.Request) -> web.StreamResponse:
             status=upstream.status, headers={"Content-Type": content_type}
         )
         await response.prepare(request)
+        usage = None
         partial = b""  # an event line cut by a chunk's end, completed by the next chunk
         async for chunk in upstream.content.iter_any():
             lines, _, partial = (partial + chunk).rpartition(b"\n")
             if _USAGE_MARK in lines:
-                _usage_of(lines)
+                usage = _usage_of(lines)
             await response.write(chunk)
+        used(usage)
         await response.write_eof()
         return response
+
+
+def _ignored(_usage: Any) -> None:
+    """The reference bills nothing: it only parsed the usage."""
+
+
+async def _chat(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("Authorization") not in _ACCEPTED:
+        return error("bad key", 401)
+    return await pass_through(request, _ignored)
 
 
 async def _health(_request: web.Request) -> web.Response:
@@ -91,8 +111,8 @@ async def _health(_request: web.Request) -> web.Response:
 def build_app(upstream_base_url: str) -> web.Application:
     """The pass-through app; `upstream_base_url` is OpenAI-style, with /v1."""
     app = web.Application()
-    app[_UPSTREAM] = upstream_base_url.rstrip("/")
-    app.cleanup_ctx.append(_client_session)
+    app[UPSTREAM] = upstream_base_url.rstrip("/")
+    app.cleanup_ctx.append(client_session)
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_get("/health", _health)
     return app

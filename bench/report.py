@@ -104,6 +104,25 @@ def comparison_lines(report: BenchReport, service: str) -> list[str]:
     return lines
 
 
+def floor_lines(report: BenchReport) -> list[str]:
+    """What the money's two statements cost at least (the floor against the reference) and
+    what each service's own code costs on top of them (the service against the floor)."""
+    if report.find("floor", report.options.scenarios()[0].name) is None:
+        return []
+    lines = ["The floor (the reference + the gate's and the settlement's statements):"]
+    for name, baseline in [
+        ("floor", "reference"),
+        *((service, "floor") for service in _main_services(report)),
+    ]:
+        ratios = cpu_ratios(report, name, baseline)
+        cpu = ", ".join(f"{_number(ratio)}x" for ratio in ratios.values())
+        lines.append(
+            f"  {name} against {baseline}: CPU/req {cpu} ({', '.join(ratios)}); "
+            f"added p50 at c=1 {_number(added_p50(report, name, baseline), 3)} ms"
+        )
+    return lines
+
+
 def held_lines(held: HeldReport) -> list[str]:
     lines = [
         f"Held streams: {held.requested:,} asked; descriptor limit {held.descriptor_limit:,} "
@@ -155,6 +174,8 @@ def render(report: BenchReport) -> str:
     lines += [f"Start to first 200 on /health: {startup}", ""]
     for service in _main_services(report):
         lines += [*comparison_lines(report, service), ""]
+    floor = floor_lines(report)
+    lines += [*floor, ""] if floor else []
     if report.held is not None:
         lines += [*held_lines(report.held), ""]
     lines += goal_lines(report)

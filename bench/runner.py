@@ -19,7 +19,7 @@ from bench.measure import Measurement, Target, measure
 from bench.options import LOAD_CORE, SERVER_CORE, Options
 from bench.processes import Fleet, Server, pin_prefix
 from bench.procfs import rss_bytes
-from bench.servers import start_reference, start_service, start_upstream
+from bench.servers import start_floor, start_reference, start_service, start_upstream
 
 
 @dataclass(slots=True)
@@ -63,11 +63,17 @@ async def _start_targets(
         await stack.enter_async_context(prepared_database(spec, options.database, workdir))
         for spec in specs
     ]
+    floor = options.floor()
+    floor_database = None
+    if floor is not None:
+        floor_database = await stack.enter_async_context(prepared_database(floor, None, workdir))
     fleet = await stack.enter_async_context(Fleet(workdir))
     upstream = await start_upstream(fleet, options)
     targets = [Target("direct", (upstream,))] if "direct" in options.targets else []
     for variant in options.references():
         targets.append(await start_reference(fleet, upstream, options, variant))
+    if floor_database is not None:
+        targets.append(await start_floor(fleet, upstream, options, floor_database))
     for spec, database in zip(specs, databases, strict=True):
         targets.append(await start_service(fleet, spec, database, upstream, options))
     return upstream, targets

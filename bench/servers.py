@@ -43,6 +43,21 @@ async def start_reference(
     return Target(variant.reference, (server,))
 
 
+async def start_floor(
+    fleet: Fleet, upstream: Server, options: Options, database: PreparedDatabase
+) -> Target:
+    """The floor (bench.floor) on its own copy of the seeded database, on asyncio."""
+    port = free_port()
+    path = database.url.removeprefix("sqlite:///")
+    args = ["--port", str(port), "--upstream", f"{upstream.base_url}/v1", "--database", path]
+    launch = command("bench.floor", *args, loop="asyncio", json_library="json")
+    timeout = options.startup_timeout
+    server = await fleet.start(
+        "floor", launch, SERVER_CORE, port, base_env(), ready_timeout=timeout
+    )
+    return Target("floor", (server,), database=database)
+
+
 def _service_env(port: int, database_url: str, upstream: Server) -> dict[str, str]:
     """The service's settings; an empty BOT_TOKEN overrides any token in a local .env."""
     env = base_env()

@@ -99,7 +99,9 @@ SELECT * FROM gate
 """
 
 
-def _authorize_statement(lookup: str, dialect: str) -> str:
+def authorize_statement(lookup: str, dialect: str) -> str:
+    """The gate's one statement (strikes, lock, rate window, funds and hold), finding the
+    account by `lookup` (`key_hash = :key_hash` or `username = :username`)."""
     update = _AUTHORIZE.format(lookup=lookup)
     return _WITH_HOLD_ROW.format(update=update) if dialect == "postgresql" else update
 
@@ -127,6 +129,31 @@ FROM accounts WHERE id = :account_id{{lock}}
 ON CONFLICT (settle_key) DO NOTHING
 RETURNING id, cost, shortfall, balance_after
 """
+
+
+def authorize_params(
+    policy: AccessPolicy, key: str, hold: int, now: int, request_id: str
+) -> dict[str, object]:
+    """`authorize_statement`'s parameters (add `username` to look the account up by name)."""
+    return {
+        "key_hash": hash_key(key),
+        "hold": hold,
+        "now": now,
+        "forever": LOCKED_UNTIL_UNBLOCKED,
+        "lock_strikes": policy.lock_strikes,
+        "lock_until": policy.lock_until(now),
+        "request_id": request_id,
+        "window": now // 60,
+        "rate_limit": policy.requests_per_minute,
+    }
+
+
+def settlement_statement(dialect: str) -> str:
+    """The settlement's one statement: the call's record, whose triggers write its ledger
+    row and release its hold; `settlement_params` binds it."""
+    return _INSERT_CALL.format(lock=" FOR UPDATE" if dialect == "postgresql" else "")
+
+
 #: The settlement an earlier attempt wrote, when writing it again was a no-op.
 _SETTLED_BEFORE = """
 SELECT id, cost, shortfall, balance_after FROM calls WHERE settle_key = :settle_key
@@ -139,6 +166,13 @@ _CALL_FIELDS = tuple(field.name for field in fields(CallRecord))
 _call_values = attrgetter(*_CALL_FIELDS)
 
 
+def settlement_params(call: CallRecord, now: int) -> dict[str, object]:
+    """`settlement_statement`'s parameters: the record's fields, and the time it is written."""
+    params: dict[str, object] = dict(zip(_CALL_FIELDS, _call_values(call), strict=True))
+    params["now"] = now
+    return params
+
+
 class AccountStore:
     """The account and money operations the gate, the billing flow and the bot call."""
 
@@ -146,10 +180,9 @@ class AccountStore:
         self._db = database
         self._policy = policy
         self._clock = clock
-        lock = " FOR UPDATE" if database.dialect == "postgresql" else ""  # SQLite: one writer
-        self._insert_call = _INSERT_CALL.format(lock=lock)
-        self._by_username = _authorize_statement("username = :username", database.dialect)
-        self._by_key = _authorize_statement("key_hash = :key_hash", database.dialect)
+        self._insert_call = settlement_statement(database.dialect)  # SQLite: one writer
+        self._by_username = authorize_statement("username = :username", database.dialect)
+        self._by_key = authorize_statement("key_hash = :key_hash", database.dialect)
 
     @property
     def policy(self) -> AccessPolicy:
@@ -169,18 +202,7 @@ class AccountStore:
         """
         if hold < 0:
             raise ValueError("a hold cannot be negative")
-        now = self._clock()
-        params = {
-            "key_hash": hash_key(key),
-            "hold": hold,
-            "now": now,
-            "forever": LOCKED_UNTIL_UNBLOCKED,
-            "lock_strikes": self._policy.lock_strikes,
-            "lock_until": self._policy.lock_until(now),
-            "request_id": request_id,
-            "window": now // 60,
-            "rate_limit": self._policy.requests_per_minute,
-        }
+        params = authorize_params(self._policy, key, hold, self._clock(), request_id)
         gate = self._db.gate  # its verdict may be acted on before it commits: see Database
         if username is None:
             row = await gate.fetch_one(self._by_key, params)
@@ -211,8 +233,7 @@ class AccountStore:
         open transaction when the settlement belongs to a larger one (a background
         response's, see `storage.responses`).
         """
-        params = dict(zip(_CALL_FIELDS, _call_values(call), strict=True))
-        params["now"] = self._clock()
+        params = settlement_params(call, self._clock())
         runner = executor or self._db.hot
         row = await runner.fetch_one(self._insert_call, params)
         if row is None:

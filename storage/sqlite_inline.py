@@ -92,6 +92,18 @@ class _GroupStatements:
         await self.fetch_all(sql, params)
 
 
+def connect_inline(path: Path, busy_seconds: float = 5.0) -> sqlite3.Connection:
+    """A connection set up for statements on the loop: it never checkpoints and, once set
+    up (which may wait for a lock, up to `busy_seconds`), never waits (see the module)."""
+    connection = sqlite3.connect(
+        path, timeout=busy_seconds, isolation_level=None, check_same_thread=False
+    )
+    for pragma in (*_PRAGMAS, f"cache_size=-{CACHE_KIB}"):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute("PRAGMA busy_timeout=0")
+    return connection
+
+
 class InlineSqlite(_GroupStatements):
     """An `Executor` whose statements run on the calling (event loop) thread."""
 
@@ -105,13 +117,8 @@ class InlineSqlite(_GroupStatements):
     def open(cls, path: Path, busy_seconds: float = 5.0) -> InlineSqlite:
         """Open the connection (call it from a thread: its set-up may wait for a lock, up
         to `busy_seconds`); from then on it never waits (`busy_timeout=0`)."""
-        connection = sqlite3.connect(
-            path, timeout=busy_seconds, isolation_level=None, check_same_thread=False
-        )
+        connection = connect_inline(path, busy_seconds)
         connection.row_factory = _dict_row
-        for pragma in (*_PRAGMAS, f"cache_size=-{CACHE_KIB}"):
-            connection.execute(f"PRAGMA {pragma}")
-        connection.execute("PRAGMA busy_timeout=0")
         return cls(connection, busy_seconds)
 
     async def committed(self) -> None:

@@ -1,0 +1,147 @@
+"""The floor: the reference plus the two statements the money rules require, and nothing
+else, as `python -m bench.floor --port N --upstream URL --database FILE`.
+
+The issue's targets compare the service with a pass-through that writes nothing. A gateway
+that keeps the rules cannot write nothing: before the call goes out, one statement checks
+the key and holds the funds (the gate), and before the client has the answer, one statement
+records the call, charges it and releases the hold (the settlement), each committed. The
+floor runs exactly those two statements, the service's own text (`storage.accounts`), on
+the service's kind of connection (`storage.sqlite_inline.connect_inline`: on the event
+loop, WAL, `synchronous=NORMAL`, checkpoints in a thread by the service's own
+checkpointer), bound by position, around the reference's relay (`bench.proxy`). So what
+the floor costs beyond the reference is what no Python gateway on this SQLite, machine and
+client library keeping those rules can go below; what the service costs beyond the floor is
+its own code.
+
+Left out, as the least a gateway could do: validation, the hold's estimate (a fixed hold),
+routing, pricing (a unit a token), key failover, idempotency, logging and metrics. Each
+statement commits alone: the service's group commit, which shares commits under load, is
+its own code too. Only `data: [DONE]`-style streams and whole answers are relayed, as the
+bench sends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bench.proxy import UPSTREAM, client_session, error, pass_through
+from storage.accounts import (
+    authorize_params,
+    authorize_statement,
+    settlement_params,
+    settlement_statement,
+)
+from storage.models import CallRecord
+from storage.numbered import Values, positional
+from storage.policy import AccessPolicy
+from storage.sqlite_checkpoint import WalCheckpointer
+from storage.sqlite_inline import connect_inline
+
+#: What every call holds: the floor estimates nothing (the bench's accounts cannot run dry).
+FLOOR_HOLD = 1_000
+_ENDPOINT = "/v1/chat/completions"
+_POLICY = AccessPolicy(requests_per_minute=0)  # as the bench runs the service
+_GATE, _gate_values = positional(authorize_statement("key_hash = :key_hash", "sqlite"), "?")
+_SETTLE, _settle_values = positional(settlement_statement("sqlite"), "?")
+
+
+class Floor:
+    """The two statements on one connection; request ids are a counter."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = connect_inline(path)
+        self._connection.execute("PRAGMA journal_mode=WAL")  # the service's start-up sets it
+        self._numbers = itertools.count(1)
+
+    def gate(self, key: str) -> tuple[int, str] | None:
+        """(account id, request id) when the key's account is admitted with the hold held."""
+        request_id = f"floor-{next(self._numbers)}"
+        params = authorize_params(_POLICY, key, FLOOR_HOLD, int(time.time()), request_id)
+        row = self._run(_GATE, _gate_values, params)
+        if row is None or row[2] != "ok":
+            return None
+        return row[0], request_id
+
+    def settle(self, account_id: int, request_id: str, started: float, usage: Any) -> None:
+        """Charge the usage's tokens at a unit each and release the hold."""
+        tokens = (usage or {}).get("prompt_tokens", 0), (usage or {}).get("completion_tokens", 0)
+        record = CallRecord(
+            request_id=request_id,
+            account_id=account_id,
+            endpoint=_ENDPOINT,
+            provider="openai",
+            model="floor",
+            status=200,
+            input_units=tokens[0],
+            output_units=tokens[1],
+            cost=sum(tokens),
+            held=FLOOR_HOLD,
+            latency_ms=int((time.monotonic() - started) * 1000),
+        )
+        self._run(_SETTLE, _settle_values, settlement_params(record, int(time.time())))
+
+    def _run(self, sql: str, values: Values, params: dict[str, object]) -> Any:
+        rows = self._connection.execute(sql, values(params)).fetchall()
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+_FLOOR = web.AppKey("floor", Floor)
+
+
+async def _chat(request: web.Request) -> web.StreamResponse:
+    started = time.monotonic()
+    admitted = request.app[_FLOOR].gate(request.headers.get("Authorization", "")[7:])
+    if admitted is None:
+        return error("refused", 401)
+    account_id, request_id = admitted
+
+    def settle(usage: Any) -> None:
+        request.app[_FLOOR].settle(account_id, request_id, started, usage)
+
+    return await pass_through(request, settle)
+
+
+async def _health(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+def build_app(upstream_base_url: str, database: Path) -> web.Application:
+    app = web.Application()
+    app[UPSTREAM] = upstream_base_url.rstrip("/")
+
+    async def storage(app: web.Application) -> AsyncIterator[None]:
+        app[_FLOOR] = floor = Floor(database)
+        checkpointer = WalCheckpointer(database)
+        checkpointer.start()
+        yield
+        await checkpointer.stop()
+        floor.close()
+
+    app.cleanup_ctx.extend((storage, client_session))
+    app.router.add_post(_ENDPOINT, _chat)
+    app.router.add_get("/health", _health)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The reference plus the money's statements.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--upstream", required=True, help="upstream base URL with /v1")
+    parser.add_argument("--database", type=Path, required=True, help="a seeded SQLite file")
+    args = parser.parse_args()
+    app = build_app(args.upstream, args.database)
+    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()
