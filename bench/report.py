@@ -24,6 +24,7 @@ from bench.goals import (
 )
 from bench.held_run import HeldReport
 from bench.measure import Measurement
+from bench.options import Variant
 from bench.runner import BenchReport
 
 #: Above this share of core 1, the generator and upstream (not the server) set the pace.
@@ -110,10 +111,10 @@ def floor_lines(report: BenchReport) -> list[str]:
     if report.find("floor", report.options.scenarios()[0].name) is None:
         return []
     lines = ["The floor (the reference + the gate's and the settlement's statements):"]
-    for name, baseline in [
-        ("floor", "reference"),
-        *((service, "floor") for service in _main_services(report)),
-    ]:
+    # The floor runs on asyncio with the standard library's JSON: services on those only.
+    plain = [spec.name for spec in report.options.services() if spec.variant == Variant()]
+    compared = [service for service in _main_services(report) if service in plain]
+    for name, baseline in [("floor", "reference"), *((service, "floor") for service in compared)]:
         ratios = cpu_ratios(report, name, baseline)
         cpu = ", ".join(f"{_number(ratio)}x" for ratio in ratios.values())
         lines.append(
