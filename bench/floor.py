@@ -22,7 +22,6 @@ bench sends.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
 from collections.abc import AsyncIterator
@@ -31,7 +30,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.proxy import UPSTREAM, client_session, error, pass_through
+from bench.proxy import (
+    UPSTREAM,
+    client_session,
+    error,
+    health,
+    pass_through,
+    serve,
+    server_arguments,
+)
 from storage.accounts import (
     authorize_params,
     authorize_statement,
@@ -111,10 +118,6 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     return await pass_through(request, settle)
 
 
-async def _health(_request: web.Request) -> web.Response:
-    return web.Response(text="ok")
-
-
 def build_app(upstream_base_url: str, database: Path) -> web.Application:
     app = web.Application()
     app[UPSTREAM] = upstream_base_url.rstrip("/")
@@ -129,18 +132,15 @@ def build_app(upstream_base_url: str, database: Path) -> web.Application:
 
     app.cleanup_ctx.extend((storage, client_session))
     app.router.add_post(_ENDPOINT, _chat)
-    app.router.add_get("/health", _health)
+    app.router.add_get("/health", health)
     return app
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="The reference plus the money's statements.")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--upstream", required=True, help="upstream base URL with /v1")
+    parser = server_arguments("The reference plus the money's statements.")
     parser.add_argument("--database", type=Path, required=True, help="a seeded SQLite file")
     args = parser.parse_args()
-    app = build_app(args.upstream, args.database)
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
+    serve(build_app(args.upstream, args.database), args.port)
 
 
 if __name__ == "__main__":

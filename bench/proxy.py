@@ -104,7 +104,7 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     return await pass_through(request, _ignored)
 
 
-async def _health(_request: web.Request) -> web.Response:
+async def health(_request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
@@ -114,17 +114,26 @@ def build_app(upstream_base_url: str) -> web.Application:
     app[UPSTREAM] = upstream_base_url.rstrip("/")
     app.cleanup_ctx.append(client_session)
     app.router.add_post("/v1/chat/completions", _chat)
-    app.router.add_get("/health", _health)
+    app.router.add_get("/health", health)
     return app
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Minimal pass-through reference proxy.")
+def server_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every bench server takes (the reference's and the floor's)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True, help="upstream base URL with /v1")
-    args = parser.parse_args()
-    app = build_app(args.upstream)
-    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
+    return parser
+
+
+def serve(app: web.Application, port: int) -> None:
+    """Serve `app` on loopback, no access log: what the bench measures is the handler."""
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def main() -> None:
+    args = server_arguments("Minimal pass-through reference proxy.").parse_args()
+    serve(build_app(args.upstream), args.port)
 
 
 if __name__ == "__main__":
