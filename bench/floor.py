@@ -5,19 +5,19 @@ The issue's targets compare the service with a pass-through that writes nothing.
 that keeps the rules cannot write nothing: before the call goes out, one statement checks
 the key and holds the funds (the gate), and before the client has the answer, one statement
 records the call, charges it and releases the hold (the settlement), each committed. The
-floor runs exactly those two statements, the service's own text (`storage.accounts`), on
-the service's kind of connection (`storage.sqlite_inline.connect_inline`: on the event
-loop, WAL, `synchronous=NORMAL`, checkpoints in a thread by the service's own
-checkpointer), bound by position, around the reference's relay (`bench.proxy`). So what
-the floor costs beyond the reference is what no Python gateway on this SQLite, machine and
-client library keeping those rules can go below; what the service costs beyond the floor is
-its own code.
+floor runs exactly those two statements, the service's own text (`storage.accounts`), the
+way the service runs them: on the event loop on the service's kind of connection
+(`storage.sqlite_inline.connect_inline`: WAL, `synchronous=NORMAL`, the checkpoints in a
+thread by the service's own checkpointer), bound by position, committed by the service's
+group commit (`storage.sqlite_group`: the gate's commit follows the call out, and under
+load the statements of one loop iteration share a commit). Around them is the reference's
+relay (`bench.proxy`). So what the floor costs beyond the reference is what the rules cost
+on this SQLite, machine and client library; what the service costs beyond the floor is the
+rest of its own code.
 
 Left out, as the least a gateway could do: validation, the hold's estimate (a fixed hold),
-routing, pricing (a unit a token), key failover, idempotency, logging and metrics. Each
-statement commits alone: the service's group commit, which shares commits under load, is
-its own code too. Only `data: [DONE]`-style streams and whole answers are relayed, as the
-bench sends.
+routing, pricing (a unit a token), key failover, idempotency, logging and metrics. Only
+whole answers and OpenAI-style streams are relayed, as the bench sends.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -46,9 +46,10 @@ from storage.accounts import (
     settlement_statement,
 )
 from storage.models import CallRecord
-from storage.numbered import Values, positional
+from storage.numbered import positional
 from storage.policy import AccessPolicy
 from storage.sqlite_checkpoint import WalCheckpointer
+from storage.sqlite_group import GroupCommit
 from storage.sqlite_inline import connect_inline
 
 #: What every call holds: the floor estimates nothing (the bench's accounts cannot run dry).
@@ -60,23 +61,29 @@ _SETTLE, _settle_values = positional(settlement_statement("sqlite"), "?")
 
 
 class Floor:
-    """The two statements on one connection; request ids are a counter."""
+    """The two statements on one connection, through one group commit; request ids are a
+    counter."""
 
     def __init__(self, path: Path) -> None:
         self._connection = connect_inline(path)
         self._connection.execute("PRAGMA journal_mode=WAL")  # the service's start-up sets it
+        self._group = GroupCommit(self._connection, busy_seconds=5.0)
         self._numbers = itertools.count(1)
 
-    def gate(self, key: str) -> tuple[int, str] | None:
-        """(account id, request id) when the key's account is admitted with the hold held."""
+    async def gate(self, key: str) -> tuple[int, str] | None:
+        """(account id, request id) when the key's account is admitted with the hold held;
+        a refusal is told only once it has committed, as the service tells it."""
         request_id = f"floor-{next(self._numbers)}"
         params = authorize_params(_POLICY, key, FLOOR_HOLD, int(time.time()), request_id)
-        row = self._run(_GATE, _gate_values, params)
+        rows = await self._group.fetch_all(_GATE, _gate_values(params), early=True)
+        # No row factory on this connection: a row is the tuple `RETURNING` names.
+        row = cast("tuple[Any, ...] | None", rows[0] if rows else None)
         if row is None or row[2] != "ok":
+            await self._group.committed()
             return None
         return row[0], request_id
 
-    def settle(self, account_id: int, request_id: str, started: float, usage: Any) -> None:
+    async def settle(self, account_id: int, request_id: str, started: float, usage: Any) -> None:
         """Charge the usage's tokens at a unit each and release the hold."""
         tokens = (usage or {}).get("prompt_tokens", 0), (usage or {}).get("completion_tokens", 0)
         record = CallRecord(
@@ -92,11 +99,8 @@ class Floor:
             held=FLOOR_HOLD,
             latency_ms=int((time.monotonic() - started) * 1000),
         )
-        self._run(_SETTLE, _settle_values, settlement_params(record, int(time.time())))
-
-    def _run(self, sql: str, values: Values, params: dict[str, object]) -> Any:
-        rows = self._connection.execute(sql, values(params)).fetchall()
-        return rows[0] if rows else None
+        params = settlement_params(record, int(time.time()))
+        await self._group.fetch_all(_SETTLE, _settle_values(params))
 
     def close(self) -> None:
         self._connection.close()
@@ -107,13 +111,13 @@ _FLOOR = web.AppKey("floor", Floor)
 
 async def _chat(request: web.Request) -> web.StreamResponse:
     started = time.monotonic()
-    admitted = request.app[_FLOOR].gate(request.headers.get("Authorization", "")[7:])
+    admitted = await request.app[_FLOOR].gate(request.headers.get("Authorization", "")[7:])
     if admitted is None:
         return error("refused", 401)
     account_id, request_id = admitted
 
-    def settle(usage: Any) -> None:
-        request.app[_FLOOR].settle(account_id, request_id, started, usage)
+    async def settle(usage: Any) -> None:
+        await request.app[_FLOOR].settle(account_id, request_id, started, usage)
 
     return await pass_through(request, settle)
 

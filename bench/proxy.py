@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -30,7 +30,7 @@ _ACCEPTED = frozenset(f"Bearer {key}" for key in REFERENCE_KEYS)
 _USAGE_MARK = b'"usage"'
 
 #: Told the answer's usage (None when it had none) before the client has the whole answer.
-UsageSink = Callable[[Any], None]
+UsageSink = Callable[[Any], Awaitable[None]]
 
 
 async def client_session(app: web.Application) -> AsyncIterator[None]:
@@ -74,7 +74,7 @@ async def pass_through(request: web.Request, used: UsageSink) -> web.StreamRespo
         content_type = upstream.headers.get("Content-Type", "application/json")
         if not content_type.startswith("text/event-stream"):
             payload = await upstream.read()
-            used(json.loads(payload).get("usage"))
+            await used(json.loads(payload).get("usage"))
             return web.Response(
                 body=payload, status=upstream.status, headers={"Content-Type": content_type}
             )
@@ -89,12 +89,12 @@ async def pass_through(request: web.Request, used: UsageSink) -> web.StreamRespo
             if _USAGE_MARK in lines:
                 usage = _usage_of(lines)
             await response.write(chunk)
-        used(usage)
+        await used(usage)
         await response.write_eof()
         return response
 
 
-def _ignored(_usage: Any) -> None:
+async def _ignored(_usage: Any) -> None:
     """The reference bills nothing: it only parsed the usage."""
 
 
