@@ -117,6 +117,9 @@ class Options:
     held_streams: int = 0
     #: Each service runs under each, interleaved in one run; flatness and held use the first.
     variants: tuple[Variant, ...] = (Variant(),)
+    #: A command the servers under test run inside (callgrind's, for `bench.instructions`);
+    #: never the upstream's.
+    wrapper: tuple[str, ...] = ()
 
     def scenarios(self) -> list[Scenario]:
         high = self.concurrency

@@ -35,7 +35,10 @@ async def start_reference(
     """The pass-through under `variant`'s event loop (it parses no JSON)."""
     port = free_port()
     args = ["--port", str(port), "--upstream", f"{upstream.base_url}/v1"]
-    launch = command("bench.proxy", *args, loop=variant.loop, json_library="json")
+    launch = [
+        *options.wrapper,
+        *command("bench.proxy", *args, loop=variant.loop, json_library="json"),
+    ]
     timeout = options.startup_timeout
     server = await fleet.start(
         variant.reference, launch, SERVER_CORE, port, base_env(), ready_timeout=timeout
@@ -50,7 +53,10 @@ async def start_floor(
     port = free_port()
     path = database.url.removeprefix("sqlite:///")
     args = ["--port", str(port), "--upstream", f"{upstream.base_url}/v1", "--database", path]
-    launch = command("bench.floor", *args, loop="asyncio", json_library="json")
+    launch = [
+        *options.wrapper,
+        *command("bench.floor", *args, loop="asyncio", json_library="json"),
+    ]
     timeout = options.startup_timeout
     server = await fleet.start(
         "floor", launch, SERVER_CORE, port, base_env(), ready_timeout=timeout
@@ -88,7 +94,10 @@ async def start_service(
         port = free_port()
         env = _service_env(port, database.url, upstream) | settings
         variant = spec.variant
-        launch = command("api", loop=variant.loop, json_library=variant.json_library)
+        launch = [
+            *options.wrapper,
+            *command("api", loop=variant.loop, json_library=variant.json_library),
+        ]
         name = spec.name if spec.replicas == 1 else f"{spec.name} #{replica}"
         server = await fleet.start(
             name, launch, SERVER_CORE, port, env, ready_timeout=options.startup_timeout
