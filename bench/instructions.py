@@ -7,8 +7,10 @@ whatever else the machine does. Each target (the reference, the floor, the servi
 bench/README.md) is started under callgrind with counting off; after a warm-up, counting
 is switched on for a window of calls at concurrency 1 (`callgrind_control -i on`), then off,
 and the window's count is divided by the calls completed in it (give or take the one in
-flight at each edge). Every instruction is simulated, so a target serves about fifty times
-slower than it would: a minute or two each. Needs valgrind (Debian's package).
+flight at each edge; the target's own timers and its WAL checkpoints in that window are
+counted with the calls, as they are in its CPU time). Every instruction is simulated, so a
+target serves about fifty times slower than it would: a minute or two each. Needs valgrind
+(Debian's package).
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import asyncio
 import shutil
 import sys
 import tempfile
+from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from bench.databases import prepared_database
 from bench.errors import BenchError
@@ -30,11 +34,14 @@ from bench.processes import Fleet, Server
 from bench.servers import start_floor, start_reference, start_service, start_upstream
 
 TARGETS = ("reference", "floor", "service")
+T = TypeVar("T")
 _AT_ONE = Scenario("non-stream c=1", 1, stream=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Count:
+    """One target's counted window: the calls completed in it and the instructions."""
+
     target: str
     calls: int
     instructions: int
@@ -71,21 +78,37 @@ async def _control(*args: str) -> None:
         raise BenchError(f"callgrind_control {' '.join(args)} failed: {said}")
 
 
+class _Counting:
+    """Switches a target's counting on around one awaited thing and reads what it counted
+    (each dump is a new file; the one written at the process's exit comes later)."""
+
+    def __init__(self, out_dir: Path, pid: int) -> None:
+        self._out_dir, self._pid = out_dir, str(pid)
+        self._read: set[Path] = set()
+
+    async def around(self, work: Awaitable[T]) -> tuple[T, int]:
+        """`work`'s result, and the instructions counted while it ran."""
+        await _control("-i", "on", self._pid)
+        try:
+            result = await work
+        finally:
+            await _control("-i", "off", self._pid)
+        await _control("-d", self._pid)
+        return result, await asyncio.to_thread(self._new_dumps)
+
+    def _new_dumps(self) -> int:
+        dumps = set(self._out_dir.glob(f"callgrind.{self._pid}.out.*")) - self._read
+        self._read |= dumps
+        return sum(totals(path.read_text()) for path in dumps)
+
+
 async def _count(target: Target, upstream: Server, options: Options, out_dir: Path) -> Count:
     """Warm `target` up, then count one window of calls at concurrency 1."""
     await measure(target, upstream, _AT_ONE, 0, replace(options, seconds=options.warmup, warmup=0))
-    pid = str(target.servers[0].pid)
-    await _control("-i", "on", pid)
-    measured = await measure(target, upstream, _AT_ONE, 1, replace(options, warmup=0))
-    await _control("-i", "off", pid)
-    await _control("-d", pid)
-    counted = await asyncio.to_thread(_dumped, out_dir, pid)
+    counting = _Counting(out_dir, target.servers[0].pid)
+    window = measure(target, upstream, _AT_ONE, 1, replace(options, warmup=0))
+    measured, counted = await counting.around(window)
     return Count(target.name, measured.load.completed, counted)
-
-
-def _dumped(out_dir: Path, pid: str) -> int:
-    """What the dumps of process `pid` counted (the output at its exit comes later)."""
-    return sum(totals(path.read_text()) for path in out_dir.glob(f"callgrind.{pid}.out.*"))
 
 
 async def count_instructions(options: Options, targets: tuple[str, ...]) -> list[Count]:
