@@ -115,11 +115,18 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     if admitted is None:
         return error("refused", 401)
     account_id, request_id = admitted
+    settled = False
 
     async def settle(usage: Any) -> None:
+        nonlocal settled
+        settled = True
         await request.app[_FLOOR].settle(account_id, request_id, started, usage)
 
-    return await pass_through(request, settle)
+    try:
+        return await pass_through(request, settle)
+    finally:
+        if not settled:  # a body refused, or the provider failed: free, the hold released
+            await request.app[_FLOOR].settle(account_id, request_id, started, None)
 
 
 def build_app(upstream_base_url: str, database: Path) -> web.Application:

@@ -1,6 +1,7 @@
 """The bench's floor keeps the money rules it stands for: its gate statement holds, its
 settlement statement charges the usage and releases the hold (whole answers and streams
-alike), and a key that opens no account reaches neither the database nor the provider."""
+alike), a call that fails after the gate is free with its hold released, and a key that
+opens no account reaches neither the provider nor any balance."""
 
 from __future__ import annotations
 
@@ -89,3 +90,23 @@ async def test_an_unknown_key_reaches_neither_the_provider_nor_any_balance(
     assert status == 401
     assert fake_upstream.requests == []
     assert _accounts(path) == before
+
+
+async def test_a_body_refused_after_the_gate_is_free_and_its_hold_released(
+    seeded: PreparedDatabase, upstream_url: str, fake_upstream: FakeUpstream
+) -> None:
+    path, key = _path(seeded), seeded.keys[0]
+    index = _account_index(path, key)
+    before = _accounts(path)[index]
+    async with TestServer(build_app(upstream_url, path)) as server:
+        url = server.make_url("/v1/chat/completions")
+        headers = {"Authorization": f"Bearer {key}"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json=["not", "an", "object"], headers=headers) as answer,
+        ):
+            assert answer.status == 400
+    assert fake_upstream.requests == []
+    balance, reserved, _, ledger = _accounts(path)[index]
+    assert (balance, reserved) == (before[0], 0)
+    assert ledger == balance
