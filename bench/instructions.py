@@ -29,7 +29,7 @@ from typing import TypeVar
 from bench.databases import prepared_database
 from bench.errors import BenchError
 from bench.measure import Target, measure
-from bench.options import Options, Scenario, ServiceSpec
+from bench.options import Options, Scenario, ServiceSpec, Variant
 from bench.processes import Fleet, Server
 from bench.servers import start_floor, start_reference, start_service, start_upstream
 
@@ -118,19 +118,25 @@ async def count_instructions(options: Options, targets: tuple[str, ...]) -> list
     with tempfile.TemporaryDirectory(prefix="myapi-instructions-") as tmp:
         workdir = Path(tmp)
         options = replace(options, wrapper=wrapper(workdir))
-        spec = ServiceSpec("service", accounts=1, history_rows=0, users=1)
         async with AsyncExitStack() as stack:
-            database = await stack.enter_async_context(prepared_database(spec, None, workdir))
+            databases = {
+                name: await stack.enter_async_context(
+                    prepared_database(ServiceSpec(name, 1, 0, 1), None, workdir)
+                )
+                for name in targets
+                if name != "reference"
+            }
             fleet = await stack.enter_async_context(Fleet(workdir))
             upstream = await start_upstream(fleet, options)
             counts = []
             for name in targets:
                 if name == "reference":
-                    target = await start_reference(fleet, upstream, options, spec.variant)
+                    target = await start_reference(fleet, upstream, options, Variant())
                 elif name == "floor":
-                    target = await start_floor(fleet, upstream, options, database)
+                    target = await start_floor(fleet, upstream, options, databases[name])
                 else:
-                    target = await start_service(fleet, spec, database, upstream, options)
+                    spec = ServiceSpec(name, 1, 0, 1)
+                    target = await start_service(fleet, spec, databases[name], upstream, options)
                 counts.append(await _count(target, upstream, options, workdir))
             return counts
 
