@@ -85,7 +85,8 @@ class Floor:
 
     async def settle(self, account_id: int, request_id: str, started: float, usage: Any) -> None:
         """Charge the usage's tokens at a unit each and release the hold."""
-        tokens = (usage or {}).get("prompt_tokens", 0), (usage or {}).get("completion_tokens", 0)
+        reported = usage or {}
+        tokens = reported.get("prompt_tokens", 0), reported.get("completion_tokens", 0)
         record = CallRecord(
             request_id=request_id,
             account_id=account_id,

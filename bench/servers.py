@@ -16,6 +16,11 @@ from bench.options import LOAD_CORE, SERVER_CORE, Options, ServiceSpec, Variant
 from bench.processes import Fleet, Server, base_env, free_port, python_module
 
 
+def _launch(options: Options, module: str, *args: str, loop: str, json_library: str) -> list[str]:
+    """A server under test's argv, inside the run's wrapper (callgrind's, or none)."""
+    return [*options.wrapper, *command(module, *args, loop=loop, json_library=json_library)]
+
+
 async def start_upstream(fleet: Fleet, options: Options, *, hold: bool = False) -> Server:
     port = free_port()
     args = ["--port", str(port), *(["--hold"] if hold else [])]
@@ -35,10 +40,7 @@ async def start_reference(
     """The pass-through under `variant`'s event loop (it parses no JSON)."""
     port = free_port()
     args = ["--port", str(port), "--upstream", f"{upstream.base_url}/v1"]
-    launch = [
-        *options.wrapper,
-        *command("bench.proxy", *args, loop=variant.loop, json_library="json"),
-    ]
+    launch = _launch(options, "bench.proxy", *args, loop=variant.loop, json_library="json")
     timeout = options.startup_timeout
     server = await fleet.start(
         variant.reference, launch, SERVER_CORE, port, base_env(), ready_timeout=timeout
@@ -53,10 +55,7 @@ async def start_floor(
     port = free_port()
     path = database.url.removeprefix("sqlite:///")
     args = ["--port", str(port), "--upstream", f"{upstream.base_url}/v1", "--database", path]
-    launch = [
-        *options.wrapper,
-        *command("bench.floor", *args, loop="asyncio", json_library="json"),
-    ]
+    launch = _launch(options, "bench.floor", *args, loop="asyncio", json_library="json")
     timeout = options.startup_timeout
     server = await fleet.start(
         "floor", launch, SERVER_CORE, port, base_env(), ready_timeout=timeout
@@ -94,10 +93,7 @@ async def start_service(
         port = free_port()
         env = _service_env(port, database.url, upstream) | settings
         variant = spec.variant
-        launch = [
-            *options.wrapper,
-            *command("api", loop=variant.loop, json_library=variant.json_library),
-        ]
+        launch = _launch(options, "api", loop=variant.loop, json_library=variant.json_library)
         name = spec.name if spec.replicas == 1 else f"{spec.name} #{replica}"
         server = await fleet.start(
             name, launch, SERVER_CORE, port, env, ready_timeout=options.startup_timeout

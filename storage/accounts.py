@@ -151,6 +151,7 @@ def authorize_params(
 def settlement_statement(dialect: str) -> str:
     """The settlement's one statement: the call's record, whose triggers write its ledger
     row and release its hold; `settlement_params` binds it."""
+    # PostgreSQL locks the account's row first; SQLite has one writer at a time anyway.
     return _INSERT_CALL.format(lock=" FOR UPDATE" if dialect == "postgresql" else "")
 
 
@@ -180,7 +181,7 @@ class AccountStore:
         self._db = database
         self._policy = policy
         self._clock = clock
-        self._insert_call = settlement_statement(database.dialect)  # SQLite: one writer
+        self._insert_call = settlement_statement(database.dialect)
         self._by_username = authorize_statement("username = :username", database.dialect)
         self._by_key = authorize_statement("key_hash = :key_hash", database.dialect)
 
