@@ -22,8 +22,9 @@ from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
 from api.key_sync import KeySync, key_sync_context
 from api.notify import Notices, NotifierSlot
-from api.observe import METRICS, provider_of_call
+from api.observe import METRICS
 from api.periodic import periodic_context
+from api.request_facts import provider_of_call
 from api.settings import BotMode, Settings
 from api.settlements import settlements_context
 from api.sweeper import StaleSweep, sweep_context

@@ -36,16 +36,23 @@ class CapturedLog:
 
 
 @contextmanager
-def captured_log(log_format: LogFormat = LogFormat.JSON) -> Iterator[CapturedLog]:
-    """Every record at DEBUG and above, while the block runs, in `log_format`."""
+def captured_log(
+    log_format: LogFormat = LogFormat.JSON, *, alone: bool = True
+) -> Iterator[CapturedLog]:
+    """Every record at DEBUG and above, while the block runs, in `log_format`.
+
+    `alone`: the handler is the root logger's only one, as in the service, so access lines
+    take their straight path (`api.logs.straight_handler`); False adds it beside pytest's
+    (a `caplog` in the same test), so every line is made as a record.
+    """
     captured = CapturedLog()
     handler = log_handler(log_format, captured.stream)
     root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
+    level, handlers = root.level, root.handlers[:]
+    root.handlers[:] = [handler] if alone else [*handlers, handler]
     root.setLevel(logging.DEBUG)
     try:
         yield captured
     finally:
-        root.removeHandler(handler)
+        root.handlers[:] = handlers
         root.setLevel(level)

@@ -12,7 +12,8 @@ from pytest_aiohttp import AiohttpClient
 
 from api.app import create_api_app
 from api.context import CONTEXT
-from api.observe import METRICS, provider_of_call
+from api.observe import METRICS
+from api.request_facts import provider_of_call
 from providers.transport import UpstreamLimits, create_client_session
 from tests.api_harness import ApiHarness, build_context, operator_providers
 

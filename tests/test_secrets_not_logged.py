@@ -98,7 +98,7 @@ async def test_no_log_record_holds_a_secret(
     caplog.set_level(logging.DEBUG)
     key = await api.register()
     base_url = str(api.client.make_url("")).rstrip("/")
-    with captured_log() as json_log:
+    with captured_log(alone=False) as json_log:
         failed = await _every_path_of_a_secret(api, base_url, key)
     assert OPERATOR_KEY not in failed.text  # redacted for the client too
     assert caplog.records, "nothing was logged: the capture is not working"
