@@ -104,12 +104,12 @@ def _log_access(facts: RequestFacts, status: int, seconds: float) -> None:
     """
     if not access_logger.isEnabledFor(logging.INFO):
         return
-    route, milliseconds = facts.route, round(seconds * 1000, 1)
-    text = _access_text(facts, route, status, milliseconds)
+    route, tenths = facts.route, int(seconds * 10_000 + 0.5)  # of a millisecond, rounded
+    text = _access_text(facts, route, status, tenths)
     fields: dict[str, object] = {
         "method": facts.request.method,
         "status": status,
-        "latency_ms": milliseconds,
+        "latency_ms": tenths / 10,  # the nearest float to it: its repr has one decimal
         "cost": facts.cost,
         "provider": facts.provider or None,
     }
@@ -124,9 +124,11 @@ def _log_access(facts: RequestFacts, status: int, seconds: float) -> None:
     access_logger.info(text, extra=fields)
 
 
-def _access_text(facts: RequestFacts, route: str, status: int, milliseconds: float) -> str:
-    method = facts.request.method
-    text = f"request {facts.request_id}: {method} {route} {status} in {milliseconds:.1f} ms"
+def _access_text(facts: RequestFacts, route: str, status: int, tenths: int) -> str:
+    """The access line's words; the latency from whole tenths of a millisecond (integer
+    formatting, a fraction of what formatting a float costs)."""
+    method, milliseconds = facts.request.method, f"{tenths // 10}.{tenths % 10}"
+    text = f"request {facts.request_id}: {method} {route} {status} in {milliseconds} ms"
     if facts.account_id is not None:
         text += f"; account {facts.account_id}"
     if facts.key_prefix is not None:
