@@ -113,7 +113,7 @@ def test_every_chat_model_bounds_its_output_by_its_window_or_less() -> None:
 
 @pytest.mark.parametrize(
     ("path", "name"),
-    [("/anthropic/v1/messages", "claude-mythos-5"), ("/v1/chat/completions", "gpt-6.2-sol")],
+    [("/anthropic/v1/messages", "claude-mythos-5"), ("/v1/chat/completions", "claude-mythos-5-1")],
 )
 async def test_an_unpriced_sdk_model_answers_503_and_charges_nothing(
     api: ApiHarness, path: str, name: str

@@ -228,7 +228,7 @@ async def test_a_background_response_is_stored_and_polled_not_streamed(
 
 async def test_a_response_whose_model_lost_its_price_costs_its_hold(api: ApiHarness) -> None:
     answer = {"status": "completed", "usage": {"input_tokens": 10, "output_tokens": 20}}
-    for model in ("gpt-6.2-sol", "no-longer-sold"):  # unpriced, and gone from the catalog
+    for model in ("claude-mythos-5", "no-longer-sold"):  # unpriced, and gone from the catalog
         owned = OwnedResponse("resp_1", 1, model, START, 700, "req-1", None)
         record = settlement_record(api.context, owned, answer)
         assert (record.cost, record.held, record.output_units) == (700, 700, 20)
