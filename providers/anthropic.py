@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from providers import json_codec
 from providers.anthropic_holds import hold_for_messages
 from providers.anthropic_tools import web_search_requests
 from providers.catalog import Model
@@ -256,7 +257,7 @@ class AnthropicMessages:
         return None
 
     def payload(self, call: AnthropicCall) -> bytes:
-        return json.dumps(call.payload).encode()
+        return json_codec.dumps(call.payload).encode()
 
     def retarget(self, call: AnthropicCall, model: Model) -> AnthropicCall:
         return AnthropicCall(messages_payload(call.payload, model), call.client_headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from providers import json_codec
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
@@ -204,7 +205,7 @@ class OpenAIChat:
         return None
 
     def payload(self, call: JsonObject) -> bytes:
-        return json.dumps(call).encode()
+        return json_codec.dumps(call).encode()
 
     def retarget(self, call: JsonObject, model: Model) -> JsonObject:
         return chat_payload(call, model)

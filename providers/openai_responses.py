@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from providers import json_codec
 from providers.builtin_tools import call_counter, with_tool_calls
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
@@ -243,7 +244,7 @@ class OpenAIResponses:
         return None
 
     def payload(self, call: ResponsesCall) -> bytes:
-        return json.dumps(call.payload).encode()
+        return json_codec.dumps(call.payload).encode()
 
     def retarget(self, call: ResponsesCall, model: Model) -> ResponsesCall:
         return replace(call, payload=responses_payload(call.payload, model))

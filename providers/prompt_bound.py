@@ -16,16 +16,12 @@ tokens the provider can bill for it. Three facts make it so:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from providers.catalog import Model
 from providers.errors import UnboundedRequestError
+from providers.json_codec import compact
 from providers.usage import JsonObject
-
-#: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, built once: `dumps` with
-#: arguments builds a new encoder each call, a fifth of what measuring a small body costs.
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def json_bytes(value: object) -> int:
@@ -33,7 +29,7 @@ def json_bytes(value: object) -> int:
 
     A part's compact JSON is a substring of its request's, so subtracting it is exact.
     """
-    return len(_COMPACT.encode(value).encode("utf-8", "surrogatepass"))
+    return len(compact(value).encode("utf-8", "surrogatepass"))
 
 
 def count_of(value: object) -> int:
