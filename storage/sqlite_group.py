@@ -98,6 +98,8 @@ class GroupCommit:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: An early statement's transaction is open: the next flush commits it.
         self._open = False
+        #: An early statement ran: `_iteration_ended` schedules its flush.
+        self._flush_after_iteration = False
         #: Who waits for that commit (`committed`), told at the flush.
         self._commit_waiters: list[asyncio.Future[None]] = []
 
@@ -136,8 +138,9 @@ class GroupCommit:
             raise
         self._open = self._flush_scheduled = True
         # Two hops: aiohttp's client writes the call to the provider from a task of its own,
-        # whose first step runs in the next iteration; the commit follows it.
-        loop.call_soon(loop.call_soon, self._flush, loop)
+        # whose first step runs in the next iteration; the commit follows it. The first hop
+        # is `_iteration_ended`, already scheduled by `fetch_all` (one callback, not two).
+        self._flush_after_iteration = True
         return rows
 
     async def committed(self) -> None:
@@ -155,6 +158,11 @@ class GroupCommit:
 
     def _iteration_ended(self) -> None:
         self._ran_this_iteration = False
+        if self._flush_after_iteration:
+            self._flush_after_iteration = False
+            loop = self._loop
+            assert loop is not None  # bound by the statement that scheduled this
+            loop.call_soon(self._flush, loop)
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self._queue = self._queue, []
