@@ -103,9 +103,8 @@ def _log_access(facts: RequestFacts, route: str, status: int, seconds: float) ->
 
     Written straight to the service's own handler when it is the only one the record
     would reach (`api.logs.straight_handler`): the same bytes at under a third of what the
-    record costs, and
-    the named fields gathered only for a format that shows them. Otherwise (a handler of
-    an operator's or a test's) it is logged as a record.
+    record costs, and the named fields gathered only for a format that shows them.
+    Otherwise (a handler of an operator's or a test's) it is logged as a record.
     """
     if not access_logger.isEnabledFor(logging.INFO):
         return
