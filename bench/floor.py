@@ -39,14 +39,14 @@ from bench.proxy import (
     serve,
     server_arguments,
 )
-from storage.accounts import (
+from storage.account_statements import (
     authorize_params,
     authorize_statement,
-    settlement_params,
     settlement_statement,
+    settlement_values,
 )
 from storage.models import CallRecord
-from storage.numbered import positional
+from storage.numbered import numbered, positional
 from storage.policy import AccessPolicy
 from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_group import GroupCommit
@@ -57,7 +57,8 @@ FLOOR_HOLD = 1_000
 _ENDPOINT = "/v1/chat/completions"
 _POLICY = AccessPolicy(requests_per_minute=0)  # as the bench runs the service
 _GATE, _gate_values = positional(authorize_statement("key_hash = :key_hash", "sqlite"), "?")
-_SETTLE, _settle_values = positional(settlement_statement("sqlite"), "?")
+_SETTLEMENT = settlement_statement("sqlite")
+_SETTLE, _settle_values = numbered(_SETTLEMENT, "?")[0], settlement_values(_SETTLEMENT)
 
 
 class Floor:
@@ -100,8 +101,7 @@ class Floor:
             held=FLOOR_HOLD,
             latency_ms=int((time.monotonic() - started) * 1000),
         )
-        params = settlement_params(record, int(time.time()))
-        await self._group.fetch_all(_SETTLE, _settle_values(params))
+        await self._group.fetch_all(_SETTLE, _settle_values(record, int(time.time())))
 
     def close(self) -> None:
         self._connection.close()

@@ -26,14 +26,15 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from storage.errors import UnsupportedDatabaseUrlError
-from storage.numbered import numbered
+from storage.numbered import InOrder, numbered
 from storage.outages import DatabaseTimeouts, is_outage, outages_translated
 from storage.sqlite_database import SqliteDatabase
 from storage.sqlite_inline import SqliteSynchronous
 from storage.to_the_end import RunToTheEnd
 
 Row = Mapping[str, Any]
-Params = Mapping[str, object]
+#: By name, or already in the statement's parameter order (`storage.numbered.InOrder`).
+Params = Mapping[str, object] | InOrder
 
 
 class Executor(Protocol):
@@ -77,6 +78,8 @@ class _PostgresExecutor:
     @staticmethod
     def _prepare(sql: str, params: Params | None) -> tuple[str, list[object]]:
         text, names = numbered(sql, "$")
+        if isinstance(params, InOrder):
+            return text, list(params)
         values = params or {}
         return text, [values[name] for name in names]
 

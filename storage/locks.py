@@ -7,7 +7,7 @@ that wrote the money's ledger row, so a top-up and the lift it earns land togeth
 
 from __future__ import annotations
 
-from storage.accounts import LOCKED
+from storage.account_statements import LOCKED
 from storage.database import Executor
 from storage.policy import LOCKED_UNTIL_UNBLOCKED
 

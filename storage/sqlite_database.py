@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from storage.errors import DatabaseUnavailableError
+from storage.numbered import InOrder, numbered
 from storage.outages import DatabaseTimeouts, outages_translated
 from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_group import is_busy
@@ -32,14 +33,21 @@ class _SqliteExecutor:
         self._connection = connection
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        rows = await self._connection.execute_fetchall(sql, params or {})
+        rows = await self._connection.execute_fetchall(*_bindable(sql, params))
         return next(iter(rows), None)  # type: ignore[return-value]
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
-        return list(await self._connection.execute_fetchall(sql, params or {}))  # type: ignore[arg-type]
+        return list(await self._connection.execute_fetchall(*_bindable(sql, params)))  # type: ignore[arg-type]
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
-        await self._connection.execute_fetchall(sql, params or {})
+        await self._connection.execute_fetchall(*_bindable(sql, params))
+
+
+def _bindable(sql: str, params: Params | None) -> tuple[str, Params]:
+    """`sqlite3` binds names itself; values in order go with the numbered text."""
+    if isinstance(params, InOrder):
+        return numbered(sql, "?")[0], params
+    return sql, params or {}
 
 
 def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:

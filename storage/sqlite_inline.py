@@ -30,11 +30,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from storage.numbered import positional
+from storage.numbered import InOrder, positional
 from storage.outages import outages_translated
 from storage.sqlite_group import GroupCommit
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from storage.database import Params, Row
 
 
@@ -62,7 +64,7 @@ _PRAGMAS = ("synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0")
 CACHE_KIB = 64 * 1024
 
 
-_NONE: Params = MappingProxyType({})
+_NONE: Mapping[str, object] = MappingProxyType({})
 
 
 def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
@@ -85,8 +87,9 @@ class _GroupStatements:
         cursor left with rows unread would keep the write transaction open). A database
         locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
         text, values = positional(sql, "?")
+        bound = params if isinstance(params, InOrder) else values(params or _NONE)
         with outages_translated():
-            return await self._group.fetch_all(text, values(params or _NONE), early=self._early)
+            return await self._group.fetch_all(text, bound, early=self._early)
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)

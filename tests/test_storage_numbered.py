@@ -6,7 +6,10 @@ import sqlite3
 
 import pytest
 
-from storage.numbered import numbered, positional
+from storage.account_statements import settlement_statement, settlement_values
+from storage.database import open_database
+from storage.models import CallRecord
+from storage.numbered import InOrder, in_order_reader, numbered, positional
 
 
 def test_each_name_gets_one_number_and_a_cast_is_no_parameter() -> None:
@@ -36,3 +39,57 @@ def test_a_missing_value_raises_as_binding_would() -> None:
     _, read = positional("SELECT :a, :b", "?")
     with pytest.raises(KeyError):
         read({"a": 1})
+
+
+class _Record:
+    """Attributes named like a statement's parameters."""
+
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
+
+
+@pytest.mark.parametrize(
+    ("sql", "in_order"),
+    [
+        ("SELECT :b, :now, :a, :b", (2, 99, 1)),  # the computed one in its place
+        ("SELECT :now, :a", (99, 1)),  # first, and a single attribute
+        ("SELECT :a, :now", (1, 99)),  # last
+    ],
+)
+def test_a_reader_gives_the_values_in_number_order(sql: str, in_order: tuple[int, ...]) -> None:
+    read = in_order_reader(sql, "now")
+    values = read(_Record(a=1, b=2, unused=3), 99)
+    assert isinstance(values, InOrder)
+    assert values == in_order
+    with sqlite3.connect(":memory:") as connection:  # the same row as bound by name
+        named = connection.execute(sql, {"a": 1, "b": 2, "now": 99}).fetchone()
+        assert connection.execute(numbered(sql, "?")[0], values).fetchone() == named
+
+
+def test_the_settlement_s_values_are_the_record_s_fields_and_the_time() -> None:
+    """Each of the statement's parameters, by name, whatever order it comes in."""
+    record = CallRecord(
+        request_id="r", account_id=7, endpoint="/v1/x", provider="p", model="m", status=200,
+        input_units=11, output_units=13, cost=17, held=19, latency_ms=23,
+        cache_read_tokens=29, reasoning_tokens=31, web_search_calls=37, settle_key="k",
+        response_id="resp",
+    )  # fmt: skip
+    statement = settlement_statement("sqlite")
+    values = settlement_values(statement)(record, 1_700_000_000)
+    names = numbered(statement, "?")[1]
+    expected = [1_700_000_000 if name == "now" else getattr(record, name) for name in names]
+    assert list(values) == expected
+
+
+async def test_every_executor_binds_values_in_order(database_url: str) -> None:
+    """The request path's executor, the pool's or connection's own, and a transaction's."""
+    sql = "SELECT :b AS b, :now AS now, :a AS a"
+    values = in_order_reader(sql, "now")(_Record(a="x", b="y"), "t")
+    database = await open_database(database_url)
+    try:
+        rows = [await database.hot.fetch_one(sql, values), await database.fetch_one(sql, values)]
+        async with database.transaction() as transaction:
+            rows.append(await transaction.fetch_one(sql, values))
+    finally:
+        await database.close()
+    assert [dict(row or {}) for row in rows] == [{"b": "y", "now": "t", "a": "x"}] * 3
