@@ -150,12 +150,13 @@ class ServiceLogHandler(logging.StreamHandler[IO[str]]):
 def straight_handler(logger: logging.Logger, level: int) -> ServiceLogHandler | None:
     """The handler a record of `logger` at `level` reaches, when it is exactly one
     `ServiceLogHandler` with its own filter only, and nothing on the way filters it; None
-    otherwise (an operator's handler, a test's capture, a filter: the record is made).
+    otherwise (an operator's handler, a test's capture, a filter, a disabled logger: the
+    record is made, and `logging` decides).
 
     Invariant: writing straight to the returned handler gives the bytes `logger.log` would.
     Plain loops: this runs for every request, and a generator cost it three times as much.
     """
-    if logger.filters:
+    if logger.disabled or logger.filters:  # `dictConfig` disables the loggers it finds
         return None
     found: logging.Handler | None = None
     current: logging.Logger | None = logger

@@ -5,10 +5,12 @@ The issue's targets compare the service with a pass-through that writes nothing.
 that keeps the rules cannot write nothing: before the call goes out, one statement checks
 the key and holds the funds (the gate), and before the client has the answer, one statement
 records the call, charges it and releases the hold (the settlement), each committed. The
-floor runs exactly those two statements, the service's own text (`storage.accounts`), the
-way the service runs them: on the event loop on the service's kind of connection
-(`storage.sqlite_inline.connect_inline`: WAL, `synchronous=NORMAL`, the checkpoints in a
-thread by the service's own checkpointer), bound by position, committed by the service's
+floor runs exactly those two statements, the service's own text
+(`storage.account_statements`), the way the service runs them: on the event loop on the
+service's kind of connection (`storage.sqlite_inline.connect_inline`: WAL,
+`synchronous=NORMAL`, the checkpoints in a thread by the service's own checkpointer),
+bound by position (the settlement's values in order, `storage.numbered.InOrder`),
+committed by the service's
 group commit (`storage.sqlite_group`: the gate's commit follows the call out, and under
 load the statements of one loop iteration share a commit). Around them is the reference's
 relay (`bench.proxy`). So what the floor costs beyond the reference is what the rules cost

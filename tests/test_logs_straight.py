@@ -95,6 +95,12 @@ def test_anything_else_on_the_way_makes_the_record_instead(logger: logging.Logge
     assert straight_handler(logger, logging.INFO) is None
     logger.filters.clear()
 
+    logger.disabled = True  # as `logging.config.dictConfig` leaves the loggers it found
+    try:
+        assert straight_handler(logger, logging.INFO) is None
+    finally:
+        logger.disabled = False
+
     handler.addFilter(logging.Filter("elsewhere"))
     assert straight_handler(logger, logging.INFO) is None
     handler.filters[:] = [RequestContext()]
