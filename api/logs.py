@@ -126,10 +126,13 @@ class ServiceLogHandler(logging.StreamHandler[IO[str]]):
     def __init__(self, log_format: LogFormat, stream: IO[str] | None = None) -> None:
         super().__init__(sys.stderr if stream is None else stream)
         self.lines = JsonFormatter() if log_format is LogFormat.JSON else TextFormatter()
-        #: Whether a line shows the named fields (JSON); text shows its message only.
-        self.shows_fields = log_format is LogFormat.JSON
         self.setFormatter(self.lines)
         self.addFilter(RequestContext())
+
+    @property
+    def shows_fields(self) -> bool:
+        """Whether a line shows the named fields (JSON); text shows its message only."""
+        return isinstance(self.lines, JsonFormatter)
 
     def write_straight(self, level: str, name: str, message: str, fields: Fields) -> bool:
         """Write the line a record of these values would be (`level` by name: "INFO");

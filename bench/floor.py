@@ -12,10 +12,9 @@ service's kind of connection (`storage.sqlite_inline.connect_inline`: WAL,
 bound by position (the settlement's values in order, `storage.numbered.InOrder`),
 committed by the service's group commit (`storage.sqlite_group`: the gate's commit
 follows the call out, and under load the statements of one loop iteration share a
-commit). Around them is the reference's
-relay (`bench.proxy`). So what the floor costs beyond the reference is what the rules cost
-on this SQLite, machine and client library; what the service costs beyond the floor is the
-rest of its own code.
+commit). Around them is the reference's relay (`bench.proxy`). So what the floor costs
+beyond the reference is what the rules cost on this SQLite, machine and client library;
+what the service costs beyond the floor is the rest of its own code.
 
 Left out, as the least a gateway could do: validation, the hold's estimate (a fixed hold),
 routing, pricing (a unit a token), key failover, idempotency, logging and metrics. Only

@@ -26,7 +26,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from storage.errors import UnsupportedDatabaseUrlError
-from storage.numbered import InOrder, numbered
+from storage.numbered import InOrder, bound
 from storage.outages import DatabaseTimeouts, is_outage, outages_translated
 from storage.sqlite_database import SqliteDatabase
 from storage.sqlite_inline import SqliteSynchronous
@@ -77,11 +77,8 @@ class _PostgresExecutor:
 
     @staticmethod
     def _prepare(sql: str, params: Params | None) -> tuple[str, list[object]]:
-        text, names = numbered(sql, "$")
-        if isinstance(params, InOrder):
-            return text, list(params)
-        values = params or {}
-        return text, [values[name] for name in names]
+        text, values = bound(sql, "$", params)
+        return text, list(values)
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         text, args = self._prepare(sql, params)

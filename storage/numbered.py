@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from operator import attrgetter, itemgetter
+from types import MappingProxyType
 from typing import Any
 
 _PARAMETER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
@@ -83,3 +84,18 @@ def in_order_reader(sql: str, computed: str) -> Callable[[Any, object], InOrder]
         return InOrder((*values[:at], value, *values[at:]))
 
     return reader
+
+
+_NO_PARAMS: Mapping[str, object] = MappingProxyType({})
+
+
+def bound(
+    sql: str, mark: str, params: Mapping[str, object] | InOrder | None
+) -> tuple[str, tuple[object, ...]]:
+    """`sql` numbered with `mark`, and its values in that order: `params` as they are when
+    already `InOrder`, else read from the mapping by `positional`'s reader. The one place
+    the executors that bind by position turn a statement's parameters into values."""
+    text, values = positional(sql, mark)
+    if isinstance(params, InOrder):
+        return text, params
+    return text, values(params or _NO_PARAMS)

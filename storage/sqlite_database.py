@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from storage.errors import DatabaseUnavailableError
-from storage.numbered import InOrder, numbered
+from storage.numbered import InOrder, bound
 from storage.outages import DatabaseTimeouts, outages_translated
 from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_group import is_busy
@@ -43,10 +43,10 @@ class _SqliteExecutor:
         await self._connection.execute_fetchall(*_bindable(sql, params))
 
 
-def _bindable(sql: str, params: Params | None) -> tuple[str, Params]:
+def _bindable(sql: str, params: Params | None) -> tuple[str, Sequence[object] | Params]:
     """`sqlite3` binds names itself; values in order go with the numbered text."""
     if isinstance(params, InOrder):
-        return numbered(sql, "?")[0], params
+        return bound(sql, "?", params)
     return sql, params or {}
 
 

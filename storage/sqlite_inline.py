@@ -27,16 +27,13 @@ from __future__ import annotations
 import sqlite3
 from enum import StrEnum
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from storage.numbered import InOrder, positional
+from storage.numbered import bound
 from storage.outages import outages_translated
 from storage.sqlite_group import GroupCommit
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from storage.database import Params, Row
 
 
@@ -64,9 +61,6 @@ _PRAGMAS = ("synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0")
 CACHE_KIB = 64 * 1024
 
 
-_NONE: Mapping[str, object] = MappingProxyType({})
-
-
 def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip([column[0] for column in cursor.description], values, strict=True))
 
@@ -86,10 +80,9 @@ class _GroupStatements:
         """Every row: the statement runs to its end, so its autocommit commits here (a
         cursor left with rows unread would keep the write transaction open). A database
         locked past the wait, full or unwritable raises `DatabaseUnavailableError`."""
-        text, values = positional(sql, "?")
-        bound = params if isinstance(params, InOrder) else values(params or _NONE)
+        text, values = bound(sql, "?", params)
         with outages_translated():
-            return await self._group.fetch_all(text, bound, early=self._early)
+            return await self._group.fetch_all(text, values, early=self._early)
 
     async def execute(self, sql: str, params: Params | None = None) -> None:
         await self.fetch_all(sql, params)

@@ -9,7 +9,7 @@ import pytest
 from storage.account_statements import settlement_statement, settlement_values
 from storage.database import open_database
 from storage.models import CallRecord
-from storage.numbered import InOrder, in_order_reader, numbered, positional
+from storage.numbered import InOrder, bound, in_order_reader, numbered, positional
 
 
 def test_each_name_gets_one_number_and_a_cast_is_no_parameter() -> None:
@@ -93,3 +93,11 @@ async def test_every_executor_binds_values_in_order(database_url: str) -> None:
     finally:
         await database.close()
     assert [dict(row or {}) for row in rows] == [{"b": "y", "now": "t", "a": "x"}] * 3
+
+
+def test_bound_reads_a_mapping_and_takes_values_in_order_as_they_are() -> None:
+    sql = "SELECT :b, :a, :b"
+    assert bound(sql, "$", {"a": 1, "b": 2}) == ("SELECT $1, $2, $1", (2, 1))
+    in_order = InOrder(("y", "x"))
+    assert bound(sql, "?", in_order) == ("SELECT ?1, ?2, ?1", in_order)
+    assert bound("SELECT 1", "?", None) == ("SELECT 1", ())
