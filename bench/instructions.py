@@ -36,6 +36,7 @@ from bench.servers import start_floor, start_reference, start_service, start_ups
 TARGETS = ("reference", "floor", "service")
 T = TypeVar("T")
 _AT_ONE = Scenario("non-stream c=1", 1, stream=False)
+_STREAM_AT_ONE = Scenario("stream c=1", 1, stream=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +103,21 @@ class _Counting:
         return sum(totals(path.read_text()) for path in dumps)
 
 
-async def _count(target: Target, upstream: Server, options: Options, out_dir: Path) -> Count:
-    """Warm `target` up, then count one window of calls at concurrency 1."""
-    await measure(target, upstream, _AT_ONE, 0, replace(options, seconds=options.warmup, warmup=0))
+async def _count(
+    target: Target, upstream: Server, options: Options, out_dir: Path, scenario: Scenario
+) -> Count:
+    """Warm `target` up, then count one window of `scenario`'s calls (concurrency 1)."""
+    warm = replace(options, seconds=options.warmup, warmup=0)
+    await measure(target, upstream, scenario, 0, warm)
     counting = _Counting(out_dir, target.servers[0].pid)
-    window = measure(target, upstream, _AT_ONE, 1, replace(options, warmup=0))
+    window = measure(target, upstream, scenario, 1, replace(options, warmup=0))
     measured, counted = await counting.around(window)
     return Count(target.name, measured.load.completed, counted)
 
 
-async def count_instructions(options: Options, targets: tuple[str, ...]) -> list[Count]:
+async def count_instructions(
+    options: Options, targets: tuple[str, ...], scenario: Scenario = _AT_ONE
+) -> list[Count]:
     """Each of `targets` counted in turn, on its own seeded SQLite copy where it needs one."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise BenchError("bench.instructions needs valgrind (apt install valgrind)")
@@ -137,8 +143,13 @@ async def count_instructions(options: Options, targets: tuple[str, ...]) -> list
                 else:
                     spec = ServiceSpec(name, 1, 0, 1)
                     target = await start_service(fleet, spec, databases[name], upstream, options)
-                counts.append(await _count(target, upstream, options, workdir))
+                counts.append(await _count(target, upstream, options, workdir, scenario))
             return counts
+
+
+def scenario_for(stream: bool) -> Scenario:
+    """The counted scenario: a whole answer or a whole stream, at concurrency 1."""
+    return _STREAM_AT_ONE if stream else _AT_ONE
 
 
 def render(counts: list[Count]) -> str:
@@ -160,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="the counted window (s)")
     parser.add_argument("--warmup", type=float, default=3.0, help="calls before counting (s)")
     parser.add_argument("--targets", default=",".join(TARGETS), help="e.g. floor,service")
+    parser.add_argument("--stream", action="store_true", help="count streamed calls instead")
     args = parser.parse_args(argv)
     targets = tuple(name for name in TARGETS if name in args.targets.split(","))
     options = Options(
@@ -170,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         startup_timeout=300.0,
     )
     try:
-        counts = asyncio.run(count_instructions(options, targets))
+        counts = asyncio.run(count_instructions(options, targets, scenario_for(args.stream)))
     except BenchError as error:
         print(f"bench.instructions failed: {error}", file=sys.stderr)
         return 1

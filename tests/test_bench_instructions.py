@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench.errors import BenchError
-from bench.instructions import Count, render, totals, wrapper
+from bench.instructions import Count, render, scenario_for, totals, wrapper
+from bench.options import Scenario
 
 DUMP = """# callgrind format
 version: 1
@@ -56,3 +57,8 @@ def test_the_report_gives_each_target_per_call_against_the_reference_and_the_flo
 
 def test_a_target_that_completed_no_call_counts_zero_a_call() -> None:
     assert Count("service", 0, 1_000).per_call == 0.0
+
+
+def test_stream_counts_streamed_calls_at_concurrency_one() -> None:
+    assert scenario_for(stream=True) == Scenario("stream c=1", 1, stream=True)
+    assert scenario_for(stream=False) == Scenario("non-stream c=1", 1, stream=False)
