@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -12,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from api.errors import BODY_TIMEOUT, InvalidRequestError, RequestTimeoutError
+from providers import json_codec
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -52,7 +52,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise InvalidRequestError("the request body is empty: send a JSON object")
     try:
-        data = json.loads(raw)
+        data = json_codec.loads(raw)
     except ValueError as error:
         raise InvalidRequestError(f"the request body is not valid JSON: {error}") from error
     if not isinstance(data, dict):

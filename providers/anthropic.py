@@ -209,7 +209,7 @@ def _parse_event(event: bytes) -> tuple[str | None, bytes]:
 
 def _json(data: bytes) -> object:
     try:
-        return json.loads(data)
+        return json_codec.loads(data)
     except ValueError:
         return None
 

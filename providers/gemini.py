@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from providers import json_codec
 from providers.catalog import Model
 from providers.dialect import ChatDialect, StreamScanner
 from providers.errors import UpstreamError
@@ -187,7 +188,7 @@ class GeminiStreamScanner:
     def _note(self, event: bytes) -> None:
         lines = [line[5:].strip() for line in event.splitlines() if line.startswith(b"data:")]
         try:
-            data = json.loads(b"\n".join(lines)) if lines else None
+            data = json_codec.loads(b"\n".join(lines)) if lines else None
         except ValueError:
             return
         self.output_bytes += output_bytes(data)

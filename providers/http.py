@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 
+from providers import json_codec
 from providers.errors import UpstreamError, UpstreamFailure, UpstreamTimeoutError
 from providers.failover import Failure, Opened, first_answer
 from providers.key_faults import Blame, Fault, account_exhausted, judge, unreachable
@@ -183,7 +184,7 @@ _NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 def parse_json(body: bytes) -> Any:
     """The provider's JSON; malformed JSON is the provider's failure, so 502."""
     try:
-        return json.loads(body)
+        return json_codec.loads(body)
     except ValueError as error:
         raise UpstreamError(502, "the provider answered with malformed JSON") from error
 

@@ -78,19 +78,25 @@ def usage_from(data: object) -> TokenUsage:
 def with_details(prompt: int, completion: int, asked: object, made: object) -> TokenUsage:
     """The usage of OpenAI's shape: the totals and their details (`asked` for the input's,
     `made` for the output's), each detail capped at its total; absent details are 0."""
-    asked = asked if isinstance(asked, dict) else {}
-    made = made if isinstance(made, dict) else {}
+    asked = asked if isinstance(asked, dict) else _NO_DETAILS
+    made = made if isinstance(made, dict) else _NO_DETAILS
+    # By position, in `TokenUsage`'s order (every billed call builds one; by keyword it
+    # costs twice as much): the test of each detail pins the order.
     return TokenUsage(
-        input_tokens=prompt,
-        output_tokens=completion,
-        cache_read_tokens=_part(asked, "cached_tokens", prompt),
-        cache_write_tokens=_part(asked, "cache_write_tokens", prompt),
-        reasoning_tokens=_part(made, "reasoning_tokens", completion),
-        input_audio_tokens=_part(asked, "audio_tokens", prompt),
-        output_audio_tokens=_part(made, "audio_tokens", completion),
-        input_image_tokens=_part(asked, "image_tokens", prompt),
-        output_image_tokens=_part(made, "image_tokens", completion),
+        prompt,
+        completion,
+        _part(asked, "cached_tokens", prompt),
+        _part(asked, "cache_write_tokens", prompt),
+        0,  # cache_write_1h_tokens: OpenAI reports no hour-long cache writes
+        _part(made, "reasoning_tokens", completion),
+        _part(asked, "audio_tokens", prompt),
+        _part(made, "audio_tokens", completion),
+        _part(asked, "image_tokens", prompt),
+        _part(made, "image_tokens", completion),
     )
+
+
+_NO_DETAILS: JsonObject = {}
 
 
 def _part(details: JsonObject, name: str, total: int) -> int:
@@ -98,14 +104,18 @@ def _part(details: JsonObject, name: str, total: int) -> int:
     value = details.get(name)
     if value is None:
         return 0
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    # `type(...) is int`: a bool is no count (JSON gives no other kind of int).
+    if type(value) is not int or value < 0:
         raise UpstreamError(502, f"the provider's {name} is not a whole number")
-    return min(value, total)
+    return value if value <= total else total
 
 
 def _carries_usage(chunk: bytes) -> bool:
     """Whether any event in `chunk` has a non-null usage (with include_usage, OpenAI sends
-    `"usage":null` on every chunk but the last)."""
+    `"usage":null` on every chunk but the last). A chunk that never mentions it, the
+    common case, is scanned once."""
+    if b'"usage"' not in chunk:
+        return False
     mentions = chunk.count(b'"usage"')
     return mentions > chunk.count(b'"usage":null') + chunk.count(b'"usage": null')
 
@@ -169,7 +179,7 @@ class UsageScanner:
     def _note_usage(self, event: bytes) -> bool:
         data = event.partition(b"data:")[2].strip()
         try:
-            parsed = json.loads(data)
+            parsed = json_codec.loads(data)
         except ValueError:
             return False
         self.usage = usage_from(parsed)

@@ -111,7 +111,7 @@ def response_id(answer: object) -> str | None:
 def created_response_id(event: bytes) -> str | None:
     """The response id in a stream's `response.created` event; None for any other event."""
     try:
-        parsed = json.loads(_data(event))
+        parsed = json_codec.loads(_data(event))
     except ValueError:
         return None
     if not isinstance(parsed, dict) or parsed.get("type") != "response.created":
@@ -198,7 +198,7 @@ class ResponsesScanner:
         if not _marked(event):
             return
         try:
-            parsed = json.loads(_data(event))
+            parsed = json_codec.loads(_data(event))
         except ValueError:
             return
         kind = parsed.get("type") if isinstance(parsed, dict) else None
