@@ -21,8 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from aiohttp import web
@@ -200,13 +199,13 @@ class StreamWatch:
         self._arrived = facts.arrived
         self._waiting_first = True
 
-    @contextmanager
-    def open(self) -> Iterator[None]:
+    def __enter__(self) -> None:
+        """The stream is open (counted) until the block ends, however it ends. A class's
+        block, not a generator's: every stream enters one."""
         self._metrics.stream_opened(self._provider)
-        try:
-            yield
-        finally:
-            self._metrics.stream_closed(self._provider)
+
+    def __exit__(self, *_: object) -> None:
+        self._metrics.stream_closed(self._provider)
 
     def first_event(self) -> None:
         """Called for every event sent; only the first one is timed."""

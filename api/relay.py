@@ -78,7 +78,7 @@ async def relay_stream(
             model = served.model
             bill.served_by(model)
             response.headers[MODEL_HEADER] = model.name
-            with watch.open():
+            with watch:
                 try:
                     await response.prepare(request)
                     bill.status = await _pass_on(

@@ -9,8 +9,10 @@ they arrive) is written here once.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Generic, TypeVar
+
+import aiohttp
 
 from providers.dialect import ChatDialect
 from providers.failover import Opened
@@ -64,11 +66,33 @@ class DialectClient(Generic[CallT]):
         usage = self._dialect.usage(call, answer)
         return Served(opened.route, Completion(body, content_type, usage, answer))
 
-    @asynccontextmanager
-    async def stream(
-        self, route: Route, call: CallT
-    ) -> AsyncIterator[Served[AsyncIterator[bytes]]]:
+    def stream(self, route: Route, call: CallT) -> Streamed[CallT]:
         """The stream's raw bytes as they arrive; leaving the block closes the upstream call."""
-        opened = await self._open(route, call)
-        async with opened.response as response:
-            yield Served(opened.route, self._upstream.chunks(response))
+        return Streamed(self, route, call)
+
+
+class Streamed(Generic[CallT]):
+    """`DialectClient.stream`'s block: the call opened on entry, its response released on
+    exit, whatever ended the block. A class, not a generator-based context manager: every
+    stream enters one, and the generator costs a frame, a wrapper object and two resumptions.
+    """
+
+    __slots__ = ("_call", "_client", "_response", "_route")
+
+    def __init__(self, client: DialectClient[CallT], route: Route, call: CallT) -> None:
+        self._client, self._route, self._call = client, route, call
+        self._response: aiohttp.ClientResponse | None = None
+
+    async def __aenter__(self) -> Served[AsyncIterator[bytes]]:
+        opened = await self._client._open(self._route, self._call)
+        self._response = response = await opened.response.__aenter__()
+        return Served(opened.route, Upstream.chunks(response))
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        assert self._response is not None  # entered: `__aenter__` raised otherwise
+        await self._response.__aexit__(kind, error, trace)
