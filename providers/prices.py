@@ -49,18 +49,20 @@ def _text(total: int, *parts: int) -> int:
 #: How many of each genai-prices usage unit a TokenUsage holds. A unit not listed here is
 #: never reported by our providers, so its count is 0 and it is not billed.
 COUNTERS: dict[str, Callable[[TokenUsage], int]] = {
-    "input_tokens": lambda u: u.input_tokens,
-    "output_tokens": lambda u: u.output_tokens,
-    "cache_read_tokens": lambda u: u.cache_read_tokens,
-    "cache_write_tokens": lambda u: u.cache_write_tokens,
-    "cache_image_read_tokens": lambda u: u.cache_read_image_tokens,
+    # A field's count read by `attrgetter` (C), not a lambda: every billed call prices its
+    # usage through these.
+    "input_tokens": attrgetter("input_tokens"),
+    "output_tokens": attrgetter("output_tokens"),
+    "cache_read_tokens": attrgetter("cache_read_tokens"),
+    "cache_write_tokens": attrgetter("cache_write_tokens"),
+    "cache_image_read_tokens": attrgetter("cache_read_image_tokens"),
     "cache_write_5m_tokens": lambda u: _text(u.cache_write_tokens, u.cache_write_1h_tokens),
-    "cache_write_1h_tokens": lambda u: u.cache_write_1h_tokens,
-    "output_reasoning_tokens": lambda u: u.reasoning_tokens,
-    "input_audio_tokens": lambda u: u.input_audio_tokens,
-    "output_audio_tokens": lambda u: u.output_audio_tokens,
-    "input_image_tokens": lambda u: u.input_image_tokens,
-    "output_image_tokens": lambda u: u.output_image_tokens,
+    "cache_write_1h_tokens": attrgetter("cache_write_1h_tokens"),
+    "output_reasoning_tokens": attrgetter("reasoning_tokens"),
+    "input_audio_tokens": attrgetter("input_audio_tokens"),
+    "output_audio_tokens": attrgetter("output_audio_tokens"),
+    "input_image_tokens": attrgetter("input_image_tokens"),
+    "output_image_tokens": attrgetter("output_image_tokens"),
     "input_text_tokens": lambda u: _text(
         u.input_tokens, u.input_audio_tokens, u.input_image_tokens
     ),
@@ -147,8 +149,9 @@ class TokenPrices:
     #: Each direction's highest price when no unit has tiers (then it depends on nothing
     #: else): the holds read it on every call. None when some unit has tiers.
     _flat_highest: dict[str, int] | None = field(init=False, repr=False, compare=False)
-    #: Each unit's counter (`COUNTERS[unit.usage_key]`), looked up once.
-    _counters: tuple[Callable[[TokenUsage], int], ...] = field(
+    #: Each unit as `cost` reads it, looked up once: its counter (`COUNTERS`), the indices
+    #: of its inner units, and the unit itself.
+    _plan: tuple[tuple[Callable[[TokenUsage], int], tuple[int, ...], UnitPrice], ...] = field(
         init=False, repr=False, compare=False
     )
 
@@ -159,18 +162,18 @@ class TokenPrices:
             for unit in self.units:
                 flat[unit.direction] = max(flat.get(unit.direction, 0), unit.base)
         object.__setattr__(self, "_flat_highest", flat)
-        counters = tuple(COUNTERS[unit.usage_key] for unit in self.units)
-        object.__setattr__(self, "_counters", counters)
+        plan = tuple((COUNTERS[unit.usage_key], unit.inner, unit) for unit in self.units)
+        object.__setattr__(self, "_plan", plan)
 
     def cost(self, usage: TokenUsage) -> int:
         """Each category at its own price (tier by the call's input), rounded up once."""
         leaves: list[int] = []
         micro = 0
-        # Built together, so of one length: `strict=True` checks it at a cost on every call.
-        for unit, counter in zip(self.units, self._counters, strict=False):
+        for counter, inner, unit in self._plan:
             leaf = counter(usage)
-            for index in unit.inner:
-                leaf -= leaves[index]
+            if inner:  # what the more specific units counted is not counted again
+                for index in inner:
+                    leaf -= leaves[index]
             if leaf < 0:
                 leaf = 0
             leaves.append(leaf)
