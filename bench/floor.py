@@ -9,7 +9,7 @@ floor runs exactly those two statements, the service's own text
 (`storage.account_statements`), the way the service runs them: on the event loop on the
 service's kind of connection (`storage.sqlite_inline.connect_inline`: WAL,
 `synchronous=NORMAL`, the checkpoints in a thread by the service's own checkpointer),
-bound by position (the settlement's values in order, `storage.numbered.InOrder`),
+bound by position (the values in each statement's order, `storage.numbered.InOrder`),
 committed by the service's group commit (`storage.sqlite_group`: the gate's commit
 follows the call out, and under load the statements of one loop iteration share a
 commit). Around them is the reference's relay (`bench.proxy`). So what the floor costs
@@ -41,13 +41,13 @@ from bench.proxy import (
     server_arguments,
 )
 from storage.account_statements import (
-    authorize_params,
     authorize_statement,
+    authorize_values,
     settlement_statement,
     settlement_values,
 )
 from storage.models import CallRecord
-from storage.numbered import numbered, positional
+from storage.numbered import numbered
 from storage.policy import AccessPolicy
 from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_group import GroupCommit
@@ -57,7 +57,8 @@ from storage.sqlite_inline import connect_inline
 FLOOR_HOLD = 1_000
 _ENDPOINT = "/v1/chat/completions"
 _POLICY = AccessPolicy(requests_per_minute=0)  # as the bench runs the service
-_GATE, _gate_values = positional(authorize_statement("key_hash = :key_hash", "sqlite"), "?")
+_GATE_STATEMENT = authorize_statement("key_hash = :key_hash", "sqlite")
+_GATE, _gate_values = numbered(_GATE_STATEMENT, "?")[0], authorize_values(_GATE_STATEMENT)
 _SETTLEMENT = settlement_statement("sqlite")
 _SETTLE, _settle_values = numbered(_SETTLEMENT, "?")[0], settlement_values(_SETTLEMENT)
 
@@ -76,8 +77,8 @@ class Floor:
         """(account id, request id) when the key's account is admitted with the hold held;
         a refusal is told only once it has committed, as the service tells it."""
         request_id = f"floor-{next(self._numbers)}"
-        params = authorize_params(_POLICY, key, FLOOR_HOLD, int(time.time()), request_id)
-        rows = await self._group.fetch_all(_GATE, _gate_values(params), early=True)
+        values = _gate_values(_POLICY, key, FLOOR_HOLD, int(time.time()), request_id)
+        rows = await self._group.fetch_all(_GATE, values, early=True)
         # No row factory on this connection: a row is the tuple `RETURNING` names.
         row = cast("tuple[Any, ...] | None", rows[0] if rows else None)
         if row is None or row[2] != "ok":

@@ -11,10 +11,12 @@ INSERT of the call's record, whose triggers write its ledger row and release its
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
+from typing import Protocol
 
 from storage.keys import hash_key
 from storage.models import CallRecord
-from storage.numbered import InOrder, in_order_reader
+from storage.numbered import InOrder, in_order_reader, numbered
 from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
 
 # A lock until unblocked (`LOCKED_UNTIL_UNBLOCKED`) holds however late the clock.
@@ -112,21 +114,66 @@ RETURNING id, cost, shortfall, balance_after
 """
 
 
-def authorize_params(
-    policy: AccessPolicy, key: str, hold: int, now: int, request_id: str
-) -> dict[str, object]:
-    """`authorize_statement`'s parameters (add `username` to look the account up by name)."""
-    return {
-        "key_hash": hash_key(key),
-        "hold": hold,
-        "now": now,
-        "forever": LOCKED_UNTIL_UNBLOCKED,
-        "lock_strikes": policy.lock_strikes,
-        "lock_until": policy.lock_until(now),
-        "request_id": request_id,
-        "window": now // 60,
-        "rate_limit": policy.requests_per_minute,
-    }
+#: The gate's parameters in the order `GateValues` takes them (`username` only in the
+#: statement that finds the account by name).
+_GATE_PARAMETERS = (
+    "key_hash",
+    "hold",
+    "now",
+    "forever",
+    "lock_strikes",
+    "lock_until",
+    "request_id",
+    "window",
+    "rate_limit",
+    "username",
+)
+
+
+class GateValues(Protocol):
+    """`values(policy, key, hold, now, request_id, username)`: a gate statement's values."""
+
+    def __call__(
+        self,
+        policy: AccessPolicy,
+        key: str,
+        hold: int,
+        now: int,
+        request_id: str,
+        username: str | None = None,
+    ) -> InOrder: ...
+
+
+def authorize_values(statement: str) -> GateValues:
+    """`statement`'s (an `authorize_statement`'s) values in its parameter order: built as a
+    tuple and reordered in one C call, never gathered into a mapping first (a dict costs
+    about 500 instructions an entry, and every call passes the gate)."""
+    names = numbered(statement, "?")[1]
+    in_order = itemgetter(*(_GATE_PARAMETERS.index(name) for name in names))
+
+    def values(
+        policy: AccessPolicy,
+        key: str,
+        hold: int,
+        now: int,
+        request_id: str,
+        username: str | None = None,
+    ) -> InOrder:
+        every = (
+            hash_key(key),
+            hold,
+            now,
+            LOCKED_UNTIL_UNBLOCKED,
+            policy.lock_strikes,
+            policy.lock_until(now),
+            request_id,
+            now // 60,
+            policy.requests_per_minute,
+            username,
+        )
+        return InOrder(in_order(every))
+
+    return values
 
 
 def settlement_statement(dialect: str) -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 
 from storage.account_statements import (
-    authorize_params,
     authorize_statement,
+    authorize_values,
     settlement_statement,
     settlement_values,
 )
@@ -58,6 +58,8 @@ class AccountStore:
         self._settlement_values = settlement_values(self._insert_call)
         self._by_username = authorize_statement("username = :username", database.dialect)
         self._by_key = authorize_statement("key_hash = :key_hash", database.dialect)
+        self._by_username_values = authorize_values(self._by_username)
+        self._by_key_values = authorize_values(self._by_key)
 
     @property
     def policy(self) -> AccessPolicy:
@@ -77,12 +79,14 @@ class AccountStore:
         """
         if hold < 0:
             raise ValueError("a hold cannot be negative")
-        params = authorize_params(self._policy, key, hold, self._clock(), request_id)
+        policy, now = self._policy, self._clock()
         gate = self._db.gate  # its verdict may be acted on before it commits: see Database
         if username is None:
-            row = await gate.fetch_one(self._by_key, params)
+            values = self._by_key_values(policy, key, hold, now, request_id)
+            row = await gate.fetch_one(self._by_key, values)
         else:
-            row = await gate.fetch_one(self._by_username, {**params, "username": username})
+            values = self._by_username_values(policy, key, hold, now, request_id, username)
+            row = await gate.fetch_one(self._by_username, values)
         if row is None:
             return Authorization(outcome=AuthOutcome.UNKNOWN)
         outcome = AuthOutcome(row["auth_result"])

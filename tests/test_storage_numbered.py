@@ -6,10 +6,17 @@ import sqlite3
 
 import pytest
 
-from storage.account_statements import settlement_statement, settlement_values
+from storage.account_statements import (
+    authorize_statement,
+    authorize_values,
+    settlement_statement,
+    settlement_values,
+)
 from storage.database import open_database
+from storage.keys import hash_key
 from storage.models import CallRecord
 from storage.numbered import InOrder, bound, in_order_reader, numbered, positional
+from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
 
 
 def test_each_name_gets_one_number_and_a_cast_is_no_parameter() -> None:
@@ -79,6 +86,33 @@ def test_the_settlement_s_values_are_the_record_s_fields_and_the_time() -> None:
     names = numbered(statement, "?")[1]
     expected = [1_700_000_000 if name == "now" else getattr(record, name) for name in names]
     assert list(values) == expected
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    ("where", "username"), [("key_hash = :key_hash", None), ("username = :username", "alice")]
+)
+def test_the_gate_s_values_are_its_parameters_by_name(
+    dialect: str, where: str, username: str | None
+) -> None:
+    """Each of the gate statement's parameters, by name, whatever order it comes in."""
+    policy, now = AccessPolicy(), 1_700_000_000
+    by_name = {
+        "key_hash": hash_key("sk-secret"),
+        "hold": 41,
+        "now": now,
+        "forever": LOCKED_UNTIL_UNBLOCKED,
+        "lock_strikes": policy.lock_strikes,
+        "lock_until": policy.lock_until(now),
+        "request_id": "req-1",
+        "window": now // 60,
+        "rate_limit": policy.requests_per_minute,
+        "username": username,
+    }
+    statement = authorize_statement(where, dialect)
+    values = authorize_values(statement)(policy, "sk-secret", 41, now, "req-1", username)
+    assert isinstance(values, InOrder)
+    assert list(values) == [by_name[name] for name in numbered(statement, "?")[1]]
 
 
 async def test_every_executor_binds_values_in_order(database_url: str) -> None:
