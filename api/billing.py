@@ -210,7 +210,7 @@ class CallBilling:
         assert auth.account_id is not None
         served = bill.model or route.model
         # By position, in `CallRecord`'s order: by keyword, with the breakdown spread from a
-        # dict, the record cost 34 k instructions; this way 8 k.
+        # dict, the record cost 34 k instructions; this way 9 k.
         record = CallRecord(
             request[REQUEST_ID],
             auth.account_id,

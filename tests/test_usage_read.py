@@ -25,14 +25,31 @@ def test_openai_cache_write_details_are_read() -> None:
     assert usage == TokenUsage(100, 50, cache_read_tokens=10, cache_write_tokens=20)
 
 
+def test_openai_every_detail_lands_in_its_own_field() -> None:
+    asked = {"cached_tokens": 1, "cache_write_tokens": 2, "audio_tokens": 3, "image_tokens": 4}
+    made = {"reasoning_tokens": 5, "audio_tokens": 6, "image_tokens": 7}
+    assert usage_from(openai(asked, made)) == TokenUsage(
+        100,
+        50,
+        cache_read_tokens=1,
+        cache_write_tokens=2,
+        input_audio_tokens=3,
+        input_image_tokens=4,
+        reasoning_tokens=5,
+        output_audio_tokens=6,
+        output_image_tokens=7,
+    )
+
+
 def test_openai_a_detail_above_its_total_is_capped_at_it() -> None:
     usage = usage_from(openai({"cached_tokens": 500}, {"reasoning_tokens": 80}))
     assert (usage.cache_read_tokens, usage.reasoning_tokens) == (100, 50)
 
 
-def test_openai_a_detail_that_is_not_a_count_is_a_502() -> None:
+@pytest.mark.parametrize("figure", ["ten", 1.5, True, -1])
+def test_openai_a_detail_that_is_not_a_count_is_a_502(figure: object) -> None:
     with pytest.raises(UpstreamError) as raised:
-        usage_from(openai({"cached_tokens": "ten"}))
+        usage_from(openai({"cached_tokens": figure}))
     assert raised.value.status == 502
 
 
