@@ -77,7 +77,7 @@ class Floor:
         """(account id, request id) when the key's account is admitted with the hold held;
         a refusal is told only once it has committed, as the service tells it."""
         request_id = f"floor-{next(self._numbers)}"
-        values = _gate_values(_POLICY, key, FLOOR_HOLD, int(time.time()), request_id)
+        values = _gate_values(_POLICY, key, FLOOR_HOLD, int(time.time()), request_id, None)
         rows = await self._group.fetch_all(_GATE, values, early=True)
         # No row factory on this connection: a row is the tuple `RETURNING` names.
         row = cast("tuple[Any, ...] | None", rows[0] if rows else None)

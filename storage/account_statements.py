@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import itemgetter
-from typing import Protocol
 
 from storage.keys import hash_key
 from storage.models import CallRecord
@@ -130,18 +129,9 @@ _GATE_PARAMETERS = (
 )
 
 
-class GateValues(Protocol):
-    """`values(policy, key, hold, now, request_id, username)`: a gate statement's values."""
-
-    def __call__(
-        self,
-        policy: AccessPolicy,
-        key: str,
-        hold: int,
-        now: int,
-        request_id: str,
-        username: str | None = None,
-    ) -> InOrder: ...
+#: `values(policy, key, hold, now, request_id, username)`: a gate statement's values in its
+#: order (`username` None for the statement that finds the account by its key).
+GateValues = Callable[[AccessPolicy, str, int, int, str, str | None], InOrder]
 
 
 def authorize_values(statement: str) -> GateValues:
@@ -152,12 +142,7 @@ def authorize_values(statement: str) -> GateValues:
     in_order = itemgetter(*(_GATE_PARAMETERS.index(name) for name in names))
 
     def values(
-        policy: AccessPolicy,
-        key: str,
-        hold: int,
-        now: int,
-        request_id: str,
-        username: str | None = None,
+        policy: AccessPolicy, key: str, hold: int, now: int, request_id: str, username: str | None
     ) -> InOrder:
         every = (
             hash_key(key),

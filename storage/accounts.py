@@ -82,7 +82,7 @@ class AccountStore:
         policy, now = self._policy, self._clock()
         gate = self._db.gate  # its verdict may be acted on before it commits: see Database
         if username is None:
-            values = self._by_key_values(policy, key, hold, now, request_id)
+            values = self._by_key_values(policy, key, hold, now, request_id, None)
             row = await gate.fetch_one(self._by_key, values)
         else:
             values = self._by_username_values(policy, key, hold, now, request_id, username)
