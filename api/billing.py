@@ -144,10 +144,9 @@ def breakdown_in_order(usage: TokenUsage | None) -> Breakdown:
 
 
 def usage_breakdown(usage: TokenUsage | None) -> dict[str, int]:
-    """The usage's breakdown as `CallRecord` fields, named alike (the totals are the units)."""
-    if usage is None:
-        return {}
-    return {name: getattr(usage, name) for name in BREAKDOWN_FIELDS}
+    """The usage's breakdown as `CallRecord` fields, named alike (the totals are the units),
+    for a record built by keyword; no usage is every part 0, as the record's defaults."""
+    return dict(zip(BREAKDOWN_FIELDS, breakdown_in_order(usage), strict=True))
 
 
 class CallBilling:
