@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
@@ -22,7 +22,7 @@ from storage.numbered import InOrder, bound
 from storage.outages import DatabaseTimeouts, outages_translated
 from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_group import is_busy
-from storage.sqlite_inline import InlineSqlite, SqliteSynchronous
+from storage.sqlite_inline import InlineSqlite, SqliteSynchronous, dict_row
 
 if TYPE_CHECKING:
     from storage.database import Executor, Params, Row
@@ -48,11 +48,6 @@ def _bindable(sql: str, params: Params | None) -> tuple[str, Sequence[object] | 
     if isinstance(params, InOrder):
         return bound(sql, "?", params)
     return sql, params or {}
-
-
-def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
-    """Rows as plain dicts, so both dialects honour the `Row` mapping type."""
-    return dict(zip((column[0] for column in cursor.description), values, strict=True))
 
 
 async def _switch_to_wal(connection: aiosqlite.Connection, seconds: float) -> None:
@@ -114,7 +109,7 @@ class SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
         with outages_translated():
             connection = await aiosqlite.connect(path, isolation_level=None)
-            connection.row_factory = _dict_row  # type: ignore[assignment]
+            connection.row_factory = dict_row  # type: ignore[assignment]
             await connection.execute(f"PRAGMA busy_timeout={int(timeouts.command * 1000)}")
             await _switch_to_wal(connection, timeouts.command)
             for pragma in (f"synchronous={synchronous}", "foreign_keys=ON"):

@@ -61,7 +61,9 @@ _PRAGMAS = ("synchronous=NORMAL", "foreign_keys=ON", "wal_autocheckpoint=0")
 CACHE_KIB = 64 * 1024
 
 
-def _dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
+def dict_row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
+    """Rows as plain dicts, so both dialects honour the `Row` mapping type (every SQLite
+    connection of the service, the request path's and aiosqlite's, reads rows this way)."""
     return dict(zip([column[0] for column in cursor.description], values, strict=True))
 
 
@@ -114,7 +116,7 @@ class InlineSqlite(_GroupStatements):
         """Open the connection (call it from a thread: its set-up may wait for a lock, up
         to `busy_seconds`); from then on it never waits (`busy_timeout=0`)."""
         connection = connect_inline(path, busy_seconds)
-        connection.row_factory = _dict_row
+        connection.row_factory = dict_row
         return cls(connection, busy_seconds)
 
     async def committed(self) -> None:
