@@ -15,6 +15,7 @@ from api.service import create_service
 from api.settings import Settings
 from api.tls import server_ssl_context
 from storage.errors import DatabaseInUseError, DatabaseUnavailableError
+from storage.money_journal import JournalInUseError
 
 logger = logging.getLogger("api.serve")
 
@@ -30,7 +31,8 @@ def serve() -> None:
 
     A second process serving the same SQLite file stops at start-up, before it recovers
     anything or binds the port, with one line saying why (exit status 1); so does a start
-    whose database does not answer within DATABASE_CONNECT_TIMEOUT (a supervisor such as
+    whose money journal another process holds, or whose database does not answer
+    within DATABASE_CONNECT_TIMEOUT (a supervisor such as
     Docker's restart policy starts it again).
     """
     settings = Settings()
@@ -47,7 +49,7 @@ def serve() -> None:
             ssl_context=server_ssl_context(settings),
             print=_log_listening,
         )
-    except (DatabaseInUseError, DatabaseUnavailableError) as error:
+    except (DatabaseInUseError, DatabaseUnavailableError, JournalInUseError) as error:
         raise SystemExit(f"myapi: {error}") from None
 
 

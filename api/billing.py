@@ -246,7 +246,7 @@ async def _settle(context: ApiContext, record: CallRecord) -> Settlement | None:
     try:
         settlement = await context.accounts.finish_call(record)
     except DatabaseUnavailableError as error:
-        context.settlements.keep(record, error)
+        await context.settlements.keep(record, error)
         return None
     try:
         await context.notices.after_settlement(record.account_id, settlement.balance)

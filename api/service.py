@@ -20,6 +20,7 @@ from api.background import BackgroundPoll
 from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
+from api.journal_context import journal_context
 from api.key_sync import KeySync, key_sync_context
 from api.notify import Notices, NotifierSlot
 from api.observe import METRICS
@@ -131,6 +132,7 @@ def create_service(settings: Settings, clock: Clock = wall_clock) -> web.Applica
     app.cleanup_ctx.append(storage_context)
     app.cleanup_ctx.append(upstream_context)
     # Between the two: its last try runs after every call has settled, before storage closes.
+    app.cleanup_ctx.append(journal_context(settings.money_journal_path))
     app.cleanup_ctx.append(settlements_context(lambda app: app[CONTEXT].settlements))
     bound_calls_at_shutdown(app, settings.shutdown_grace_seconds)
     if settings.effective_bot_mode is not BotMode.OFF:

@@ -28,6 +28,7 @@ from providers.registry import (
     ProviderConfig,
 )
 from providers.upstream_keys import KeySpec, check_spec_providers, provider_keys
+from storage.database import sqlite_path
 from storage.outages import DatabaseTimeouts
 from storage.sqlite_inline import SqliteSynchronous
 
@@ -115,6 +116,9 @@ class Settings(_ProviderSettings):
     sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
     database_connect_timeout: float = Field(default=5.0, gt=0)
     database_command_timeout: float = Field(default=10.0, gt=0)
+    #: Where charges and payments wait on disk while the database is away
+    #: (`storage.money_journal`); unset: beside an SQLite file, one per port on PostgreSQL.
+    money_journal: Path | None = None
 
     currency: str = "USD"
     trial_credit: Decimal = Decimal("1.00")
@@ -251,6 +255,17 @@ class Settings(_ProviderSettings):
     def database_timeouts(self) -> DatabaseTimeouts:
         """DATABASE_CONNECT_TIMEOUT and DATABASE_COMMAND_TIMEOUT, as storage takes them."""
         return DatabaseTimeouts(self.database_connect_timeout, self.database_command_timeout)
+
+    @property
+    def money_journal_path(self) -> Path:
+        """MONEY_JOURNAL, else one per database file, or per port on PostgreSQL (two
+        replicas on one machine listen on two ports; a restarted one finds its own)."""
+        if self.money_journal is not None:
+            return self.money_journal
+        if self.database_url.startswith("sqlite:"):
+            database = sqlite_path(self.database_url)
+            return database.with_name(f"{database.name}.money-journal")
+        return Path("data") / f"money-journal-{self.api_port}"
 
     def provider_api_key(self, name: str) -> SecretStr | None:
         """`<NAME>_API_KEY` of one provider of PROVIDER_NAMES (None when unset)."""

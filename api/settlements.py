@@ -16,9 +16,14 @@ Invariants:
 - The first request after the database is back writes the backlog before it is admitted
   (so are `/health` and the periodic retry), in order, one writer at a time; while one
   writer tries, others are refused at once instead of queueing behind its timeout.
-- What this process still holds when it stops is logged, call by call, at ERROR: those
-  calls' holds are released like a crashed call's (at the next SQLite start-up, after
-  STALE_HOLD_MINUTES on PostgreSQL), so they are free, never charged twice.
+- With a journal (`storage.money_journal`; the service always has one), a settlement is on
+  the disk before its client is answered, and leaves it only once written: a process
+  killed during the outage leaves its settlements to the next process on the same file,
+  which writes them before it admits a call. Without one (or when the disk
+  refuses the append), what this process still holds when it stops is lost: it is logged,
+  call by call, at ERROR, and those calls' holds are released like a crashed call's (at
+  the next SQLite start-up, after STALE_HOLD_MINUTES on PostgreSQL), so they are free,
+  never charged twice.
 """
 
 from __future__ import annotations
@@ -27,17 +32,22 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict
 
 from aiohttp import web
 
+from api.journal_context import JOURNAL
 from storage.accounts import AccountStore
 from storage.errors import DatabaseUnavailableError
 from storage.models import CallRecord
+from storage.money_journal import Entry, MoneyJournal
 
 logger = logging.getLogger(__name__)
 
 #: How often a process with a backlog tries to write it when no request or probe does.
 RETRY_SECONDS = 5.0
+#: The journal's kind of entry for a settlement (its data: `CallRecord`'s fields).
+SETTLEMENT = "settlement"
 
 
 class PendingSettlements:
@@ -47,13 +57,33 @@ class PendingSettlements:
         self._accounts = accounts
         self._waiting: deque[CallRecord] = deque()
         self._writing = asyncio.Lock()
+        self._journal: MoneyJournal | None = None
+        #: The `settle_key`s of the settlements the journal could not take (never recovered).
+        self._only_in_memory: set[str] = set()
 
     @property
     def waiting(self) -> int:
         return len(self._waiting)
 
-    def keep(self, record: CallRecord, error: DatabaseUnavailableError) -> None:
-        """Keep a settlement that failed because the database is unavailable."""
+    def use_journal(self, journal: MoneyJournal) -> None:
+        """Keep every settlement in `journal` from now on, and take what an earlier
+        process left there: it waits like this process's own, so nothing is admitted
+        before it is written."""
+        self._journal = journal
+        left = [_record(entry) for entry in journal.waiting(SETTLEMENT)]
+        self._waiting.extendleft(reversed([record for record in left if record is not None]))
+        if left:
+            logger.warning(
+                "%d settlements an earlier process could not write wait in %s: they are "
+                "written before any call is admitted",
+                len(left),
+                journal.path,
+            )
+
+    async def keep(self, record: CallRecord, error: DatabaseUnavailableError) -> None:
+        """Keep a settlement that failed because the database is unavailable: waiting at
+        once (the gate admits nothing from now on), and in the journal, on the disk, before
+        the caller goes on to answer its client."""
         self._waiting.append(record)
         logger.warning(
             "request %s: its settlement waits for the database (%s); %d waiting",
@@ -61,6 +91,22 @@ class PendingSettlements:
             error.reason,
             len(self._waiting),
         )
+        journal, key = self._journal, record.settle_key
+        if journal is None:
+            return
+        try:
+            if key is None:  # a second write would charge it twice: never replayed
+                raise ValueError("it has no settle_key")
+            await asyncio.to_thread(journal.add, Entry(SETTLEMENT, key, asdict(record)))
+        except (OSError, ValueError) as failed:
+            self._only_in_memory.add(key or "")
+            logger.error(
+                "request %s: its settlement could not be kept in %s (%s): it is lost if "
+                "this process stops before the database is back",
+                record.request_id,
+                journal.path,
+                failed,
+            )
 
     async def write(self) -> int:
         """Write what waits, oldest first, until done or the database fails again; returns
@@ -81,7 +127,20 @@ class PendingSettlements:
                 else:
                     logger.info("request %s: settled after the outage", record.request_id)
                 self._waiting.popleft()
+                await self._written(record)
         return len(self._waiting)
+
+    async def _written(self, record: CallRecord) -> None:
+        """`record` left the backlog: its journal entry is done (lost, it is written again
+        by the next process, as a no-op)."""
+        if self._journal is None or record.settle_key is None:
+            return
+        try:
+            await asyncio.to_thread(self._journal.done, record.settle_key)
+        except OSError as failed:
+            logger.warning(
+                "could not mark %s done in %s: %s", record.request_id, self._journal.path, failed
+            )
 
     async def ensure_written(self) -> None:
         """Return once nothing waits; raise `DatabaseUnavailableError` while something does.
@@ -95,8 +154,22 @@ class PendingSettlements:
 
     def log_unwritten(self) -> None:
         """At the very end: every settlement that never reached the database, for the
-        operator (ids and amounts only, nothing secret)."""
+        operator (ids and amounts only, nothing secret): at WARNING those the journal
+        keeps for the next process, at ERROR those lost."""
+        journal = self._journal
         for record in self._waiting:
+            key = record.settle_key
+            if journal is not None and key is not None and key not in self._only_in_memory:
+                logger.warning(
+                    "request %s (account %d, %s): not settled yet, its cost %d units is "
+                    "kept in %s and written by the next process that opens it",
+                    record.request_id,
+                    record.account_id,
+                    record.model,
+                    record.cost,
+                    journal.path,
+                )
+                continue
             logger.error(
                 "request %s (account %d, %s): never settled, its cost %d units is lost and "
                 "its hold of %d units is released by recovery",
@@ -112,9 +185,11 @@ def settlements_context(
     settlements: Callable[[web.Application], PendingSettlements],
     retry_seconds: float = RETRY_SECONDS,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A `cleanup_ctx` entry: retry the backlog every `retry_seconds` while it is not
-    empty, and once more at shutdown, after every call has settled (so it must close
-    after the in-flight wait and before storage: append it between the two)."""
+    """A `cleanup_ctx` entry: keep the backlog in the app's money journal when it has one
+    (`api.journal_context`, appended before this), taking what an earlier
+    process left there; retry it every `retry_seconds` while it is not empty, and once more
+    at shutdown, after every call has settled (so it must close after the in-flight wait
+    and before storage: append it between the two)."""
 
     async def retry(pending: PendingSettlements) -> None:
         while True:
@@ -123,6 +198,8 @@ def settlements_context(
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         pending = settlements(app)
+        if (journal := app.get(JOURNAL)) is not None:
+            pending.use_journal(journal)
         task = asyncio.create_task(retry(pending), name="pending settlements")
         try:
             yield
@@ -133,3 +210,13 @@ def settlements_context(
             pending.log_unwritten()
 
     return context
+
+
+def _record(entry: Entry) -> CallRecord | None:
+    """The settlement an entry keeps; None (said at ERROR, left in the file for the
+    operator) when its fields are not `CallRecord`'s."""
+    try:
+        return CallRecord(**entry.data)
+    except TypeError as error:
+        logger.error("settlement %s in the journal cannot be read: %s", entry.key, error)
+        return None

@@ -89,6 +89,11 @@ class Fleet:
     def __init__(self, log_dir: Path) -> None:
         self._log_dir = log_dir
         self._servers: list[Server] = []
+
+    @property
+    def workdir(self) -> Path:
+        """The run's temporary folder (its logs, and each service's money journal)."""
+        return self._log_dir
         self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fleet:

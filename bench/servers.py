@@ -9,6 +9,8 @@ absolute numbers depend on the machine.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench.databases import PreparedDatabase
 from bench.launch import command
 from bench.measure import Target
@@ -63,13 +65,15 @@ async def start_floor(
     return Target("floor", (server,), database=database)
 
 
-def _service_env(port: int, database_url: str, upstream: Server) -> dict[str, str]:
-    """The service's settings; an empty BOT_TOKEN overrides any token in a local .env."""
+def _service_env(port: int, database_url: str, upstream: Server, workdir: Path) -> dict[str, str]:
+    """The service's settings; an empty BOT_TOKEN overrides any token in a local .env, and
+    each replica keeps its money journal in the run's folder, not the checkout's."""
     env = base_env()
     env.update(
         API_HOST="127.0.0.1",
         API_PORT=str(port),
         DATABASE_URL=database_url,
+        MONEY_JOURNAL=str(workdir / f"money-journal-{port}"),
         OPENAI_BASE_URL=f"{upstream.base_url}/v1",
         OPENAI_API_KEY="sk-bench",
         BOT_TOKEN="",
@@ -91,7 +95,7 @@ async def start_service(
     servers = []
     for replica in range(1, spec.replicas + 1):
         port = free_port()
-        env = _service_env(port, database.url, upstream) | settings
+        env = _service_env(port, database.url, upstream, fleet.workdir) | settings
         variant = spec.variant
         launch = _launch(options, "api", loop=variant.loop, json_library=variant.json_library)
         name = spec.name if spec.replicas == 1 else f"{spec.name} #{replica}"

@@ -92,6 +92,7 @@ def test_compose_runs_two_replicas_of_the_image_on_postgresql() -> None:
         assert environment["WEBHOOK_URL"] == "https://api.example.test/telegram/webhook"
         assert environment["API_HOST"] == "0.0.0.0"  # noqa: S104 - inside its container
         assert replica["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+        assert replica["volumes"] == [f"{name}-data:/home/myapi/data"]  # its own journal
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
 
 

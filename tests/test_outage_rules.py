@@ -104,7 +104,7 @@ async def test_a_stopping_process_names_each_settlement_it_could_not_write(
     record = dataclasses.replace(
         call_record(1, 700, request_id="never-written"), settle_key="settle-1"
     )
-    pending.keep(record, DatabaseUnavailableError("gone"))
+    await pending.keep(record, DatabaseUnavailableError("gone"))
     app = web.Application()
     context = settlements_context(lambda _app: pending, retry_seconds=3600)
     other = sqlite3.connect(sqlite_path(api.database_url), isolation_level=None)

@@ -149,3 +149,12 @@ def test_an_unknown_log_format_stops_the_start(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("LOG_FORMAT", "xml")
     with pytest.raises(ValidationError, match="log_format"):
         make()
+
+
+def test_each_process_finds_its_own_money_journal() -> None:
+    beside_the_file = make(database_url="sqlite:///data/shop.db")
+    assert beside_the_file.money_journal_path == Path("data/shop.db.money-journal")
+    on_postgresql = make(database_url="postgresql://db/myapi", api_port=8081)
+    assert on_postgresql.money_journal_path == Path("data/money-journal-8081")
+    chosen = make(database_url="postgresql://db/myapi", money_journal="/var/kept")
+    assert chosen.money_journal_path == Path("/var/kept")
