@@ -20,7 +20,7 @@ from api.background import BackgroundPoll
 from api.context import CONTEXT, build_api_context
 from api.inflight import bound_calls_at_shutdown
 from api.jobs import RetentionJobs, retention_context
-from api.journal_context import journal_context
+from api.journal_context import JOURNAL, journal_context
 from api.key_sync import KeySync, key_sync_context
 from api.notify import Notices, NotifierSlot
 from api.observe import METRICS
@@ -169,6 +169,7 @@ def _bot_context(settings: Settings, registry: Registry) -> CleanupContext:
             on_update=app[METRICS].bot_update,
             leadership=None if webhook else polling_leadership(settings),
             election_seconds=settings.polling_election_seconds,
+            journal=app.get(JOURNAL),
         ):
             yield
 

@@ -23,6 +23,8 @@ from bot.config import BotConfig
 from bot.election import Leadership, elected_polling
 from bot.handlers import create_routers
 from bot.middlewares import CountedUpdates, InFlightUpdates, LanguageMiddleware, UpdateCounter
+from bot.payments import receipt_text
+from bot.pending_payments import PendingPayments, ReceiptText, StarsPayment, crediting
 from bot.runner import (
     IN_FLIGHT_KEY,
     mark_polling_started,
@@ -33,7 +35,11 @@ from bot.runner import (
     webhook_lifecycle,
 )
 from bot.stateless import NoStateStorage
+from bot.texts import texts_for
 from storage import Storage
+from storage.clock import Clock
+from storage.money_journal import MoneyJournal
+from storage.payments import PaymentOutcome
 
 __all__ = [
     "BotConfig",
@@ -66,7 +72,11 @@ def create_bot(config: BotConfig) -> Bot:
 
 
 def create_dispatcher(
-    storage: Storage, config: BotConfig, *, on_update: UpdateCounter | None = None
+    storage: Storage,
+    config: BotConfig,
+    *,
+    on_update: UpdateCounter | None = None,
+    pending_payments: PendingPayments | None = None,
 ) -> Dispatcher:
     """The production dispatcher with fresh routers; dependencies travel as workflow data.
 
@@ -74,7 +84,8 @@ def create_dispatcher(
     line uses, so /unblock is recorded with actor `telegram:<id>`), `config` and `clock`
     (epoch seconds, for lock display), `usage` and `profiles` (read-only usage and the /lang
     choice), `images` (the image library, which /images only reads) and `upstream_keys`
-    (the provider keys' health, which /stats reads) as parameters;
+    (the provider keys' health, which /stats reads) and `pending_payments` (the Stars
+    payments waiting for the database; a fresh, journal-less one when None) as parameters;
     `LanguageMiddleware` adds `texts`. Every store and the clock are storage's own, so the
     bot's times are the ones storage writes. `on_update` is told of every update handled.
     There is no FSM state (`NoStateStorage`): whatever a handler needs from an earlier
@@ -89,6 +100,7 @@ def create_dispatcher(
         config=config,
         clock=storage.clock,
         payments=storage.payments,
+        pending_payments=pending_payments or PendingPayments(storage.payments),
         usage=storage.usage,
         profiles=storage.profiles,
         reports=storage.reports,
@@ -115,8 +127,13 @@ async def serve_bot(
     on_update: UpdateCounter | None = None,
     leadership: Leadership | None = None,
     election_seconds: float = 10.0,
+    journal: MoneyJournal | None = None,
 ) -> AsyncIterator[None]:
     """The whole bot for one `cleanup_ctx` entry: polling, or webhook when `webhook` is set.
+
+    A Stars payment that arrives while the database is away waits in `journal` (with what
+    an earlier process left there) and is credited, receipt and all, once it is back
+    (`bot.pending_payments`).
 
     With `leadership` (replicas sharing PostgreSQL), polling is by election
     (`bot.election`): this replica polls only while it holds it, and runs for it again
@@ -128,7 +145,10 @@ async def serve_bot(
     Telegram is told to send: WEBHOOK_SECRET, or one derived from the token when unset.
     """
     bot = create_bot(config)
-    dispatcher = create_dispatcher(storage, config, on_update=on_update)
+    pending = PendingPayments(storage.payments)
+    if journal is not None:
+        pending.use_journal(journal)
+    dispatcher = create_dispatcher(storage, config, on_update=on_update, pending_payments=pending)
     lifecycle: AbstractAsyncContextManager[None]
     if webhook:
         secret = config.webhook_secret_token
@@ -138,5 +158,14 @@ async def serve_bot(
         lifecycle = elected_polling(bot, dispatcher, leadership, interval_seconds=election_seconds)
     else:
         lifecycle = polling_lifecycle(bot, dispatcher)
-    async with lifecycle:
+    async with lifecycle, crediting(bot, pending, _receipts(config, storage.clock)):
         yield
+
+
+def _receipts(config: BotConfig, clock: Clock) -> ReceiptText:
+    """The receipt of a kept payment, in its payer's language, once it is credited."""
+
+    def receipt(payment: StarsPayment, outcome: PaymentOutcome) -> str:
+        return receipt_text(outcome, texts_for(payment.language), config.currency, clock())
+
+    return receipt

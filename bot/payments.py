@@ -12,7 +12,9 @@ Invariants:
   Stars from a refused checkout.
 - A successful payment is credited by storage once per `telegram_payment_charge_id`, at
   STARS_RATE as configured when the payment arrives, and only in Stars (XTR); a repeated
-  delivery of the same update credits nothing and sends no second receipt.
+  delivery of the same update credits nothing and sends no second receipt. One that arrives
+  while the database is away is kept (bot/pending_payments.py) and credited, with its
+  receipt, once the database is back; the payer is told so at once.
 - The admins' /refund is in bot/refunds.py; this module's router registers it, so one
   router carries every payment update (private chats, before the catch-all).
 """
@@ -37,13 +39,15 @@ from aiogram.types import (
 from bot import render
 from bot.buttons import best_effort
 from bot.config import BotConfig
+from bot.pending_payments import PendingPayments, StarsPayment
 from bot.refunds import refund
 from bot.texts import Texts
 from storage.accounts import AccountStore
 from storage.clock import Clock
+from storage.errors import DatabaseUnavailableError
 from storage.models import Account
 from storage.money import format_money, to_units
-from storage.payments import PayerUnknownError, PaymentStore
+from storage.payments import PayerUnknownError, PaymentOutcome, PaymentStore
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +183,12 @@ async def _checkout_refusal(
 
 
 async def on_successful_payment(
-    message: Message, payments: PaymentStore, config: BotConfig, texts: Texts, clock: Clock
+    message: Message,
+    payments: PaymentStore,
+    pending_payments: PendingPayments,
+    config: BotConfig,
+    texts: Texts,
+    clock: Clock,
 ) -> None:
     """Credit the payment once and send the receipt; a repeated update changes nothing."""
     paid, user = message.successful_payment, message.from_user
@@ -193,10 +202,24 @@ async def on_successful_payment(
         )
         return
     charge_id, stars = paid.telegram_payment_charge_id, paid.total_amount
+    amount = credit_for(config, stars)
     try:
-        outcome = await payments.credit(
-            user.id, charge_id, stars, credit_for(config, stars), paid.invoice_payload
+        outcome = await payments.credit(user.id, charge_id, stars, amount, paid.invoice_payload)
+    except DatabaseUnavailableError as error:
+        kept = StarsPayment(
+            user.id,
+            charge_id,
+            stars,
+            amount,
+            paid.invoice_payload,
+            message.chat.id,
+            texts.language,
         )
+        await pending_payments.keep(kept, error)
+        await message.answer(
+            texts.topup_waits.format(stars=stars, charge_id=render.escape(charge_id))
+        )
+        return
     except PayerUnknownError:
         logger.error("payment %s of telegram user %d has no account to credit", charge_id, user.id)
         await message.answer(
@@ -207,9 +230,14 @@ async def on_successful_payment(
         logger.info("payment %s was delivered again: already credited", charge_id)
         return
     logger.info("telegram user %d paid %d Stars (%s)", user.id, stars, charge_id)
-    receipt = render.payment_text(texts.topup_receipt, outcome, config.currency)
+    await message.answer(receipt_text(outcome, texts, config.currency, clock()))
+
+
+def receipt_text(outcome: PaymentOutcome, texts: Texts, currency: str, now: int) -> str:
+    """The receipt of a credited payment, and what the payment did to a lock."""
+    receipt = render.payment_text(texts.topup_receipt, outcome, currency)
     if outcome.lock_lifted:
-        receipt = f"{receipt}\n\n{texts.topup_lock_lifted}"
-    elif outcome.account.is_locked(clock()):
-        receipt = f"{receipt}\n\n{texts.topup_still_locked}"
-    await message.answer(receipt)
+        return f"{receipt}\n\n{texts.topup_lock_lifted}"
+    if outcome.account.is_locked(now):
+        return f"{receipt}\n\n{texts.topup_still_locked}"
+    return receipt

@@ -94,6 +94,7 @@ class Texts:
     topup_lock_lifted: str
     topup_still_locked: str
     topup_payer_unknown: str
+    topup_waits: str
     refund_not_admin: str
     refund_usage: str
     refund_unknown: str

@@ -164,6 +164,12 @@ ENGLISH = Texts(
         "Your payment of {stars} Stars arrived, but you have no account to credit. Send "
         "/start, then tell support the payment id <code>{charge_id}</code>."
     ),
+    topup_waits=(
+        "Your payment of {stars} Stars arrived. Our database is briefly unavailable, so it "
+        "is not credited yet: it is kept, and credited by itself as soon as the database is "
+        "back; you will get the receipt then. Payment id (for support): "
+        "<code>{charge_id}</code>"
+    ),
     refund_not_admin="Only administrators can refund payments.",
     refund_usage="Usage: <code>/refund &lt;payment id&gt;</code>",
     refund_unknown="There is no payment with id <code>{charge_id}</code>.",

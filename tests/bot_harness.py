@@ -30,7 +30,7 @@ from bot.config import BotConfig
 from bot.price_list import PriceList
 from providers.catalog import load_catalog
 from providers.registry import PROVIDER_NAMES, ProviderConfig, Registry
-from storage import AccessPolicy, AccountStore, Storage, open_storage
+from storage import AccessPolicy, AccountStore, DatabaseTimeouts, Storage, open_storage
 from storage.images import StoredImage
 from storage.models import Account
 from tests.conftest import FakeClock
@@ -184,12 +184,13 @@ async def open_bot_harness(
     trial_credit: int = TRIAL_CREDIT,
     prices: PriceList | None = None,
     currency: str = "USD",
+    timeouts: DatabaseTimeouts | None = None,
 ) -> AsyncIterator[BotHarness]:
     """Open storage, serve a fake Telegram and build the bot; close them in reverse.
 
     The bot offers `prices`, by default every provider's models, as the API harness serves.
     """
-    storage = await open_storage(database_url, policy or AccessPolicy(), clock)
+    storage = await open_storage(database_url, policy or AccessPolicy(), clock, timeouts=timeouts)
     try:
         async with serve_fake_telegram() as (fake, api_base):
             config = BotConfig(

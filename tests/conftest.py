@@ -245,9 +245,15 @@ def bot_harness_type() -> type[BotHarness]:
 
 @pytest.fixture
 async def bot_harness(
-    sqlite_url: str, clock: FakeClock, policy: AccessPolicy, bot_harness_type: type[BotHarness]
+    sqlite_url: str,
+    clock: FakeClock,
+    policy: AccessPolicy,
+    bot_harness_type: type[BotHarness],
+    database_timeouts: DatabaseTimeouts,
 ) -> AsyncIterator[BotHarness]:
     from tests.bot_harness import open_bot_harness
 
-    async with open_bot_harness(sqlite_url, clock, policy, harness_type=bot_harness_type) as bot:
+    async with open_bot_harness(
+        sqlite_url, clock, policy, harness_type=bot_harness_type, timeouts=database_timeouts
+    ) as bot:
         yield bot
