@@ -30,7 +30,7 @@ from aiogram.exceptions import TelegramAPIError
 
 from storage.errors import DatabaseUnavailableError
 from storage.money_journal import Entry, MoneyJournal
-from storage.payments import PaymentOutcome, PaymentStore
+from storage.payments import PayerUnknownError, PaymentOutcome, PaymentStore
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,12 @@ class PendingPayments:
                     )
                 except DatabaseUnavailableError:
                     break
+                except PayerUnknownError:  # the account went since the checkout
+                    logger.error(
+                        "payment %s of telegram user %d has no account to credit",
+                        payment.charge_id,
+                        payment.telegram_id,
+                    )
                 except Exception:  # it would fail the same way forever: say so, go on
                     logger.exception("payment %s cannot be credited", payment.charge_id)
                 else:
