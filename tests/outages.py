@@ -1,19 +1,38 @@
-"""What the outage tests share: short timeouts, a timed request, the 503 they expect, and a
-stream held mid-answer at the fake provider (so the database can fail while a call runs)."""
+"""What the outage tests share: short timeouts, a timed request, the 503 they expect, a
+stream held mid-answer at the fake provider (so the database can fail while a call runs),
+and an SQLite file locked by another connection."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import sqlite3
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import ClientResponse
 
 from storage import DatabaseTimeouts
+from storage.database import sqlite_path
 from tests.conftest import ApiHarness
 from tests.error_shape import assert_openai_shape
 
 TIMEOUTS = DatabaseTimeouts(connect=0.5, command=0.5)
+
+
+@contextmanager
+def sqlite_locked(database_url: str) -> Iterator[None]:
+    """Another connection holds the file's write lock: to storage the database is away
+    (each statement waits out its busy timeout, then is an outage)."""
+    other = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
 #: "Within a second or two": the longest an answer may take while the database is away.
 ANSWER_BOUND = 2.0
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from storage import AccessPolicy, open_storage
+
 STARTUP_SECONDS = 60.0
 EXIT_SECONDS = 30.0
 
@@ -113,3 +115,15 @@ async def run_cli(cwd: Path, env: Mapping[str, str], *args: str) -> str:
     out, err = await asyncio.wait_for(process.communicate(), timeout=EXIT_SECONDS)
     assert process.returncode == 0, err.decode(errors="replace")
     return out.decode()
+
+
+async def register_ann(database_url: str, credit: int) -> str:
+    """Before the service's first start: one account, `ann` (telegram user 1) with
+    `credit`; returns its key."""
+    storage = await open_storage(database_url, AccessPolicy(), lambda: 1_800_000_000)
+    try:
+        registration = await storage.accounts.register_telegram_user(1, "ann", credit, "en")
+    finally:
+        await storage.close()
+    assert registration.secret is not None
+    return registration.secret

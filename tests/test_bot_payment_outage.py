@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,11 @@ from bot.payments import receipt_text
 from bot.pending_payments import PAYMENT, PendingPayments, ReceiptText, StarsPayment, crediting
 from bot.texts import ENGLISH, RUSSIAN, texts_for
 from storage import DatabaseTimeouts
-from storage.database import sqlite_path
 from storage.money_journal import Entry, MoneyJournal
 from storage.payments import PaymentOutcome
 from tests.bot_harness import BotHarness
 from tests.bot_payments import CHARGE, PER_100_STARS, TRIAL, USER, ledger, pay, texts_sent
-from tests.outages import TIMEOUTS
+from tests.outages import TIMEOUTS, sqlite_locked
 
 
 @pytest.fixture
@@ -40,21 +38,6 @@ def tested(bot_harness: BotHarness) -> BotHarness:
 @pytest.fixture
 def journal_path(tmp_path: Path) -> Path:
     return tmp_path / "money-journal"
-
-
-class Locked:
-    """Another connection holding SQLite's write lock: the database is unavailable."""
-
-    def __init__(self, database_url: str) -> None:
-        self._connection = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
-
-    def __enter__(self) -> Locked:
-        self._connection.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._connection.execute("ROLLBACK")
-        self._connection.close()
 
 
 def pending_of(tested: BotHarness) -> PendingPayments:
@@ -76,7 +59,7 @@ async def test_a_payment_while_the_database_is_away_is_kept_and_the_payer_told(
     tested: BotHarness, sqlite_url: str
 ) -> None:
     await tested.register(USER, "alice")
-    with Locked(sqlite_url):
+    with sqlite_locked(sqlite_url):
         await pay(tested)
     assert texts_sent(tested, USER)[-1] == ENGLISH.topup_waits.format(stars=100, charge_id=CHARGE)
     assert pending_of(tested).waiting == 1
@@ -88,7 +71,7 @@ async def test_a_kept_payment_is_credited_once_when_the_database_is_back(
     tested: BotHarness, sqlite_url: str
 ) -> None:
     await tested.register(USER, "alice")
-    with Locked(sqlite_url):
+    with sqlite_locked(sqlite_url):
         await pay(tested)
         await pay(tested)  # Telegram delivered it again meanwhile: kept once
     pending = pending_of(tested)
@@ -107,7 +90,7 @@ async def test_the_payer_gets_the_receipt_in_their_language_once_credited(
     tested: BotHarness, sqlite_url: str
 ) -> None:
     await tested.register(USER, "alice")
-    with Locked(sqlite_url):
+    with sqlite_locked(sqlite_url):
         await pay(tested, language="ru")
     assert texts_sent(tested, USER)[-1] == RUSSIAN.topup_waits.format(stars=100, charge_id=CHARGE)
     before = len(texts_sent(tested, USER))
@@ -127,7 +110,7 @@ async def test_a_payment_kept_by_a_killed_process_is_credited_once_by_the_next(
     await tested.register(USER, "alice")
     dying = MoneyJournal.open(journal_path)
     pending_of(tested).use_journal(dying)
-    with Locked(sqlite_url):
+    with sqlite_locked(sqlite_url):
         await pay(tested)
     [kept] = dying.waiting(PAYMENT)
     assert kept.key == CHARGE

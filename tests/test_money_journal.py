@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,13 +18,12 @@ import pytest
 
 from api.settlements import SETTLEMENT, PendingSettlements
 from storage import DatabaseTimeouts
-from storage.database import sqlite_path
 from storage.errors import DatabaseUnavailableError
 from storage.models import CallRecord
 from storage.money_journal import Entry, JournalInUseError, MoneyJournal
 from tests.calls import call_record
 from tests.conftest import ApiHarness
-from tests.outages import TIMEOUTS
+from tests.outages import TIMEOUTS, sqlite_locked
 
 CREDIT = 10**6
 
@@ -142,21 +140,6 @@ def kept(request_id: str, cost: int) -> CallRecord:
     )
 
 
-class Locked:
-    """Another connection holding SQLite's write lock: the database is unavailable."""
-
-    def __init__(self, api: ApiHarness) -> None:
-        self._connection = sqlite3.connect(sqlite_path(api.database_url), isolation_level=None)
-
-    def __enter__(self) -> Locked:
-        self._connection.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._connection.execute("ROLLBACK")
-        self._connection.close()
-
-
 async def charged(api: ApiHarness) -> list[tuple[str, int]]:
     """(request id, amount) of every charge in the ledger, oldest first."""
     rows = await api.storage.database.fetch_all(
@@ -183,7 +166,7 @@ async def test_what_a_killed_process_kept_is_charged_once_by_the_next(
     await api.register(credit=CREDIT)  # account 1
     dead, its_journal = PendingSettlements(api.storage.accounts), MoneyJournal.open(journal_path)
     dead.use_journal(its_journal)
-    with Locked(api):
+    with sqlite_locked(api.database_url):
         for record in (kept("first", 300), kept("second", 400)):
             await dead.keep(record, DatabaseUnavailableError("locked"))
         assert await dead.write() == 2  # still locked: both wait

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from storage import AccessPolicy, open_storage
 from tests.fakes.upstream import FakeUpstream, serve
-from tests.process import free_port, running_service, service_env
+from tests.process import free_port, register_ann, running_service, service_env
 
 CREDIT = 10**8
 REQUEST_ID = "killed-while-the-database-was-away"
@@ -29,16 +28,6 @@ STREAM = {
     "stream": True,
     "stream_options": {"include_usage": True},
 }
-
-
-async def _register(database_url: str) -> str:
-    storage = await open_storage(database_url, AccessPolicy(), lambda: 1_800_000_000)
-    try:
-        registration = await storage.accounts.register_telegram_user(1, "ann", CREDIT, "en")
-    finally:
-        await storage.close()
-    assert registration.secret is not None
-    return registration.secret
 
 
 async def _until(condition: Callable[[], bool]) -> None:
@@ -76,7 +65,7 @@ async def test_a_process_killed_with_a_kept_settlement_leaves_its_charge_to_the_
     database = tmp_path / "myapi.db"
     database_url = f"sqlite:///{database}"
     journal = tmp_path / "myapi.db.money-journal"  # the default: beside the database
-    key = await _register(database_url)
+    key = await register_ann(database_url, CREDIT)
     upstream = FakeUpstream(prompt_tokens=1000, completion_tokens=2000)
     upstream.pause_stream = asyncio.Event()
     async with serve(upstream) as upstream_url:

@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from storage import AccessPolicy, open_storage
 from tests.error_shape import assert_openai_shape
 from tests.outages import ANSWER_BOUND
-from tests.process import free_port, running_service, service_env
+from tests.process import free_port, register_ann, running_service, service_env
 from tests.tcp_proxy import TcpProxy, proxied
 
 ECHO = {"model": "echo", "messages": [{"role": "user", "content": "still there?"}]}
@@ -23,16 +22,6 @@ ECHO = {"model": "echo", "messages": [{"role": "user", "content": "still there?"
 async def proxy_and_dsn(postgres_url: str) -> AsyncIterator[tuple[TcpProxy, str]]:
     async with proxied(postgres_url) as pair:
         yield pair
-
-
-async def register(database_url: str) -> str:
-    storage = await open_storage(database_url, AccessPolicy(), lambda: 1_800_000_000)
-    try:
-        registration = await storage.accounts.register_telegram_user(1, "ann", 10**6, "en")
-    finally:
-        await storage.close()
-    assert registration.secret is not None
-    return registration.secret
 
 
 async def assert_unavailable(response: httpx.Response) -> None:
@@ -47,7 +36,7 @@ async def test_the_service_answers_503_while_postgresql_is_away_and_recovers_by_
     tmp_path: Path, postgres_url: str, proxy_and_dsn: tuple[TcpProxy, str]
 ) -> None:
     proxy, proxied_url = proxy_and_dsn
-    key = await register(postgres_url)
+    key = await register_ann(postgres_url, 10**6)
     env = service_env(
         DATABASE_URL=proxied_url,
         DATABASE_CONNECT_TIMEOUT="0.5",

@@ -10,18 +10,13 @@ or two, nothing charged twice, nothing served that is never billed.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from storage import DatabaseTimeouts
-from storage.database import sqlite_path
 from tests.conftest import ApiHarness
 from tests.ledger import account_state, table_snapshot
-from tests.outages import TIMEOUTS, assert_database_unavailable, chat, kept, timed
+from tests.outages import TIMEOUTS, assert_database_unavailable, chat, kept, sqlite_locked, timed
 
 CREDIT = 10**6
 #: More calls than a fresh database's last pages can record before it needs a new page.
@@ -33,24 +28,12 @@ def database_timeouts() -> DatabaseTimeouts:
     return TIMEOUTS
 
 
-@contextmanager
-def write_lock(database: Path) -> Iterator[None]:
-    """Another connection holds SQLite's write lock until the block ends."""
-    other = sqlite3.connect(database, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        yield
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
-
-
 async def test_a_locked_file_answers_503_within_the_busy_timeout_and_changes_nothing(
     api: ApiHarness,
 ) -> None:
     key = await api.register(credit=CREDIT)
     before = await table_snapshot(api.storage)
-    with write_lock(sqlite_path(api.database_url)):
+    with sqlite_locked(api.database_url):
         call, call_took = await timed(chat(api, key, "locked"))
         health, health_took = await timed(api.client.get("/health"))
     await assert_database_unavailable(call, call_took)
@@ -64,7 +47,7 @@ async def test_requests_queued_behind_a_locked_file_all_answer_within_the_bound(
     api: ApiHarness,
 ) -> None:
     key = await api.register(credit=CREDIT)
-    with write_lock(sqlite_path(api.database_url)):
+    with sqlite_locked(api.database_url):
         answers = await asyncio.gather(*(timed(chat(api, key, f"q{n}")) for n in range(8)))
     for response, took in answers:
         await assert_database_unavailable(response, took)

@@ -15,23 +15,12 @@ from pathlib import Path
 
 import httpx
 
-from storage import AccessPolicy, open_storage
 from tests.fakes.upstream import FakeUpstream, serve
-from tests.process import EXIT_SECONDS, free_port, running_service, service_env
+from tests.process import EXIT_SECONDS, free_port, register_ann, running_service, service_env
 
 CREDIT = 10**8
 REQUEST_ID = "in-flight-call"
 BOUND_SECONDS = 10.0
-
-
-async def register(database_url: str) -> str:
-    storage = await open_storage(database_url, AccessPolicy(), lambda: 1_800_000_000)
-    try:
-        registration = await storage.accounts.register_telegram_user(1, "ann", CREDIT, "en")
-    finally:
-        await storage.close()
-    assert registration.secret is not None
-    return registration.secret
 
 
 def reserved(database: Path) -> int:
@@ -105,7 +94,7 @@ async def test_a_second_serve_stops_and_the_first_ones_call_is_still_charged(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "shared.db"
-    key = await register(f"sqlite:///{database}")
+    key = await register_ann(f"sqlite:///{database}", CREDIT)
     upstream = FakeUpstream(pause_stream=asyncio.Event())
     async with serve(upstream) as upstream_url:
         port = free_port()
