@@ -136,7 +136,7 @@ class PendingSettlements:
         if self._journal is None or record.settle_key is None:
             return
         try:
-            await asyncio.to_thread(self._journal.done, record.settle_key)
+            await asyncio.to_thread(self._journal.done, SETTLEMENT, record.settle_key)
         except OSError as failed:
             logger.warning(
                 "could not mark %s done in %s: %s", record.request_id, self._journal.path, failed

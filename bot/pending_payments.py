@@ -148,7 +148,7 @@ class PendingPayments:
         if self._journal is None:
             return
         try:
-            await asyncio.to_thread(self._journal.done, charge_id)
+            await asyncio.to_thread(self._journal.done, PAYMENT, charge_id)
         except OSError as failed:  # credited again by the next process: a no-op then
             logger.warning("could not mark payment %s done: %s", charge_id, failed)
 

@@ -11,9 +11,9 @@ the database once, as its key makes a second write a no-op (a settlement's `sett
 payment's Telegram charge id).
 
 The file is a log of JSON lines: an entry `{"v": 1, "kind": K, "key": KEY, "data": {...}}`
-when something starts waiting, and `{"v": 1, "done": KEY}` once it is in the database. An
-entry with a later `done` line is not waiting. The file is emptied as soon as nothing in it
-waits, so it stays small.
+when something starts waiting, and `{"v": 1, "kind": K, "done": KEY}` once it is in the
+database. An entry with a later `done` line of its kind and key is not waiting. The file
+is emptied as soon as nothing in it waits, so it stays small.
 
 Invariants:
 - An entry is on the disk (fsynced) before `add` returns. A `done` line is flushed, not
@@ -48,7 +48,7 @@ class JournalInUseError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One thing waiting: of `kind` ("settlement", "payment"), unique by `key`."""
+    """One thing waiting: of `kind` ("settlement", "payment"), unique by `key` within it."""
 
     kind: str
     key: str
@@ -59,7 +59,7 @@ class MoneyJournal:
     """An append-only file of what waits for the database, locked by the one process that
     keeps it. Safe to call from several threads at once (one lock orders the writes)."""
 
-    def __init__(self, path: Path, file: BinaryIO, waiting: dict[str, Entry]) -> None:
+    def __init__(self, path: Path, file: BinaryIO, waiting: dict[tuple[str, str], Entry]) -> None:
         self.path = path
         self._file = file
         self._waiting = waiting
@@ -96,15 +96,16 @@ class MoneyJournal:
         with self._lock:
             self._write(line)
             os.fsync(self._file.fileno())
-            self._waiting[entry.key] = entry
+            self._waiting[entry.kind, entry.key] = entry
 
-    def done(self, key: str) -> None:
-        """`key` is in the database now; the file is emptied when nothing else waits."""
+    def done(self, kind: str, key: str) -> None:
+        """`kind`'s `key` is in the database now; the file is emptied when nothing else
+        waits."""
         with self._lock:
-            if self._waiting.pop(key, None) is None:
+            if self._waiting.pop((kind, key), None) is None:
                 return
             if self._waiting:
-                self._write({"v": FORMAT, "done": key})
+                self._write({"v": FORMAT, "kind": kind, "done": key})
             else:
                 self._empty()
 
@@ -122,18 +123,18 @@ class MoneyJournal:
         os.fsync(self._file.fileno())
 
 
-def _waiting_in(path: Path, content: bytes) -> dict[str, Entry]:
+def _waiting_in(path: Path, content: bytes) -> dict[tuple[str, str], Entry]:
     """The entries of `content` that no later `done` line ends, oldest first."""
-    waiting: dict[str, Entry] = {}
+    waiting: dict[tuple[str, str], Entry] = {}
     for number, raw in enumerate(content.splitlines(), start=1):
         line = _parsed(raw)
         if line is None:
             logger.error("%s, line %d: not a journal line, skipped: %r", path, number, raw)
         elif "done" in line:
-            waiting.pop(str(line["done"]), None)
+            waiting.pop((str(line["kind"]), str(line["done"])), None)
         else:
             entry = Entry(str(line["kind"]), str(line["key"]), dict(line["data"]))
-            waiting[entry.key] = entry
+            waiting[entry.kind, entry.key] = entry
     return waiting
 
 
@@ -144,8 +145,8 @@ def _parsed(raw: bytes) -> dict[str, Any] | None:
         return None
     if not isinstance(line, dict) or line.get("v") != FORMAT:
         return None
-    if "done" in line or (
-        {"kind", "key", "data"} <= line.keys() and isinstance(line["data"], dict)
-    ):
+    if "kind" not in line:
+        return None
+    if "done" in line or ("key" in line and isinstance(line.get("data"), dict)):
         return line
     return None

@@ -71,7 +71,7 @@ def test_a_done_entry_is_not_waiting_after_a_restart(journal_path: Path) -> None
     first = MoneyJournal.open(journal_path)
     first.add(entry("a", 1))
     first.add(entry("b", 2))
-    first.done("a")
+    first.done("payment", "a")
     second = reopened(first, journal_path)
     try:
         assert second.waiting("payment") == [entry("b", 2)]
@@ -82,9 +82,9 @@ def test_a_done_entry_is_not_waiting_after_a_restart(journal_path: Path) -> None
 def test_the_file_is_emptied_once_nothing_waits(journal: MoneyJournal, journal_path: Path) -> None:
     journal.add(entry("a", 1))
     journal.add(entry("b", 2))
-    journal.done("b")
+    journal.done("payment", "b")
     assert journal_path.stat().st_size > 0  # "a" still waits
-    journal.done("a")
+    journal.done("payment", "a")
     assert journal_path.read_bytes() == b""
     journal.add(entry("c", 3))  # appends after emptying start at the beginning
     assert journal_path.read_bytes().count(b"\n") == 1
@@ -205,3 +205,16 @@ async def test_a_kept_settlement_written_before_the_crash_is_not_charged_again(
     account = await api.storage.accounts.by_username("alice")
     assert account is not None
     assert (account.balance, account.reserved) == (CREDIT - 500, 0)
+
+
+def test_a_key_is_its_own_within_each_kind(journal_path: Path) -> None:
+    first = MoneyJournal.open(journal_path)
+    first.add(entry("same", 1))
+    first.add(entry("same", 2, kind="settlement"))
+    first.done("payment", "same")
+    second = reopened(first, journal_path)
+    try:
+        assert second.waiting("payment") == []
+        assert second.waiting("settlement") == [entry("same", 2, kind="settlement")]
+    finally:
+        second.close()
