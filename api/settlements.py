@@ -60,6 +60,10 @@ class PendingSettlements:
         self._journal: MoneyJournal | None = None
         #: The `settle_key`s of the settlements the journal could not take (never recovered).
         self._only_in_memory: set[str] = set()
+        #: Those on their way into the journal, and those of them written meanwhile (their
+        #: entry is done as soon as it is in).
+        self._adding: set[str] = set()
+        self._written_while_adding: set[str] = set()
 
     @property
     def waiting(self) -> int:
@@ -97,7 +101,14 @@ class PendingSettlements:
         try:
             if key is None:  # a second write would charge it twice: never replayed
                 raise ValueError("it has no settle_key")
-            await asyncio.to_thread(journal.add, Entry(SETTLEMENT, key, asdict(record)))
+            self._adding.add(key)
+            try:
+                await asyncio.to_thread(journal.add, Entry(SETTLEMENT, key, asdict(record)))
+            finally:
+                self._adding.discard(key)
+            if key in self._written_while_adding:
+                self._written_while_adding.discard(key)
+                await self._written(record)
         except (OSError, ValueError) as failed:
             self._only_in_memory.add(key or "")
             logger.error(
@@ -134,6 +145,9 @@ class PendingSettlements:
         """`record` left the backlog: its journal entry is done (lost, it is written again
         by the next process, as a no-op)."""
         if self._journal is None or record.settle_key is None:
+            return
+        if record.settle_key in self._adding:  # done once it is in (`keep`)
+            self._written_while_adding.add(record.settle_key)
             return
         try:
             await asyncio.to_thread(self._journal.done, SETTLEMENT, record.settle_key)

@@ -96,20 +96,19 @@ class PendingPayments:
         )
         if payment.charge_id in self._waiting:
             return  # Telegram delivered it again: kept once
+        if self._journal is not None:  # in the journal first, so none is credited before
+            try:
+                entry = Entry(PAYMENT, payment.charge_id, asdict(payment))
+                await asyncio.to_thread(self._journal.add, entry)
+            except OSError as failed:
+                logger.error(
+                    "payment %s could not be kept in %s (%s): it is lost if this process "
+                    "stops before the database is back",
+                    payment.charge_id,
+                    self._journal.path,
+                    failed,
+                )
         self._waiting[payment.charge_id] = payment
-        if self._journal is None:
-            return
-        try:
-            entry = Entry(PAYMENT, payment.charge_id, asdict(payment))
-            await asyncio.to_thread(self._journal.add, entry)
-        except OSError as failed:
-            logger.error(
-                "payment %s could not be kept in %s (%s): it is lost if this process stops "
-                "before the database is back",
-                payment.charge_id,
-                self._journal.path,
-                failed,
-            )
 
     async def credit_waiting(self) -> list[tuple[StarsPayment, PaymentOutcome]]:
         """Credit what waits, oldest first, until done or the database fails again; the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -218,3 +219,31 @@ def test_a_key_is_its_own_within_each_kind(journal_path: Path) -> None:
         assert second.waiting("settlement") == [entry("same", 2, kind="settlement")]
     finally:
         second.close()
+
+
+async def test_a_settlement_written_while_it_goes_into_the_journal_leaves_nothing_there(
+    api: ApiHarness, journal_path: Path
+) -> None:
+    await api.register(credit=CREDIT)
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowDisk(MoneyJournal):
+        def add(self, entry: Entry) -> None:
+            entered.set()
+            release.wait(5)
+            super().add(entry)
+
+    journal = SlowDisk.open(journal_path)
+    pending = PendingSettlements(api.storage.accounts)
+    pending.use_journal(journal)
+    keeping = asyncio.create_task(pending.keep(kept("raced", 300), DatabaseUnavailableError("x")))
+    await asyncio.to_thread(entered.wait, 5)
+    assert await pending.write() == 0  # the database came back meanwhile: written
+    release.set()
+    await keeping
+    try:
+        assert journal.waiting(SETTLEMENT) == []  # its entry ended once it was in
+    finally:
+        journal.close()
+    assert await asyncio.to_thread(journal_path.read_bytes) == b""
+    assert await charged(api) == [("raced", -300)]
