@@ -20,6 +20,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 
 from bot.render import escape, format_utc
 from bot.texts import Texts, texts_for
+from storage.errors import DatabaseUnavailableError
 from storage.models import AuthOutcome
 from storage.money import format_money
 from storage.notices import (
@@ -139,7 +140,7 @@ class TelegramNotifier:
         while True:
             notice = await self._queue.get()
             try:
-                await self.deliver(notice)
+                await self._deliver_or_drop(notice)
             finally:
                 self._queue.task_done()
             await self._sleep(self._pace)
@@ -149,9 +150,20 @@ class TelegramNotifier:
         while not self._queue.empty():
             notice = self._queue.get_nowait()
             try:
-                await self.deliver(notice)
+                await self._deliver_or_drop(notice)
             finally:
                 self._queue.task_done()
+
+    async def _deliver_or_drop(self, notice: Notice) -> None:
+        """`deliver`, with a notice it cannot deliver dropped and logged, never the sender:
+        one that met a database outage (its recipient could not be read) or a bug would
+        otherwise end the task, and every later notice with it."""
+        try:
+            await self.deliver(notice)
+        except DatabaseUnavailableError as error:
+            logger.warning("dropped a %s notice: %s", type(notice).__name__, error.reason)
+        except Exception:
+            logger.exception("could not deliver a %s notice", type(notice).__name__)
 
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice to its account's chat (an admins' notice to every admin); False
@@ -168,10 +180,18 @@ class TelegramNotifier:
         """Each admin in the language of their own account, if they have one."""
         delivered = False
         for admin in sorted(self._admins):
-            texts = texts_for(await self._recipients.language_of(admin))
+            texts = texts_for(await self._admin_language(admin))
             sent = await self._send(admin, render_key_refused(texts, notice), "KeyRefused")
             delivered = delivered or sent
         return delivered
+
+    async def _admin_language(self, admin: int) -> str | None:
+        """The admin's own language; None (English) while the database is away, since an
+        admin's notice matters most then."""
+        try:
+            return await self._recipients.language_of(admin)
+        except DatabaseUnavailableError:
+            return None
 
     async def _send(self, chat_id: int, text: str, kind: str) -> bool:
         for attempt in range(1, MAX_ATTEMPTS + 1):
