@@ -15,7 +15,8 @@ from aiohttp import web
 
 from api.errors import RequestIds
 from api.limits import FailedAuthLimiter, Network
-from api.notify import Notices
+from api.notify import Notices, NullNotifier
+from api.outage_alarm import OutageAlarm
 from api.settlements import PendingSettlements
 from providers.backends import ChatBackends
 from providers.http import Upstream
@@ -25,7 +26,7 @@ from providers.registry import Registry
 from providers.transport import Transports
 from storage import Storage
 from storage.accounts import AccountStore
-from storage.clock import Clock
+from storage.clock import Clock, wall_clock
 from storage.idempotency import IdempotencyStore
 from storage.images import ImageStore
 from storage.responses import ResponseOwners
@@ -54,6 +55,10 @@ class ApiContext:
     public_base_url: str = ""
     #: Who to tell about locks and low balances (nobody by default: route tests, bot off).
     notices: Notices = field(default_factory=Notices)
+    #: Tells the admins when the database goes away and comes back (`notices`' notifier).
+    outage_alarm: OutageAlarm = field(
+        default_factory=lambda: OutageAlarm(NullNotifier(), wall_clock)
+    )
 
 
 CONTEXT = web.AppKey("api_context", ApiContext)
@@ -92,6 +97,7 @@ def build_api_context(
     """
     health = KeyHealth(storage.clock, bench_rules or BenchRules())
     upstream = Upstream(transports, health)
+    notices = notices if notices is not None else Notices()
     return ApiContext(
         accounts=storage.accounts,
         registry=registry,
@@ -106,5 +112,6 @@ def build_api_context(
         ping_database=storage.database.ping,
         responses=storage.responses,
         public_base_url=public_base_url,
-        notices=notices if notices is not None else Notices(),
+        notices=notices,
+        outage_alarm=OutageAlarm(notices.notifier, storage.clock),
     )

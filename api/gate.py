@@ -30,6 +30,7 @@ from api.errors import (
 )
 from api.limits import FailedAuthLimiter, client_address
 from api.observe import note_verdict
+from storage.errors import DatabaseUnavailableError
 from storage.models import Authorization, AuthOutcome
 from storage.money import format_money
 from storage.policy import LOCKED_UNTIL_UNBLOCKED, AccessPolicy
@@ -130,10 +131,17 @@ async def admit(request: web.Request, credentials: Credentials, hold: int) -> Au
     admitted while settlements of this process wait for the database (`api.settlements`).
     """
     context = context_of(request)
-    await context.settlements.ensure_written()
-    auth = await context.accounts.authorize(
-        credentials.username, credentials.key, hold, request[REQUEST_ID]
-    )
+    alarm = context.outage_alarm
+    try:
+        await context.settlements.ensure_written()
+        auth = await context.accounts.authorize(
+            credentials.username, credentials.key, hold, request[REQUEST_ID]
+        )
+    except DatabaseUnavailableError as error:
+        alarm.seen(error)
+        raise
+    if alarm.away_since is not None:
+        alarm.answered()
     note_verdict(request, credentials.key, auth)
     outcome = auth.outcome
     if outcome is AuthOutcome.OK:

@@ -26,6 +26,9 @@ from storage.money import format_money
 from storage.notices import (
     AccountLocked,
     AccountNotice,
+    AdminNotice,
+    DatabaseAway,
+    DatabaseBack,
     KeyRefused,
     LowBalance,
     Notice,
@@ -74,6 +77,18 @@ def render_key_refused(texts: Texts, notice: KeyRefused) -> str:
         label=escape(notice.label),
         status=notice.status,
         until=format_utc(notice.benched_until),
+    )
+
+
+def render_admin_notice(texts: Texts, notice: AdminNotice) -> str:
+    """The admins' message about a notice meant for them (pure; every value escaped)."""
+    if isinstance(notice, KeyRefused):
+        return render_key_refused(texts, notice)
+    if isinstance(notice, DatabaseAway):
+        reason = escape(notice.reason)
+        return texts.notice_database_away.format(since=format_utc(notice.since), reason=reason)
+    return texts.notice_database_back.format(
+        back_at=format_utc(notice.back_at), seconds=notice.back_at - notice.since
     )
 
 
@@ -168,7 +183,7 @@ class TelegramNotifier:
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice to its account's chat (an admins' notice to every admin); False
         when it was not delivered (to anyone)."""
-        if isinstance(notice, KeyRefused):
+        if isinstance(notice, KeyRefused | DatabaseAway | DatabaseBack):
             return await self._tell_admins(notice)
         recipient = await self._recipients.recipient(notice.account_id)
         if recipient is None:
@@ -176,12 +191,13 @@ class TelegramNotifier:
         text = render_notice(texts_for(recipient.language), notice, recipient, self._currency)
         return await self._send(recipient.telegram_id, text, type(notice).__name__)
 
-    async def _tell_admins(self, notice: KeyRefused) -> bool:
+    async def _tell_admins(self, notice: AdminNotice) -> bool:
         """Each admin in the language of their own account, if they have one."""
         delivered = False
         for admin in sorted(self._admins):
             texts = texts_for(await self._admin_language(admin))
-            sent = await self._send(admin, render_key_refused(texts, notice), "KeyRefused")
+            kind = type(notice).__name__
+            sent = await self._send(admin, render_admin_notice(texts, notice), kind)
             delivered = delivered or sent
         return delivered
 

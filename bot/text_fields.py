@@ -143,6 +143,8 @@ class Texts:
     notice_trial_withdrawn: str
     notice_deletion_soon: str
     notice_key_refused: str
+    notice_database_away: str
+    notice_database_back: str
     stats_keys: str
     stats_key_benched: str
     stats_key_back: str

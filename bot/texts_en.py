@@ -272,6 +272,15 @@ ENGLISH = Texts(
         "catalog's fallbacks meanwhile; this key is tried again after {until}. Check it, or "
         "replace it and restart."
     ),
+    notice_database_away=(
+        "The database is <b>unavailable</b> since {since} ({reason}). Calls are answered 503 "
+        "with Retry-After and nothing is charged for them; calls already served are charged "
+        "when it is back, and payments credited. You will be told when it answers again."
+    ),
+    notice_database_back=(
+        "The database is <b>back</b> at {back_at}, after {seconds} s away. What waited for it "
+        "is being written now."
+    ),
     stats_keys="<b>Provider keys</b> benched in the last 24 hours (UTC):",
     stats_key_benched=(
         "{provider} <code>{label}</code>: benched at {since} until {until}, {reason}"

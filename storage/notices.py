@@ -77,10 +77,29 @@ class KeyRefused:
     benched_until: int
 
 
+@dataclass(frozen=True, slots=True)
+class DatabaseAway:
+    """This process found its database unavailable at `since` (why: `reason`); the admins
+    are told once per outage (`api.outage_alarm`)."""
+
+    reason: str
+    since: int
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseBack:
+    """The database that was away since `since` answered this process again at `back_at`."""
+
+    since: int
+    back_at: int
+
+
 #: A notice for one account's owner.
 AccountNotice = AccountLocked | LowBalance | TrialExpiring | TrialWithdrawn | DeletionSoon
-#: Anything the service tells someone: an account's owner, or (KeyRefused) the admins.
-Notice = AccountNotice | KeyRefused
+#: A notice for the admins (`ADMIN_IDS`).
+AdminNotice = KeyRefused | DatabaseAway | DatabaseBack
+#: Anything the service tells someone: an account's owner, or the admins.
+Notice = AccountNotice | AdminNotice
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from api.gate import admit
 from api.json_answer import json_answer
 from api.openapi_models import BodyCredentials, Handler, OperationDoc
 from api.route_rows import RouteRow
+from storage.errors import DatabaseUnavailableError
 from storage.money import to_decimal
 
 
@@ -70,8 +71,13 @@ async def balance_post(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     """Writes what waits first (a probe helps recovery along), then asks the database."""
     context = context_of(request)
-    await context.settlements.ensure_written()
-    await context.ping_database()
+    try:
+        await context.settlements.ensure_written()
+        await context.ping_database()
+    except DatabaseUnavailableError as error:
+        context.outage_alarm.seen(error)
+        raise
+    context.outage_alarm.answered()
     return json_answer(HealthAnswer(status="ok", database="ok").model_dump())
 
 
