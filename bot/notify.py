@@ -52,6 +52,10 @@ MAX_ATTEMPTS = 4
 MAX_WAIT_SECONDS = 120.0
 #: How long shutdown lets the queue finish before dropping what is left.
 DRAIN_SECONDS = 5.0
+#: A notice whose recipient could not be read (the database away) is queued again after
+#: this long, this many times at most (ten minutes in all), then dropped.
+OUTAGE_RETRY_SECONDS = 30.0
+OUTAGE_RETRIES = 20
 
 
 def _lock_text(texts: Texts, notice: AccountLocked, recipient: Recipient) -> str:
@@ -130,6 +134,7 @@ class TelegramNotifier:
         sleep: Sleep = asyncio.sleep,
         capacity: int = QUEUE_CAPACITY,
         pace_seconds: float = PACE_SECONDS,
+        outage_retry_seconds: float = OUTAGE_RETRY_SECONDS,
     ) -> None:
         self._bot = bot
         self._recipients = recipients
@@ -138,6 +143,9 @@ class TelegramNotifier:
         self._sleep = sleep
         self._pace = pace_seconds
         self._queue: asyncio.Queue[Notice] = asyncio.Queue(capacity)
+        self._outage_retry = outage_retry_seconds
+        #: How often each notice that met an outage has been tried.
+        self._tries: dict[Notice, int] = {}
 
     def notify(self, notice: Notice) -> None:
         """Queue `notice`; never blocks. A full queue drops it (Telegram is far behind)."""
@@ -149,6 +157,11 @@ class TelegramNotifier:
     @property
     def pending(self) -> int:
         return self._queue.qsize()
+
+    @property
+    def waiting_for_database(self) -> int:
+        """Notices that met an outage and will be queued again."""
+        return len(self._tries)
 
     async def run(self) -> None:
         """Deliver notices as they arrive, one at a time, paced; runs until cancelled."""
@@ -170,15 +183,28 @@ class TelegramNotifier:
                 self._queue.task_done()
 
     async def _deliver_or_drop(self, notice: Notice) -> None:
-        """`deliver`, with a notice it cannot deliver dropped and logged, never the sender:
-        one that met a database outage (its recipient could not be read) or a bug would
-        otherwise end the task, and every later notice with it."""
+        """`deliver`, never failing the sender: one notice that met a database outage (its
+        recipient could not be read) or a bug would otherwise end the task, and every later
+        notice with it. One that met an outage is queued again later (`_after_outage`)."""
         try:
             await self.deliver(notice)
         except DatabaseUnavailableError as error:
-            logger.warning("dropped a %s notice: %s", type(notice).__name__, error.reason)
+            self._after_outage(notice, error)
         except Exception:
             logger.exception("could not deliver a %s notice", type(notice).__name__)
+        else:
+            self._tries.pop(notice, None)
+
+    def _after_outage(self, notice: Notice, error: DatabaseUnavailableError) -> None:
+        """Queue `notice` again after `outage_retry_seconds`, up to OUTAGE_RETRIES times."""
+        kind, tries = type(notice).__name__, self._tries.get(notice, 0) + 1
+        if tries > OUTAGE_RETRIES:
+            self._tries.pop(notice, None)
+            logger.warning("dropped a %s notice after %d tries: %s", kind, tries - 1, error)
+            return
+        self._tries[notice] = tries
+        logger.info("a %s notice waits for the database (%s)", kind, error.reason)
+        asyncio.get_running_loop().call_later(self._outage_retry, self.notify, notice)
 
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice to its account's chat (an admins' notice to every admin); False

@@ -14,7 +14,7 @@ from bot.config import BotConfig
 from bot.notify import TelegramNotifier, running
 from storage import AccessPolicy, Storage, open_storage
 from storage.models import AuthOutcome
-from storage.notices import AccountLocked, KeyRefused
+from storage.notices import AccountLocked, KeyRefused, LowBalance
 from tests.conftest import START, FakeClock
 from tests.fakes.telegram import FakeTelegram, serve_fake_telegram
 from tests.outages import TIMEOUTS
@@ -75,26 +75,37 @@ async def test_an_admin_is_told_in_english_while_the_database_is_away(
     assert "was <b>refused</b>" in sent.params["text"]  # English, not the admin's Russian
 
 
-async def test_the_sender_outlives_a_notice_the_outage_kept_it_from_addressing(
+async def test_a_notice_that_meets_an_outage_is_sent_once_the_database_is_back(
     proxy_and_storage: tuple[TcpProxy, Storage], telegram: tuple[FakeTelegram, BotConfig]
 ) -> None:
     (proxy, storage), (fake, config) = proxy_and_storage, telegram
     registration = await storage.accounts.register_telegram_user(7, "alice", 0, "en")
-    locked = AccountLocked(registration.account.id, AuthOutcome.BAD_KEY, 5, START + 1800)
+    account = registration.account.id
     bot = create_bot(config)
-    sender = TelegramNotifier(bot, storage.notices, "USD", sleep=no_wait)
+    sender = TelegramNotifier(
+        bot, storage.notices, "USD", sleep=no_wait, outage_retry_seconds=0.05
+    )
     try:
         async with running(sender):
             proxy.cut()
-            sender.notify(locked)  # its recipient cannot be read: dropped, and said
-            for _ in range(500):
-                if not sender.pending:
-                    break
-                await asyncio.sleep(0.01)
+            sender.notify(AccountLocked(account, AuthOutcome.BAD_KEY, 5, START + 1800))
+            await waiting(sender, 1)  # its chat cannot be read: it waits, the sender runs
+            assert fake.calls_to("sendMessage") == []
             proxy.restore()
-            sender.notify(locked)  # the database is back: the same sender delivers it
             await sent_count(fake, 1)
+            assert sender.waiting_for_database == 0
+            sender.notify(LowBalance(account, 1, 2))  # and every later notice goes out too
+            await sent_count(fake, 2)
     finally:
         await bot.session.close()
-    [sent] = fake.calls_to("sendMessage")
-    assert sent.params["chat_id"] == 7
+    first, second = fake.calls_to("sendMessage")
+    assert (first.params["chat_id"], second.params["chat_id"]) == (7, 7)
+    assert "<b>locked</b>" in first.params["text"]
+
+
+async def waiting(sender: TelegramNotifier, count: int) -> None:
+    for _ in range(500):
+        if sender.waiting_for_database == count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{sender.waiting_for_database} notices wait, not {count}")
