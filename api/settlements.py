@@ -74,8 +74,9 @@ class PendingSettlements:
         process left there: it waits like this process's own, so nothing is admitted
         before it is written."""
         self._journal = journal
-        left = [_record(entry) for entry in journal.waiting(SETTLEMENT)]
-        self._waiting.extendleft(reversed([record for record in left if record is not None]))
+        read = (_record(entry) for entry in journal.waiting(SETTLEMENT))
+        left = [record for record in read if record is not None]
+        self._waiting.extendleft(reversed(left))
         if left:
             logger.warning(
                 "%d settlements an earlier process could not write wait in %s: they are "
