@@ -18,6 +18,7 @@ from aiogram.types import TelegramObject, Update, User
 from aiogram.types.update import UpdateTypeLookupError
 
 from bot.texts import texts_for
+from storage.errors import DatabaseUnavailableError
 from storage.profiles import ProfileStore
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,10 @@ class LanguageMiddleware(BaseMiddleware):
     A language chosen with /lang (read from `profiles`, one indexed read per update) wins;
     otherwise the user's current Telegram language decides, not the one stored at
     registration, so a user who switches Telegram to Russian is answered in Russian.
-    Telegram's choice is put in place before the read, so if storage fails the error
-    handler still apologises in a language the user reads.
+    Telegram's choice stands when the read meets a database outage: the update goes on
+    to its handler, which may not need the database (a Stars payment is kept for later,
+    `bot.pending_payments`) or meets the outage itself and is apologised for in a language
+    the user reads.
     """
 
     def __init__(self, profiles: ProfileStore | None = None) -> None:
@@ -48,7 +51,11 @@ class LanguageMiddleware(BaseMiddleware):
             return await handler(event, data)
         data["texts"] = texts_for(user.language_code)
         if self._profiles is not None:
-            chosen = await self._profiles.chosen_language(user.id)
+            try:
+                chosen = await self._profiles.chosen_language(user.id)
+            except DatabaseUnavailableError as error:
+                logger.info("update of telegram user %d in its own language: %s", user.id, error)
+                chosen = None
             if chosen is not None:
                 data["texts"] = texts_for(chosen)
         return await handler(event, data)

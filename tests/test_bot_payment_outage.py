@@ -20,9 +20,12 @@ from bot.texts import ENGLISH, RUSSIAN, texts_for
 from storage import DatabaseTimeouts
 from storage.money_journal import Entry, MoneyJournal
 from storage.payments import PaymentOutcome
-from tests.bot_harness import BotHarness
+from tests.bot_harness import BotHarness, open_bot_harness
 from tests.bot_payments import CHARGE, PER_100_STARS, TRIAL, USER, ledger, pay, texts_sent
+from tests.clock import FakeClock
+from tests.fakes.telegram import successful_payment_update
 from tests.outages import TIMEOUTS, sqlite_locked
+from tests.tcp_proxy import proxied
 
 
 @pytest.fixture
@@ -156,3 +159,32 @@ async def test_a_kept_payment_credited_before_the_crash_is_not_credited_again(
         journal.close()
     assert await ledger(tested, "topup") == [PER_100_STARS]  # credited once
     assert len(texts_sent(tested, USER)) == before  # and no second receipt
+
+
+async def test_a_payment_while_postgresql_is_cut_off_is_kept_and_credited_once_it_is_back(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    """A real outage, where no read works either (the user's language included): the
+    payment still reaches its handler and is kept, and the payer is told so."""
+    async with (
+        proxied(postgres_url) as (proxy, url),
+        open_bot_harness(url, clock, timeouts=TIMEOUTS) as tested,
+    ):
+        await tested.register(USER, "alice")
+        account = await tested.account("alice")
+        proxy.cut()
+        update_id = tested.next_id()
+        await tested.feed(
+            successful_payment_update(
+                update_id, update_id, USER, f"topup:{account.id}:100", 100, CHARGE
+            )
+        )
+        assert texts_sent(tested, USER)[-1] == ENGLISH.topup_waits.format(
+            stars=100, charge_id=CHARGE
+        )
+        assert await pending_of(tested).credit_waiting() == []  # still away: it waits
+        proxy.restore()
+        [(_, outcome)] = await pending_of(tested).credit_waiting()
+        assert outcome.applied
+        assert await ledger(tested, "topup") == [PER_100_STARS]
+        assert (await tested.account("alice")).balance == TRIAL + PER_100_STARS
