@@ -40,7 +40,7 @@ from api.journal_context import JOURNAL
 from storage.accounts import AccountStore
 from storage.errors import DatabaseUnavailableError
 from storage.models import CallRecord
-from storage.money_journal import Entry, MoneyJournal
+from storage.money_journal import Entry, MoneyJournal, end_in, keep_in, restored
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +58,6 @@ class PendingSettlements:
         self._waiting: deque[CallRecord] = deque()
         self._writing = asyncio.Lock()
         self._journal: MoneyJournal | None = None
-        #: The `settle_key`s of the settlements the journal could not take (never recovered).
-        self._only_in_memory: set[str] = set()
-        #: Those on their way into the journal, and those of them written meanwhile (their
-        #: entry is done as soon as it is in).
-        self._adding: set[str] = set()
-        self._written_while_adding: set[str] = set()
 
     @property
     def waiting(self) -> int:
@@ -74,8 +68,7 @@ class PendingSettlements:
         process left there: it waits like this process's own, so nothing is admitted
         before it is written."""
         self._journal = journal
-        read = (_record(entry) for entry in journal.waiting(SETTLEMENT))
-        left = [record for record in read if record is not None]
+        left = restored(journal, SETTLEMENT, CallRecord)
         self._waiting.extendleft(reversed(left))
         if left:
             logger.warning(
@@ -99,26 +92,10 @@ class PendingSettlements:
         journal, key = self._journal, record.settle_key
         if journal is None:
             return
-        try:
-            if key is None:  # a second write would charge it twice: never replayed
-                raise ValueError("it has no settle_key")
-            self._adding.add(key)
-            try:
-                await asyncio.to_thread(journal.add, Entry(SETTLEMENT, key, asdict(record)))
-            finally:
-                self._adding.discard(key)
-            if key in self._written_while_adding:
-                self._written_while_adding.discard(key)
-                await self._written(record)
-        except (OSError, ValueError) as failed:
-            self._only_in_memory.add(key or "")
-            logger.error(
-                "request %s: its settlement could not be kept in %s (%s): it is lost if "
-                "this process stops before the database is back",
-                record.request_id,
-                journal.path,
-                failed,
-            )
+        if key is None:  # a second write would charge it twice: never replayed
+            logger.error("request %s: no settle_key, so it is not journaled", record.request_id)
+            return
+        await keep_in(journal, Entry(SETTLEMENT, key, asdict(record)))
 
     async def write(self) -> int:
         """Write what waits, oldest first, until done or the database fails again; returns
@@ -143,19 +120,10 @@ class PendingSettlements:
         return len(self._waiting)
 
     async def _written(self, record: CallRecord) -> None:
-        """`record` left the backlog: its journal entry is done (lost, it is written again
-        by the next process, as a no-op)."""
-        if self._journal is None or record.settle_key is None:
-            return
-        if record.settle_key in self._adding:  # done once it is in (`keep`)
-            self._written_while_adding.add(record.settle_key)
-            return
-        try:
-            await asyncio.to_thread(self._journal.done, SETTLEMENT, record.settle_key)
-        except OSError as failed:
-            logger.warning(
-                "could not mark %s done in %s: %s", record.request_id, self._journal.path, failed
-            )
+        """`record` left the backlog: its journal entry is done (even one still on its way
+        in: the journal then writes nothing)."""
+        if self._journal is not None and record.settle_key is not None:
+            await end_in(self._journal, SETTLEMENT, record.settle_key)
 
     async def ensure_written(self) -> None:
         """Return once nothing waits; raise `DatabaseUnavailableError` while something does.
@@ -174,7 +142,7 @@ class PendingSettlements:
         journal = self._journal
         for record in self._waiting:
             key = record.settle_key
-            if journal is not None and key is not None and key not in self._only_in_memory:
+            if journal is not None and key is not None and journal.holds(SETTLEMENT, key):
                 logger.warning(
                     "request %s (account %d, %s): not settled yet, its cost %d units is "
                     "kept in %s and written by the next process that opens it",
@@ -225,13 +193,3 @@ def settlements_context(
             pending.log_unwritten()
 
     return context
-
-
-def _record(entry: Entry) -> CallRecord | None:
-    """The settlement an entry keeps; None (said at ERROR, left in the file for the
-    operator) when its fields are not `CallRecord`'s."""
-    try:
-        return CallRecord(**entry.data)
-    except TypeError as error:
-        logger.error("settlement %s in the journal cannot be read: %s", entry.key, error)
-        return None

@@ -28,7 +28,6 @@ from storage.notices import (
     AccountNotice,
     AdminNotice,
     DatabaseAway,
-    DatabaseBack,
     KeyRefused,
     LowBalance,
     Notice,
@@ -209,7 +208,7 @@ class TelegramNotifier:
     async def deliver(self, notice: Notice) -> bool:
         """Send one notice to its account's chat (an admins' notice to every admin); False
         when it was not delivered (to anyone)."""
-        if isinstance(notice, KeyRefused | DatabaseAway | DatabaseBack):
+        if isinstance(notice, AdminNotice):
             return await self._tell_admins(notice)
         recipient = await self._recipients.recipient(notice.account_id)
         if recipient is None:

@@ -29,7 +29,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
 from storage.errors import DatabaseUnavailableError
-from storage.money_journal import Entry, MoneyJournal
+from storage.money_journal import Entry, MoneyJournal, end_in, keep_in, restored
 from storage.payments import PayerUnknownError, PaymentOutcome, PaymentStore
 
 logger = logging.getLogger(__name__)
@@ -74,11 +74,8 @@ class PendingPayments:
         """Keep every payment in `journal` from now on, and take what an earlier process
         left there."""
         self._journal = journal
-        for entry in journal.waiting(PAYMENT):
-            try:
-                self._waiting[entry.key] = StarsPayment(**entry.data)
-            except TypeError as error:
-                logger.error("payment %s in the journal cannot be read: %s", entry.key, error)
+        for payment in restored(journal, PAYMENT, StarsPayment):
+            self._waiting[payment.charge_id] = payment
         if self._waiting:
             logger.warning(
                 "%d Stars payments an earlier process could not credit wait in %s",
@@ -96,18 +93,8 @@ class PendingPayments:
         )
         if payment.charge_id in self._waiting:
             return  # Telegram delivered it again: kept once
-        if self._journal is not None:  # in the journal first, so none is credited before
-            try:
-                entry = Entry(PAYMENT, payment.charge_id, asdict(payment))
-                await asyncio.to_thread(self._journal.add, entry)
-            except OSError as failed:
-                logger.error(
-                    "payment %s could not be kept in %s (%s): it is lost if this process "
-                    "stops before the database is back",
-                    payment.charge_id,
-                    self._journal.path,
-                    failed,
-                )
+        if self._journal is not None:
+            await keep_in(self._journal, Entry(PAYMENT, payment.charge_id, asdict(payment)))
         self._waiting[payment.charge_id] = payment
 
     async def credit_waiting(self) -> list[tuple[StarsPayment, PaymentOutcome]]:
@@ -140,16 +127,9 @@ class PendingPayments:
                     logger.info("payment %s: credited after the outage", payment.charge_id)
                     credited.append((payment, outcome))
                 del self._waiting[payment.charge_id]
-                await self._done(payment.charge_id)
+                if self._journal is not None:
+                    await end_in(self._journal, PAYMENT, payment.charge_id)
         return credited
-
-    async def _done(self, charge_id: str) -> None:
-        if self._journal is None:
-            return
-        try:
-            await asyncio.to_thread(self._journal.done, PAYMENT, charge_id)
-        except OSError as failed:  # credited again by the next process: a no-op then
-            logger.warning("could not mark payment %s done: %s", charge_id, failed)
 
 
 @asynccontextmanager

@@ -23,23 +23,29 @@ Invariants:
   start and names the file (`MONEY_JOURNAL`).
 - A line that cannot be read back is logged and skipped: it can only be an append that a
   crash cut short, which nothing had acted on yet.
+- `done` may come before its `add` (the two run in threads; the database came back while
+  the entry was on its way): the `add` is then not written, since what it keeps is in the
+  database already.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 logger = logging.getLogger(__name__)
 
 #: The version of every line; a line of another version is not read.
 FORMAT = 1
+T = TypeVar("T")
 
 
 class JournalInUseError(RuntimeError):
@@ -63,6 +69,8 @@ class MoneyJournal:
         self.path = path
         self._file = file
         self._waiting = waiting
+        #: Keys done before their `add` came (see the module): that `add` writes nothing.
+        self._ended: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     @classmethod
@@ -90,10 +98,18 @@ class MoneyJournal:
         with self._lock:
             return [entry for entry in self._waiting.values() if entry.kind == kind]
 
+    def holds(self, kind: str, key: str) -> bool:
+        """Whether `kind`'s `key` waits in the file."""
+        with self._lock:
+            return (kind, key) in self._waiting
+
     def add(self, entry: Entry) -> None:
         """Put `entry` on the disk; return once it is there."""
         line = {"v": FORMAT, "kind": entry.kind, "key": entry.key, "data": entry.data}
         with self._lock:
+            if (entry.kind, entry.key) in self._ended:
+                self._ended.discard((entry.kind, entry.key))
+                return
             self._write(line)
             os.fsync(self._file.fileno())
             self._waiting[entry.kind, entry.key] = entry
@@ -103,6 +119,7 @@ class MoneyJournal:
         waits."""
         with self._lock:
             if self._waiting.pop((kind, key), None) is None:
+                self._ended.add((kind, key))
                 return
             if self._waiting:
                 self._write({"v": FORMAT, "kind": kind, "done": key})
@@ -121,6 +138,45 @@ class MoneyJournal:
     def _empty(self) -> None:
         self._file.truncate(0)
         os.fsync(self._file.fileno())
+
+
+def restored(journal: MoneyJournal, kind: str, build: Callable[..., T]) -> list[T]:
+    """What waits of `kind`, oldest first, each built from its data (`build(**data)`); one
+    that cannot be is said at ERROR and left in the file for the operator."""
+    kept = []
+    for entry in journal.waiting(kind):
+        try:
+            kept.append(build(**entry.data))
+        except TypeError as error:
+            logger.error("%s %s in %s cannot be read: %s", kind, entry.key, journal.path, error)
+    return kept
+
+
+async def keep_in(journal: MoneyJournal, entry: Entry) -> bool:
+    """`add` in a thread (a disk flush takes milliseconds); False, said at ERROR, when the
+    disk refused it: what it keeps then waits in memory only, lost if the process stops."""
+    try:
+        await asyncio.to_thread(journal.add, entry)
+    except OSError as failed:
+        logger.error(
+            "%s %s could not be kept in %s (%s): it is lost if this process stops before "
+            "the database is back",
+            entry.kind,
+            entry.key,
+            journal.path,
+            failed,
+        )
+        return False
+    return True
+
+
+async def end_in(journal: MoneyJournal, kind: str, key: str) -> None:
+    """`done` in a thread; a refusal is said at WARNING (the next process writes the entry
+    to the database again, a no-op)."""
+    try:
+        await asyncio.to_thread(journal.done, kind, key)
+    except OSError as failed:
+        logger.warning("could not mark %s %s done in %s: %s", kind, key, journal.path, failed)
 
 
 def _waiting_in(path: Path, content: bytes) -> dict[tuple[str, str], Entry]:

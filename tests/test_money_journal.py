@@ -91,6 +91,16 @@ def test_the_file_is_emptied_once_nothing_waits(journal: MoneyJournal, journal_p
     assert journal_path.read_bytes().count(b"\n") == 1
 
 
+def test_an_entry_done_before_its_add_came_is_not_written(
+    journal: MoneyJournal, journal_path: Path
+) -> None:
+    journal.done("payment", "raced")  # the database came back while the add was on its way
+    journal.add(entry("raced", 1))
+    assert journal.waiting("payment") == []
+    assert not journal.holds("payment", "raced")
+    assert journal_path.read_bytes() == b""
+
+
 def test_a_second_opener_is_refused_while_the_first_holds_the_file(
     journal: MoneyJournal, journal_path: Path
 ) -> None:
